@@ -1,0 +1,48 @@
+// The canonical web order as the store charged it: every amount in integer minor units,
+// line amounts already net of every discount (order-level discounts prorated onto lines),
+// so the inventory side can reproduce the store's total to the cent.
+import { z } from 'zod';
+import { Address, Customer } from './customer.js';
+
+export const OrderLine = z.object({
+  sku: z.string(),
+  name: z.string(),
+  quantity: z.number().int().positive(),
+  /** list unit price before discounts, excluding tax */
+  unitPriceMinor: z.number().int(),
+  /** what the line costs after all discounts, excluding tax */
+  lineNetMinor: z.number().int(),
+  /** tax charged on the line by the store */
+  lineTaxMinor: z.number().int(),
+  /** tax rate in percent, e.g. 10 or 7.25 */
+  taxRatePercent: z.number(),
+});
+export type OrderLine = z.infer<typeof OrderLine>;
+
+export const ShippingCharge = z.object({
+  name: z.string(),
+  netMinor: z.number().int(),
+  taxMinor: z.number().int(),
+  taxRatePercent: z.number(),
+});
+export type ShippingCharge = z.infer<typeof ShippingCharge>;
+
+export const Order = z.object({
+  code: z.string(),
+  channel: z.string(),
+  placedAt: z.string(),
+  currency: z.string().length(3),
+  customer: Customer,
+  shippingAddress: Address.nullable(),
+  billingAddress: Address.nullable(),
+  lines: z.array(OrderLine),
+  shipping: z.array(ShippingCharge),
+  /** plain-words list of the discounts the store applied, for the sale's description */
+  discounts: z.array(z.object({ description: z.string(), amountMinor: z.number().int() })),
+  totalNetMinor: z.number().int(),
+  totalTaxMinor: z.number().int(),
+  totalMinor: z.number().int(),
+  /** store order state, e.g. PaymentAuthorized; cancelled orders are not imported */
+  state: z.string(),
+});
+export type Order = z.infer<typeof Order>;

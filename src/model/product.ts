@@ -1,0 +1,39 @@
+// The canonical product: one sellable variant, keyed by SKU, its fields split into the groups
+// that `master:` in dovetail.yaml assigns to one system or the other.
+import { z } from 'zod';
+
+export const ProductFields = z.object({
+  /** names: template (product) name and the variant's own name */
+  names: z.object({ name: z.string().min(1), variantName: z.string().min(1) }),
+  /** descriptions and specifications */
+  descriptions: z.object({ description: z.string() }),
+  /** retail price, integer minor units, excluding tax */
+  prices: z.object({ priceMinor: z.number().int(), currency: z.string().length(3) }),
+  /** sellable / published */
+  availability: z.object({ enabled: z.boolean() }),
+  /** weight in kg, dimensions in cm; null when unknown */
+  dimensions: z.object({
+    weightKg: z.number().nullable(), lengthCm: z.number().nullable(),
+    widthCm: z.number().nullable(), heightCm: z.number().nullable(),
+  }),
+});
+export type ProductFields = z.infer<typeof ProductFields>;
+export type FieldGroup = keyof ProductFields;
+export const FIELD_GROUPS = Object.keys(ProductFields.shape) as FieldGroup[];
+
+/** Maps each field group to the `master:` key that decides who owns it. */
+export const MASTER_KEY_OF_GROUP = {
+  names: 'productNames',
+  descriptions: 'productDescriptions',
+  prices: 'prices',
+  availability: 'availability',
+  dimensions: 'productDimensions',
+} as const satisfies Record<FieldGroup, string>;
+
+export const Product = z.object({
+  sku: z.string().min(1),
+  /** groups variants that belong to one product (Tryton template, Vendure product) */
+  groupKey: z.string().min(1),
+  fields: ProductFields.partial(),
+});
+export type Product = z.infer<typeof Product>;
