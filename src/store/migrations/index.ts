@@ -1,0 +1,98 @@
+// Migrations shared by SQLite and PostgreSQL. Only the auto-increment id differs between the
+// two, so each migration receives the dialect and asks `idColumn` for it.
+import { sql, type Kysely, type Migration, type CreateTableBuilder } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+function withId<T extends string>(table: CreateTableBuilder<T, never>, dialect: Dialect) {
+  return dialect === 'sqlite'
+    ? table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    : table.addColumn('id', 'bigserial', (c) => c.primaryKey());
+}
+
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_initial': {
+      async up(db: Kysely<unknown>) {
+        await withId(db.schema.createTable('changes'), dialect)
+          .addColumn('system', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('source_version', 'text', (c) => c.notNull())
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .addUniqueConstraint('changes_once', ['system', 'kind', 'key', 'source_version'])
+          .execute();
+
+        await withId(db.schema.createTable('jobs'), dialect)
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('run_after', 'text', (c) => c.notNull())
+          .addColumn('locked_by', 'text')
+          .addColumn('locked_until', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('failure_kind', 'text')
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        // At most one waiting job per record: a burst of changes to one SKU coalesces into it.
+        await sql`CREATE UNIQUE INDEX jobs_one_pending ON jobs (kind, key) WHERE state = 'pending'`.execute(db);
+        await db.schema.createIndex('jobs_ready').on('jobs').columns(['state', 'run_after']).execute();
+        await db.schema.createIndex('jobs_by_key').on('jobs').columns(['key', 'kind']).execute();
+
+        await db.schema.createTable('mappings')
+          .addColumn('system', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('external_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('mappings_pk', ['system', 'kind', 'key'])
+          .execute();
+        await db.schema.createIndex('mappings_by_external').on('mappings').columns(['system', 'kind', 'external_id']).execute();
+
+        await db.schema.createTable('snapshots')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('field_group', 'text', (c) => c.notNull())
+          .addColumn('value_json', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('snapshots_pk', ['kind', 'key', 'field_group'])
+          .execute();
+
+        await db.schema.createTable('cursors')
+          .addColumn('system', 'text', (c) => c.notNull())
+          .addColumn('feed', 'text', (c) => c.notNull())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('cursors_pk', ['system', 'feed'])
+          .execute();
+
+        await withId(db.schema.createTable('audit'), dialect)
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('record_kind', 'text', (c) => c.notNull())
+          .addColumn('record_key', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('from_system', 'text')
+          .addColumn('to_system', 'text')
+          .addColumn('setting', 'text')
+          .addColumn('result', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text')
+          .execute();
+        await db.schema.createIndex('audit_by_record').on('audit').columns(['record_key', 'at']).execute();
+
+        await withId(db.schema.createTable('conflicts'), dialect)
+          .addColumn('record_kind', 'text', (c) => c.notNull())
+          .addColumn('record_key', 'text', (c) => c.notNull())
+          .addColumn('field_group', 'text', (c) => c.notNull())
+          .addColumn('master_system', 'text', (c) => c.notNull())
+          .addColumn('master_value', 'text', (c) => c.notNull())
+          .addColumn('other_value', 'text', (c) => c.notNull())
+          .addColumn('detected_at', 'text', (c) => c.notNull())
+          .addColumn('resolved_at', 'text')
+          .execute();
+      },
+    },
+  };
+}

@@ -1,0 +1,19 @@
+// The embedded default: one SQLite file, WAL mode so readers (status, dashboard) never block
+// the engine, and a busy timeout so a second process (`dovetail sync` beside `run`) waits its turn.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Tables } from '../schema.js';
+import { Storage } from '../storage.js';
+
+export async function openSqlite(path: string): Promise<Storage> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new Database(path);
+  database.pragma('journal_mode = WAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('synchronous = NORMAL');
+  const storage = new Storage(new Kysely<Tables>({ dialect: new SqliteDialect({ database }) }), 'sqlite');
+  await storage.migrate();
+  return storage;
+}

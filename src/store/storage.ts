@@ -1,0 +1,294 @@
+// Dovetail's durable state behind one interface: changes received, jobs, mappings, snapshots,
+// cursors, the audit trail and conflicts. Written once against Kysely, so the SQLite file of the
+// default install and a PostgreSQL server run the same queries and the same migrations.
+import { Kysely, Migrator, sql, type Selectable } from 'kysely';
+import type { Tables, JobState, JobsTable } from './schema.js';
+import { migrations, type Dialect } from './migrations/index.js';
+
+export interface Job {
+  id: number; kind: string; key: string; state: JobState; attempts: number; runAfter: string;
+  lastError: string | null; failureKind: string | null; reason: string; createdAt: string; updatedAt: string;
+}
+
+export interface AuditEntry {
+  recordKind: string; recordKey: string; action: string; fromSystem?: string | null; toSystem?: string | null;
+  setting?: string | null; result: string; detail?: unknown;
+}
+
+export interface AuditRow extends Required<Omit<AuditEntry, 'detail'>> { id: number; at: string; detail: string | null }
+
+export interface Conflict {
+  id: number; recordKind: string; recordKey: string; fieldGroup: string; masterSystem: string;
+  masterValue: string; otherValue: string; detectedAt: string; resolvedAt: string | null;
+}
+
+export const nowIso = () => new Date().toISOString();
+const later = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+export class Storage {
+  constructor(readonly db: Kysely<Tables>, readonly dialect: Dialect) {}
+
+  async migrate(): Promise<void> {
+    const all = migrations(this.dialect);
+    const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => all } });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error');
+      throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  close(): Promise<void> { return this.db.destroy(); }
+
+  /** Runs `fn` in one transaction: changes, jobs and the cursor that covers them commit together. */
+  transaction<T>(fn: (tx: Storage) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new Storage(trx as unknown as Kysely<Tables>, this.dialect)));
+  }
+
+  // ---- changes -------------------------------------------------------------------------------
+
+  /** Records a change once; false when the same (system, kind, key, version) was seen before. */
+  async recordChange(c: { system: string; kind: string; key: string; sourceVersion: string }): Promise<boolean> {
+    const r = await this.db.insertInto('changes')
+      .values({ system: c.system, kind: c.kind, key: c.key, source_version: c.sourceVersion, received_at: nowIso() })
+      .onConflict((oc) => oc.columns(['system', 'kind', 'key', 'source_version']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async countChanges(): Promise<number> {
+    const r = await this.db.selectFrom('changes').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  // ---- jobs ----------------------------------------------------------------------------------
+
+  /**
+   * Adds a job for one record unless one is already waiting for it (the waiting one will reload
+   * the record, so it covers this change too). `delayMs` debounces bursts.
+   */
+  async enqueue(j: { kind: string; key: string; reason: string; delayMs?: number }): Promise<'added' | 'coalesced'> {
+    const now = nowIso();
+    const r = await this.db.insertInto('jobs')
+      .values({ kind: j.kind, key: j.key, state: 'pending', attempts: 0, run_after: j.delayMs ? later(j.delayMs) : now,
+        locked_by: null, locked_until: null, last_error: null, failure_kind: null, reason: j.reason, created_at: now, updated_at: now })
+      // the index predicate must be a literal for SQLite to match it to the partial unique index
+      .onConflict((oc) => oc.columns(['kind', 'key']).where(sql<boolean>`state = 'pending'`).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0 ? 'added' : 'coalesced';
+  }
+
+  /**
+   * Claims up to `limit` ready jobs of the given kinds for `worker`, oldest first, skipping any
+   * record that already has a job running: changes to one record apply in order.
+   */
+  async claim(kinds: string[], limit: number, worker: string, leaseMs: number): Promise<Job[]> {
+    return this.transaction(async (tx) => {
+      const now = nowIso();
+      const candidates = await tx.db.selectFrom('jobs').selectAll()
+        .where('state', '=', 'pending').where('run_after', '<=', now).where('kind', 'in', kinds)
+        .where(({ not, exists, selectFrom }) => not(exists(
+          selectFrom('jobs as r').select('r.id').whereRef('r.key', '=', 'jobs.key').whereRef('r.kind', '=', 'jobs.kind')
+            .where('r.state', '=', 'running'))))
+        .orderBy('run_after').orderBy('id').limit(limit).execute();
+      if (!candidates.length) return [];
+      const ids = candidates.map((c) => c.id);
+      await tx.db.updateTable('jobs')
+        .set({ state: 'running', locked_by: worker, locked_until: later(leaseMs), updated_at: now, attempts: sql`attempts + 1` })
+        .where('id', 'in', ids).execute();
+      return candidates.map((c) => toJob({ ...c, state: 'running', attempts: c.attempts + 1 }));
+    });
+  }
+
+  async complete(id: number): Promise<void> {
+    await this.db.updateTable('jobs').set({ state: 'done', locked_by: null, locked_until: null, last_error: null, failure_kind: null, updated_at: nowIso() })
+      .where('id', '=', id).execute();
+  }
+
+  /**
+   * Records a failed attempt: back to pending after `retryInMs`, or onto the failure list when
+   * the failure is permanent or attempts are used up. A job waiting behind it for the same record
+   * is merged into the retry, so the record keeps one job.
+   */
+  async fail(id: number, error: string, kind: string, retryInMs: number | null): Promise<'retrying' | 'failed'> {
+    return this.transaction(async (tx) => {
+      const job = await tx.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      if (retryInMs === null) {
+        await tx.db.updateTable('jobs').set({ state: 'failed', locked_by: null, locked_until: null, last_error: error, failure_kind: kind, updated_at: nowIso() })
+          .where('id', '=', id).execute();
+        return 'failed';
+      }
+      await tx.db.deleteFrom('jobs').where('kind', '=', job.kind).where('key', '=', job.key).where('state', '=', 'pending').execute();
+      await tx.db.updateTable('jobs').set({ state: 'pending', locked_by: null, locked_until: null, last_error: error, failure_kind: kind, run_after: later(retryInMs), updated_at: nowIso() })
+        .where('id', '=', id).execute();
+      return 'retrying';
+    });
+  }
+
+  /** Puts jobs whose worker died (lease run out, or a process known dead) back in the queue. */
+  async releaseStale(deadWorkers: string[] = []): Promise<number> {
+    const now = nowIso();
+    let q = this.db.selectFrom('jobs').select(['id', 'kind', 'key']).where('state', '=', 'running');
+    q = q.where((eb) => deadWorkers.length
+      ? eb.or([eb('locked_until', '<', now), eb('locked_by', 'in', deadWorkers)])
+      : eb('locked_until', '<', now));
+    const stale = await q.execute();
+    for (const s of stale) {
+      await this.transaction(async (tx) => {
+        await tx.db.deleteFrom('jobs').where('kind', '=', s.kind).where('key', '=', s.key).where('state', '=', 'pending').execute();
+        await tx.db.updateTable('jobs').set({ state: 'pending', locked_by: null, locked_until: null, run_after: now, updated_at: now, last_error: 'worker stopped while running this job; resumed' })
+          .where('id', '=', s.id).execute();
+      });
+    }
+    return stale.length;
+  }
+
+  async runningWorkers(): Promise<string[]> {
+    const rows = await this.db.selectFrom('jobs').select('locked_by').distinct().where('state', '=', 'running').execute();
+    return rows.map((r) => r.locked_by).filter((w): w is string => !!w);
+  }
+
+  /** Renews the lease of jobs a worker still holds. */
+  async heartbeat(worker: string, leaseMs: number): Promise<void> {
+    await this.db.updateTable('jobs').set({ locked_until: later(leaseMs) }).where('state', '=', 'running').where('locked_by', '=', worker).execute();
+  }
+
+  async failures(): Promise<Job[]> {
+    const rows = await this.db.selectFrom('jobs').selectAll().where('state', '=', 'failed').orderBy('updated_at', 'desc').execute();
+    return rows.map(toJob);
+  }
+
+  async jobs(filter: { state?: JobState; kind?: string; key?: string } = {}): Promise<Job[]> {
+    let q = this.db.selectFrom('jobs').selectAll();
+    if (filter.state) q = q.where('state', '=', filter.state);
+    if (filter.kind) q = q.where('kind', '=', filter.kind);
+    if (filter.key) q = q.where('key', '=', filter.key);
+    return (await q.orderBy('id').execute()).map(toJob);
+  }
+
+  /** Sends a failed job back to the queue with fresh attempts (the dashboard's retry button). */
+  async retry(id: number): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const job = await tx.db.selectFrom('jobs').selectAll().where('id', '=', id).where('state', '=', 'failed').executeTakeFirst();
+      if (!job) return false;
+      await tx.db.deleteFrom('jobs').where('kind', '=', job.kind).where('key', '=', job.key).where('state', '=', 'pending').execute();
+      await tx.db.updateTable('jobs').set({ state: 'pending', attempts: 0, run_after: nowIso(), updated_at: nowIso() }).where('id', '=', id).execute();
+      return true;
+    });
+  }
+
+  async queueDepth(): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom('jobs').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+
+  // ---- mappings ------------------------------------------------------------------------------
+
+  async mapping(system: string, kind: string, key: string): Promise<string | null> {
+    const r = await this.db.selectFrom('mappings').select('external_id')
+      .where('system', '=', system).where('kind', '=', kind).where('key', '=', key).executeTakeFirst();
+    return r?.external_id ?? null;
+  }
+
+  async keysForExternalIds(system: string, kind: string, externalIds: string[]): Promise<Map<string, string>> {
+    if (!externalIds.length) return new Map();
+    const rows = await this.db.selectFrom('mappings').select(['key', 'external_id'])
+      .where('system', '=', system).where('kind', '=', kind).where('external_id', 'in', externalIds).execute();
+    return new Map(rows.map((r) => [r.external_id, r.key]));
+  }
+
+  async putMapping(system: string, kind: string, key: string, externalId: string): Promise<void> {
+    await this.db.insertInto('mappings').values({ system, kind, key, external_id: externalId, created_at: nowIso() })
+      .onConflict((oc) => oc.columns(['system', 'kind', 'key']).doUpdateSet({ external_id: externalId }))
+      .execute();
+  }
+
+  async countMappings(system: string, kind: string): Promise<number> {
+    const r = await this.db.selectFrom('mappings').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('system', '=', system).where('kind', '=', kind).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  // ---- snapshots -----------------------------------------------------------------------------
+
+  async snapshots(kind: string, key: string): Promise<Map<string, unknown>> {
+    const rows = await this.db.selectFrom('snapshots').select(['field_group', 'value_json'])
+      .where('kind', '=', kind).where('key', '=', key).execute();
+    return new Map(rows.map((r) => [r.field_group, JSON.parse(r.value_json) as unknown]));
+  }
+
+  async putSnapshot(kind: string, key: string, group: string, value: unknown): Promise<void> {
+    const value_json = JSON.stringify(value);
+    await this.db.insertInto('snapshots').values({ kind, key, field_group: group, value_json, updated_at: nowIso() })
+      .onConflict((oc) => oc.columns(['kind', 'key', 'field_group']).doUpdateSet({ value_json, updated_at: nowIso() }))
+      .execute();
+  }
+
+  // ---- cursors -------------------------------------------------------------------------------
+
+  async cursor(system: string, feed: string): Promise<string | null> {
+    const r = await this.db.selectFrom('cursors').select('value').where('system', '=', system).where('feed', '=', feed).executeTakeFirst();
+    return r?.value ?? null;
+  }
+
+  async setCursor(system: string, feed: string, value: string): Promise<void> {
+    await this.db.insertInto('cursors').values({ system, feed, value, updated_at: nowIso() })
+      .onConflict((oc) => oc.columns(['system', 'feed']).doUpdateSet({ value, updated_at: nowIso() }))
+      .execute();
+  }
+
+  async cursors(): Promise<{ system: string; feed: string; value: string; updatedAt: string }[]> {
+    const rows = await this.db.selectFrom('cursors').selectAll().orderBy('system').orderBy('feed').execute();
+    return rows.map((r) => ({ system: r.system, feed: r.feed, value: r.value, updatedAt: r.updated_at }));
+  }
+
+  // ---- audit and conflicts -------------------------------------------------------------------
+
+  async audit(e: AuditEntry): Promise<void> {
+    await this.db.insertInto('audit').values({
+      at: nowIso(), record_kind: e.recordKind, record_key: e.recordKey, action: e.action,
+      from_system: e.fromSystem ?? null, to_system: e.toSystem ?? null, setting: e.setting ?? null, result: e.result,
+      detail: e.detail === undefined ? null : typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail),
+    }).execute();
+  }
+
+  async auditTrail(recordKey?: string, limit = 200): Promise<AuditRow[]> {
+    let q = this.db.selectFrom('audit').selectAll();
+    if (recordKey) q = q.where('record_key', '=', recordKey);
+    const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, at: r.at, recordKind: r.record_kind, recordKey: r.record_key, action: r.action,
+      fromSystem: r.from_system, toSystem: r.to_system, setting: r.setting, result: r.result, detail: r.detail }));
+  }
+
+  /** Records a conflict once per distinct value the other system holds. */
+  async flagConflict(c: Omit<Conflict, 'id' | 'detectedAt' | 'resolvedAt'>): Promise<boolean> {
+    const open = await this.db.selectFrom('conflicts').select('id')
+      .where('record_kind', '=', c.recordKind).where('record_key', '=', c.recordKey).where('field_group', '=', c.fieldGroup)
+      .where('other_value', '=', c.otherValue).where('resolved_at', 'is', null).executeTakeFirst();
+    if (open) return false;
+    await this.db.insertInto('conflicts').values({ record_kind: c.recordKind, record_key: c.recordKey, field_group: c.fieldGroup,
+      master_system: c.masterSystem, master_value: c.masterValue, other_value: c.otherValue, detected_at: nowIso(), resolved_at: null }).execute();
+    return true;
+  }
+
+  async resolveConflicts(recordKind: string, recordKey: string, fieldGroup: string): Promise<void> {
+    await this.db.updateTable('conflicts').set({ resolved_at: nowIso() })
+      .where('record_kind', '=', recordKind).where('record_key', '=', recordKey).where('field_group', '=', fieldGroup)
+      .where('resolved_at', 'is', null).execute();
+  }
+
+  async conflicts(openOnly = true): Promise<Conflict[]> {
+    let q = this.db.selectFrom('conflicts').selectAll();
+    if (openOnly) q = q.where('resolved_at', 'is', null);
+    const rows = await q.orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, recordKind: r.record_kind, recordKey: r.record_key, fieldGroup: r.field_group,
+      masterSystem: r.master_system, masterValue: r.master_value, otherValue: r.other_value, detectedAt: r.detected_at, resolvedAt: r.resolved_at }));
+  }
+}
+
+function toJob(r: Selectable<JobsTable>): Job {
+  return { id: r.id, kind: r.kind, key: r.key, state: r.state, attempts: r.attempts, runAfter: r.run_after,
+    lastError: r.last_error, failureKind: r.failure_kind, reason: r.reason, createdAt: r.created_at, updatedAt: r.updated_at };
+}
+
