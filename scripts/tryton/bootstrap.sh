@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# From a bare Debian 12 to the golden Tryton 6.0 SQLite database .run/tryton/db/golden.sqlite:
+# modules activated, company (USD), US, chart of accounts, fiscal years, category, payment term.
+# Cached: does nothing when the golden file exists and the packages are installed.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+RUN="$ROOT/.run/tryton"
+GOLDEN="$RUN/db/golden.sqlite"
+BUILD_PORT=${TRYTON_BUILD_PORT:-18099}
+ts() { date +%s.%N; }
+T0=$(ts)
+
+bash "$ROOT/scripts/tryton/packages.sh"
+if [ -s "$GOLDEN" ] && [ "${FORCE:-0}" != 1 ]; then
+  echo "tryton golden database is cached: $GOLDEN"; exit 0
+fi
+T1=$(ts)
+
+# Build in a private directory and served by a private server, so a running test server never
+# sees a half-made golden file.
+BUILD="$RUN/build"
+rm -rf "$BUILD"; mkdir -p "$BUILD/db" "$RUN/db"
+cat > "$BUILD/trytond.conf" <<CONF
+[database]
+uri = sqlite://
+path = $BUILD/db
+
+[web]
+listen = 127.0.0.1:$BUILD_PORT
+
+[session]
+timeout = 3600
+CONF
+printf 'admin\n' > "$BUILD/admin.pass"
+touch "$BUILD/db/golden.sqlite"   # the SQLite file must exist before trytond-admin
+if ! TRYTONPASSFILE="$BUILD/admin.pass" trytond-admin -c "$BUILD/trytond.conf" -d golden \
+  --email admin@example.com --activate-dependencies \
+  -u sale stock purchase account_invoice sale_shipment_cost carrier sale_payment \
+     account_payment sale_amendment product_measurements commission </dev/null >"$BUILD/admin.log" 2>&1; then
+  tail -30 "$BUILD/admin.log" >&2; exit 1
+fi
+T2=$(ts)
+
+trytond -c "$BUILD/trytond.conf" >"$BUILD/trytond.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+bash "$ROOT/scripts/tryton/wait.sh" "http://127.0.0.1:$BUILD_PORT" "$PID" "$BUILD/trytond.log"
+T3=$(ts)
+
+if ! (cd "$ROOT" && TRYTON_URL="http://127.0.0.1:$BUILD_PORT" TRYTON_DB=golden \
+      node --import tsx scripts/tryton/setup.ts >"$BUILD/setup.log" 2>&1); then
+  tail -30 "$BUILD/setup.log" >&2; exit 1
+fi
+kill $PID; wait $PID 2>/dev/null || true
+trap - EXIT
+cp "$BUILD/db/golden.sqlite" "$GOLDEN.tmp" && mv "$GOLDEN.tmp" "$GOLDEN"
+rm -rf "$BUILD"
+T4=$(ts)
+awk -v a="$T0" -v b="$T1" -v c="$T2" -v d="$T3" -v e="$T4" 'BEGIN {
+  printf "tryton golden: packages %.1fs | db init %.1fs | server %.1fs | setup %.1fs | total %.1fs\n", b-a, c-b, d-c, e-d, e-a }'

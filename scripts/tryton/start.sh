@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Start trytond on 127.0.0.1:${TRYTON_PORT:-18000} serving .run/tryton/db (every *.sqlite there is a
+# database, a copied file is served without a restart). Writes .run/tryton/trytond.pid.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+RUN="$ROOT/.run/tryton"
+PORT=${TRYTON_PORT:-18000}
+PIDFILE="$RUN/trytond.pid"
+mkdir -p "$RUN/db"
+if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+  echo "trytond already running (pid $(cat "$PIDFILE"))"; exit 0
+fi
+cat > "$RUN/trytond.conf" <<CONF
+[database]
+uri = sqlite://
+path = $RUN/db
+
+[web]
+listen = 127.0.0.1:$PORT
+
+[session]
+timeout = 3600
+CONF
+nohup trytond -c "$RUN/trytond.conf" >"$RUN/trytond.log" 2>&1 </dev/null &
+echo $! > "$PIDFILE"
+bash "$ROOT/scripts/tryton/wait.sh" "http://127.0.0.1:$PORT" "$(cat "$PIDFILE")" "$RUN/trytond.log"
+echo "trytond on http://127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"

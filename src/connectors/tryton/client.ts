@@ -1,0 +1,292 @@
+// The only place that speaks HTTP to Tryton (JSON-RPC, Tryton 6.0). It logs in, keeps the session
+// and the user context, encodes Decimals and dates, and turns every failure into one DovetailError.
+import { z } from 'zod';
+import { DovetailError, httpFailure } from '../../errors.js';
+
+export interface TrytonOptions {
+  url: string;
+  database: string;
+  username: string;
+  password: string;
+  /** Per-call timeout; Tryton writes are CPU bound (~50 ms), a big batch can take seconds. */
+  timeoutMs?: number;
+}
+
+export interface SearchOptions {
+  offset?: number;
+  limit?: number | null;
+  order?: [field: string, direction: 'ASC' | 'DESC'][] | null;
+}
+
+type Context = Record<string, unknown>;
+type WizardStep = [state: string, data: object | ((prev: unknown) => object)];
+
+// ---- values on the wire ---------------------------------------------------------------------
+
+/** Encode a decimal string (never a float) the way Tryton expects it. */
+export const dec = (v: string) => ({ __class__: 'Decimal', decimal: v });
+
+/** Decode a Tryton Decimal (or a plain number / numeric string) to a decimal string. */
+export function decimalString(v: unknown): string {
+  if (typeof v === 'object' && v !== null && (v as { __class__?: unknown }).__class__ === 'Decimal') {
+    const d = (v as { decimal?: unknown }).decimal;
+    if (typeof d === 'string' && /^-?\d+(\.\d+)?$/.test(d)) return d;
+    throw new DovetailError('permanent', `Tryton sent a malformed Decimal: ${JSON.stringify(v)}`);
+  }
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    const s = String(v);
+    // 1e-7 and friends: write them out in full, then drop the trailing zeros.
+    return /e/i.test(s) ? v.toFixed(20).replace(/\.?0+$/, '') : s;
+  }
+  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) return v;
+  throw new DovetailError('permanent', `expected a decimal from Tryton, got ${JSON.stringify(v)}`);
+}
+
+/** A calendar date (Tryton `fields.Date`). */
+export const dateOf = (year: number, month: number, day: number) => ({ __class__: 'date', year, month, day });
+
+/** A point in time (Tryton `fields.DateTime`, naive and stored in UTC). */
+export function trytonDateTime(d: Date) {
+  return {
+    __class__: 'datetime',
+    year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(),
+    hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(),
+    microsecond: d.getUTCMilliseconds() * 1000,
+  };
+}
+
+const wireDate = z.object({
+  __class__: z.enum(['date', 'datetime']),
+  year: z.number().int(), month: z.number().int(), day: z.number().int(),
+  hour: z.number().int().optional(), minute: z.number().int().optional(),
+  second: z.number().int().optional(), microsecond: z.number().int().optional(),
+});
+
+/** Parse a Tryton `date` (midnight UTC) or `datetime` (UTC) back to a Date. */
+export function fromTrytonDate(v: unknown): Date {
+  const p = wireDate.safeParse(v);
+  if (!p.success) throw new DovetailError('permanent', `expected a Tryton date, got ${JSON.stringify(v)}`);
+  const x = p.data;
+  return new Date(Date.UTC(x.year, x.month - 1, x.day, x.hour ?? 0, x.minute ?? 0, x.second ?? 0, Math.floor((x.microsecond ?? 0) / 1000)));
+}
+
+// ---- errors ---------------------------------------------------------------------------------
+
+const short = (s: string, n = 300) => { const t = s.replace(/\s+/g, ' ').trim(); return t.length > n ? `${t.slice(0, n - 1)}…` : t; };
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+/**
+ * Decide what a JSON-RPC `error` means. Tryton sends `[ExceptionName, args]` for its own
+ * exceptions (UserError args: [message, description, domain]; UserWarning: [name, message,
+ * description]; ConcurrencyException: message) and `[str(exception), traceback]` for anything else.
+ */
+export function classifyTrytonError(method: string, error: unknown): DovetailError {
+  const [head, args] = Array.isArray(error) ? error : [error, undefined];
+  const name = str(head);
+  const list = Array.isArray(args) ? args : [];
+  const detail = { method, trytonError: name };
+  if (name === 'UserError') {
+    const text = [str(list[0]), str(list[1])].filter(Boolean).join(' — ');
+    return new DovetailError('permanent', short(`Tryton refused ${method}: ${text || 'user error'}`), { detail });
+  }
+  if (name === 'UserWarning') {
+    const text = [str(list[1]), str(list[2])].filter(Boolean).join(' — ');
+    return new DovetailError('permanent', short(`Tryton warned on ${method}: ${text}`), { detail: { ...detail, warningName: str(list[0]) } });
+  }
+  if (name === 'ConcurrencyException') {
+    return new DovetailError('transient', short(`Tryton ${method}: record changed by someone else (${str(args) || 'concurrent access'})`), { detail });
+  }
+  if (name === 'LoginException') {
+    return new DovetailError('config', short(`Tryton ${method}: login needs ${str(list[0]) || 'more'} (${str(list[1])})`), { detail });
+  }
+  if (name === 'RateLimitException') {
+    return new DovetailError('transient', `Tryton ${method}: rate limited`, { detail });
+  }
+  // Not a Tryton exception: str(exception) + traceback. Locks and timeouts pass; the rest is a bug
+  // or bad input that a retry would only repeat.
+  const text = name || short(JSON.stringify(error) ?? 'unknown error');
+  const passing = /database is locked|could not serialize|deadlock|lock timeout|timed? ?out|connection/i.test(text);
+  return new DovetailError(passing ? 'transient' : 'permanent', short(`Tryton ${method} failed: ${text}`), { detail: { method, trytonError: 'server' } });
+}
+
+/** Network failures (refused, reset, timeout) are always worth a retry. */
+export function networkFailure(method: string, url: string, err: unknown): DovetailError {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const why = e?.name === 'TimeoutError' || e?.name === 'AbortError' ? 'timed out'
+    : e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+  return new DovetailError('transient', `Tryton ${method} at ${url}: ${why}`, { cause: err });
+}
+
+const rpcAnswer = z.object({ id: z.unknown().optional(), result: z.unknown().optional(), error: z.unknown().optional() });
+const loginAnswer = z.tuple([z.number().int(), z.string()]);
+const ids = z.array(z.number().int());
+const records = z.array(z.record(z.string(), z.unknown()));
+
+// ---- the client -----------------------------------------------------------------------------
+
+export class TrytonClient {
+  private readonly opts: Required<TrytonOptions>;
+  private readonly endpoint: string;
+  private auth: string | null = null;
+  private uid: number | null = null;
+  private ctx: Context = {};
+  private nextId = 0;
+  private loggingIn: Promise<void> | null = null;
+  private callCount = 0;
+
+  constructor(opts: TrytonOptions) {
+    this.opts = { timeoutMs: 60_000, ...opts };
+    this.endpoint = `${opts.url.replace(/\/+$/, '')}/${encodeURIComponent(opts.database)}/`;
+  }
+
+  /** Number of RPC calls made so far (benchmarks read it). */
+  get calls(): number { return this.callCount; }
+
+  /** The user context from the last login (company, language, …); sent as every model call's last parameter. */
+  get context(): Context { return { ...this.ctx }; }
+
+  async login(): Promise<void> {
+    // Concurrent callers that all saw a 401 share one login.
+    this.loggingIn ??= this.doLogin().finally(() => { this.loggingIn = null; });
+    return this.loggingIn;
+  }
+
+  private async doLogin(): Promise<void> {
+    const { username, password } = this.opts;
+    this.auth = null;
+    const raw = await this.post('common.db.login', [username, { password }, 'en'], false);
+    const parsed = loginAnswer.safeParse(raw);
+    if (!parsed.success) throw new DovetailError('config', `Tryton login as ${username} refused (answer ${short(JSON.stringify(raw) ?? '', 80)})`);
+    const [uid, session] = parsed.data;
+    this.uid = uid;
+    this.auth = `Session ${Buffer.from(`${username}:${uid}:${session}`).toString('base64')}`;
+    const prefs = await this.post('model.res.user.get_preferences', [true, {}], false);
+    this.ctx = z.record(z.string(), z.unknown()).parse(prefs);
+  }
+
+  /** Raw JSON-RPC call; logs in again once when the session has expired (HTTP 401). */
+  async call<T = unknown>(method: string, params: unknown[]): Promise<T> {
+    return (await this.post(method, params, true)) as T;
+  }
+
+  private async post(method: string, params: unknown[], mayRelogin: boolean): Promise<unknown> {
+    if (mayRelogin && !this.auth) await this.login();
+    const authUsed = this.auth;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (authUsed) headers.authorization = authUsed;
+    let res: Response;
+    let text: string;
+    this.callCount++;
+    try {
+      res = await fetch(this.endpoint, {
+        method: 'POST', headers,
+        body: JSON.stringify({ id: ++this.nextId, method, params }),
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+      text = await res.text();
+    } catch (err) {
+      throw networkFailure(method, this.endpoint, err);
+    }
+    if (res.status === 401 && method === 'common.db.login') {
+      throw new DovetailError('config', `Tryton login as ${this.opts.username} on database ${this.opts.database} refused: wrong user or password`);
+    }
+    if (res.status === 401 && mayRelogin) {
+      // Expired session: log in again (unless another call already did) and replay once.
+      if (this.auth === authUsed) await this.login();
+      return this.post(method, params, false);
+    }
+    if (res.status === 404 && method === 'common.db.login') {
+      throw new DovetailError('config', `Tryton has no database ${this.opts.database} at ${this.opts.url}`);
+    }
+    if (res.status !== 200) {
+      // Tryton's error pages are HTML: keep the words only.
+      throw httpFailure('POST', `${this.endpoint} (${method})`, res.status, text.replace(/<[^>]*>/g, ' '), res.headers.get('retry-after'));
+    }
+    let answer: z.infer<typeof rpcAnswer>;
+    try {
+      answer = rpcAnswer.parse(JSON.parse(text));
+    } catch {
+      throw new DovetailError('transient', `Tryton ${method}: answer is not JSON-RPC: ${short(text, 120)}`);
+    }
+    if (answer.error !== undefined && answer.error !== null) throw classifyTrytonError(method, answer.error);
+    return answer.result;
+  }
+
+  /**
+   * Call `model.<model>.<method>` with the context as the last parameter. A UserWarning is
+   * acknowledged like the Tryton client does (create `res.user.warning`, replay), at most 5 times:
+   * over RPC there is no other way past it.
+   */
+  async model<T = unknown>(model: string, method: string, args: unknown[] = [], extraContext?: Context): Promise<T> {
+    const full = `model.${model}.${method}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.call<T>(full, [...args, { ...this.ctx, ...extraContext }]);
+      } catch (err) {
+        const warning = err instanceof DovetailError ? err.detail?.warningName : undefined;
+        if (typeof warning !== 'string' || !warning || attempt >= 5) throw err;
+        await this.call('model.res.user.warning.create', [[{ user: this.uid, name: warning, always: false }], this.ctx]);
+      }
+    }
+  }
+
+  async search(model: string, domain: unknown[], opts: SearchOptions = {}, ctx?: Context): Promise<number[]> {
+    const r = await this.model(model, 'search', [domain, opts.offset ?? 0, opts.limit ?? null, opts.order ?? null], ctx);
+    return parseWith(ids, r, `${model}.search`);
+  }
+
+  async searchRead<T = Record<string, unknown>>(model: string, domain: unknown[], fields: string[], opts: SearchOptions = {}, ctx?: Context): Promise<T[]> {
+    const r = await this.model(model, 'search_read', [domain, opts.offset ?? 0, opts.limit ?? null, opts.order ?? null, fields], ctx);
+    return parseWith(records, r, `${model}.search_read`) as T[];
+  }
+
+  async read<T = Record<string, unknown>>(model: string, idList: number[], fields: string[], ctx?: Context): Promise<T[]> {
+    const r = await this.model(model, 'read', [idList, fields], ctx);
+    return parseWith(records, r, `${model}.read`) as T[];
+  }
+
+  async create(model: string, values: object[], ctx?: Context): Promise<number[]> {
+    return parseWith(ids, await this.model(model, 'create', [values], ctx), `${model}.create`);
+  }
+
+  async write(model: string, idList: number[], values: object, ctx?: Context): Promise<void> {
+    await this.model(model, 'write', [idList, values], ctx);
+  }
+
+  /** A workflow button (quote, confirm, assign_try, done, …). */
+  button(model: string, name: string, idList: number[], ctx?: Context): Promise<unknown> {
+    return this.model(model, name, [idList], ctx);
+  }
+
+  /** Run a wizard through its states; a step's data may be computed from the previous answer. */
+  async wizard(name: string, steps: WizardStep[], ctx?: Context): Promise<unknown[]> {
+    const context = { ...this.ctx, ...ctx };
+    const created = await this.call(`wizard.${name}.create`, [context]);
+    const sessionId = Array.isArray(created) ? created[0] : undefined;
+    if (typeof sessionId !== 'number') throw new DovetailError('permanent', `Tryton wizard ${name}: no session id in ${short(JSON.stringify(created) ?? '', 80)}`);
+    const out: unknown[] = [];
+    try {
+      for (const [state, data] of steps) {
+        const d = typeof data === 'function' ? data(out[out.length - 1]) : data;
+        out.push(await this.call(`wizard.${name}.execute`, [sessionId, d, state, context]));
+      }
+    } finally {
+      await this.call(`wizard.${name}.delete`, [sessionId, context]).catch(() => undefined);
+    }
+    return out;
+  }
+
+  /** Database id of a record defined in a module's XML (`ir.model.data`). */
+  async xmlId(module: string, fsId: string): Promise<number> {
+    const rows = await this.searchRead<{ db_id: unknown }>('ir.model.data', [['module', '=', module], ['fs_id', '=', fsId]], ['db_id'], { limit: 1 });
+    const id = rows[0]?.db_id;
+    if (typeof id !== 'number') throw new DovetailError('config', `Tryton has no record ${module}.${fsId} (module not activated?)`);
+    return id;
+  }
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const p = schema.safeParse(value);
+  if (!p.success) throw new DovetailError('permanent', `Tryton ${what}: unexpected answer ${short(JSON.stringify(value) ?? 'undefined', 120)}`);
+  return p.data;
+}
