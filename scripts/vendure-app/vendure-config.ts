@@ -1,0 +1,46 @@
+// The Vendure store used by Dovetail's tests and demo: loopback only, one SQLite file per instance,
+// the dummy payment handler, Dovetail's plugin, and variant dimensions as custom fields.
+import path from 'path';
+import { DefaultLogger, DefaultSearchPlugin, LogLevel, VendureConfig, dummyPaymentHandler } from '@vendure/core';
+import { DovetailPlugin } from '../../src/connectors/vendure/plugin/dovetail-plugin';
+
+const port = Number(process.env.VENDURE_PORT ?? 3000);
+const dimension = (name: string, label: string) => ({
+  name, type: 'float' as const, nullable: true, label: [{ languageCode: 'en' as never, value: label }],
+});
+
+export const config: VendureConfig = {
+  apiOptions: {
+    hostname: '127.0.0.1',
+    port,
+    adminApiPath: 'admin-api',
+    shopApiPath: 'shop-api',
+    adminApiPlayground: false,
+    shopApiPlayground: false,
+  },
+  authOptions: {
+    // Token in the `vendure-auth-token` answer header (Bearer), cookies, or `vendure-api-key`.
+    tokenMethod: ['bearer', 'cookie', 'api-key'],
+    superadminCredentials: { identifier: 'superadmin', password: 'superadmin' },
+    cookieOptions: { secret: process.env.COOKIE_SECRET ?? 'dovetail-test-cookie-secret' },
+    requireVerification: false,
+  },
+  dbConnectionOptions: {
+    type: 'better-sqlite3',
+    database: process.env.VENDURE_DB ?? path.join(process.cwd(), '.run', 'vendure', 'vendure.sqlite'),
+    synchronize: true, // the schema (plugin outbox table included) is made at start; a test store needs no migrations
+    logging: false,
+  },
+  paymentOptions: { paymentMethodHandlers: [dummyPaymentHandler] },
+  customFields: {
+    ProductVariant: [dimension('weight', 'Weight'), dimension('length', 'Length'), dimension('width', 'Width'), dimension('height', 'Height')],
+  },
+  logger: new DefaultLogger({ level: process.env.VENDURE_LOG === 'debug' ? LogLevel.Debug : LogLevel.Warn }),
+  // No job-queue plugin and no worker: an in-process worker makes the server's event bus drop
+  // events, and a second process on the same SQLite file fails with "database is locked".
+  // Without one, jobs (search index) go to the in-memory queue and are never run; nothing here needs them.
+  plugins: [
+    DefaultSearchPlugin.init({ bufferUpdates: false, indexStockStatus: true }),
+    DovetailPlugin.init({}),
+  ],
+};

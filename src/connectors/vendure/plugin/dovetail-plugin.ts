@@ -1,0 +1,225 @@
+// Dovetail's Vendure plugin: a transactional outbox of store events, delivered to Dovetail's webhook
+// endpoint in order, signed, retried with backoff until a 2xx, across Vendure restarts.
+import { createHmac, randomUUID } from 'crypto';
+import { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Column, Entity, Index, IsNull, In } from 'typeorm';
+import {
+  Customer,
+  CustomerEvent,
+  DeepPartial,
+  EventBus,
+  Logger,
+  Order,
+  OrderPlacedEvent,
+  OrderStateTransitionEvent,
+  PluginCommonModule,
+  ProcessContext,
+  ProductEvent,
+  ProductVariant,
+  ProductVariantEvent,
+  RequestContext,
+  StockMovementEvent,
+  TransactionalConnection,
+  Type,
+  VendureEntity,
+  VendureEvent,
+  VendurePlugin,
+} from '@vendure/core';
+
+const loggerCtx = 'DovetailPlugin';
+
+export interface DovetailPluginOptions {
+  /** Dovetail's webhook endpoint; no URL = the plugin records and sends nothing. */
+  url?: string;
+  /** Shared secret for the `x-dovetail-signature` HMAC. */
+  secret?: string;
+  /** How often the delivery loop looks for due events (ms). */
+  pollMs?: number;
+}
+
+/** The body Dovetail receives; it carries ids only, Dovetail reloads what it needs. */
+export interface DovetailEventBody {
+  id: string;
+  event: string;
+  at: string;
+  orderCode?: string;
+  state?: string;
+  skus?: string[];
+  email?: string;
+}
+
+/** One event waiting for (or done with) delivery. Written in the same transaction as the change. */
+@Entity()
+export class DovetailOutboxEntry extends VendureEntity {
+  constructor(input?: DeepPartial<DovetailOutboxEntry>) {
+    super(input);
+  }
+
+  @Column({ type: 'varchar', length: 36 }) eventId: string;
+
+  /** The exact JSON that is signed and sent, so every retry sends the same bytes. */
+  @Column('text') body: string;
+
+  @Column({ type: 'int', default: 0 }) attempts: number;
+
+  @Column({ type: Date }) nextAttemptAt: Date;
+
+  @Index()
+  @Column({ type: Date, nullable: true }) deliveredAt: Date | null;
+
+  @Column({ type: 'text', nullable: true }) lastError: string | null;
+}
+
+const FIRST_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/** 1 s, 2 s, 4 s … capped at 5 min, after the given number of failed attempts. */
+export function backoffMs(failedAttempts: number): number {
+  return Math.min(FIRST_BACKOFF_MS * 2 ** Math.max(0, failedAttempts - 1), MAX_BACKOFF_MS);
+}
+
+export function signature(secret: string, rawBody: string): string {
+  return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
+}
+
+const EVENTS = [OrderPlacedEvent, OrderStateTransitionEvent, ProductEvent, ProductVariantEvent, CustomerEvent, StockMovementEvent];
+
+@VendurePlugin({
+  imports: [PluginCommonModule],
+  entities: [DovetailOutboxEntry],
+  compatibility: '^3.0.0',
+})
+export class DovetailPlugin implements OnApplicationBootstrap, OnApplicationShutdown {
+  static options: DovetailPluginOptions = {};
+
+  static init(options: DovetailPluginOptions = {}) {
+    DovetailPlugin.options = {
+      url: options.url ?? process.env.DOVETAIL_WEBHOOK_URL,
+      secret: options.secret ?? process.env.DOVETAIL_WEBHOOK_SECRET,
+      pollMs: options.pollMs ?? 250,
+    };
+    return DovetailPlugin;
+  }
+
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private eventBus: EventBus,
+    private connection: TransactionalConnection,
+    private processContext: ProcessContext,
+  ) {}
+
+  onApplicationBootstrap() {
+    const { url, secret } = DovetailPlugin.options;
+    if (!url) {
+      Logger.info('no DOVETAIL_WEBHOOK_URL: events are not recorded', loggerCtx);
+      return;
+    }
+    if (!secret) Logger.warn('no DOVETAIL_WEBHOOK_SECRET: events are sent unsigned', loggerCtx);
+    // Blocking handlers run inside the transaction that publishes the event: the outbox row is
+    // committed or rolled back together with the change it describes.
+    this.eventBus.registerBlockingEventHandler({
+      event: EVENTS as Array<Type<VendureEvent>>,
+      id: 'dovetail-outbox',
+      handler: (event) => this.record(event),
+    });
+    if (this.processContext.isServer) {
+      Logger.info(`delivering events to ${url}`, loggerCtx);
+      this.schedule(0); // undelivered rows from before a restart go first
+    }
+  }
+
+  onApplicationShutdown() {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private async record(event: VendureEvent): Promise<void> {
+    const ctx = (event as VendureEvent & { ctx: RequestContext }).ctx;
+    const body: DovetailEventBody = { id: randomUUID(), event: event.constructor.name.replace(/Event$/, ''), at: event.createdAt.toISOString() };
+    if (event instanceof OrderPlacedEvent || event instanceof OrderStateTransitionEvent) {
+      body.orderCode = event.order.code;
+      body.state = event.toState;
+      const email = event.order.customer?.emailAddress ?? (await this.customerEmail(ctx, event.order));
+      if (email) body.email = email;
+    } else if (event instanceof CustomerEvent) {
+      if (event.entity.emailAddress) body.email = event.entity.emailAddress;
+    } else if (event instanceof ProductVariantEvent) {
+      body.skus = event.entity.map((v) => v.sku);
+    } else if (event instanceof ProductEvent) {
+      const variants = await this.connection.getRepository(ctx, ProductVariant).find({ where: { productId: event.entity.id } });
+      body.skus = variants.map((v) => v.sku);
+    } else if (event instanceof StockMovementEvent) {
+      body.skus = await this.skusOf(ctx, event);
+    }
+    await this.connection.getRepository(ctx, DovetailOutboxEntry).save(
+      new DovetailOutboxEntry({ eventId: body.id, body: JSON.stringify(body), attempts: 0, nextAttemptAt: new Date(), deliveredAt: null, lastError: null }),
+    );
+  }
+
+  private async customerEmail(ctx: RequestContext, order: Order): Promise<string | undefined> {
+    if (!order.customerId) return undefined;
+    const customer = await this.connection.getRepository(ctx, Customer).findOne({ where: { id: order.customerId } });
+    return customer?.emailAddress;
+  }
+
+  private async skusOf(ctx: RequestContext, event: StockMovementEvent): Promise<string[]> {
+    const known = new Set<string>();
+    const missing: Array<string | number> = [];
+    for (const m of event.stockMovements) {
+      if (m.productVariant?.sku) known.add(m.productVariant.sku);
+      else if (m.productVariant?.id) missing.push(m.productVariant.id);
+    }
+    if (missing.length) {
+      const variants = await this.connection.getRepository(ctx, ProductVariant).find({ where: { id: In(missing) }, withDeleted: true });
+      for (const v of variants) known.add(v.sku);
+    }
+    return [...known];
+  }
+
+  private schedule(ms: number) {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.deliverDue()
+        .catch((err: unknown) => Logger.error(`delivery loop: ${String(err)}`, loggerCtx))
+        .finally(() => this.schedule(DovetailPlugin.options.pollMs ?? 250));
+    }, ms);
+  }
+
+  /**
+   * Sends undelivered events oldest first and stops at the first failure: later events wait
+   * behind it, so Dovetail sees every record's changes in the order they happened.
+   */
+  private async deliverDue(): Promise<void> {
+    const repo = this.connection.rawConnection.getRepository(DovetailOutboxEntry);
+    while (!this.stopped) {
+      const next = await repo.findOne({ where: { deliveredAt: IsNull() }, order: { id: 'ASC' } });
+      if (!next || next.nextAttemptAt.getTime() > Date.now()) return;
+      const error = await this.send(next);
+      if (error === null) {
+        await repo.update({ id: next.id }, { deliveredAt: new Date(), attempts: next.attempts + 1, lastError: null });
+        continue;
+      }
+      const attempts = next.attempts + 1;
+      await repo.update({ id: next.id }, { attempts, lastError: error.slice(0, 500), nextAttemptAt: new Date(Date.now() + backoffMs(attempts)) });
+      Logger.warn(`event ${next.eventId} not delivered (attempt ${attempts}): ${error}; next in ${backoffMs(attempts) / 1000} s`, loggerCtx);
+      return;
+    }
+  }
+
+  /** One POST; null on a 2xx, otherwise why not. */
+  private async send(entry: DovetailOutboxEntry): Promise<string | null> {
+    const { url, secret } = DovetailPlugin.options;
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-dovetail-event-id': entry.eventId };
+    if (secret) headers['x-dovetail-signature'] = signature(secret, entry.body);
+    try {
+      const res = await fetch(url as string, { method: 'POST', headers, body: entry.body, signal: AbortSignal.timeout(10_000) });
+      await res.arrayBuffer().catch(() => undefined);
+      return res.ok ? null : `HTTP ${res.status}`;
+    } catch (err) {
+      const e = err as { message?: string; cause?: { code?: string } };
+      return e.cause?.code ?? e.message ?? String(err);
+    }
+  }
+}
