@@ -20,6 +20,8 @@ export interface ChangePage {
   changes: ChangeRef[];
   /** opaque; stored only after every change in `changes` is durably recorded */
   cursor: string;
+  /** true when the page was full and the feed should be read again at once */
+  more: boolean;
 }
 
 export type Capability =
@@ -69,8 +71,10 @@ export interface StoreConnector extends ConnectorBase {
   /** The order as charged, or null when the store does not know the code. */
   getOrder(code: string): Promise<Order | null>;
   getCustomer(email: string): Promise<Customer | null>;
-  /** Order codes placed since a time, for a first full load. */
+  /** Codes of placed orders, oldest first, for a first full load. */
   listOrderCodes(offset: number, limit: number): Promise<string[]>;
+  /** Emails of registered customers, for a first full load. */
+  listCustomerEmails(offset: number, limit: number): Promise<string[]>;
   /** Verifies a pushed event's signature over the raw body; returns the parsed changes. */
   parseWebhook?(rawBody: string, headers: Record<string, string | undefined>): ChangeRef[];
 }

@@ -42,7 +42,9 @@ export const Order = z.object({
   totalNetMinor: z.number().int(),
   totalTaxMinor: z.number().int(),
   totalMinor: z.number().int(),
-  /** store order state, e.g. PaymentAuthorized; cancelled orders are not imported */
+  /** the store's own state name, e.g. PaymentAuthorized, kept for people to read */
   state: z.string(),
+  /** what the state means to Dovetail: only placed orders are imported */
+  status: z.enum(['cart', 'placed', 'cancelled']),
 });
 export type Order = z.infer<typeof Order>;

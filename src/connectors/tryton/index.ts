@@ -1,0 +1,147 @@
+// Tryton 6 as the inventory system: products and stock read, customers and sales written.
+// The company, currency, warehouses and units are looked up once and kept for the process.
+import { z } from 'zod';
+import { DovetailError } from '../../errors.js';
+import type { Customer } from '../../model/customer.js';
+import { minorToDecimal } from '../../model/money.js';
+import type { Order } from '../../model/order.js';
+import type { Product, ProductFields } from '../../model/product.js';
+import type { StockPosition } from '../../model/stock.js';
+import type { Capability, ChangePage, InventoryConnector, RecordKind } from '../types.js';
+import { dec, TrytonClient, type TrytonOptions } from './client.js';
+import { PRODUCT_FIELDS, ProductRecord, toProduct } from './mappers.js';
+import { productChanges, stockChanges } from './reads.js';
+import { findSale, importOrder, upsertCustomer, type Company } from './writes.js';
+
+export interface TrytonConnectorOptions extends TrytonOptions {
+  /** warehouse codes or names whose stock is published; empty: the first warehouse */
+  locations?: string[];
+}
+
+const OPEN_MOVE_STATES = ['draft', 'staging', 'assigned'];
+
+export class TrytonConnector implements InventoryConnector {
+  readonly system = 'tryton';
+  readonly side = 'inventory';
+  readonly capabilities: readonly Capability[] = ['products.read', 'products.write', 'stock.read', 'customers.write', 'orders.write'];
+  readonly client: TrytonClient;
+  private company?: Promise<Company>;
+
+  constructor(private readonly opts: TrytonConnectorOptions) {
+    this.client = new TrytonClient(opts);
+  }
+
+  async ping() {
+    const c = await this.companyInfo();
+    return { version: `company ${c.id} (${c.currencyCode}), warehouses ${c.warehouseIds.join(', ')}` };
+  }
+
+  private companyInfo(): Promise<Company> {
+    this.company ??= this.loadCompany().catch((err) => { this.company = undefined; throw err; });
+    return this.company;
+  }
+
+  private async loadCompany(): Promise<Company> {
+    await this.client.login();
+    const companyId = z.number().nullable().catch(null).parse(this.client.context.company);
+    if (!companyId) throw new DovetailError('config', 'the Tryton user has no current company: set one in the user preferences');
+    const [company] = z.array(z.object({ currency: z.number() })).parse(await this.client.read('company.company', [companyId], ['currency']));
+    const [currency] = z.array(z.object({ code: z.string() })).parse(await this.client.read('currency.currency', [company.currency], ['code']));
+    const warehouses = z.array(z.object({ id: z.number(), name: z.string(), code: z.string().nullable() })).parse(
+      await this.client.searchRead('stock.location', [['type', '=', 'warehouse']], ['name', 'code'], { order: [['id', 'ASC']] }));
+    const wanted = this.opts.locations ?? [];
+    const chosen = wanted.length ? warehouses.filter((w) => wanted.includes(w.name) || (w.code !== null && wanted.includes(w.code))) : warehouses.slice(0, 1);
+    if (!chosen.length) {
+      throw new DovetailError('config', `inventory.locations names ${wanted.join(', ') || 'no warehouse'}, but Tryton has: ${warehouses.map((w) => w.code ?? w.name).join(', ') || 'none'}`);
+    }
+    const [paymentTerm] = await this.client.search('account.invoice.payment_term', [], { limit: 1 });
+    const [category] = await this.client.search('product.category', [['accounting', '=', true]], { limit: 1 });
+    return { id: companyId, currencyId: company.currency, currencyCode: currency.code, warehouseIds: chosen.map((w) => w.id),
+      paymentTermId: paymentTerm ?? null, unitId: await this.client.xmlId('product', 'uom_unit'), revenueCategoryId: category ?? null };
+  }
+
+  async readChanges(kind: RecordKind, cursor: string | null): Promise<ChangePage> {
+    await this.companyInfo();
+    if (kind === 'product') return productChanges(this.client, cursor);
+    if (kind === 'stock') return stockChanges(this.client, cursor);
+    throw new DovetailError('config', `Tryton is the inventory system: ${kind} changes are read from the store`);
+  }
+
+  private async productRecords(skus: string[]): Promise<ProductRecord[]> {
+    if (!skus.length) return [];
+    return z.array(ProductRecord).parse(await this.client.searchRead('product.product', [['code', 'in', skus]], PRODUCT_FIELDS, {}, { active_test: false }));
+  }
+
+  async getProducts(skus: string[]): Promise<Map<string, Product>> {
+    const company = await this.companyInfo();
+    const records = await this.productRecords(skus);
+    if (!records.length) return new Map();
+    const templates = z.array(z.object({ id: z.number(), code: z.string().nullable(), products: z.array(z.number()) })).parse(
+      await this.client.read('product.template', [...new Set(records.map((r) => r.template))], ['code', 'products'], { active_test: false }));
+    const byTemplate = new Map(templates.map((t) => [t.id, t]));
+    const uomIds = [...new Set(records.flatMap((r) => [r.weight_uom, r.length_uom, r.width_uom, r.height_uom]).filter((u): u is number => u !== null))];
+    const factors = new Map(uomIds.length ? z.array(z.object({ id: z.number(), factor: z.number() })).parse(
+      await this.client.read('product.uom', uomIds, ['factor'])).map((u) => [u.id, u.factor]) : []);
+    return new Map(records.filter((r) => r.code).map((r) => {
+      const t = byTemplate.get(r.template);
+      return [r.code!, toProduct(r, t?.code ?? null, t?.products.length ?? 1, company.currencyCode, factors)];
+    }));
+  }
+
+  async listSkus(offset: number, limit: number): Promise<string[]> {
+    const rows = z.array(z.object({ code: z.string().nullable() })).parse(await this.client.searchRead('product.product',
+      [['code', '!=', null], ['type', '=', 'goods']], ['code'], { offset, limit, order: [['id', 'ASC']] }));
+    return rows.map((r) => r.code!).filter(Boolean);
+  }
+
+  async writeProductFields(rows: { sku: string; fields: Partial<ProductFields> }[]): Promise<void> {
+    const records = new Map((await this.productRecords(rows.map((r) => r.sku))).map((r) => [r.code, r]));
+    for (const { sku, fields } of rows) {
+      const r = records.get(sku);
+      if (!r) continue;
+      if (fields.descriptions) await this.client.write('product.product', [r.id], { description: fields.descriptions.description });
+      const template: Record<string, unknown> = {};
+      if (fields.names) template.name = fields.names.name;
+      if (fields.prices) template.list_price = dec(minorToDecimal(fields.prices.priceMinor));
+      if (fields.availability) template.salable = fields.availability.enabled;
+      if (Object.keys(template).length) await this.client.write('product.template', [r.template], template);
+    }
+  }
+
+  async getStock(skus: string[]): Promise<Map<string, StockPosition>> {
+    const company = await this.companyInfo();
+    const ids = z.array(z.object({ id: z.number(), code: z.string().nullable() })).parse(
+      await this.client.searchRead('product.product', [['code', 'in', skus]], ['code'], {}, { active_test: false }));
+    if (!ids.length) return new Map();
+    const productIds = ids.map((p) => p.id);
+    const quantities = z.array(z.object({ id: z.number(), quantity: z.number() })).parse(
+      await this.client.read('product.product', productIds, ['quantity'], { locations: company.warehouseIds, active_test: false }));
+    // Outgoing customer moves not yet done: stock promised to unshipped sales.
+    const open = z.array(z.object({ product: z.number(), internal_quantity: z.number(), sale: z.number().nullable() })).parse(
+      await this.client.searchRead('stock.move', [['product', 'in', productIds], ['to_location.type', '=', 'customer'], ['state', 'in', OPEN_MOVE_STATES],
+        ['from_location', 'child_of', company.warehouseIds, 'parent']], ['product', 'internal_quantity', 'sale']));
+    const qty = new Map(quantities.map((q) => [q.id, q.quantity]));
+    return new Map(ids.filter((p) => p.code).map((p) => [p.code!, {
+      sku: p.code!, onHand: qty.get(p.id) ?? 0,
+      allocations: open.filter((m) => m.product === p.id).map((m) => ({ saleId: m.sale === null ? `move-without-sale` : String(m.sale), quantity: m.internal_quantity })),
+    }]));
+  }
+
+  async upsertCustomer(customer: Customer) {
+    await this.companyInfo();
+    return upsertCustomer(this.client, customer);
+  }
+
+  async findSale(orderCode: string) {
+    await this.companyInfo();
+    return findSale(this.client, orderCode);
+  }
+
+  async importOrder(order: Order, opts: { customerId: string; salesperson?: string }) {
+    const company = await this.companyInfo();
+    const records = z.array(z.object({ id: z.number(), code: z.string().nullable(), sale_uom: z.number().nullable(), default_uom: z.number() })).parse(
+      await this.client.searchRead('product.product', [['code', 'in', order.lines.map((l) => l.sku)]], ['code', 'sale_uom', 'default_uom']));
+    const productIds = new Map(records.map((r) => [r.code ?? '', { id: r.id, uom: r.sale_uom ?? r.default_uom }]));
+    return importOrder(this.client, company, productIds, order, opts);
+  }
+}

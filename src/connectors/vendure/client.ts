@@ -1,0 +1,74 @@
+// The only place that speaks HTTP to Vendure: GraphQL over the Admin API with a bearer session
+// (logged in again once when it expires). Every failure becomes a DovetailError with its kind.
+import { z } from 'zod';
+import { DovetailError, httpFailure, transient } from '../../errors.js';
+
+export interface VendureOptions { url: string; username: string; password: string; channelToken?: string | null; timeoutMs?: number }
+
+const GraphQlAnswer = z.object({
+  data: z.record(z.string(), z.unknown()).nullable().optional(),
+  errors: z.array(z.object({ message: z.string(), extensions: z.object({ code: z.string().optional() }).passthrough().optional() })).optional(),
+});
+
+export class VendureClient {
+  private token: string | null = null;
+  calls = 0;
+
+  constructor(private readonly opts: VendureOptions) {}
+
+  get url() { return this.opts.url.replace(/\/$/, ''); }
+
+  async login(): Promise<void> {
+    const r = await this.post('mutation($u:String!,$p:String!){ login(username:$u, password:$p, rememberMe:true) { __typename ... on ErrorResult { errorCode message } } }',
+      { u: this.opts.username, p: this.opts.password }, false);
+    const login = (r.data as { login?: { __typename: string; message?: string } }).login;
+    if (login?.__typename !== 'CurrentUser') {
+      throw new DovetailError('config', `Vendure at ${this.url} refused the login of "${this.opts.username}": ${login?.message ?? 'no answer'}`);
+    }
+  }
+
+  /** Runs one Admin API operation and returns its `data`, parsed by `schema`. */
+  async admin<T>(query: string, variables: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+    if (!this.token) await this.login();
+    let r = await this.post(query, variables, true);
+    if (r.errors?.some((e) => e.extensions?.code === 'FORBIDDEN')) {
+      this.token = null; // session expired or revoked: one new login, then the call again
+      await this.login();
+      r = await this.post(query, variables, true);
+    }
+    if (r.errors?.length) {
+      const msg = r.errors.map((e) => e.message).join('; ');
+      const code = r.errors[0].extensions?.code;
+      throw new DovetailError(code === 'FORBIDDEN' ? 'config' : code === 'INTERNAL_SERVER_ERROR' ? 'transient' : 'permanent',
+        `Vendure ${operationName(query)}: ${msg.slice(0, 400)}`);
+    }
+    const parsed = schema.safeParse(r.data);
+    if (!parsed.success) throw new DovetailError('permanent', `Vendure ${operationName(query)} answered in an unexpected shape: ${parsed.error.message.slice(0, 400)}`);
+    return parsed.data;
+  }
+
+  private async post(query: string, variables: Record<string, unknown>, authed: boolean): Promise<z.infer<typeof GraphQlAnswer>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (authed && this.token) headers.authorization = `Bearer ${this.token}`;
+    if (this.opts.channelToken) headers['vendure-token'] = this.opts.channelToken;
+    const endpoint = `${this.url}/admin-api`;
+    this.calls++;
+    let res: Response;
+    try {
+      res = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000) });
+    } catch (err) {
+      throw transient(`POST ${endpoint} (${operationName(query)}) did not answer: ${(err as Error).message}`, { cause: err });
+    }
+    const token = res.headers.get('vendure-auth-token');
+    if (token) this.token = token;
+    const text = await res.text();
+    if (!res.ok) throw httpFailure('POST', endpoint, res.status, text, res.headers.get('retry-after'));
+    let json: unknown;
+    try { json = JSON.parse(text); } catch { throw transient(`POST ${endpoint} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`); }
+    return GraphQlAnswer.parse(json);
+  }
+}
+
+function operationName(query: string): string {
+  return /(?:query|mutation)\s*(\w+)?[^{]*\{\s*(\w+)/.exec(query)?.slice(1).filter(Boolean).join(' ') ?? 'operation';
+}

@@ -1,0 +1,98 @@
+// Vendure as the store: products and stock written, orders and customers read, plus the events
+// Dovetail's Vendure plugin pushes. Capabilities are listed so `dovetail check` can tell gaps.
+import { z } from 'zod';
+import type { Customer } from '../../model/customer.js';
+import type { Order } from '../../model/order.js';
+import type { FieldGroup, Product } from '../../model/product.js';
+import type { Capability, ChangePage, ChangeRef, RecordKind, StoreConnector } from '../types.js';
+import { VendureClient, type VendureOptions } from './client.js';
+import { CUSTOMER_FIELDS, CustomerNode, ORDER_FIELDS, OrderNode, toCustomer, toOrder, toProduct, VARIANT_FIELDS, VariantNode } from './mappers.js';
+import { parsePluginEvent, readChanges } from './reads.js';
+import { setAvailable, upsertProducts } from './writes.js';
+
+export interface VendureConnectorOptions extends VendureOptions { webhookSecret: string }
+
+const CHUNK = 100;
+
+export class VendureConnector implements StoreConnector {
+  readonly system = 'vendure';
+  readonly side = 'store';
+  readonly capabilities: readonly Capability[] = ['products.read', 'products.write', 'stock.write', 'orders.read', 'customers.read', 'webhooks'];
+  readonly client: VendureClient;
+
+  constructor(private readonly opts: VendureConnectorOptions) {
+    this.client = new VendureClient(opts);
+  }
+
+  async ping() {
+    const r = await this.client.admin(`query Ping { activeChannel { code defaultCurrencyCode } globalSettings { serverConfig { customFieldConfig { ProductVariant { name } } } } }`, {},
+      z.object({ activeChannel: z.object({ code: z.string(), defaultCurrencyCode: z.string() }),
+        globalSettings: z.object({ serverConfig: z.object({ customFieldConfig: z.object({ ProductVariant: z.array(z.object({ name: z.string() })).nullable().optional() }).passthrough() }) }) }));
+    return { version: `channel ${r.activeChannel.code} (${r.activeChannel.defaultCurrencyCode})` };
+  }
+
+  readChanges(kind: RecordKind, cursor: string | null): Promise<ChangePage> {
+    return readChanges(this.client, kind, cursor);
+  }
+
+  parseWebhook(rawBody: string, headers: Record<string, string | undefined>): ChangeRef[] {
+    return parsePluginEvent(rawBody, headers, this.opts.webhookSecret);
+  }
+
+  private async variantsBySku(skus: string[]): Promise<Map<string, VariantNode>> {
+    const out = new Map<string, VariantNode>();
+    for (let i = 0; i < skus.length; i += CHUNK) {
+      const chunk = skus.slice(i, i + CHUNK);
+      const r = await this.client.admin(`query VariantsBySku($o: ProductVariantListOptions) { productVariants(options: $o) { items { ${VARIANT_FIELDS} } } }`,
+        { o: { filter: { sku: { in: chunk } }, take: chunk.length } }, z.object({ productVariants: z.object({ items: z.array(VariantNode) }) }));
+      for (const v of r.productVariants.items) out.set(v.sku, v);
+    }
+    return out;
+  }
+
+  async getProducts(skus: string[]): Promise<Map<string, Product>> {
+    const variants = await this.variantsBySku(skus);
+    return new Map([...variants].map(([sku, v]) => [sku, toProduct(v)]));
+  }
+
+  async listSkus(offset: number, limit: number): Promise<string[]> {
+    const r = await this.client.admin(`query Skus($o: ProductVariantListOptions) { productVariants(options: $o) { items { sku } } }`,
+      { o: { skip: offset, take: limit, sort: { id: 'ASC' } } }, z.object({ productVariants: z.object({ items: z.array(z.object({ sku: z.string() })) }) }));
+    return r.productVariants.items.map((v) => v.sku);
+  }
+
+  async upsertProducts(rows: { product: Product; groups: FieldGroup[] }[]) {
+    return upsertProducts(this.client, rows, await this.variantsBySku(rows.map((r) => r.product.sku)));
+  }
+
+  async setAvailable(rows: { sku: string; available: number }[]) {
+    return setAvailable(this.client, rows, await this.variantsBySku(rows.map((r) => r.sku)));
+  }
+
+  async getOrder(code: string): Promise<Order | null> {
+    const r = await this.client.admin(`query OrderByCode($o: OrderListOptions) { orders(options: $o) { items { ${ORDER_FIELDS} } } }`,
+      { o: { filter: { code: { eq: code } }, take: 1 } }, z.object({ orders: z.object({ items: z.array(OrderNode) }) }));
+    const node = r.orders.items[0];
+    return node ? toOrder(node) : null;
+  }
+
+  async listOrderCodes(offset: number, limit: number): Promise<string[]> {
+    const r = await this.client.admin(`query PlacedOrders($o: OrderListOptions) { orders(options: $o) { items { code } } }`,
+      { o: { filter: { active: { eq: false } }, sort: { orderPlacedAt: 'ASC' }, skip: offset, take: limit } },
+      z.object({ orders: z.object({ items: z.array(z.object({ code: z.string() })) }) }));
+    return r.orders.items.map((o) => o.code);
+  }
+
+  async getCustomer(email: string): Promise<Customer | null> {
+    const r = await this.client.admin(`query CustomerByEmail($o: CustomerListOptions) { customers(options: $o) { items { ${CUSTOMER_FIELDS} } } }`,
+      { o: { filter: { emailAddress: { eq: email } }, take: 1 } }, z.object({ customers: z.object({ items: z.array(CustomerNode) }) }));
+    const c = r.customers.items[0];
+    return c ? toCustomer(c) : null;
+  }
+
+  async listCustomerEmails(offset: number, limit: number): Promise<string[]> {
+    const r = await this.client.admin(`query CustomerEmails($o: CustomerListOptions) { customers(options: $o) { items { emailAddress } } }`,
+      { o: { skip: offset, take: limit, sort: { id: 'ASC' } } }, z.object({ customers: z.object({ items: z.array(z.object({ emailAddress: z.string() })) }) }));
+    return r.customers.items.map((c) => c.emailAddress);
+  }
+}

@@ -1,0 +1,111 @@
+// Vendure's Admin API shapes, parsed at the edge, and their translation to the canonical model.
+// Vendure already speaks integer minor units, so money passes through untouched.
+import { z } from 'zod';
+import type { Address, Customer } from '../../model/customer.js';
+import type { Order } from '../../model/order.js';
+import type { Product } from '../../model/product.js';
+
+export const VARIANT_FIELDS = `id sku name price currencyCode enabled updatedAt stockOnHand stockAllocated
+  customFields { weight length width height }
+  product { id name slug description enabled updatedAt }`;
+
+export const VariantNode = z.object({
+  id: z.string(), sku: z.string(), name: z.string(), price: z.number().int(), currencyCode: z.string(),
+  enabled: z.boolean(), updatedAt: z.string(), stockOnHand: z.number().int(), stockAllocated: z.number().int(),
+  customFields: z.object({ weight: z.number().nullable(), length: z.number().nullable(), width: z.number().nullable(), height: z.number().nullable() }).nullable().optional(),
+  product: z.object({ id: z.string(), name: z.string(), slug: z.string(), description: z.string(), enabled: z.boolean(), updatedAt: z.string() }),
+});
+export type VariantNode = z.infer<typeof VariantNode>;
+
+export function toProduct(v: VariantNode): Product {
+  const cf = v.customFields;
+  return {
+    sku: v.sku,
+    groupKey: v.product.slug,
+    fields: {
+      names: { name: v.product.name, variantName: v.name },
+      descriptions: { description: v.product.description },
+      prices: { priceMinor: v.price, currency: v.currencyCode },
+      availability: { enabled: v.enabled },
+      dimensions: { weightKg: cf?.weight ?? null, lengthCm: cf?.length ?? null, widthCm: cf?.width ?? null, heightCm: cf?.height ?? null },
+    },
+  };
+}
+
+const ADDRESS_FIELDS = 'fullName company streetLine1 streetLine2 city province postalCode countryCode phoneNumber';
+export const ORDER_FIELDS = `code state active orderPlacedAt updatedAt currencyCode
+  channels { code }
+  customer { firstName lastName emailAddress phoneNumber }
+  shippingAddress { ${ADDRESS_FIELDS} }
+  billingAddress { ${ADDRESS_FIELDS} }
+  lines { quantity unitPrice proratedLinePrice proratedLinePriceWithTax taxRate productVariant { sku name } }
+  shippingLines { shippingMethod { name } discountedPrice discountedPriceWithTax }
+  discounts { description amount }
+  total totalWithTax`;
+
+const OrderAddressNode = z.object({
+  fullName: z.string().nullable(), company: z.string().nullable(), streetLine1: z.string().nullable(), streetLine2: z.string().nullable(),
+  city: z.string().nullable(), province: z.string().nullable(), postalCode: z.string().nullable(), countryCode: z.string().nullable(), phoneNumber: z.string().nullable(),
+}).partial();
+
+export const OrderNode = z.object({
+  code: z.string(), state: z.string(), active: z.boolean(), orderPlacedAt: z.string().nullable(), updatedAt: z.string(), currencyCode: z.string(),
+  channels: z.array(z.object({ code: z.string() })),
+  customer: z.object({ firstName: z.string(), lastName: z.string(), emailAddress: z.string(), phoneNumber: z.string().nullable() }).nullable(),
+  shippingAddress: OrderAddressNode.nullable(), billingAddress: OrderAddressNode.nullable(),
+  lines: z.array(z.object({ quantity: z.number().int(), unitPrice: z.number().int(), proratedLinePrice: z.number().int(), proratedLinePriceWithTax: z.number().int(), taxRate: z.number(), productVariant: z.object({ sku: z.string(), name: z.string() }) })),
+  shippingLines: z.array(z.object({ shippingMethod: z.object({ name: z.string() }), discountedPrice: z.number().int(), discountedPriceWithTax: z.number().int() })),
+  discounts: z.array(z.object({ description: z.string(), amount: z.number().int() })),
+  total: z.number().int(), totalWithTax: z.number().int(),
+});
+export type OrderNode = z.infer<typeof OrderNode>;
+
+function toAddress(a: z.infer<typeof OrderAddressNode> | null): Address | null {
+  if (!a || !a.streetLine1) return null;
+  return {
+    fullName: a.fullName ?? '', company: a.company || undefined, street1: a.streetLine1, street2: a.streetLine2 || undefined,
+    city: a.city ?? '', province: a.province || undefined, postalCode: a.postalCode ?? '', countryCode: (a.countryCode ?? '').toUpperCase(), phone: a.phoneNumber || undefined,
+  };
+}
+
+/** A rate from what was charged, when the API gives no rate (shipping lines): 500 with 550 -> 10. */
+const rateOf = (net: number, gross: number) => (net === 0 ? 0 : Math.round(((gross - net) / net) * 10_000) / 100);
+
+export function toOrder(o: OrderNode): Order {
+  const status = o.state === 'Cancelled' ? 'cancelled' : o.orderPlacedAt && !o.active ? 'placed' : 'cart';
+  const lines = o.lines.filter((l) => l.quantity > 0).map((l) => ({
+    sku: l.productVariant.sku, name: l.productVariant.name, quantity: l.quantity, unitPriceMinor: l.unitPrice,
+    lineNetMinor: l.proratedLinePrice, lineTaxMinor: l.proratedLinePriceWithTax - l.proratedLinePrice, taxRatePercent: l.taxRate,
+  }));
+  const shipping = o.shippingLines.map((s) => ({
+    name: s.shippingMethod.name, netMinor: s.discountedPrice, taxMinor: s.discountedPriceWithTax - s.discountedPrice, taxRatePercent: rateOf(s.discountedPrice, s.discountedPriceWithTax),
+  }));
+  const c = o.customer;
+  return {
+    code: o.code, channel: o.channels[0]?.code ?? 'default', placedAt: o.orderPlacedAt ?? o.updatedAt, currency: o.currencyCode,
+    customer: { email: c?.emailAddress ?? '', firstName: c?.firstName ?? '', lastName: c?.lastName ?? '', phone: c?.phoneNumber || undefined,
+      addresses: [toAddress(o.shippingAddress), toAddress(o.billingAddress)].filter((a): a is Address => a !== null) },
+    shippingAddress: toAddress(o.shippingAddress), billingAddress: toAddress(o.billingAddress) ?? toAddress(o.shippingAddress),
+    lines, shipping, discounts: o.discounts.map((d) => ({ description: d.description, amountMinor: d.amount })),
+    totalNetMinor: o.total, totalTaxMinor: o.totalWithTax - o.total, totalMinor: o.totalWithTax, state: o.state, status,
+  };
+}
+
+export const CUSTOMER_FIELDS = `emailAddress firstName lastName phoneNumber updatedAt
+  addresses { fullName company streetLine1 streetLine2 city province postalCode phoneNumber country { code } }`;
+
+export const CustomerNode = z.object({
+  emailAddress: z.string(), firstName: z.string(), lastName: z.string(), phoneNumber: z.string().nullable(), updatedAt: z.string(),
+  addresses: z.array(z.object({ fullName: z.string().nullable(), company: z.string().nullable(), streetLine1: z.string(), streetLine2: z.string().nullable(),
+    city: z.string().nullable(), province: z.string().nullable(), postalCode: z.string().nullable(), phoneNumber: z.string().nullable(), country: z.object({ code: z.string() }) })).nullable(),
+});
+
+export function toCustomer(c: z.infer<typeof CustomerNode>): Customer {
+  return {
+    email: c.emailAddress, firstName: c.firstName, lastName: c.lastName, phone: c.phoneNumber || undefined,
+    addresses: (c.addresses ?? []).map((a) => toAddress({ ...a, countryCode: a.country.code })).filter((a): a is Address => a !== null),
+  };
+}
+
+/** Vendure slugs are lowercase words joined by dashes. */
+export const slugify = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'product';

@@ -1,0 +1,102 @@
+// Changes since a cursor, by polling `updatedAt`, and events pushed by Dovetail's Vendure plugin.
+// The cursor is the newest `updatedAt` seen; each read starts a little before it, because a
+// transaction that committed late can carry an earlier timestamp. Re-read rows are recognised
+// downstream by their version (the timestamp), so the overlap costs nothing but a few rows.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { DovetailError } from '../../errors.js';
+import type { ChangePage, ChangeRef, RecordKind } from '../types.js';
+import type { VendureClient } from './client.js';
+
+const OVERLAP_MS = 2_000;
+const PAGE = 100;
+/** stop one read here and report `more`, so one poll stays short */
+const MAX_ROWS_PER_READ = 2_000;
+
+const List = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item), totalItems: z.number() });
+
+async function pagedSince<T extends { updatedAt: string }>(
+  fetchPage: (after: string, skip: number) => Promise<T[]>, cursor: string | null, toRefs: (row: T) => ChangeRef[],
+): Promise<ChangePage> {
+  const after = new Date(cursor ? Date.parse(cursor) - OVERLAP_MS : 0).toISOString();
+  const changes: ChangeRef[] = [];
+  let newest = cursor ?? after;
+  let skip = 0;
+  for (;;) {
+    const rows = await fetchPage(after, skip);
+    for (const row of rows) {
+      changes.push(...toRefs(row));
+      if (row.updatedAt > newest) newest = row.updatedAt;
+    }
+    skip += rows.length;
+    if (rows.length < PAGE) return { changes, cursor: newest, more: false };
+    if (skip >= MAX_ROWS_PER_READ) return { changes, cursor: newest, more: true };
+  }
+}
+
+export async function readChanges(client: VendureClient, kind: RecordKind, cursor: string | null): Promise<ChangePage> {
+  switch (kind) {
+    case 'product': {
+      // A product-level edit (name, description) changes the product's updatedAt, not its
+      // variants': read both and report every SKU touched.
+      const variants = await pagedSince(async (after, skip) => (await client.admin(
+        `query ChangedVariants($o: ProductVariantListOptions) { productVariants(options: $o) { totalItems items { sku updatedAt } } }`,
+        { o: { filter: { updatedAt: { after } }, sort: { updatedAt: 'ASC' }, skip, take: PAGE } },
+        z.object({ productVariants: List(z.object({ sku: z.string(), updatedAt: z.string() })) }))).productVariants.items,
+      cursor, (v) => [{ kind: 'product', key: v.sku, sourceVersion: `v:${v.updatedAt}` }]);
+      const products = await pagedSince(async (after, skip) => (await client.admin(
+        `query ChangedProducts($o: ProductListOptions) { products(options: $o) { totalItems items { updatedAt variants { sku } } } }`,
+        { o: { filter: { updatedAt: { after } }, sort: { updatedAt: 'ASC' }, skip, take: PAGE } },
+        z.object({ products: List(z.object({ updatedAt: z.string(), variants: z.array(z.object({ sku: z.string() })) })) }))).products.items,
+      cursor, (p) => p.variants.map((v) => ({ kind: 'product' as const, key: v.sku, sourceVersion: `p:${p.updatedAt}` })));
+      const newest = variants.cursor > products.cursor ? variants.cursor : products.cursor;
+      return { changes: [...variants.changes, ...products.changes], cursor: newest, more: variants.more || products.more };
+    }
+    case 'order':
+      return pagedSince(async (after, skip) => (await client.admin(
+        `query ChangedOrders($o: OrderListOptions) { orders(options: $o) { totalItems items { code updatedAt } } }`,
+        { o: { filter: { updatedAt: { after }, active: { eq: false } }, sort: { updatedAt: 'ASC' }, skip, take: PAGE } },
+        z.object({ orders: List(z.object({ code: z.string(), updatedAt: z.string() })) }))).orders.items,
+      cursor, (o) => [{ kind: 'order', key: o.code, sourceVersion: o.updatedAt }]);
+    case 'customer':
+      return pagedSince(async (after, skip) => (await client.admin(
+        `query ChangedCustomers($o: CustomerListOptions) { customers(options: $o) { totalItems items { emailAddress updatedAt } } }`,
+        { o: { filter: { updatedAt: { after } }, sort: { updatedAt: 'ASC' }, skip, take: PAGE } },
+        z.object({ customers: List(z.object({ emailAddress: z.string(), updatedAt: z.string() })) }))).customers.items,
+      cursor, (c) => [{ kind: 'customer', key: c.emailAddress.trim().toLowerCase(), sourceVersion: c.updatedAt }]);
+    case 'stock':
+      throw new DovetailError('config', 'Vendure is the store: its stock is written by Dovetail, not read as a source');
+  }
+}
+
+/** What Dovetail's Vendure plugin posts (see plugin/dovetail-plugin.ts). */
+const PluginEvent = z.object({
+  id: z.string().min(1),
+  event: z.string(),
+  at: z.string(),
+  orderCode: z.string().optional(),
+  state: z.string().optional(),
+  skus: z.array(z.string()).optional(),
+  email: z.string().optional(),
+});
+
+/**
+ * Verifies the plugin's HMAC-SHA256 over the exact raw body, then turns the event into change
+ * references. Throws a DovetailError: `config` for a bad signature, `permanent` for a malformed body.
+ */
+export function parsePluginEvent(rawBody: string, headers: Record<string, string | undefined>, secret: string): ChangeRef[] {
+  const given = headers['x-dovetail-signature'] ?? '';
+  const expected = `sha256=${createHmac('sha256', secret).update(rawBody, 'utf8').digest('hex')}`;
+  const a = Buffer.from(given), b = Buffer.from(expected);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new DovetailError('config', 'signature does not match the body (x-dovetail-signature)');
+  let json: unknown;
+  try { json = JSON.parse(rawBody); } catch { throw new DovetailError('permanent', 'body is not JSON'); }
+  const parsed = PluginEvent.safeParse(json);
+  if (!parsed.success) throw new DovetailError('permanent', `event does not have the expected shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const e = parsed.data;
+  const version = `event:${e.id}`;
+  if (e.orderCode && /^Order/.test(e.event)) return [{ kind: 'order', key: e.orderCode, sourceVersion: version }];
+  if (e.skus?.length && /^Product/.test(e.event)) return e.skus.map((sku) => ({ kind: 'product' as const, key: sku, sourceVersion: version }));
+  if (e.email && e.event === 'Customer') return [{ kind: 'customer', key: e.email.trim().toLowerCase(), sourceVersion: version }];
+  return [];
+}

@@ -1,0 +1,38 @@
+// What every job handler gets: the settings, durable state and the two connectors. Handlers
+// never construct connectors themselves, so the engine stays blind to which systems are joined.
+import type { Config } from '../config/schema.js';
+import type { InventoryConnector, StoreConnector } from '../connectors/types.js';
+import type { Logger } from '../log.js';
+import type { Job, Storage } from '../store/storage.js';
+
+export interface EngineContext {
+  config: Config;
+  storage: Storage;
+  inventory: InventoryConnector;
+  store: StoreConnector;
+  log: Logger;
+}
+
+/** A handler settles each job it was given: resolved means done, an error means a failed attempt. */
+export type Outcomes = Map<number, Error | null>;
+
+export interface JobHandler {
+  kind: string;
+  /** how many jobs of this kind one call may take (the connector writes them in one batch) */
+  batch: number;
+  handle(ctx: EngineContext, jobs: Job[]): Promise<Outcomes>;
+}
+
+/** Runs `fn` per job, turning a throw into that job's failed attempt without stopping the others. */
+export async function eachJob(jobs: Job[], fn: (job: Job) => Promise<void>): Promise<Outcomes> {
+  const out: Outcomes = new Map();
+  for (const job of jobs) {
+    try { await fn(job); out.set(job.id, null); } catch (err) { out.set(job.id, err instanceof Error ? err : new Error(String(err))); }
+  }
+  return out;
+}
+
+/** The same outcome for every job of a batch call. */
+export function allJobs(jobs: Job[], err: Error | null): Outcomes {
+  return new Map(jobs.map((j) => [j.id, err]));
+}

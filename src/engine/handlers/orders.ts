@@ -1,0 +1,82 @@
+// A placed web order becomes exactly one confirmed sale. Exactly once rests on three things:
+// the mapping row (order code -> sale), the connector's lookup by order code before it creates
+// anything, and the per-record job queue (one attempt at a time per order).
+import { permanent } from '../../errors.js';
+import { normaliseEmail, type Customer } from '../../model/customer.js';
+import type { Order } from '../../model/order.js';
+import { assignSalesperson } from '../../rules/salesperson.js';
+import { eachJob, type EngineContext, type JobHandler } from '../context.js';
+import { failpoint } from '../failpoints.js';
+import { JOB } from '../job-kinds.js';
+
+export const importOrder: JobHandler = {
+  kind: JOB.order,
+  batch: 1,
+  handle: (ctx, jobs) => eachJob(jobs, async (job) => {
+    const code = job.key;
+    const inv = ctx.inventory.system;
+    if (await ctx.storage.mapping(inv, 'sale', code)) return; // imported before; edits are another flow
+    const order = await ctx.store.getOrder(code);
+    if (!order) throw permanent(`order ${code} was not found in ${ctx.store.system} (deleted?)`, { order: code });
+    if (order.status !== 'placed') {
+      await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: 'order.ignored', fromSystem: ctx.store.system, result: `not imported: the order is ${order.state} (${order.status})` });
+      return;
+    }
+    const skus = [...new Set(order.lines.map((l) => l.sku))];
+    const known = await ctx.inventory.getProducts(skus);
+    const unknown = skus.filter((s) => !known.has(s));
+    if (unknown.length) {
+      throw permanent(`order ${code} has ${unknown.length > 1 ? 'SKUs' : 'SKU'} ${unknown.join(', ')}, which ${ctx.inventory.system} does not know: create the product there (or fix the SKU in the store), then retry`, { order: code, skus: unknown });
+    }
+    const customerId = await ensureCustomer(ctx, order.customer, `order ${code}`);
+    const assignment = assignSalesperson(ctx.config.rules.salespeople, {
+      channel: order.channel, countryCode: order.shippingAddress?.countryCode ?? order.billingAddress?.countryCode ?? '',
+      region: order.shippingAddress?.province, totalMinor: order.totalMinor, skus,
+    });
+    const sale = await ctx.inventory.importOrder(order, { customerId, salesperson: assignment.salesperson ?? undefined });
+    failpoint('order.saleWritten');
+    await ctx.storage.putMapping(inv, 'sale', code, sale.id);
+    await ctx.storage.audit({
+      recordKind: 'order', recordKey: code, action: sale.created ? 'order.imported' : 'order.linked', fromSystem: ctx.store.system, toSystem: inv,
+      setting: 'web orders start in the store', result: 'ok',
+      detail: { sale: sale.id, storeTotal: order.totalMinor, inventoryTotal: sale.totalMinor, lines: order.lines.length, salesperson: assignment.salesperson, salespersonWhy: assignment.why },
+    });
+    if (assignment.salesperson) {
+      await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: 'order.salesperson', toSystem: inv, setting: 'rules.salespeople', result: 'ok', detail: assignment });
+    }
+    await checkTotals(ctx, order, sale.totalMinor);
+    // The sale now holds stock in the inventory system: refresh what the store may sell.
+    for (const sku of skus) await ctx.storage.enqueue({ kind: JOB.stock, key: sku, reason: `order ${code} imported`, delayMs: ctx.config.inventory.debounceMs });
+  }),
+};
+
+async function checkTotals(ctx: EngineContext, order: Order, inventoryTotal: number) {
+  if (inventoryTotal === order.totalMinor) return;
+  await ctx.storage.flagConflict({ recordKind: 'order', recordKey: order.code, fieldGroup: 'total', masterSystem: ctx.store.system,
+    masterValue: String(order.totalMinor), otherValue: String(inventoryTotal) });
+  await ctx.storage.audit({ recordKind: 'order', recordKey: order.code, action: 'order.totalMismatch', fromSystem: ctx.store.system, toSystem: ctx.inventory.system,
+    result: 'flagged', detail: { storeTotal: order.totalMinor, inventoryTotal } });
+}
+
+/** The inventory system's id for this customer: the mapping if known, else found by email or created. */
+export async function ensureCustomer(ctx: EngineContext, customer: Customer, why: string): Promise<string> {
+  const email = normaliseEmail(customer.email);
+  const known = await ctx.storage.mapping(ctx.inventory.system, 'party', email);
+  if (known) return known;
+  const party = await ctx.inventory.upsertCustomer({ ...customer, email });
+  await ctx.storage.putMapping(ctx.inventory.system, 'party', email, party.id);
+  await ctx.storage.audit({ recordKind: 'customer', recordKey: email, action: party.created ? 'customer.created' : 'customer.linked',
+    fromSystem: ctx.store.system, toSystem: ctx.inventory.system, setting: `master.customers=${ctx.config.master.customers}`, result: 'ok', detail: { party: party.id, for: why } });
+  return party.id;
+}
+
+export const customerToInventory: JobHandler = {
+  kind: JOB.customer,
+  batch: 1,
+  handle: (ctx, jobs) => eachJob(jobs, async (job) => {
+    if (ctx.config.master.customers !== 'store') return;
+    const customer = await ctx.store.getCustomer(job.key);
+    if (!customer) return;
+    await ensureCustomer(ctx, customer, 'customer registered in the store');
+  }),
+};

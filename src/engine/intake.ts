@@ -1,0 +1,53 @@
+// Changes come in here, from polling or from a pushed webhook, and become jobs. A change and its
+// job are written in the same transaction as the cursor that covers them: a crash either keeps
+// all three or none, and the next poll reads the same page again (recognised as duplicates).
+import type { ChangeRef, RecordKind } from '../connectors/types.js';
+import type { EngineContext } from './context.js';
+import { JOB, type JobKind } from './job-kinds.js';
+
+export interface Feed { side: 'inventory' | 'store'; kind: RecordKind; job: JobKind }
+
+export const FEEDS: Feed[] = [
+  { side: 'inventory', kind: 'product', job: JOB.productToStore },
+  { side: 'inventory', kind: 'stock', job: JOB.stock },
+  { side: 'store', kind: 'product', job: JOB.productFromStore },
+  { side: 'store', kind: 'order', job: JOB.order },
+  { side: 'store', kind: 'customer', job: JOB.customer },
+];
+
+const MAX_PAGES_PER_POLL = 20;
+
+function jobFor(side: Feed['side'], kind: RecordKind): JobKind | undefined {
+  return FEEDS.find((f) => f.side === side && f.kind === kind)?.job;
+}
+
+/** Records changes once each and queues a job per new change; returns how many were new. */
+export async function accept(ctx: EngineContext, side: Feed['side'], changes: ChangeRef[], cursor?: { feed: string; value: string }): Promise<number> {
+  const system = side === 'inventory' ? ctx.inventory.system : ctx.store.system;
+  return ctx.storage.transaction(async (tx) => {
+    let fresh = 0;
+    for (const c of changes) {
+      const job = jobFor(side, c.kind);
+      if (!job) continue;
+      if (!(await tx.recordChange({ system, kind: c.kind, key: c.key, sourceVersion: c.sourceVersion }))) continue;
+      fresh++;
+      await tx.enqueue({ kind: job, key: c.key, reason: `${c.kind} changed in ${system} (${c.sourceVersion})`,
+        delayMs: job === JOB.stock ? ctx.config.inventory.debounceMs : 0 });
+    }
+    if (cursor) await tx.setCursor(system, cursor.feed, cursor.value);
+    return fresh;
+  });
+}
+
+/** Reads one feed from its cursor until it has nothing new (or a page limit, to stay responsive). */
+export async function pollFeed(ctx: EngineContext, feed: Feed): Promise<number> {
+  const connector = feed.side === 'inventory' ? ctx.inventory : ctx.store;
+  let fresh = 0;
+  for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
+    const cursor = await ctx.storage.cursor(connector.system, feed.kind);
+    const { changes, cursor: next, more } = await connector.readChanges(feed.kind, cursor);
+    fresh += await accept(ctx, feed.side, changes, { feed: feed.kind, value: next });
+    if (!more || next === cursor) break;
+  }
+  return fresh;
+}
