@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Start or stop the real systems Dovetail is tested and demonstrated against.
+#   scripts/systems.sh start   packages when missing, golden Tryton + Vendure databases (cached),
+#                              trytond on 127.0.0.1:${TRYTON_PORT:-18000}; with WITH_VENDURE=1 also a
+#                              Vendure on 127.0.0.1:${VENDURE_PORT:-3000} (database .run/vendure/demo.sqlite,
+#                              webhooks to $DOVETAIL_WEBHOOK_URL when set). Prints the env to export.
+#   scripts/systems.sh stop    stops what start started, by pid.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+TRYTON_PORT=${TRYTON_PORT:-18000}
+VENDURE_PORT=${VENDURE_PORT:-3000}
+VENDURE_PID="$ROOT/.run/vendure/vendure.pid"
+
+stop_pidfile() {
+  local f=$1
+  [ -f "$f" ] || return 0
+  local pid; pid=$(cat "$f")
+  if kill "$pid" 2>/dev/null; then
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$f"
+}
+
+case "${1:-}" in
+  start)
+    bash scripts/tryton/packages.sh ${EXTRA_PACKAGES:-}
+    bash scripts/tryton/bootstrap.sh
+    bash scripts/vendure-app/golden.sh
+    TRYTON_PORT=$TRYTON_PORT bash scripts/tryton/start.sh
+    if [ "${WITH_VENDURE:-0}" = 1 ]; then
+      if [ -f "$VENDURE_PID" ] && kill -0 "$(cat "$VENDURE_PID")" 2>/dev/null; then
+        echo "vendure already running (pid $(cat "$VENDURE_PID"))"
+      else
+        DB="$ROOT/.run/vendure/demo.sqlite"
+        [ "${FRESH:-1}" = 1 ] && rm -f "$DB" "$DB"-* && cp .run/vendure/golden.sqlite "$DB"
+        VENDURE_PORT=$VENDURE_PORT VENDURE_DB="$DB" VENDURE_DISABLE_TELEMETRY=true \
+          nohup node .run/vendure-app/dist/scripts/vendure-app/server.js >"$ROOT/.run/vendure/vendure.log" 2>&1 </dev/null &
+        echo $! > "$VENDURE_PID"
+        for _ in $(seq 1 240); do
+          curl -sf -o /dev/null "http://127.0.0.1:$VENDURE_PORT/health" && break
+          kill -0 "$(cat "$VENDURE_PID")" 2>/dev/null || { tail -20 "$ROOT/.run/vendure/vendure.log" >&2; rm -f "$VENDURE_PID"; exit 1; }
+          sleep 0.25
+        done
+        echo "vendure on http://127.0.0.1:$VENDURE_PORT (pid $(cat "$VENDURE_PID"))"
+      fi
+      echo "export VENDURE_URL=http://127.0.0.1:$VENDURE_PORT"
+    fi
+    echo "export TRYTON_URL=http://127.0.0.1:$TRYTON_PORT TRYTON_DB_DIR=$ROOT/.run/tryton/db"
+    ;;
+  stop)
+    stop_pidfile "$VENDURE_PID"
+    bash scripts/tryton/stop.sh
+    ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
