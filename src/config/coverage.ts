@@ -1,0 +1,194 @@
+// Which checklist answers this version of Dovetail actually carries out, in plain words for the
+// operations manager, for `dovetail check`, `dovetail report` and the dashboard.
+import type { Config, MasterKey } from './schema.js';
+
+export interface CoverageRow {
+  /** the setting's dotted path, e.g. rules.capture */
+  key: string;
+  /** the chosen answer as written in the settings */
+  answer: string;
+  /** true when this version does what the answer asks (or the answer asks nothing of Dovetail) */
+  carriedOut: boolean;
+  /** what happens because of this answer, in plain words */
+  note: string;
+}
+
+export const NOT_YET = 'not carried out yet by this version';
+
+const SYSTEM_NAMES: Record<string, string> = {
+  tryton: 'Tryton', odoo: 'Odoo', vendure: 'Vendure', shopify: 'Shopify', magento: 'Magento / Adobe Commerce', woocommerce: 'WooCommerce',
+};
+
+/** What each kind of master data is, for the notes. */
+const MASTER_DATA: Record<MasterKey, string> = {
+  productNames: 'product names',
+  productAttributes: 'product attributes and variants (colour, size…)',
+  productDescriptions: 'product descriptions and specifications',
+  productImages: 'product images',
+  productCategories: 'product categories',
+  productDimensions: 'weights and dimensions',
+  prices: 'retail prices',
+  priceLevels: 'special price levels (wholesale, customer groups)',
+  availability: 'whether a product is for sale on the website',
+  vendorsAndCosts: 'suppliers and costs',
+  customers: 'customer details and addresses',
+  salesTaxes: 'tax rates and rules',
+  shippingMethods: 'shipping methods',
+  purchaseOrders: 'purchase orders',
+  paymentMethods: 'payment methods',
+};
+
+/** Master keys whose data Dovetail copies from the master to the other system today. */
+const MASTERS_CARRIED_OUT: ReadonlySet<MasterKey> = new Set(['productNames', 'productDescriptions', 'prices', 'availability', 'productDimensions', 'customers']);
+
+const systemWord = (side: 'store' | 'inventory') => (side === 'store' ? 'the online store' : 'the inventory system');
+const otherSide = (side: 'store' | 'inventory') => (side === 'store' ? 'inventory' : 'store');
+const units = (n: number) => (n === 1 ? '1 unit' : `${n} units`);
+
+function masterRow(config: Config, key: MasterKey): CoverageRow {
+  const answer = config.master[key];
+  const data = MASTER_DATA[key];
+  const row = (carriedOut: boolean, note: string): CoverageRow => ({ key: `master.${key}`, answer, carriedOut, note });
+  const owner = systemWord(answer);
+  const other = systemWord(otherSide(answer));
+
+  if (MASTERS_CARRIED_OUT.has(key)) {
+    if (key === 'customers') {
+      return answer === 'store'
+        ? row(true, `Customers are kept in the online store; when a web order arrives, its customer and addresses are found (by email) or created in the inventory system.`)
+        : row(true, `Customers are kept in the inventory system; the customer of each web order is matched by email to an existing one there, and changes made in the store are not copied back.`);
+    }
+    return row(true, `${cap(data)} are edited in ${owner} and copied to ${other}; a change made in ${other} is ${config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict'} (see ownership.onConflict).`);
+  }
+  switch (key) {
+    case 'paymentMethods':
+      return row(true, 'Payment methods stay with the online store\'s payment gateway; Dovetail keeps references only and never sees card data.');
+    case 'vendorsAndCosts':
+      return answer === 'inventory'
+        ? row(true, 'Suppliers and costs stay in the inventory system and are never shown on the store; nothing to copy.')
+        : row(false, `Suppliers and costs would be copied from the store to the inventory system: ${NOT_YET}.`);
+    case 'purchaseOrders':
+      return answer === 'inventory'
+        ? row(true, 'Purchase orders stay in the inventory system; the store does not see them (showing incoming stock is not done yet).')
+        : row(false, `Purchase orders would be made in the store and copied to the inventory system: ${NOT_YET}.`);
+    default:
+      return row(false, `${cap(data)} would be kept in ${owner} and copied to ${other}: ${NOT_YET}. Until then, keep them up to date in both systems by hand.`);
+  }
+}
+
+/** One row per checklist answer (systems, masters, ownership, every transfer rule, stock settings). */
+export function coverage(config: Config): CoverageRow[] {
+  const r = config.rules;
+  const inv = config.inventory;
+  const rows: CoverageRow[] = [];
+  const add = (key: string, answer: unknown, carriedOut: boolean, note: string) => rows.push({ key, answer: typeof answer === 'string' ? answer : JSON.stringify(answer), carriedOut, note });
+
+  const invType = config.systems.inventory.type;
+  add('systems.inventory.type', invType, invType === 'tryton',
+    invType === 'tryton' ? 'The inventory system is Tryton.' : `The inventory system is ${SYSTEM_NAMES[invType]}: its connector is ${NOT_YET}.`);
+  const storeType = config.systems.store.type;
+  add('systems.store.type', storeType, storeType === 'vendure',
+    storeType === 'vendure' ? 'The online store is Vendure.' : `The online store is ${SYSTEM_NAMES[storeType]}: its connector is ${NOT_YET}.`);
+
+  for (const key of Object.keys(config.master) as MasterKey[]) rows.push(masterRow(config, key));
+
+  add('ownership.onConflict', config.ownership.onConflict, true, config.ownership.onConflict === 'revert'
+    ? 'When a system changes data it is not the master of, Dovetail writes the master\'s value back and records that it did.'
+    : 'When a system changes data it is not the master of, Dovetail leaves it and shows a conflict on the dashboard for someone to settle.');
+
+  // 1
+  add('rules.offlineOrdersToStore', r.offlineOrdersToStore, r.offlineOrdersToStore === 'none', r.offlineOrdersToStore === 'none'
+    ? 'Orders taken by phone, email or sales staff stay in the inventory system; customers do not see them on the website.'
+    : `Orders taken in the inventory system would be shown on the website${r.offlineOrdersToStore === 'customersWithAccount' ? ' for customers who have an account there' : ''}: ${NOT_YET}.`);
+  // 2
+  add('rules.orderEditsIn', r.orderEditsIn, false,
+    `Changes to a placed order would be made in ${systemWord(r.orderEditsIn)} and copied to ${systemWord(otherSide(r.orderEditsIn))}, with edits in the other refused and flagged: ${NOT_YET}. Until then, an order changed after it was imported must be changed in both systems by hand.`);
+  // 3
+  add('rules.offlineCustomerAccounts', r.offlineCustomerAccounts, r.offlineCustomerAccounts === 'none', r.offlineCustomerAccounts === 'none'
+    ? 'Phone and email customers do not get a website account.'
+    : `Phone and email customers would ${r.offlineCustomerAccounts === 'create' ? 'get a website account' : 'be invited to open a website account'}: ${NOT_YET}.`);
+  const accounts = r.offlineCustomerAccounts !== 'none';
+  add('rules.copyAddresses', r.copyAddresses, !accounts || !r.copyAddresses, !accounts
+    ? 'Has no effect while phone customers get no website account (rules.offlineCustomerAccounts: none).'
+    : r.copyAddresses ? `Addresses of phone customers would be copied to their website account: ${NOT_YET}.` : 'Addresses of phone customers are not copied to the website.');
+  // 4
+  add('rules.partialShipmentsToStore', r.partialShipmentsToStore, false, r.partialShipmentsToStore
+    ? `Each shipment, even a partial one, would appear on the store order with its items, date, carrier and tracking number: ${NOT_YET}.`
+    : `The store order would be marked shipped once everything has left the warehouse: ${NOT_YET}.`);
+  // 5
+  const emails = r.shipmentEmailsFrom;
+  add('rules.shipmentEmailsFrom', emails, emails === 'inventory' || emails === 'none', {
+    store: `The online store would email the customer when a shipment is reported to it: ${NOT_YET} (shipments are not reported to the store yet).`,
+    inventory: 'Dovetail sends no shipment emails; the inventory system must be set up to email customers itself.',
+    dovetail: `Dovetail would email the customer about each shipment: ${NOT_YET}.`,
+    none: 'Nobody emails customers about shipments.',
+  }[emails]);
+  // 6
+  add('rules.quotesFrom', r.quotesFrom, false,
+    `Quotes would be sent from ${systemWord(r.quotesFrom)}, and an accepted quote would become an order in ${systemWord(otherSide(r.quotesFrom))}: ${NOT_YET}.`);
+  // 7
+  add('rules.liveInventory', r.liveInventory, true, r.liveInventory
+    ? `Stock counts are pushed to the store as they change in the inventory system (after a pause of ${seconds(inv.debounceMs)} to group bursts of changes).`
+    : 'Stock counts are not pushed to the store; the store keeps its own counts.');
+  add('inventory.debounceMs', inv.debounceMs, true, r.liveInventory
+    ? `After a stock change, Dovetail waits ${seconds(inv.debounceMs)} for more changes to the same product before updating the store.`
+    : 'Has no effect while stock counts are not pushed (rules.liveInventory: false).');
+  const locations = inv.locations;
+  add('inventory.locations', locations, locations.length === 0, locations.length === 0
+    ? `Stock of ${config.systems.inventory.warehouse ? `the warehouse ${config.systems.inventory.warehouse}` : 'the first warehouse of the inventory system'} is what the store may sell.`
+    : `Stock of several warehouses (${locations.join(', ')}) would be added up for the store: ${NOT_YET}.`);
+  // 8
+  const deducted = [r.deductAllocated ? 'minus unshipped offline orders' : null, inv.safetyStock > 0 ? `minus ${units(inv.safetyStock)} of safety stock` : null].filter(Boolean);
+  const formula = `Stock pushed to the store is on-hand${deducted.length ? ` ${deducted.join(' ')}` : ''} (never below zero); the store itself holds back what its own open orders need.`;
+  add('rules.deductAllocated', r.deductAllocated, true, r.deductAllocated
+    ? formula
+    : `${formula} Stock promised to phone and email orders that have not shipped is still offered on the website, so it can be sold twice.`);
+  add('inventory.safetyStock', inv.safetyStock, true, inv.safetyStock > 0
+    ? `${units(inv.safetyStock)} of each product ${inv.safetyStock === 1 ? 'is' : 'are'} held back from the website, as a margin for miscounts.`
+    : 'No safety stock: the website may sell down to the last unit.');
+  // 9-12
+  add('rules.cancellationsIn', r.cancellationsIn, false,
+    `Part of an order would be cancelled in ${systemWord(r.cancellationsIn)} and the cancellation copied to ${systemWord(otherSide(r.cancellationsIn))}: ${NOT_YET}.`);
+  add('rules.returnsIn', r.returnsIn, false,
+    `Returns would be entered in ${systemWord(r.returnsIn)} and copied to ${systemWord(otherSide(r.returnsIn))}: ${NOT_YET}.`);
+  add('rules.returnsToStore', r.returnsToStore, !r.returnsToStore, r.returnsToStore
+    ? `Returns entered in the inventory system would be shown on the website: ${NOT_YET}.`
+    : 'Returns entered in the inventory system are not shown on the website.');
+  add('rules.creditMemosIn', r.creditMemosIn, false,
+    `Credit memos would be managed in ${systemWord(r.creditMemosIn)} and recorded in ${systemWord(otherSide(r.creditMemosIn))}: ${NOT_YET}.`);
+  // 13-15
+  add('rules.capture', r.capture, r.capture === 'atOrder', r.capture === 'atOrder'
+    ? 'The customer\'s card is charged by the online store when the order is placed; Dovetail does not charge anything (the store\'s payment method must be set to charge immediately).'
+    : `The card would be only authorised at order, and each shipment would charge its own amount: ${NOT_YET}.`);
+  add('rules.settleFrom', r.settleFrom, r.settleFrom === 'store', r.settleFrom === 'store'
+    ? 'Payments are settled in the online store; Dovetail does not settle anything.'
+    : `Payments would be settled from the inventory system, through the store's payment gateway: ${NOT_YET}.`);
+  add('rules.refundsIn', r.refundsIn, false,
+    `Refunds would be made in ${systemWord(r.refundsIn)} and recorded as a refund or credit note in ${systemWord(otherSide(r.refundsIn))}: ${NOT_YET}. Until then, record each refund in both systems by hand.`);
+  // 16
+  const sp = r.salespeople;
+  add('rules.salespeople', sp.rules.length === 0 && sp.default === null ? 'none' : `${sp.rules.length} rule${sp.rules.length === 1 ? '' : 's'}, default ${sp.default ?? 'none'}`, true,
+    sp.rules.length === 0 && sp.default === null
+      ? 'Web orders get no salesperson in the inventory system.'
+      : `Each web order gets the salesperson of the first matching rule${sp.default ? `, otherwise ${sp.default}` : ', otherwise none'}; it is set on the sale in the inventory system.`);
+  return rows;
+}
+
+/**
+ * The answers this version does not carry out. Note that even the defaults have some (quotes,
+ * order edits, shipments, returns, refunds…), so a caller should refuse to start only on the ones
+ * it cannot run without (the system types) and show the rest as warnings.
+ */
+export function unsupportedAnswers(config: Config): CoverageRow[] {
+  return coverage(config).filter((row) => !row.carriedOut);
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function seconds(ms: number): string {
+  if (ms === 0) return 'no time';
+  const s = ms / 1000;
+  return s === 1 ? '1 second' : `${s} seconds`;
+}

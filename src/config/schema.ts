@@ -1,0 +1,180 @@
+// The shape of dovetail.yaml: every checklist answer is one key here, with its default inline.
+// Objects are strict so a misspelt key is refused at start instead of being silently ignored.
+import { z } from 'zod';
+import { decimalToMinor, minorToDecimal } from '../model/money.js';
+
+/** Which system is the master of a kind of data. */
+const side = z.enum(['store', 'inventory']);
+const nonEmpty = z.string().min(1);
+
+// `.prefault({})` (zod 4) parses a missing section as `{}`, so the defaults of its keys apply;
+// `.default({})` would hand back the bare `{}` without them.
+
+const sqliteDatabase = z.object({
+  driver: z.literal('sqlite').default('sqlite'),
+  /** relative paths are taken from the config file's folder (loadConfig resolves them); ":memory:" is kept */
+  path: nonEmpty.default('dovetail.sqlite'),
+}).strict();
+
+const postgresDatabase = z.object({
+  driver: z.literal('postgres'),
+  url: nonEmpty.refine((u) => /^postgres(ql)?:\/\//.test(u), { message: 'must start with postgres:// or postgresql://' }),
+}).strict();
+
+export const DatabaseSettings = z.discriminatedUnion('driver', [sqliteDatabase, postgresDatabase]).prefault({});
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+export const InventorySystemSettings = z.object({
+  /** only tryton is carried out by this version; `check` refuses the others (see coverage.ts) */
+  type: z.enum(['tryton', 'odoo']).default('tryton'),
+  url: httpUrl.default('http://127.0.0.1:8000'),
+  database: nonEmpty.default('tryton'),
+  username: nonEmpty.default('admin'),
+  password: nonEmpty,
+  /** warehouse code or name; null = the first warehouse */
+  warehouse: nonEmpty.nullable().default(null),
+}).strict();
+
+export const StoreSystemSettings = z.object({
+  /** only vendure is carried out by this version; `check` refuses the others (see coverage.ts) */
+  type: z.enum(['vendure', 'shopify', 'magento', 'woocommerce']).default('vendure'),
+  url: httpUrl.default('http://127.0.0.1:3000'),
+  channelToken: nonEmpty.nullable().default(null),
+  username: nonEmpty.default('superadmin'),
+  password: nonEmpty,
+  /** shared secret of the store's webhooks; signatures are checked with it before anything is queued */
+  webhookSecret: z.string().min(16, { message: 'must be at least 16 characters, so it cannot be guessed' }),
+}).strict();
+
+export const SystemsSettings = z.object({
+  inventory: InventorySystemSettings,
+  store: StoreSystemSettings,
+}).strict();
+
+/** Master system of each kind of data (SPEC §1 "Master system"). */
+export const MasterSettings = z.object({
+  productNames: side.default('inventory'),
+  productAttributes: side.default('inventory'),
+  productDescriptions: side.default('store'),
+  productImages: side.default('store'),
+  productCategories: side.default('store'),
+  productDimensions: side.default('inventory'),
+  prices: side.default('inventory'),
+  priceLevels: side.default('inventory'),
+  availability: side.default('inventory'),
+  vendorsAndCosts: side.default('inventory'),
+  customers: side.default('store'),
+  salesTaxes: side.default('store'),
+  shippingMethods: side.default('store'),
+  purchaseOrders: side.default('inventory'),
+  paymentMethods: z.literal('store', {
+    error: 'payment methods always stay with the store: card data stays with the store\'s payment gateway, Dovetail keeps references only',
+  }).default('store'),
+}).strict().prefault({});
+export type MasterKey = keyof z.output<typeof MasterSettings>;
+
+export const OwnershipSettings = z.object({
+  /** revert: write the master's value back and log it; flag: leave it and show a conflict */
+  onConflict: z.enum(['revert', 'flag']).default('revert'),
+}).strict().prefault({});
+
+/** A money threshold in major units ("120.50" or 120.5), kept as a normalised 2-decimal string. */
+const AMOUNT = /^\d+(\.\d{1,2})?$/;
+const isAmount = (v: unknown): v is string => typeof v === 'string' && AMOUNT.test(v);
+const majorAmount = z.union([z.string(), z.number()])
+  .refine((v) => AMOUNT.test(String(v).trim()), { message: 'must be an amount like 100 or 99.95 (at most 2 decimals, not negative)' })
+  .transform((v) => minorToDecimal(decimalToMinor(String(v).trim())));
+
+export const SalespersonRule = z.object({
+  when: z.object({
+    channel: nonEmpty.optional(),
+    /** ISO 3166-1 alpha-2, e.g. DE */
+    country: z.string().regex(/^[A-Za-z]{2}$/, { message: 'must be a 2-letter ISO country code, e.g. DE' }).transform((c) => c.toUpperCase()).optional(),
+    region: nonEmpty.optional(),
+    customerGroup: nonEmpty.optional(),
+    /** inclusive, major units */
+    minTotal: majorAmount.optional(),
+    /** inclusive, major units */
+    maxTotal: majorAmount.optional(),
+    sku: nonEmpty.optional(),
+  }).strict().prefault({}).refine(
+    // zod runs this even when an amount above was refused (and so not normalised): compare only clean ones
+    (w) => !isAmount(w.minTotal) || !isAmount(w.maxTotal) || decimalToMinor(w.minTotal) <= decimalToMinor(w.maxTotal),
+    { message: 'minTotal is larger than maxTotal, so this rule can never match', path: ['minTotal'] },
+  ),
+  assign: nonEmpty,
+}).strict();
+
+export const SalespeopleSettings = z.object({
+  /** tried in order; the first whose every condition holds assigns */
+  rules: z.array(SalespersonRule).default([]),
+  /** salesperson when no rule matches; null = none */
+  default: nonEmpty.nullable().default(null),
+}).strict().prefault({});
+
+/** Transfer rules (SPEC §1 "Transfer rules"). */
+export const RulesSettings = z.object({
+  offlineOrdersToStore: z.enum(['none', 'all', 'customersWithAccount']).default('none'),
+  orderEditsIn: side.default('store'),
+  offlineCustomerAccounts: z.enum(['none', 'create', 'invite']).default('none'),
+  copyAddresses: z.boolean().default(true),
+  partialShipmentsToStore: z.boolean().default(true),
+  shipmentEmailsFrom: z.enum(['store', 'inventory', 'dovetail', 'none']).default('store'),
+  quotesFrom: side.default('inventory'),
+  liveInventory: z.boolean().default(true),
+  deductAllocated: z.boolean().default(true),
+  cancellationsIn: side.default('inventory'),
+  returnsIn: side.default('inventory'),
+  returnsToStore: z.boolean().default(true),
+  creditMemosIn: side.default('inventory'),
+  capture: z.enum(['atOrder', 'atShipment']).default('atOrder'),
+  settleFrom: side.default('store'),
+  refundsIn: side.default('store'),
+  salespeople: SalespeopleSettings,
+}).strict().prefault({});
+
+export const InventorySettings = z.object({
+  /** wait this long after the last stock change of a SKU before pushing it, to batch bursts */
+  debounceMs: z.number().int().min(0).default(2000),
+  /** units held back from the store per SKU */
+  safetyStock: z.number().int().min(0).default(0),
+  /** warehouse codes or names whose stock is published; empty = the default warehouse */
+  locations: z.array(nonEmpty).default([]),
+}).strict().prefault({});
+
+export const SyncSettings = z.object({
+  pollIntervalMs: z.number().int().min(200).default(5000),
+  batchSize: z.number().int().min(1).max(250).default(100),
+  maxAttempts: z.number().int().min(1).max(50).default(8),
+}).strict().prefault({});
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+export const isLoopbackHost = (host: string) => LOOPBACK_HOSTS.includes(host.trim().toLowerCase());
+
+export const ServerSettings = z.object({
+  host: nonEmpty.default('127.0.0.1'),
+  port: z.number().int().min(1).max(65535).default(8790),
+  /** required once the server listens on anything but loopback */
+  token: z.string().min(16, { message: 'must be at least 16 characters, so it cannot be guessed' }).nullable().default(null),
+}).strict().prefault({}).refine((s) => isLoopbackHost(s.host) || s.token !== null, {
+  message: 'a token is required when server.host is not 127.0.0.1, localhost or ::1: the dashboard and admin API would otherwise be open to the network',
+  path: ['token'],
+});
+
+export const ConfigSchema = z.object({
+  database: DatabaseSettings,
+  systems: SystemsSettings,
+  master: MasterSettings,
+  ownership: OwnershipSettings,
+  rules: RulesSettings,
+  inventory: InventorySettings,
+  sync: SyncSettings,
+  server: ServerSettings,
+}).strict();
+
+/** The settings after defaults are applied: what the rest of Dovetail reads. */
+export type Config = z.output<typeof ConfigSchema>;
+/** What may be written in dovetail.yaml (after ${ENV} substitution). */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type SalespeopleConfig = Config['rules']['salespeople'];
