@@ -1,0 +1,172 @@
+// The Shopify store connector: the StoreConnector contract over the GraphQL Admin API, plus
+// the Shopify-only steps of the order lifecycle (fulfilments, captures, refunds, quotes).
+import { z } from 'zod';
+import { DovetailError } from '../../errors.js';
+import type { Customer } from '../../model/customer.js';
+import type { Order } from '../../model/order.js';
+import type { FieldGroup, Product } from '../../model/product.js';
+import type { Capability, ChangePage, ChangeRef, RecordKind, StoreConnector, WriteResult } from '../types.js';
+import { API_VERSION, ShopifyClient, userErrorFailure, type ShopifyClientOptions } from './client.js';
+import { GroupKeyDefinitionCreate, Locations, ShopInfo, WebhookSubscriptionCreate, WebhookSubscriptionUpdate, WebhookSubscriptions } from './operations.js';
+import {
+  customerPager, getCustomer, getOrder, getProducts, orderPager, readChanges, skuPager, type OffsetPager, type ShopifyContext,
+} from './reads.js';
+import {
+  adjustStock, captureShipment, createFulfillment, createQuote, createRefund, setStock, upsertCustomer, upsertProducts,
+  type CaptureInput, type CaptureResult, type QuoteInput, type RefundInputCanonical, type ShipmentInput, type StockResult,
+} from './writes.js';
+import { InMemoryWebhookMemory, readWebhook, webhookSubscriptionsPlan, topicEnum, type SubscriptionPlan, type WebhookMemory, type WebhookOutcome } from './webhooks.js';
+
+export { API_VERSION };
+
+export const SHOPIFY_CAPABILITIES = [
+  'products.read', 'products.write', 'stock.read', 'stock.write',
+  'customers.read', 'customers.write', 'orders.read', 'orders.write', 'webhooks',
+] as const satisfies readonly Capability[];
+
+export interface ShopifyConnectorOptions extends ShopifyClientOptions {
+  /** the app's client secret: the key of webhook signatures */
+  appSecret: string;
+  /** inventory warehouse name -> Shopify location id (`gid://shopify/Location/…`) */
+  locations: Record<string, string>;
+  /** the warehouse whose location `setAvailable` writes (the contract's single number per SKU) */
+  defaultWarehouse: string;
+  /** stock rows above which current quantities are read by one bulk query (default 2,000) */
+  bulkThreshold?: number;
+  /** seconds the polling window reaches back before its cursor (default 120) */
+  pollOverlapSeconds?: number;
+  /** `rules.copyAddresses` */
+  copyAddresses?: boolean;
+  /** public URL of Dovetail's Shopify webhook endpoint, for `check` */
+  webhookUri?: string;
+  webhookMemory?: WebhookMemory;
+}
+
+export class ShopifyConnector implements StoreConnector {
+  readonly system = 'shopify';
+  readonly side = 'store' as const;
+  readonly capabilities = SHOPIFY_CAPABILITIES;
+  readonly client: ShopifyClient;
+  private readonly ctx: ShopifyContext;
+  private readonly memory: WebhookMemory;
+  private currency: string | undefined;
+  private readonly skus: OffsetPager;
+  private readonly orders: OffsetPager;
+  private readonly customers: OffsetPager;
+
+  constructor(private readonly opts: ShopifyConnectorOptions) {
+    if (!opts.appSecret) throw new DovetailError('config', 'shopify.appSecret is required to verify webhooks');
+    if (!(opts.defaultWarehouse in opts.locations)) {
+      throw new DovetailError('config', `shopify.defaultWarehouse ${JSON.stringify(opts.defaultWarehouse)} is not one of shopify.locations: ${Object.keys(opts.locations).join(', ') || '(none)'}`);
+    }
+    this.client = new ShopifyClient(opts);
+    this.memory = opts.webhookMemory ?? new InMemoryWebhookMemory();
+    this.ctx = {
+      client: this.client,
+      shopCurrency: async () => (this.currency ??= (await this.shop()).currencyCode),
+      pollOverlapSeconds: opts.pollOverlapSeconds ?? 120,
+      bulkThreshold: opts.bulkThreshold ?? 2000,
+      noteUpdatedAt: (kind, key, at) => this.memory.noteUpdatedAt(kind, key, at),
+    };
+    this.skus = skuPager(this.ctx);
+    this.orders = orderPager(this.ctx);
+    this.customers = customerPager(this.ctx);
+  }
+
+  private async shop() {
+    const d = await this.client.request(ShopInfo, {}, z.object({ shop: z.object({ name: z.string(), myshopifyDomain: z.string(), currencyCode: z.string() }) }));
+    return d.shop;
+  }
+
+  async ping(): Promise<{ version: string }> {
+    const shop = await this.shop();
+    this.currency = shop.currencyCode;
+    return { version: `Shopify Admin API ${API_VERSION} (${shop.myshopifyDomain})` };
+  }
+
+  readChanges(kind: RecordKind, cursor: string | null): Promise<ChangePage> { return readChanges(this.ctx, kind, cursor); }
+  getProducts(skus: string[]): Promise<Map<string, Product>> { return getProducts(this.ctx, skus); }
+  listSkus(offset: number, limit: number): Promise<string[]> { return this.skus.slice(offset, limit); }
+  listOrderCodes(offset: number, limit: number): Promise<string[]> { return this.orders.slice(offset, limit); }
+  listCustomerEmails(offset: number, limit: number): Promise<string[]> { return this.customers.slice(offset, limit); }
+  getOrder(code: string): Promise<Order | null> { return getOrder(this.ctx, code); }
+  getCustomer(email: string): Promise<Customer | null> { return getCustomer(this.ctx, email); }
+  upsertProducts(rows: { product: Product; groups: FieldGroup[] }[]): Promise<WriteResult[]> { return upsertProducts(this.ctx, rows); }
+
+  /** The contract's single number per SKU goes to the default warehouse's location. */
+  async setAvailable(rows: { sku: string; available: number }[]): Promise<{ sku: string; written: boolean }[]> {
+    const locationId = this.opts.locations[this.opts.defaultWarehouse]!;
+    const res = await setStock(this.ctx, rows.map((r) => ({ ...r, locationId })));
+    return res.map(({ sku, written, reason }) => ({ sku, written, ...(reason ? { reason } : {}) }));
+  }
+
+  /** Stock per inventory warehouse, each mapped to its Shopify location by `shopify.locations`. */
+  async setAvailableAt(rows: { sku: string; warehouse: string; available: number }[]): Promise<StockResult[]> {
+    const unknown = [...new Set(rows.map((r) => r.warehouse).filter((w) => !(w in this.opts.locations)))];
+    if (unknown.length) throw new DovetailError('config', `warehouses without a Shopify location in shopify.locations: ${unknown.join(', ')}`);
+    return setStock(this.ctx, rows.map((r) => ({ sku: r.sku, available: r.available, locationId: this.opts.locations[r.warehouse]! })));
+  }
+
+  adjustAvailable(movementId: string, rows: { sku: string; warehouse: string; delta: number }[]): Promise<void> {
+    return adjustStock(this.ctx, movementId, rows.map((r) => {
+      const locationId = this.opts.locations[r.warehouse];
+      if (!locationId) throw new DovetailError('config', `warehouse ${r.warehouse} has no Shopify location in shopify.locations`);
+      return { sku: r.sku, locationId, delta: r.delta };
+    }));
+  }
+
+  upsertCustomer(customer: Customer): Promise<{ id: string }> { return upsertCustomer(this.ctx, customer, { copyAddresses: this.opts.copyAddresses ?? true }); }
+  createFulfillment(shipment: ShipmentInput) { return createFulfillment(this.ctx, shipment); }
+  captureShipment(capture: CaptureInput): Promise<CaptureResult> { return captureShipment(this.ctx, capture); }
+  createRefund(refund: RefundInputCanonical) { return createRefund(this.ctx, refund); }
+  createQuote(quote: QuoteInput) { return createQuote(this.ctx, quote); }
+
+  parseWebhook(rawBody: string, headers: Record<string, string | undefined>): ChangeRef[] {
+    return readWebhook(rawBody, headers, this.opts.appSecret, this.memory).changes;
+  }
+  /** Like parseWebhook, saying why nothing came out (duplicate, stale, ignored topic). */
+  readWebhook(rawBody: string | Buffer, headers: Record<string, string | undefined>): WebhookOutcome {
+    return readWebhook(rawBody, headers, this.opts.appSecret, this.memory);
+  }
+
+  /**
+   * `dovetail check`: credentials, the location mapping, the group-key metafield definition and
+   * the webhook subscriptions; with `apply`, creates or repoints the subscriptions it lacks.
+   */
+  async check(opts: { apply: boolean }): Promise<{ version: string; problems: string[]; plan: SubscriptionPlan | null }> {
+    const { version } = await this.ping();
+    const problems: string[] = [];
+    const loc = await this.client.request(Locations, {}, z.object({ locations: z.object({ nodes: z.array(z.object({ id: z.string(), name: z.string(), isActive: z.boolean() })) }) }));
+    const active = new Set(loc.locations.nodes.filter((l) => l.isActive).map((l) => l.id));
+    for (const [warehouse, id] of Object.entries(this.opts.locations)) {
+      if (!active.has(id)) problems.push(`shopify.locations.${warehouse}: ${id} is not an active location of this shop`);
+    }
+    if (opts.apply) {
+      const d = await this.client.request(GroupKeyDefinitionCreate, {}, z.object({ metafieldDefinitionCreate: z.object({ userErrors: z.array(z.object({ code: z.string().nullable(), field: z.array(z.string()).nullable(), message: z.string() })) }) }));
+      const errs = d.metafieldDefinitionCreate.userErrors.filter((e) => e.code !== 'TAKEN');
+      if (errs.length) problems.push(`metafield definition dovetail.group_key: ${errs.map((e) => e.message).join('; ')}`);
+    }
+    if (!this.opts.webhookUri) return { version, problems: [...problems, 'shopify.webhookUri is not set: webhooks not checked'], plan: null };
+    const subs = await this.client.request(WebhookSubscriptions, {}, z.object({ webhookSubscriptions: z.object({ nodes: z.array(z.object({
+      id: z.string(), topic: z.string(), uri: z.string(), format: z.string(), includeFields: z.array(z.string()), filter: z.string().nullable(),
+    })) }) }));
+    const plan = webhookSubscriptionsPlan(subs.webhookSubscriptions.nodes, this.opts.webhookUri);
+    if (!opts.apply) {
+      for (const c of plan.create) problems.push(`webhook ${c.topic} is not subscribed`);
+      for (const u of plan.update) problems.push(`webhook ${u.topic} (${u.id}) does not deliver full JSON to ${u.uri}`);
+      return { version, problems, plan };
+    }
+    const Result = z.object({ userErrors: z.array(z.object({ field: z.array(z.string()).nullable(), message: z.string() })) });
+    for (const c of plan.create) {
+      const d = await this.client.request(WebhookSubscriptionCreate, { topic: c.topic, webhookSubscription: { uri: c.uri, format: 'JSON' } }, z.object({ webhookSubscriptionCreate: Result }));
+      if (d.webhookSubscriptionCreate.userErrors.length) throw userErrorFailure('webhookSubscriptionCreate', d.webhookSubscriptionCreate.userErrors, { topic: c.topic });
+    }
+    for (const u of plan.update) {
+      const d = await this.client.request(WebhookSubscriptionUpdate, { id: u.id, webhookSubscription: { uri: u.uri, includeFields: [], filter: '' } }, z.object({ webhookSubscriptionUpdate: Result }));
+      if (d.webhookSubscriptionUpdate.userErrors.length) throw userErrorFailure('webhookSubscriptionUpdate', d.webhookSubscriptionUpdate.userErrors, { topic: u.topic });
+    }
+    return { version, problems, plan };
+  }
+}
+
+export { topicEnum };

@@ -1,0 +1,323 @@
+// Every GraphQL document the Shopify connector can send, by name, in one list, so a test can
+// validate each against Shopify's published Admin schema and a renamed field fails the build.
+//
+// Page sizes are literals, not variables, so each document has one requested cost. `cost` is
+// Shopify's documented static estimate (object 1, connection 2 + first × node, mutation 10);
+// the client uses it before the first answer and the live `requestedQueryCost` afterwards. The
+// schema test recomputes every `cost` from the schema, so a changed document cannot keep a
+// stale number.
+
+export interface Operation {
+  /** the operation name inside `document`; also the key of learned costs in the client */
+  readonly name: string;
+  readonly kind: 'query' | 'mutation';
+  readonly document: string;
+  /** requested cost by Shopify's static rules; null for a bulk operation's inner query */
+  readonly cost: number | null;
+  /** sent as the `query` string of bulkOperationRunQuery, never posted on its own */
+  readonly bulkInner?: boolean;
+}
+
+const op = (kind: Operation['kind'], name: string, cost: number | null, body: string, bulkInner = false): Operation => ({
+  name, kind, cost, bulkInner, document: `${kind} ${name}${body}`,
+});
+
+const MONEY = 'shopMoney { amount currencyCode }';
+const USER_ERRORS = 'userErrors { field message }';
+const CODED_USER_ERRORS = 'userErrors { code field message }';
+const ADDRESS = 'firstName lastName company address1 address2 city provinceCode zip countryCodeV2 phone';
+
+/** The namespace of every metafield Dovetail writes (group keys, dimensions without a native home). */
+export const METAFIELD_NAMESPACE = 'dovetail';
+/** Variant count a products page asks for; a product with more is paged by ProductVariantSkus. */
+export const PRODUCT_PAGE_VARIANTS = 35;
+/** Line items in one order read; longer orders are paged by OrderLineItemsPage. */
+export const ORDER_LINES_PAGE = 50;
+
+const LINE_ITEM = `id sku name quantity currentQuantity
+  originalUnitPriceSet { ${MONEY} }
+  originalTotalSet { ${MONEY} }
+  discountAllocations { allocatedAmountSet { ${MONEY} } }
+  taxLines { ratePercentage priceSet { ${MONEY} } }`;
+
+export const ShopInfo = op('query', 'ShopInfo', 1, ` {
+  shop { name myshopifyDomain currencyCode }
+}`);
+
+export const Locations = op('query', 'Locations', 52, ` {
+  locations(first: 50) { nodes { id name isActive } }
+}`);
+
+export const VariantsBySku = op('query', 'VariantsBySku', 602, `($query: String!) {
+  productVariants(first: 50, query: $query) {
+    nodes {
+      id sku title price updatedAt
+      selectedOptions { name value }
+      inventoryItem { id measurement { weight { unit value } } }
+      metafields(first: 3, namespace: "${METAFIELD_NAMESPACE}") { nodes { key value } }
+      product { id title descriptionHtml status updatedAt groupKey: metafield(namespace: "${METAFIELD_NAMESPACE}", key: "group_key") { value } }
+    }
+  }
+}`);
+
+export const ProductByGroupKey = op('query', 'ProductByGroupKey', 2, `($value: String!) {
+  productByIdentifier(identifier: { customId: { namespace: "${METAFIELD_NAMESPACE}", key: "group_key", value: $value } }) {
+    id title
+    options { id name }
+  }
+}`);
+
+export const InventoryAtLocation = op('query', 'InventoryAtLocation', 752, `($query: String!, $locationId: ID!) {
+  inventoryItems(first: 250, query: $query) {
+    nodes {
+      id sku
+      inventoryLevel(locationId: $locationId) { id quantities(names: ["available"]) { name quantity } }
+    }
+  }
+}`);
+
+const ORDER_BODY = `id legacyResourceId name createdAt updatedAt cancelledAt currencyCode taxesIncluded
+  displayFinancialStatus sourceName
+  email phone
+  customer { firstName lastName defaultEmailAddress { emailAddress } }
+  shippingAddress { ${ADDRESS} }
+  billingAddress { ${ADDRESS} }
+  totalPriceSet { ${MONEY} }
+  totalTaxSet { ${MONEY} }
+  discountCodes
+  lineItems(first: ${ORDER_LINES_PAGE}) { nodes { ${LINE_ITEM} } pageInfo { hasNextPage endCursor } }
+  shippingLines(first: 5) { nodes { title discountedPriceSet { ${MONEY} } taxLines { ratePercentage priceSet { ${MONEY} } } } }`;
+
+export const OrderById = op('query', 'OrderById', 593, `($id: ID!) {
+  order(id: $id) { ${ORDER_BODY} }
+}`);
+
+export const OrderLineItemsPage = op('query', 'OrderLineItemsPage', 553, `($id: ID!, $after: String!) {
+  order(id: $id) {
+    lineItems(first: ${ORDER_LINES_PAGE}, after: $after) { nodes { ${LINE_ITEM} } pageInfo { hasNextPage endCursor } }
+  }
+}`);
+
+export const OrderIdByName = op('query', 'OrderIdByName', 3, `($query: String!) {
+  orders(first: 1, query: $query) { nodes { id legacyResourceId } }
+}`);
+
+export const OrderPayments = op('query', 'OrderPayments', 10, `($id: ID!) {
+  order(id: $id) {
+    id currencyCode
+    totalCapturableSet { ${MONEY} }
+    transactions(first: 50) {
+      id kind status gateway
+      amountSet { ${MONEY} }
+      parentTransaction { id }
+    }
+    refunds(first: 50) { id note totalRefundedSet { ${MONEY} } }
+  }
+}`);
+
+export const OrderFulfillmentOrders = op('query', 'OrderFulfillmentOrders', 520, `($id: ID!) {
+  order(id: $id) {
+    id
+    fulfillmentOrders(first: 5) {
+      nodes {
+        id status
+        lineItems(first: 50) { nodes { id sku remainingQuantity lineItem { id } } }
+      }
+    }
+    fulfillments(first: 50) { id status trackingInfo { number company url } }
+  }
+}`);
+
+const CUSTOMER_BODY = `id firstName lastName updatedAt
+  defaultEmailAddress { emailAddress }
+  defaultPhoneNumber { phoneNumber }
+  addressesV2(first: 10) { nodes { ${ADDRESS} } }`;
+
+export const CustomerByEmail = op('query', 'CustomerByEmail', 15, `($email: String!) {
+  customerByIdentifier(identifier: { emailAddress: $email }) { ${CUSTOMER_BODY} }
+}`);
+
+export const ProductsUpdatedSince = op('query', 'ProductsUpdatedSince', 952, `($query: String!, $after: String) {
+  products(first: 25, after: $after, query: $query, sortKey: UPDATED_AT) {
+    nodes { id updatedAt variants(first: ${PRODUCT_PAGE_VARIANTS}) { nodes { sku } pageInfo { hasNextPage } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`);
+
+export const ProductVariantSkus = op('query', 'ProductVariantSkus', 253, `($id: ID!, $after: String) {
+  product(id: $id) { variants(first: 250, after: $after) { nodes { sku } pageInfo { hasNextPage endCursor } } }
+}`);
+
+export const OrdersUpdatedSince = op('query', 'OrdersUpdatedSince', 252, `($query: String!, $after: String) {
+  orders(first: 250, after: $after, query: $query, sortKey: UPDATED_AT) {
+    nodes { legacyResourceId updatedAt }
+    pageInfo { hasNextPage endCursor }
+  }
+}`);
+
+export const CustomersUpdatedSince = op('query', 'CustomersUpdatedSince', 502, `($query: String!, $after: String) {
+  customers(first: 250, after: $after, query: $query, sortKey: UPDATED_AT) {
+    nodes { id updatedAt defaultEmailAddress { emailAddress } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`);
+
+export const SkuPage = op('query', 'SkuPage', 252, `($after: String) {
+  productVariants(first: 250, after: $after, sortKey: ID) { nodes { sku } pageInfo { hasNextPage endCursor } }
+}`);
+
+export const OrderIdPage = op('query', 'OrderIdPage', 252, `($after: String) {
+  orders(first: 250, after: $after, sortKey: CREATED_AT) { nodes { legacyResourceId } pageInfo { hasNextPage endCursor } }
+}`);
+
+export const CustomerEmailPage = op('query', 'CustomerEmailPage', 502, `($after: String) {
+  customers(first: 250, after: $after, sortKey: ID) { nodes { defaultEmailAddress { emailAddress } } pageInfo { hasNextPage endCursor } }
+}`);
+
+export const DraftOrderByTag = op('query', 'DraftOrderByTag', 3, `($query: String!) {
+  draftOrders(first: 1, query: $query) { nodes { id name status } }
+}`);
+
+export const WebhookSubscriptions = op('query', 'WebhookSubscriptions', 52, ` {
+  webhookSubscriptions(first: 50) { nodes { id topic uri format includeFields filter } }
+}`);
+
+export const BulkOperationStatus = op('query', 'BulkOperationStatus', 1, `($id: ID!) {
+  bulkOperation(id: $id) { id status errorCode objectCount url partialDataUrl }
+}`);
+
+/** Inner query of the first-load stock snapshot: every variant with its item and levels. */
+export const BulkVariantsWithStock = op('query', 'BulkVariantsWithStock', null, ` {
+  productVariants {
+    edges { node {
+      id sku
+      inventoryItem {
+        id
+        inventoryLevels { edges { node { location { id } quantities(names: ["available"]) { name quantity } } } }
+      }
+    } }
+  }
+}`, true);
+
+// ---- mutations ----
+
+export const ProductCreate = op('mutation', 'ProductCreate', 10, `($input: ProductSetInput!) {
+  productSet(synchronous: true, input: $input) {
+    product { id variants(first: 250) { nodes { id sku } } }
+    ${CODED_USER_ERRORS}
+  }
+}`);
+
+export const ProductUpdate = op('mutation', 'ProductUpdate', 10, `($product: ProductUpdateInput!) {
+  productUpdate(product: $product) { product { id } ${USER_ERRORS} }
+}`);
+
+export const VariantsBulkUpdate = op('mutation', 'VariantsBulkUpdate', 10, `($productId: ID!, $variants: [ProductVariantsBulkInput!]!) {
+  productVariantsBulkUpdate(productId: $productId, variants: $variants, allowPartialUpdates: false) {
+    productVariants { id }
+    ${CODED_USER_ERRORS}
+  }
+}`);
+
+export const VariantsBulkCreate = op('mutation', 'VariantsBulkCreate', 10, `($productId: ID!, $variants: [ProductVariantsBulkInput!]!) {
+  productVariantsBulkCreate(productId: $productId, variants: $variants) {
+    productVariants { id sku }
+    ${CODED_USER_ERRORS}
+  }
+}`);
+
+export const GroupKeyDefinitionCreate = op('mutation', 'GroupKeyDefinitionCreate', 10, ` {
+  metafieldDefinitionCreate(definition: {
+    name: "Dovetail group key", namespace: "${METAFIELD_NAMESPACE}", key: "group_key",
+    type: "single_line_text_field", ownerType: PRODUCT,
+    capabilities: { uniqueValues: { enabled: true } }
+  }) {
+    createdDefinition { id }
+    ${CODED_USER_ERRORS}
+  }
+}`);
+
+export const InventorySetQuantities = op('mutation', 'InventorySetQuantities', 10, `($input: InventorySetQuantitiesInput!) {
+  inventorySetQuantities(input: $input) {
+    inventoryAdjustmentGroup { id }
+    ${CODED_USER_ERRORS}
+  }
+}`);
+
+export const InventoryAdjustQuantities = op('mutation', 'InventoryAdjustQuantities', 10, `($input: InventoryAdjustQuantitiesInput!, $key: String!) {
+  inventoryAdjustQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { id }
+    ${CODED_USER_ERRORS}
+  }
+}`);
+
+export const InventoryActivate = op('mutation', 'InventoryActivate', 10, `($inventoryItemId: ID!, $locationId: ID!) {
+  inventoryActivate(inventoryItemId: $inventoryItemId, locationId: $locationId) {
+    inventoryLevel { id }
+    ${USER_ERRORS}
+  }
+}`);
+
+export const FulfillmentCreate = op('mutation', 'FulfillmentCreate', 10, `($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id status }
+    ${USER_ERRORS}
+  }
+}`);
+
+export const OrderCapture = op('mutation', 'OrderCapture', 10, `($input: OrderCaptureInput!) {
+  orderCapture(input: $input) {
+    transaction { id kind status amountSet { ${MONEY} } }
+    ${USER_ERRORS}
+  }
+}`);
+
+export const RefundCreate = op('mutation', 'RefundCreate', 10, `($input: RefundInput!, $key: String!) {
+  refundCreate(input: $input) @idempotent(key: $key) {
+    refund { id note totalRefundedSet { ${MONEY} } }
+    ${USER_ERRORS}
+  }
+}`);
+
+export const DraftOrderCreate = op('mutation', 'DraftOrderCreate', 10, `($input: DraftOrderInput!) {
+  draftOrderCreate(input: $input) { draftOrder { id name status } ${USER_ERRORS} }
+}`);
+
+export const CustomerSet = op('mutation', 'CustomerSet', 10, `($email: String!, $input: CustomerSetInput!) {
+  customerSet(identifier: { email: $email }, input: $input) {
+    customer { id }
+    ${CODED_USER_ERRORS}
+  }
+}`);
+
+export const WebhookSubscriptionCreate = op('mutation', 'WebhookSubscriptionCreate', 10, `($topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { id topic uri }
+    ${USER_ERRORS}
+  }
+}`);
+
+export const WebhookSubscriptionUpdate = op('mutation', 'WebhookSubscriptionUpdate', 10, `($id: ID!, $webhookSubscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionUpdate(id: $id, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { id topic uri }
+    ${USER_ERRORS}
+  }
+}`);
+
+export const BulkRunQuery = op('mutation', 'BulkRunQuery', 10, `($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: false) {
+    bulkOperation { id status }
+    ${CODED_USER_ERRORS}
+  }
+}`);
+
+/** Everything the connector can send; the schema test walks this list. */
+export const OPERATIONS: readonly Operation[] = [
+  ShopInfo, Locations, VariantsBySku, ProductByGroupKey, InventoryAtLocation, OrderById, OrderLineItemsPage,
+  OrderIdByName, OrderPayments, OrderFulfillmentOrders, CustomerByEmail, ProductsUpdatedSince, ProductVariantSkus,
+  OrdersUpdatedSince, CustomersUpdatedSince, SkuPage, OrderIdPage, CustomerEmailPage, DraftOrderByTag, WebhookSubscriptions,
+  BulkOperationStatus, BulkVariantsWithStock,
+  ProductCreate, ProductUpdate, VariantsBulkUpdate, VariantsBulkCreate, GroupKeyDefinitionCreate,
+  InventorySetQuantities, InventoryAdjustQuantities, InventoryActivate, FulfillmentCreate, OrderCapture,
+  RefundCreate, DraftOrderCreate, CustomerSet, WebhookSubscriptionCreate, WebhookSubscriptionUpdate, BulkRunQuery,
+];
