@@ -41,6 +41,9 @@ if ! TRYTONPASSFILE="$BUILD/admin.pass" trytond-admin -c "$BUILD/trytond.conf" -
 fi
 T2=$(ts)
 
+if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$BUILD_PORT/"; then
+  echo "port $BUILD_PORT is taken by another server: set TRYTON_BUILD_PORT" >&2; exit 1
+fi
 trytond -c "$BUILD/trytond.conf" >"$BUILD/trytond.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT

@@ -10,6 +10,9 @@ mkdir -p "$RUN/db"
 if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
   echo "trytond already running (pid $(cat "$PIDFILE"))"; exit 0
 fi
+if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/"; then
+  echo "port $PORT is taken by another server: set TRYTON_PORT" >&2; exit 1
+fi
 cat > "$RUN/trytond.conf" <<CONF
 [database]
 uri = sqlite://
@@ -23,5 +26,5 @@ timeout = 3600
 CONF
 nohup trytond -c "$RUN/trytond.conf" >"$RUN/trytond.log" 2>&1 </dev/null &
 echo $! > "$PIDFILE"
-bash "$ROOT/scripts/tryton/wait.sh" "http://127.0.0.1:$PORT" "$(cat "$PIDFILE")" "$RUN/trytond.log"
+bash "$ROOT/scripts/tryton/wait.sh" "http://127.0.0.1:$PORT" "$(cat "$PIDFILE")" "$RUN/trytond.log" || { rm -f "$PIDFILE"; exit 1; }
 echo "trytond on http://127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"

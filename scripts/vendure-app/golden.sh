@@ -14,6 +14,9 @@ T0=$(date +%s.%N)
 mkdir -p "$OUT"
 BUILD="$OUT/golden-build.sqlite"
 rm -f "$BUILD" "$BUILD"-*
+if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/"; then
+  echo "port $PORT is taken by another server: set VENDURE_BUILD_PORT" >&2; exit 1
+fi
 # No DOVETAIL_WEBHOOK_URL: the golden file holds no outbox rows.
 env -u DOVETAIL_WEBHOOK_URL VENDURE_PORT=$PORT VENDURE_DB="$BUILD" VENDURE_DISABLE_TELEMETRY=true \
   node "$ROOT/.run/vendure-app/dist/scripts/vendure-app/server.js" >"$OUT/golden-build.log" 2>&1 &

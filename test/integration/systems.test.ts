@@ -98,3 +98,39 @@ test('Vendure: product, shop order, and signed events delivered again after a 50
     receiver.close();
   }
 });
+
+test('Vendure: an undelivered event survives a restart of the store and is sent after it', { timeout: 120_000 }, async () => {
+  let accepting = false;
+  const deliveries: Received[] = [];
+  const receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      deliveries.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Received);
+      res.writeHead(accepting ? 204 : 503).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const vendure = await startVendure({ webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, webhookSecret: 's' });
+  try {
+    const admin = await adminGql(vendure.url);
+    await admin(`mutation { createCustomer(input:{ firstName:"Grace", lastName:"Hopper", emailAddress:"grace@example.com" }) { __typename } }`);
+    const waitFor = async (pred: () => boolean, what: string) => {
+      const until = Date.now() + 20_000;
+      while (!pred()) {
+        if (Date.now() > until) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(deliveries)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await waitFor(() => deliveries.some((d) => d.email === 'grace@example.com'), 'a first (refused) delivery');
+    const id = deliveries.find((d) => d.email === 'grace@example.com')?.id;
+    const pidBefore = vendure.pid;
+    let seen = 0;
+    await vendure.restart(() => { accepting = true; seen = deliveries.length; });
+    assert.notEqual(vendure.pid, pidBefore);
+    await waitFor(() => deliveries.slice(seen).some((d) => d.id === id), 'the same event after the restart');
+  } finally {
+    await vendure.stop();
+    receiver.close();
+  }
+});

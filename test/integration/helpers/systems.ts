@@ -42,8 +42,9 @@ export interface VendureInstance {
   adminPassword: 'superadmin';
   /** The SQLite file of this instance. */
   dbFile: string;
-  /** Stop and start again on the same database and port (to see what survives a restart). */
-  restart(): Promise<void>;
+  /** Stop and start again on the same database and port (to see what survives a restart);
+   *  `whileStopped` runs in between. */
+  restart(whileStopped?: () => void | Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -133,7 +134,7 @@ export async function startVendure(opts: { webhookUrl?: string; webhookSecret?: 
     adminUsername: 'superadmin',
     adminPassword: 'superadmin',
     dbFile,
-    restart: async () => { await stopChild(child); await launch(); },
+    restart: async (whileStopped) => { await stopChild(child); await whileStopped?.(); await launch(); },
     stop: () => stopChild(child),
   };
 }

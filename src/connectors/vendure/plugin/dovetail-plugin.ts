@@ -126,7 +126,16 @@ export class DovetailPlugin implements OnApplicationBootstrap, OnApplicationShut
     });
     if (this.processContext.isServer) {
       Logger.info(`delivering events to ${url}`, loggerCtx);
-      this.schedule(0); // undelivered rows from before a restart go first
+      void this.retryNowAfterRestart().finally(() => this.schedule(0));
+    }
+  }
+
+  /** A restart is a new chance: undelivered rows from before it are due at once, oldest first. */
+  private async retryNowAfterRestart(): Promise<void> {
+    try {
+      await this.connection.rawConnection.getRepository(DovetailOutboxEntry).update({ deliveredAt: IsNull() }, { nextAttemptAt: new Date() });
+    } catch (err) {
+      Logger.warn(`could not reset the outbox backoff: ${String(err)}`, loggerCtx);
     }
   }
 
