@@ -46,13 +46,22 @@ export class Engine {
     }
   }
 
+  private wakeUp: AbortController | null = null;
+  private woken = false;
+
+  /** Ends the current pause early (or skips the next one): a pushed event or a retry wants work done now. */
+  wake(): void { this.woken = true; this.wakeUp?.abort(); }
+
   /** Runs until `signal` aborts: poll, work, sleep. Returns after the current step on abort. */
   async run(signal: AbortSignal): Promise<void> {
     await this.runner.recover();
     while (!signal.aborted) {
       await this.tick(signal);
       await this.runner.heartbeat();
-      await sleep(this.ctx.config.sync.pollIntervalMs, signal);
+      if (this.woken) { this.woken = false; continue; }
+      this.wakeUp = new AbortController();
+      await sleep(this.ctx.config.sync.pollIntervalMs, AbortSignal.any([signal, this.wakeUp.signal]));
+      this.woken = false;
     }
   }
 

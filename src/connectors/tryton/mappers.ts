@@ -10,10 +10,12 @@ export const PRODUCT_FIELDS = ['code', 'name', 'description', 'list_price', 'act
 
 const nullableNumber = z.number().nullable().optional().transform((v) => v ?? null);
 const id = z.number().nullable().optional().transform((v) => v ?? null);
+/** Tryton on SQLite answers booleans as 0 / 1 */
+export const trytonBool = z.union([z.boolean(), z.number()]).transform(Boolean);
 
 export const ProductRecord = z.object({
   id: z.number(), code: z.string().nullable(), name: z.string(), description: z.string().nullable().optional(),
-  list_price: z.unknown(), active: z.boolean(), salable: z.boolean(), template: z.number(),
+  list_price: z.unknown(), active: trytonBool, salable: trytonBool, template: z.number(),
   weight: nullableNumber, weight_uom: id, length: nullableNumber, length_uom: id, width: nullableNumber, width_uom: id, height: nullableNumber, height_uom: id,
 });
 export type ProductRecord = z.infer<typeof ProductRecord>;

@@ -1,0 +1,37 @@
+// `dovetail check`: the settings are valid, which answers this version carries out, and
+// whether both systems answer with the credentials given.
+import { coverage } from '../config/coverage.js';
+import { openContext } from '../engine/open.js';
+import { messageOf } from '../errors.js';
+import { createLogger } from '../log.js';
+import { settingsOrExplain } from './shared.js';
+
+export async function checkCommand(file: string, opts: { offline?: boolean }): Promise<number> {
+  const config = settingsOrExplain(file);
+  if (!config) return 2;
+  console.log(`Settings in ${file} are valid.\n`);
+  const rows = coverage(config);
+  const missing = rows.filter((r) => !r.carriedOut);
+  for (const r of rows) console.log(`  ${r.carriedOut ? 'ok     ' : 'NOT YET'}  ${r.key} = ${r.answer}${r.carriedOut ? '' : `: ${r.note}`}`);
+  console.log(missing.length ? `\n${missing.length} of the chosen answers are not carried out by this version yet.` : '\nEvery chosen answer is carried out.');
+  if (opts.offline) return 0;
+  let failed = false;
+  let ctx;
+  try {
+    ctx = await openContext(config, createLogger('silent'));
+  } catch (err) {
+    console.log(`\n  cannot start: ${messageOf(err)}`);
+    return 1;
+  }
+  for (const connector of [ctx.inventory, ctx.store]) {
+    try {
+      const { version } = await connector.ping();
+      console.log(`  ${connector.system}: reachable, ${version}`);
+    } catch (err) {
+      failed = true;
+      console.log(`  ${connector.system}: NOT reachable: ${messageOf(err)}`);
+    }
+  }
+  await ctx.storage.close();
+  return failed ? 1 : 0;
+}

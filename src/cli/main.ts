@@ -1,0 +1,25 @@
+// The `dovetail` command line: one file per command, wired here.
+import { Command } from 'commander';
+import { checkCommand } from './check.js';
+import { runCommand } from './run.js';
+import { syncCommand } from './sync.js';
+import { failuresCommand, retryCommand } from './failures.js';
+
+const program = new Command('dovetail')
+  .description('Joins an online store to an inventory system, as dovetail.yaml says.')
+  .option('-c, --config <file>', 'settings file', process.env.DOVETAIL_CONFIG ?? 'dovetail.yaml');
+
+const configFile = () => program.opts<{ config: string }>().config;
+
+program.command('check').description('validate the settings, say which answers this version carries out, and reach both systems')
+  .option('--offline', 'only validate the settings').action(async (o: { offline?: boolean }) => { process.exitCode = await checkCommand(configFile(), o); });
+program.command('run').description('run the engine (polling, webhooks, jobs) until stopped (Ctrl-C or SIGTERM)')
+  .action(async () => { process.exitCode = await runCommand(configFile()); });
+program.command('sync').argument('<kind>', 'products | stock | customers | orders').description('first full load of one kind of record, in batches')
+  .action(async (kind: string) => { process.exitCode = await syncCommand(configFile(), kind); });
+program.command('failures').description('list what failed for good, with the reason')
+  .action(async () => { process.exitCode = await failuresCommand(configFile()); });
+program.command('retry').argument('<id>', 'failure id (see `dovetail failures`)').description('send a failure back to the queue')
+  .action(async (id: string) => { process.exitCode = await retryCommand(configFile(), Number(id)); });
+
+await program.parseAsync();

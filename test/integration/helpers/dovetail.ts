@@ -1,0 +1,78 @@
+// Dovetail itself in integration tests: settings pointed at a fresh Tryton database and a
+// fresh Vendure, an engine run in-process tick by tick, and a few Tryton shortcuts.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { parseConfig } from '../../../src/config/load.js';
+import type { Config } from '../../../src/config/schema.js';
+import { TrytonClient, dec } from '../../../src/connectors/tryton/client.js';
+import { Engine } from '../../../src/engine/engine.js';
+import { openContext } from '../../../src/engine/open.js';
+import { createLogger } from '../../../src/log.js';
+import type { TrytonDatabase, VendureInstance } from './systems.js';
+
+export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+
+/** A dovetail.yaml for these systems, with overrides merged in; written to a temp folder. */
+export function settingsFor(tryton: TrytonDatabase, vendure: VendureInstance, overrides: Record<string, Record<string, unknown>> = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dovetail-'));
+  const raw: Record<string, Record<string, unknown>> = {
+    database: { driver: 'sqlite', path: 'dovetail.sqlite' },
+    systems: {
+      inventory: { type: 'tryton', url: tryton.url, database: tryton.database, username: tryton.username, password: '${TRYTON_PASSWORD}' },
+      store: { type: 'vendure', url: vendure.url, username: vendure.adminUsername, password: '${VENDURE_PASSWORD}', webhookSecret: '${DOVETAIL_WEBHOOK_SECRET}' },
+    },
+    inventory: { debounceMs: 0 },
+    sync: { pollIntervalMs: 300 },
+  };
+  for (const [k, v] of Object.entries(overrides)) raw[k] = { ...(raw[k] ?? {}), ...v };
+  const file = path.join(dir, 'dovetail.yaml');
+  const text = stringify(raw);
+  writeFileSync(file, text);
+  const env = { TRYTON_PASSWORD: tryton.password, VENDURE_PASSWORD: vendure.adminPassword, DOVETAIL_WEBHOOK_SECRET: WEBHOOK_SECRET };
+  return { file, dir, env, config: parseConfig(text, env, file, { baseDir: dir }) };
+}
+
+export async function engineFor(config: Config): Promise<Engine> {
+  return new Engine(await openContext(config, createLogger(process.env.DOVETAIL_TEST_LOG ?? 'silent')));
+}
+
+export async function trytonAdmin(db: TrytonDatabase): Promise<TrytonClient> {
+  const t = new TrytonClient(db);
+  await t.login();
+  return t;
+}
+
+/** A goods product with one variant (SKU = suffix code), salable, in the "Goods" category. */
+export async function createTrytonProduct(t: TrytonClient, sku: string, name: string, price: string): Promise<number> {
+  const unit = await t.xmlId('product', 'uom_unit');
+  const [category] = await t.search('product.category', [['name', '=', 'Goods']], { limit: 1 });
+  await t.create('product.template', [{ name, type: 'goods', default_uom: unit, list_price: dec(price), salable: true, sale_uom: unit,
+    account_category: category, products: [['create', [{ suffix_code: sku, cost_price: dec('1') }]]] }]);
+  const [id] = await t.search('product.product', [['code', '=', sku]]);
+  return id;
+}
+
+/** Receives `quantity` units into the first warehouse's storage through a stock inventory. */
+export async function receiveStock(t: TrytonClient, productId: number, quantity: number): Promise<void> {
+  const [wh] = await t.searchRead<{ storage_location: number }>('stock.location', [['type', '=', 'warehouse']], ['storage_location'], { limit: 1 });
+  const company = t.context.company as number;
+  const [inv] = await t.create('stock.inventory', [{ location: wh.storage_location, company, lines: [['create', [{ product: productId, quantity }]]] }]);
+  await t.button('stock.inventory', 'confirm', [inv]);
+}
+
+export async function salesFor(t: TrytonClient, orderCode: string) {
+  return t.searchRead<{ id: number; state: string; total_amount: unknown; party: number; agent: number | null; lines: number[] }>('sale.sale',
+    [['reference', '=', orderCode]], ['state', 'total_amount', 'party', 'agent', 'lines']);
+}
+
+export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
