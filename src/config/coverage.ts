@@ -157,8 +157,8 @@ export function coverage(config: Config): CoverageRow[] {
   add('rules.creditMemosIn', r.creditMemosIn, false,
     `Credit memos would be managed in ${systemWord(r.creditMemosIn)} and recorded in ${systemWord(otherSide(r.creditMemosIn))}: ${NOT_YET}.`);
   // 13-15
-  add('rules.capture', r.capture, r.capture === 'atOrder', r.capture === 'atOrder'
-    ? 'The customer\'s card is charged by the online store when the order is placed; Dovetail does not charge anything (the store\'s payment method must be set to charge immediately).'
+  add('rules.capture', r.capture, false, r.capture === 'atOrder'
+    ? `The customer's card is charged by the online store when the order is placed; recording that payment against the sale in the inventory system is ${NOT_YET}.`
     : `The card would be only authorised at order, and each shipment would charge its own amount: ${NOT_YET}.`);
   add('rules.settleFrom', r.settleFrom, r.settleFrom === 'store', r.settleFrom === 'store'
     ? 'Payments are settled in the online store; Dovetail does not settle anything.'
