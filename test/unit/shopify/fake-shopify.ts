@@ -1,0 +1,208 @@
+// A local stand-in for Shopify's GraphQL Admin endpoint on 127.0.0.1: a leaky-bucket cost
+// budget on a virtual clock, compare-and-set inventory, payments with idempotency keys, bulk
+// operations. Answers have the documented shapes; every request is recorded for assertions.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OPERATIONS } from '../../../src/connectors/shopify/operations.js';
+
+export interface Recorded { name: string; variables: Record<string, unknown>; status: number }
+
+export interface Item { sku: string; variantId: string; inventoryItemId: string; productId: string; levels: Map<string, number> }
+
+export interface FakeOrder {
+  id: string; currencyCode: string; capturableMinor: number;
+  transactions: { id: string; kind: string; status: string; gateway: string; amount: string; parentId: string | null }[];
+  refunds: { id: string; note: string; amount: string }[];
+}
+
+type Json = Record<string, unknown>;
+type Handler = (vars: Json, fake: FakeShopify) => Json;
+
+/** A virtual clock shared by the fake's bucket and the client's injected now/sleep. */
+export class VirtualClock {
+  ms = 0;
+  slept: number[] = [];
+  now = () => this.ms;
+  sleep = async (ms: number) => { this.slept.push(ms); this.ms += ms; };
+}
+
+export class FakeShopify {
+  readonly requests: Recorded[] = [];
+  readonly items = new Map<string, Item>();
+  readonly orders = new Map<string, FakeOrder>();
+  readonly refundKeys = new Map<string, string>();
+  bucket = { maximumAvailable: 1000, currentlyAvailable: 1000, restoreRate: 50, at: 0 };
+  /** answer this HTTP status instead, before (`before`) or after (`after`) applying the call */
+  readonly failures: { name: string; nth: number; status: number; when: 'before' | 'after' }[] = [];
+  /** runs before an operation is applied (a concurrent change in the shop) */
+  readonly hooks = new Map<string, (fake: FakeShopify, nth: number) => void>();
+  /** bulk: JSONL served at /bulk.jsonl once the operation is polled `bulkPollsToFinish` times */
+  bulkPollsToFinish = 1;
+  bulkJsonl = '';
+  private bulkPolls = 0;
+  private counts = new Map<string, number>();
+  private server = createServer((req, res) => void this.serve(req, res));
+  url = '';
+
+  constructor(readonly clock: VirtualClock) {}
+
+  async start(): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  calls(name: string): Recorded[] { return this.requests.filter((r) => r.name === name); }
+
+  addItem(sku: string, levels: Record<string, number>, productId = `gid://shopify/Product/${this.items.size + 1}`): Item {
+    const n = this.items.size + 1;
+    const item = { sku, variantId: `gid://shopify/ProductVariant/${n}`, inventoryItemId: `gid://shopify/InventoryItem/${n}`, productId, levels: new Map(Object.entries(levels)) };
+    this.items.set(sku, item);
+    return item;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (req.url === '/bulk.jsonl') { res.writeHead(200, { 'content-type': 'application/jsonl' }).end(this.bulkJsonl); return; }
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string; operationName: string; variables: Json };
+    const name = body.operationName;
+    const op = OPERATIONS.find((o) => o.name === name);
+    const nth = (this.counts.get(name) ?? 0) + 1;
+    this.counts.set(name, nth);
+    const send = (status: number, json: unknown) => {
+      this.requests.push({ name, variables: body.variables, status });
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
+    };
+    if (!op || op.document !== body.query) { send(200, { errors: [{ message: `unknown document ${name}` }] }); return; }
+    const failure = this.failures.find((f) => f.name === name && f.nth === nth);
+    if (failure?.when === 'before') { send(failure.status, { errors: 'Service Unavailable' }); return; }
+
+    // leaky bucket on the virtual clock
+    const b = this.bucket;
+    b.currentlyAvailable = Math.min(b.maximumAvailable, b.currentlyAvailable + (b.restoreRate * (this.clock.ms - b.at)) / 1000);
+    b.at = this.clock.ms;
+    const cost = op.cost ?? 10;
+    const status = () => ({ maximumAvailable: b.maximumAvailable, currentlyAvailable: Math.floor(b.currentlyAvailable), restoreRate: b.restoreRate });
+    if (cost > b.currentlyAvailable) {
+      send(200, { errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }], extensions: { cost: { requestedQueryCost: cost, actualQueryCost: null, throttleStatus: status() } } });
+      return;
+    }
+    b.currentlyAvailable -= cost;
+    this.hooks.get(name)?.(this, nth);
+    const handler = HANDLERS[name];
+    if (!handler) { send(200, { errors: [{ message: `the fake has no handler for ${name}` }] }); return; }
+    const data = handler(body.variables, this);
+    if (failure?.when === 'after') { send(failure.status, { errors: 'Bad Gateway' }); return; }
+    send(200, { data, extensions: { cost: { requestedQueryCost: cost, actualQueryCost: cost, throttleStatus: status() } } });
+  }
+
+  pollBulk(): Json {
+    this.bulkPolls++;
+    const done = this.bulkPolls >= this.bulkPollsToFinish;
+    return { bulkOperation: { id: 'gid://shopify/BulkOperation/1', status: done ? 'COMPLETED' : 'RUNNING', errorCode: null, objectCount: String(this.items.size), url: done ? `${this.url}/bulk.jsonl` : null, partialDataUrl: null } };
+  }
+}
+
+const skusIn = (query: unknown): string[] => [...String(query).matchAll(/sku:"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
+const money = (amount: string, currencyCode: string) => ({ shopMoney: { amount, currencyCode } });
+const toMinor = (s: string) => Math.round(Number(s) * 100);
+const fromMinor = (n: number) => (n / 100).toFixed(2);
+
+const HANDLERS: Record<string, Handler> = {
+  ShopInfo: () => ({ shop: { name: 'Fake', myshopifyDomain: 'fake.myshopify.com', currencyCode: 'EUR' } }),
+
+  InventoryAtLocation: (v, f) => ({
+    inventoryItems: { nodes: skusIn(v.query).flatMap((sku) => {
+      const it = f.items.get(sku);
+      if (!it) return [];
+      const q = it.levels.get(String(v.locationId));
+      return [{ id: it.inventoryItemId, sku, inventoryLevel: q === undefined ? null : { id: `${it.inventoryItemId}-${String(v.locationId)}`, quantities: [{ name: 'available', quantity: q }] } }];
+    }) },
+  }),
+
+  // compare-and-set, all or nothing: one stale row and nothing in the call is applied
+  InventorySetQuantities: (v, f) => {
+    const input = v.input as { quantities: { inventoryItemId: string; locationId: string; quantity: number; changeFromQuantity: number | null }[] };
+    const byItem = new Map([...f.items.values()].map((i) => [i.inventoryItemId, i]));
+    const userErrors: Json[] = [];
+    input.quantities.forEach((q, i) => {
+      if (!('changeFromQuantity' in q)) userErrors.push({ code: 'CHANGE_FROM_QUANTITY_REQUIRED', field: ['input', 'quantities', String(i)], message: 'changeFromQuantity is required' });
+      const current = byItem.get(q.inventoryItemId)?.levels.get(q.locationId) ?? 0;
+      if (q.changeFromQuantity !== null && q.changeFromQuantity !== current) {
+        userErrors.push({ code: 'CHANGE_FROM_QUANTITY_STALE', field: ['input', 'quantities', String(i), 'changeFromQuantity'], message: 'The changeFromQuantity value does not match persisted value.' });
+      }
+    });
+    if (input.quantities.length > 250) userErrors.push({ code: null, field: ['input', 'quantities'], message: 'too many' });
+    if (userErrors.length) return { inventorySetQuantities: { inventoryAdjustmentGroup: null, userErrors } };
+    for (const q of input.quantities) byItem.get(q.inventoryItemId)!.levels.set(q.locationId, q.quantity);
+    return { inventorySetQuantities: { inventoryAdjustmentGroup: { id: 'gid://shopify/InventoryAdjustmentGroup/1' }, userErrors: [] } };
+  },
+
+  InventoryActivate: (v, f) => {
+    const it = [...f.items.values()].find((i) => i.inventoryItemId === v.inventoryItemId)!;
+    it.levels.set(String(v.locationId), 0);
+    return { inventoryActivate: { inventoryLevel: { id: 'gid://shopify/InventoryLevel/1' }, userErrors: [] } };
+  },
+
+  BulkRunQuery: () => ({ bulkOperationRunQuery: { bulkOperation: { id: 'gid://shopify/BulkOperation/1', status: 'CREATED' }, userErrors: [] } }),
+  BulkOperationStatus: (_v, f) => f.pollBulk(),
+
+  VariantsBySku: (v, f) => ({
+    productVariants: { nodes: skusIn(v.query).flatMap((sku) => {
+      const it = f.items.get(sku);
+      return it ? [{
+        id: it.variantId, sku, title: sku, price: '10.00', updatedAt: '2026-01-01T00:00:00Z', selectedOptions: [{ name: 'Variant', value: sku }],
+        inventoryItem: { id: it.inventoryItemId, measurement: { weight: null } }, metafields: { nodes: [] },
+        product: { id: it.productId, title: 'P', descriptionHtml: '', status: 'ACTIVE', updatedAt: '2026-01-01T00:00:00Z', groupKey: null },
+      }] : [];
+    }) },
+  }),
+  ProductByGroupKey: () => ({ productByIdentifier: null }),
+  ProductCreate: (v, f) => {
+    const input = v.input as { variants: { inventoryItem: { sku: string } }[] };
+    const productId = `gid://shopify/Product/new-${f.requests.length}`;
+    for (const variant of input.variants) f.addItem(variant.inventoryItem.sku, {}, productId);
+    return { productSet: { product: { id: productId, variants: { nodes: [] } }, userErrors: [] } };
+  },
+  ProductUpdate: () => ({ productUpdate: { product: { id: 'x' }, userErrors: [] } }),
+  VariantsBulkUpdate: () => ({ productVariantsBulkUpdate: { productVariants: [], userErrors: [] } }),
+
+  OrderPayments: (v, f) => {
+    const o = f.orders.get(String(v.id));
+    if (!o) return { order: null };
+    return { order: {
+      id: o.id, currencyCode: o.currencyCode, totalCapturableSet: money(fromMinor(o.capturableMinor), o.currencyCode),
+      transactions: o.transactions.map((t) => ({ id: t.id, kind: t.kind, status: t.status, gateway: t.gateway, amountSet: money(t.amount, o.currencyCode), parentTransaction: t.parentId ? { id: t.parentId } : null })),
+      refunds: o.refunds.map((r) => ({ id: r.id, note: r.note, totalRefundedSet: money(r.amount, o.currencyCode) })),
+    } };
+  },
+  OrderCapture: (v, f) => {
+    const input = v.input as { id: string; parentTransactionId: string; amount: string };
+    const o = f.orders.get(input.id)!;
+    if (toMinor(input.amount) > o.capturableMinor) return { orderCapture: { transaction: null, userErrors: [{ field: ['amount'], message: 'exceeds capturable' }] } };
+    o.capturableMinor -= toMinor(input.amount);
+    const tx = { id: `gid://shopify/OrderTransaction/${o.transactions.length + 100}`, kind: 'CAPTURE', status: 'SUCCESS', gateway: 'shopify_payments', amount: input.amount, parentId: input.parentTransactionId };
+    o.transactions.push(tx);
+    return { orderCapture: { transaction: { id: tx.id, kind: tx.kind, status: tx.status, amountSet: money(tx.amount, o.currencyCode) }, userErrors: [] } };
+  },
+  // idempotent by key, as Shopify documents: a repeat with the same key returns the first result
+  RefundCreate: (v, f) => {
+    const input = v.input as { orderId: string; note: string; transactions: { parentId: string; amount: string }[] };
+    const key = String(v.key);
+    const o = f.orders.get(input.orderId)!;
+    const earlier = f.refundKeys.get(key);
+    const found = earlier ? o.refunds.find((r) => r.id === earlier) : undefined;
+    if (found) return { refundCreate: { refund: { id: found.id, note: found.note, totalRefundedSet: money(found.amount, o.currencyCode) }, userErrors: [] } };
+    const total = input.transactions.reduce((s, t) => s + toMinor(t.amount), 0);
+    const refund = { id: `gid://shopify/Refund/${o.refunds.length + 1}`, note: input.note, amount: fromMinor(total) };
+    o.refunds.push(refund);
+    for (const t of input.transactions) o.transactions.push({ id: `gid://shopify/OrderTransaction/${o.transactions.length + 200}`, kind: 'REFUND', status: 'SUCCESS', gateway: 'shopify_payments', amount: t.amount, parentId: t.parentId });
+    f.refundKeys.set(key, refund.id);
+    return { refundCreate: { refund: { id: refund.id, note: refund.note, totalRefundedSet: money(refund.amount, o.currencyCode) }, userErrors: [] } };
+  },
+};
