@@ -37,7 +37,7 @@ export async function runBulkQuery(ctx: ShopifyContext, inner: Operation, opts: 
     throw userErrorFailure('bulkOperationRunQuery', userErrors, { query: inner.name });
   }
   const schedule = opts.pollScheduleMs ?? [1000, 2000, 5000, 10_000];
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? ((ms: number) => ctx.client.wait(ms));
   const maxPolls = opts.maxPolls ?? 720;
   for (let poll = 0; poll < maxPolls; poll++) {
     await sleep(schedule[Math.min(poll, schedule.length - 1)]!);

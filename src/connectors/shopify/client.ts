@@ -124,6 +124,9 @@ export class ShopifyClient {
     }
   }
 
+  /** A plain pause on the injected clock (bulk polling), not counted as a budget wait. */
+  wait(ms: number): Promise<void> { return this.sleep(ms); }
+
   /** Downloads a bulk operation's JSONL result (a signed URL: no Shopify token is sent). */
   async download(url: string): Promise<string> {
     let res: Awaited<ReturnType<FetchLike>>;
