@@ -48,13 +48,24 @@ export class Storage {
 
   // ---- changes -------------------------------------------------------------------------------
 
-  /** Records a change once; false when the same (system, kind, key, version) was seen before. */
+  /**
+   * Records a change unless it is a duplicate, and says whether it was new. Pushed events
+   * (`event:<id>`) are duplicates if ever seen. Other versions are content hashes or timestamps
+   * of the record: a duplicate only if equal to the latest one recorded for that record, so an
+   * edit that returns a record to an earlier state (A -> B -> A) is still a change.
+   */
   async recordChange(c: { system: string; kind: string; key: string; sourceVersion: string }): Promise<boolean> {
-    const r = await this.db.insertInto('changes')
-      .values({ system: c.system, kind: c.kind, key: c.key, source_version: c.sourceVersion, received_at: nowIso() })
-      .onConflict((oc) => oc.columns(['system', 'kind', 'key', 'source_version']).doNothing())
-      .executeTakeFirst();
-    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+    return this.transaction(async (tx) => {
+      const seen = c.sourceVersion.startsWith('event:')
+        ? await tx.db.selectFrom('changes').select('id').where('system', '=', c.system).where('source_version', '=', c.sourceVersion).executeTakeFirst()
+        : await tx.db.selectFrom('changes').select('id').where('system', '=', c.system).where('kind', '=', c.kind).where('key', '=', c.key)
+          .where('id', '=', (eb) => eb.selectFrom('changes as l').select((e) => e.fn.max('l.id').as('m'))
+            .where('l.system', '=', c.system).where('l.kind', '=', c.kind).where('l.key', '=', c.key).where('l.source_version', 'not like', 'event:%'))
+          .where('source_version', '=', c.sourceVersion).executeTakeFirst();
+      if (seen) return false;
+      await tx.db.insertInto('changes').values({ system: c.system, kind: c.kind, key: c.key, source_version: c.sourceVersion, received_at: nowIso() }).execute();
+      return true;
+    });
   }
 
   async countChanges(): Promise<number> {

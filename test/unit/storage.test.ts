@@ -9,6 +9,14 @@ test('a change is recorded once, however often it is delivered', async () => {
   assert.equal(await s.recordChange(c), false);
   assert.equal(await s.recordChange({ ...c, sourceVersion: 'v2' }), true);
   assert.equal(await s.countChanges(), 2);
+  // back to the first state: a real change again (A -> B -> A)
+  assert.equal(await s.recordChange(c), true);
+  assert.equal(await s.recordChange(c), false);
+  // pushed events are recognised by their id whenever they come back
+  const e = { ...c, sourceVersion: 'event:42' };
+  assert.equal(await s.recordChange(e), true);
+  assert.equal(await s.recordChange({ ...c, sourceVersion: 'v3' }), true);
+  assert.equal(await s.recordChange(e), false);
   await s.close();
 });
 

@@ -57,7 +57,7 @@ export class TrytonConnector implements InventoryConnector {
     const [paymentTerm] = await this.client.search('account.invoice.payment_term', [], { limit: 1 });
     const [category] = await this.client.search('product.category', [['accounting', '=', true]], { limit: 1 });
     return { id: companyId, currencyId: company.currency, currencyCode: currency.code, warehouseIds: chosen.map((w) => w.id),
-      paymentTermId: paymentTerm ?? null, unitId: await this.client.xmlId('product', 'uom_unit'), revenueCategoryId: category ?? null };
+      paymentTermId: paymentTerm ?? null, unitId: await this.client.xmlId('product', 'uom_unit'), revenueCategoryId: category ?? null, made: new Map() };
   }
 
   async readChanges(kind: RecordKind, cursor: string | null): Promise<ChangePage> {

@@ -34,14 +34,19 @@ async function changedRows<T extends z.ZodRawShape>(client: TrytonClient, model:
 export async function productChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
   const products = await changedRows(client, 'product.product', cursor, [['code', '!=', null], ['type', '=', 'goods']], { code: z.string().nullable() });
   const templates = await changedRows(client, 'product.template', cursor, [['type', '=', 'goods']], { products: z.array(z.number()) });
-  const changes: ChangeRef[] = products.rows.filter((p) => p.code).map((p) => ({ kind: 'product', key: p.code!, sourceVersion: `product:${stampOf(p)}` }));
+  // One version per SKU, the newest of its own and its template's stamps: two versions for one
+  // record in one read would each look new against the other on the next (overlapping) read.
+  const newestBySku = new Map<string, string>();
+  const note = (sku: string, stamp: string) => { if ((newestBySku.get(sku) ?? '') < stamp) newestBySku.set(sku, stamp); };
+  for (const p of products.rows) if (p.code) note(p.code, stampOf(p));
   const variantIds = templates.rows.flatMap((t) => t.products);
   if (variantIds.length) {
     const stampByProduct = new Map(templates.rows.flatMap((t) => t.products.map((id) => [id, stampOf(t)] as const)));
     const variants = z.array(z.object({ id: z.number(), code: z.string().nullable() })).parse(
       await client.read('product.product', variantIds, ['code'], { active_test: false }));
-    for (const v of variants) if (v.code) changes.push({ kind: 'product', key: v.code, sourceVersion: `template:${stampByProduct.get(v.id)}` });
+    for (const v of variants) if (v.code) note(v.code, stampByProduct.get(v.id) ?? '');
   }
+  const changes: ChangeRef[] = [...newestBySku].map(([sku, stamp]) => ({ kind: 'product', key: sku, sourceVersion: `product:${stamp}` }));
   const newest = products.cursor > templates.cursor ? products.cursor : templates.cursor;
   return { changes, cursor: newest, more: products.more || templates.more };
 }

@@ -9,7 +9,20 @@ import type { Order } from '../../model/order.js';
 import { splitForExactAmount } from '../../rules/exact-lines.js';
 import { dec, decimalString, dateOf, type TrytonClient } from './client.js';
 
-export interface Company { id: number; currencyId: number; currencyCode: string; warehouseIds: number[]; paymentTermId: number | null; unitId: number; revenueCategoryId: number | null }
+export interface Company {
+  id: number; currencyId: number; currencyCode: string; warehouseIds: number[]; paymentTermId: number | null; unitId: number; revenueCategoryId: number | null;
+  /** ids of records Dovetail makes once and reuses (taxes, the shipping product, agents), by name */
+  made: Map<string, number>;
+}
+
+/** Looks up a record made once (kept for the process), or finds / creates it. */
+async function once(company: Company, key: string, make: () => Promise<number>): Promise<number> {
+  const known = company.made.get(key);
+  if (known !== undefined) return known;
+  const id = await make();
+  company.made.set(key, id);
+  return id;
+}
 
 /** Tryton ships no countries; an address needs one, so a missing ISO code is added on first use. */
 async function countryId(client: TrytonClient, code: string): Promise<number> {
@@ -66,6 +79,10 @@ export async function findSale(client: TrytonClient, orderCode: string) {
 /** A percentage tax per rate the store charged, made once ("Store tax 10%"). */
 async function taxFor(client: TrytonClient, company: Company, ratePercent: number): Promise<number | null> {
   if (!ratePercent) return null;
+  return once(company, `tax:${ratePercent}`, () => makeTax(client, company, ratePercent));
+}
+
+async function makeTax(client: TrytonClient, company: Company, ratePercent: number): Promise<number> {
   const name = `Store tax ${ratePercent}%`;
   const [found] = await client.search('account.tax', [['name', '=', name], ['company', '=', company.id]], { limit: 1 });
   if (found) return found;
@@ -77,7 +94,11 @@ async function taxFor(client: TrytonClient, company: Company, ratePercent: numbe
 }
 
 /** The service product carrying shipping charges on sales, made once. */
-async function shippingProduct(client: TrytonClient, company: Company): Promise<number> {
+function shippingProduct(client: TrytonClient, company: Company): Promise<number> {
+  return once(company, 'shipping-product', () => makeShippingProduct(client, company));
+}
+
+async function makeShippingProduct(client: TrytonClient, company: Company): Promise<number> {
   const code = 'DOVETAIL-SHIPPING';
   const [found] = await client.search('product.product', [['code', '=', code]], { limit: 1 });
   if (found) return found;
@@ -87,7 +108,11 @@ async function shippingProduct(client: TrytonClient, company: Company): Promise<
   return id;
 }
 
-async function salespersonAgent(client: TrytonClient, company: Company, name: string): Promise<number> {
+function salespersonAgent(client: TrytonClient, company: Company, name: string): Promise<number> {
+  return once(company, `agent:${name}`, () => makeAgent(client, company, name));
+}
+
+async function makeAgent(client: TrytonClient, company: Company, name: string): Promise<number> {
   const [found] = await client.search('commission.agent', [['party.name', '=', name]], { limit: 1 });
   if (found) return found;
   const [party] = await client.create('party.party', [{ name }]);

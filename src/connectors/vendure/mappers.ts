@@ -5,9 +5,11 @@ import type { Address, Customer } from '../../model/customer.js';
 import type { Order } from '../../model/order.js';
 import type { Product } from '../../model/product.js';
 
-export const VARIANT_FIELDS = `id sku name price currencyCode enabled updatedAt stockOnHand stockAllocated
-  customFields { weight length width height }
+const OWN_VARIANT_FIELDS = `id sku name price currencyCode enabled updatedAt stockOnHand stockAllocated
+  customFields { weight length width height }`;
+export const VARIANT_FIELDS = `${OWN_VARIANT_FIELDS}
   product { id name slug description enabled updatedAt }`;
+export const PRODUCT_WITH_VARIANTS = `id name slug description enabled updatedAt variants { ${OWN_VARIANT_FIELDS} }`;
 
 export const VariantNode = z.object({
   id: z.string(), sku: z.string(), name: z.string(), price: z.number().int(), currencyCode: z.string(),
@@ -16,6 +18,8 @@ export const VariantNode = z.object({
   product: z.object({ id: z.string(), name: z.string(), slug: z.string(), description: z.string(), enabled: z.boolean(), updatedAt: z.string() }),
 });
 export type VariantNode = z.infer<typeof VariantNode>;
+
+export const ProductWithVariants = VariantNode.shape.product.extend({ variants: z.array(VariantNode.omit({ product: true })) });
 
 export function toProduct(v: VariantNode): Product {
   const cf = v.customFields;

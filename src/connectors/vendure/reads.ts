@@ -2,16 +2,20 @@
 // The cursor is the newest `updatedAt` seen; each read starts a little before it, because a
 // transaction that committed late can carry an earlier timestamp. Re-read rows are recognised
 // downstream by their version (the timestamp), so the overlap costs nothing but a few rows.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { DovetailError } from '../../errors.js';
 import type { ChangePage, ChangeRef, RecordKind } from '../types.js';
 import type { VendureClient } from './client.js';
+import { PRODUCT_WITH_VARIANTS, ProductWithVariants, toProduct, VARIANT_FIELDS, VariantNode } from './mappers.js';
 
 const OVERLAP_MS = 2_000;
 const PAGE = 100;
 /** stop one read here and report `more`, so one poll stays short */
 const MAX_ROWS_PER_READ = 2_000;
+
+const contentChange = (v: VariantNode): ChangeRef => ({ kind: 'product', key: v.sku,
+  sourceVersion: `fields:${createHash('sha1').update(JSON.stringify(toProduct(v).fields)).digest('hex')}` });
 
 const List = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item), totalItems: z.number() });
 
@@ -38,19 +42,21 @@ export async function readChanges(client: VendureClient, kind: RecordKind, curso
   switch (kind) {
     case 'product': {
       // A product-level edit (name, description) changes the product's updatedAt, not its
-      // variants': read both and report every SKU touched.
+      // variants': read both. The version is a hash of the synced fields, so a write that only
+      // touched stock (ours, every time we publish) is no change at all.
       const variants = await pagedSince(async (after, skip) => (await client.admin(
-        `query ChangedVariants($o: ProductVariantListOptions) { productVariants(options: $o) { totalItems items { sku updatedAt } } }`,
+        `query ChangedVariants($o: ProductVariantListOptions) { productVariants(options: $o) { totalItems items { ${VARIANT_FIELDS} } } }`,
         { o: { filter: { updatedAt: { after } }, sort: { updatedAt: 'ASC' }, skip, take: PAGE } },
-        z.object({ productVariants: List(z.object({ sku: z.string(), updatedAt: z.string() })) }))).productVariants.items,
-      cursor, (v) => [{ kind: 'product', key: v.sku, sourceVersion: `v:${v.updatedAt}` }]);
+        z.object({ productVariants: List(VariantNode) }))).productVariants.items,
+      cursor, (v) => [contentChange(v)]);
       const products = await pagedSince(async (after, skip) => (await client.admin(
-        `query ChangedProducts($o: ProductListOptions) { products(options: $o) { totalItems items { updatedAt variants { sku } } } }`,
+        `query ChangedProducts($o: ProductListOptions) { products(options: $o) { totalItems items { ${PRODUCT_WITH_VARIANTS} } } }`,
         { o: { filter: { updatedAt: { after } }, sort: { updatedAt: 'ASC' }, skip, take: PAGE } },
-        z.object({ products: List(z.object({ updatedAt: z.string(), variants: z.array(z.object({ sku: z.string() })) })) }))).products.items,
-      cursor, (p) => p.variants.map((v) => ({ kind: 'product' as const, key: v.sku, sourceVersion: `p:${p.updatedAt}` })));
+        z.object({ products: List(ProductWithVariants) }))).products.items,
+      cursor, (p) => p.variants.map((v) => contentChange({ ...v, product: { id: p.id, name: p.name, slug: p.slug, description: p.description, enabled: p.enabled, updatedAt: p.updatedAt } })));
       const newest = variants.cursor > products.cursor ? variants.cursor : products.cursor;
-      return { changes: [...variants.changes, ...products.changes], cursor: newest, more: variants.more || products.more };
+      const bySku = new Map([...variants.changes, ...products.changes].map((c) => [c.key, c]));
+      return { changes: [...bySku.values()], cursor: newest, more: variants.more || products.more };
     }
     case 'order':
       return pagedSince(async (after, skip) => (await client.admin(

@@ -50,10 +50,8 @@ export async function upsertProducts(client: VendureClient, rows: { product: Pro
   const results: WriteResult[] = rows.filter((r) => existing.has(r.product.sku)).map((r) => ({ sku: r.product.sku, created: false }));
   const groups = new Map<string, Product[]>();
   for (const { product } of toCreate) groups.set(product.groupKey, [...(groups.get(product.groupKey) ?? []), product]);
-  for (const [groupKey, variants] of groups) {
-    await createProduct(client, groupKey, variants);
-    results.push(...variants.map((p) => ({ sku: p.sku, created: true })));
-  }
+  if (groups.size) await createProducts(client, groups);
+  results.push(...toCreate.map((r) => ({ sku: r.product.sku, created: true })));
   return results;
 }
 
@@ -61,42 +59,63 @@ function dimensionFields(d: NonNullable<Product['fields']['dimensions']>) {
   return { weight: d.weightKg, length: d.lengthCm, width: d.widthCm, height: d.heightCm };
 }
 
-async function createProduct(client: VendureClient, groupKey: string, variants: Product[]): Promise<void> {
-  const first = variants[0].fields;
-  if (!first.names || !first.prices) throw new DovetailError('permanent', `product ${variants[0].sku} has no name or price to create it in Vendure with`);
-  const slug = slugify(groupKey);
-  const found = await client.admin(`query ProductBySlug($s: String!) { product(slug: $s) { id variants { sku } optionGroups { id } } }`, { s: slug },
-    z.object({ product: z.object({ id: z.string(), variants: z.array(z.object({ sku: z.string() })), optionGroups: z.array(z.object({ id: z.string() })) }).nullable() }));
-  let productId = found.product?.id;
-  if (found.product && found.product.variants.length) {
-    throw new DovetailError('permanent', `Vendure already has a product at slug "${slug}" with other SKUs (${found.product.variants.map((v) => v.sku).join(', ')}); adding variants to an existing product is not supported yet`);
+const ALIASES_PER_REQUEST = 50;
+
+/**
+ * Creates products with their variants in as few requests as the API allows: one look-up of the
+ * slugs (a product a crashed attempt made without variants is finished, not made again), aliased
+ * createProduct mutations, and one createProductVariants for every variant.
+ */
+async function createProducts(client: VendureClient, groups: Map<string, Product[]>): Promise<void> {
+  const bySlug = new Map([...groups].map(([groupKey, variants]) => [slugify(groupKey), variants]));
+  for (const [slug, variants] of bySlug) {
+    const f = variants[0].fields;
+    if (!f.names || !f.prices) throw new DovetailError('permanent', `product ${variants[0].sku} (${slug}) has no name or price to create it in Vendure with`);
   }
-  if (!productId) {
-    const created = await client.admin(`mutation CreateProduct($i: CreateProductInput!) { createProduct(input: $i) { id } }`, {
-      i: { enabled: true, translations: [{ languageCode: LANG, name: first.names.name, slug, description: first.descriptions?.description ?? '' }] },
-    }, z.object({ createProduct: z.object({ id: z.string() }) }));
-    productId = created.createProduct.id;
+  const found = await client.admin(`query ProductsBySlug($o: ProductListOptions) { products(options: $o) { items { id slug variants { sku } } } }`,
+    { o: { filter: { slug: { in: [...bySlug.keys()] } }, take: bySlug.size } },
+    z.object({ products: z.object({ items: z.array(z.object({ id: z.string(), slug: z.string(), variants: z.array(z.object({ sku: z.string() })) })) }) }));
+  const productIds = new Map<string, string>();
+  for (const p of found.products.items) {
+    if (p.variants.length) {
+      throw new DovetailError('permanent', `Vendure already has a product at slug "${p.slug}" with other SKUs (${p.variants.map((v) => v.sku).join(', ')}); adding variants to an existing product is not supported yet`);
+    }
+    productIds.set(p.slug, p.id);
   }
-  let optionIds: string[][] = variants.map(() => []);
-  if (variants.length > 1) {
-    // Vendure needs distinct options to tell several variants of one product apart.
-    const group = await client.admin(`mutation CreateOptions($i: CreateProductOptionGroupInput!) { createProductOptionGroup(input: $i) { id options { id code } } }`, {
-      i: { code: `${slug}-variant`, translations: [{ languageCode: LANG, name: 'Variant' }],
-        options: variants.map((p) => ({ code: slugify(p.sku), translations: [{ languageCode: LANG, name: p.fields.names?.variantName ?? p.sku }] })) },
-    }, z.object({ createProductOptionGroup: z.object({ id: z.string(), options: z.array(z.object({ id: z.string(), code: z.string() })) }) }));
-    await client.admin(`mutation AddGroup($p: ID!, $g: ID!) { addOptionGroupToProduct(productId: $p, optionGroupId: $g) { id } }`,
-      { p: productId, g: group.createProductOptionGroup.id }, z.object({ addOptionGroupToProduct: z.object({ id: z.string() }) }));
-    const byCode = new Map(group.createProductOptionGroup.options.map((o) => [o.code, o.id]));
-    optionIds = variants.map((p) => [byCode.get(slugify(p.sku)) ?? '']);
+  const missing = [...bySlug].filter(([slug]) => !productIds.has(slug));
+  for (let i = 0; i < missing.length; i += ALIASES_PER_REQUEST) {
+    const chunk = missing.slice(i, i + ALIASES_PER_REQUEST);
+    const vars = Object.fromEntries(chunk.map(([slug, variants], n) => [`i${n}`, { enabled: true, translations: [{ languageCode: LANG,
+      name: variants[0].fields.names!.name, slug, description: variants[0].fields.descriptions?.description ?? '' }] }]));
+    const created = await client.admin(`mutation CreateProducts(${chunk.map((_, n) => `$i${n}: CreateProductInput!`).join(', ')}) {
+      ${chunk.map((_, n) => `p${n}: createProduct(input: $i${n}) { id }`).join('\n')} }`, vars, z.record(z.string(), z.object({ id: z.string() })));
+    chunk.forEach(([slug], n) => productIds.set(slug, created[`p${n}`].id));
   }
-  await client.admin(`mutation CreateVariants($i: [CreateProductVariantInput!]!) { createProductVariants(input: $i) { id } }`, {
-    i: variants.map((p, n) => ({
+  const inputs: Record<string, unknown>[] = [];
+  for (const [slug, variants] of bySlug) {
+    const productId = productIds.get(slug)!;
+    const optionIds = variants.length > 1 ? await variantOptions(client, productId, slug, variants) : variants.map(() => []);
+    variants.forEach((p, n) => inputs.push({
       productId, sku: p.sku, price: p.fields.prices?.priceMinor ?? 0, enabled: p.fields.availability?.enabled ?? true,
       stockOnHand: 0, trackInventory: 'TRUE', optionIds: optionIds[n],
       translations: [{ languageCode: LANG, name: p.fields.names?.variantName ?? p.fields.names?.name ?? p.sku }],
       ...(p.fields.dimensions ? { customFields: dimensionFields(p.fields.dimensions) } : {}),
-    })),
-  }, z.object({ createProductVariants: Ids }));
+    }));
+  }
+  await client.admin(`mutation CreateVariants($i: [CreateProductVariantInput!]!) { createProductVariants(input: $i) { id } }`,
+    { i: inputs }, z.object({ createProductVariants: Ids }));
+}
+
+/** Vendure needs distinct options to tell several variants of one product apart. */
+async function variantOptions(client: VendureClient, productId: string, slug: string, variants: Product[]): Promise<string[][]> {
+  const group = await client.admin(`mutation CreateOptions($i: CreateProductOptionGroupInput!) { createProductOptionGroup(input: $i) { id options { id code } } }`, {
+    i: { code: `${slug}-variant`, translations: [{ languageCode: LANG, name: 'Variant' }],
+      options: variants.map((p) => ({ code: slugify(p.sku), translations: [{ languageCode: LANG, name: p.fields.names?.variantName ?? p.sku }] })) },
+  }, z.object({ createProductOptionGroup: z.object({ id: z.string(), options: z.array(z.object({ id: z.string(), code: z.string() })) }) }));
+  await client.admin(`mutation AddGroup($p: ID!, $g: ID!) { addOptionGroupToProduct(productId: $p, optionGroupId: $g) { id } }`,
+    { p: productId, g: group.createProductOptionGroup.id }, z.object({ addOptionGroupToProduct: z.object({ id: z.string() }) }));
+  const byCode = new Map(group.createProductOptionGroup.options.map((o) => [o.code, o.id]));
+  return variants.map((p) => [byCode.get(slugify(p.sku)) ?? '']);
 }
 
 /**

@@ -20,8 +20,9 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('key', 'text', (c) => c.notNull())
           .addColumn('source_version', 'text', (c) => c.notNull())
           .addColumn('received_at', 'text', (c) => c.notNull())
-          .addUniqueConstraint('changes_once', ['system', 'kind', 'key', 'source_version'])
           .execute();
+        await db.schema.createIndex('changes_by_record').on('changes').columns(['system', 'kind', 'key', 'id']).execute();
+        await db.schema.createIndex('changes_by_version').on('changes').columns(['system', 'source_version']).execute();
 
         await withId(db.schema.createTable('jobs'), dialect)
           .addColumn('kind', 'text', (c) => c.notNull())

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `npm run bench`: start the real systems (as the tests do), run the benchmarks, stop them.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export TRYTON_PORT=${TRYTON_PORT:-18000}
+trap 'bash scripts/systems.sh stop >/dev/null 2>&1 || true' EXIT
+bash scripts/systems.sh start >/dev/null
+export TRYTON_URL="http://127.0.0.1:$TRYTON_PORT" TRYTON_DB_DIR="$ROOT/.run/tryton/db"
+node --import tsx bench/run.ts
+node --import tsx bench/shopify-first-load.ts
