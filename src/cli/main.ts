@@ -4,6 +4,9 @@ import { checkCommand } from './check.js';
 import { runCommand } from './run.js';
 import { syncCommand } from './sync.js';
 import { failuresCommand, retryCommand } from './failures.js';
+import { initCommand } from './init.js';
+import { reportCommand } from './report.js';
+import { statusCommand } from './status.js';
 
 const program = new Command('dovetail')
   .description('Joins an online store to an inventory system, as dovetail.yaml says.')
@@ -21,5 +24,12 @@ program.command('failures').description('list what failed for good, with the rea
   .action(async () => { process.exitCode = await failuresCommand(configFile()); });
 program.command('retry').argument('<id>', 'failure id (see `dovetail failures`)').description('send a failure back to the queue')
   .action(async (id: string) => { process.exitCode = await retryCommand(configFile(), Number(id)); });
+program.command('init').description('answer the checklist, one question at a time, and write a commented dovetail.yaml')
+  .option('--force', 'replace an existing file').action(async (o: { force?: boolean }) => { process.exitCode = await initCommand(configFile(), o); });
+program.command('report').description('the answered checklist as a requirements document (Markdown or HTML)')
+  .option('--format <format>', 'md or html', 'md').option('--out <file>', 'write to this file instead of the screen')
+  .action(async (o: { format?: string; out?: string }) => { process.exitCode = await reportCommand(configFile(), o); });
+program.command('status').description('the state of each flow: queue, failures, last move, read positions')
+  .action(async () => { process.exitCode = await statusCommand(configFile()); });
 
 await program.parseAsync();

@@ -4,6 +4,7 @@
 import type { ChangeRef, RecordKind } from '../connectors/types.js';
 import type { EngineContext } from './context.js';
 import { JOB, type JobKind } from './job-kinds.js';
+import { changesReceived } from './metrics.js';
 
 export interface Feed { side: 'inventory' | 'store'; kind: RecordKind; job: JobKind }
 
@@ -24,19 +25,25 @@ function jobFor(side: Feed['side'], kind: RecordKind): JobKind | undefined {
 /** Records changes once each and queues a job per new change; returns how many were new. */
 export async function accept(ctx: EngineContext, side: Feed['side'], changes: ChangeRef[], cursor?: { feed: string; value: string }): Promise<number> {
   const system = side === 'inventory' ? ctx.inventory.system : ctx.store.system;
-  return ctx.storage.transaction(async (tx) => {
+  const counted: RecordKind[] = [];
+  const fresh = await ctx.storage.transaction(async (tx) => {
     let fresh = 0;
+    counted.length = 0;
     for (const c of changes) {
       const job = jobFor(side, c.kind);
       if (!job) continue;
       if (!(await tx.recordChange({ system, kind: c.kind, key: c.key, sourceVersion: c.sourceVersion }))) continue;
       fresh++;
+      counted.push(c.kind);
       await tx.enqueue({ kind: job, key: c.key, reason: `${c.kind} changed in ${system} (${c.sourceVersion})`,
         delayMs: job === JOB.stock ? ctx.config.inventory.debounceMs : 0 });
     }
     if (cursor) await tx.setCursor(system, cursor.feed, cursor.value);
     return fresh;
   });
+  // counted only once committed, so a rolled-back batch is not counted as received
+  for (const kind of counted) changesReceived.inc({ system, kind });
+  return fresh;
 }
 
 /** Reads one feed from its cursor until it has nothing new (or a page limit, to stay responsive). */

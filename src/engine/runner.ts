@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { DovetailError, failureKindOf, messageOf } from '../errors.js';
 import type { EngineContext, JobHandler } from './context.js';
 import { backoffMs } from './backoff.js';
+import { jobOutcomes } from './metrics.js';
 
 export const workerId = () => `${hostname()}:${process.pid}:${Date.now().toString(36)}`;
 
@@ -41,12 +42,13 @@ export class JobRunner {
         const outcomes = await handler.handle(this.ctx, jobs).catch((err: unknown) => new Map(jobs.map((j) => [j.id, err as Error])));
         for (const job of jobs) {
           const err = outcomes.get(job.id) ?? null;
-          if (!err) { await this.ctx.storage.complete(job.id); stats.done++; continue; }
+          if (!err) { await this.ctx.storage.complete(job.id); stats.done++; jobOutcomes.inc({ kind: job.kind, outcome: 'done' }); continue; }
           const kind = failureKindOf(err);
           const giveUp = kind !== 'transient' || job.attempts >= this.ctx.config.sync.maxAttempts;
           const retryAfter = err instanceof DovetailError ? err.retryAfterSeconds : undefined;
           const result = await this.ctx.storage.fail(job.id, messageOf(err), kind, giveUp ? null : backoffMs(job.attempts, retryAfter));
           stats[result === 'failed' ? 'failed' : 'retrying']++;
+          jobOutcomes.inc({ kind: job.kind, outcome: result });
           this.ctx.log[result === 'failed' ? 'error' : 'warn']({ job: job.kind, key: job.key, attempt: job.attempts, kind, err: messageOf(err) },
             result === 'failed' ? 'job failed: on the failure list' : 'job failed: will retry');
           if (result === 'failed') {

@@ -1,48 +1,159 @@
 // Dovetail's HTTP face: the store's webhooks (signature checked over the raw body before
-// anything is stored, then recorded durably, then 200), health, and a small JSON admin API.
+// anything is stored, then recorded durably, then 200), health, Prometheus metrics, a JSON admin
+// API and the dashboard. See auth.ts for who may reach what.
+import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { setCookie } from 'hono/cookie';
+import { redactConfig } from '../config/load.js';
+import { renderHtml, renderMarkdown } from '../cli/report.js';
 import { DovetailError, messageOf } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 import { accept } from '../engine/intake.js';
+import { metricsText } from '../engine/metrics.js';
+import { guard, isAuthorised, SESSION_COOKIE, sameSecret, sessionValue } from './auth.js';
+import { checklistPage, driftPage, failuresPage, loginPage, overviewPage, recordsPage, type Chrome } from './pages.js';
+import { explainConflict, explainFailure, explainMove, flows, refusedDeliveries, sidesOf } from './state.js';
+
+const WEB = new URL('../../web/', import.meta.url);
+const ASSETS: Record<string, string> = { 'dashboard.css': 'text/css; charset=utf-8', 'dashboard.js': 'text/javascript; charset=utf-8' };
+const WEBHOOK_MAX_BYTES = 1024 * 1024;
+
+/** Normalises what a person types in the timeline search: emails are matched in lower case. */
+const recordKey = (q: string) => (q.includes('@') ? q.trim().toLowerCase() : q.trim());
 
 export function buildApp(engine: Engine): Hono {
   const { ctx } = engine;
+  const { config } = ctx;
+  const sides = sidesOf(config);
   const app = new Hono();
+  const assets = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(new URL(name, WEB), 'utf8')]));
+
+  app.use('*', guard(config.server.token));
+  app.onError((err, c) => {
+    ctx.log.error({ err: messageOf(err), path: c.req.path }, 'request failed');
+    return c.json({ error: 'Dovetail could not answer this request; the log has the reason' }, 500);
+  });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
-  app.post(`/webhooks/${ctx.store.system}`, async (c) => {
+  // ---- webhooks ------------------------------------------------------------------------------
+  app.post(`/webhooks/${ctx.store.system}`, bodyLimit({ maxSize: WEBHOOK_MAX_BYTES, onError: (c) => c.json({ error: `body larger than ${WEBHOOK_MAX_BYTES} bytes` }, 413) }), async (c) => {
+    if (!ctx.store.parseWebhook) return c.json({ error: `${ctx.store.system} does not push events` }, 404);
     const raw = await c.req.text();
     const headers = Object.fromEntries([...c.req.raw.headers].map(([k, v]) => [k.toLowerCase(), v]));
-    if (!ctx.store.parseWebhook) return c.json({ error: `${ctx.store.system} does not push events` }, 404);
     let changes;
     try {
       changes = ctx.store.parseWebhook(raw, headers);
     } catch (err) {
-      const bad = err instanceof DovetailError && err.kind === 'config';
-      ctx.log.warn({ err: messageOf(err) }, bad ? 'webhook refused: bad signature' : 'webhook refused: malformed');
-      if (!bad) await ctx.storage.audit({ recordKind: 'webhook', recordKey: headers['x-dovetail-event-id'] ?? 'unknown', action: 'webhook.malformed', fromSystem: ctx.store.system, result: 'refused', detail: messageOf(err) });
-      return c.json({ error: messageOf(err) }, bad ? 401 : 400);
+      const badSignature = err instanceof DovetailError && err.kind === 'config';
+      ctx.log.warn({ err: messageOf(err), eventId: headers['x-dovetail-event-id'] }, badSignature ? 'webhook refused: bad signature' : 'webhook refused: malformed');
+      // An unsigned body is not ours to keep; a signed one that cannot be read is recorded for the failures page.
+      if (!badSignature) {
+        await ctx.storage.audit({ recordKind: 'webhook', recordKey: headers['x-dovetail-event-id'] ?? 'unknown', action: 'webhook.malformed', fromSystem: ctx.store.system,
+          result: 'refused', detail: { reason: messageOf(err), excerpt: raw.slice(0, 120) } });
+      }
+      return c.json({ error: messageOf(err) }, badSignature ? 401 : 400);
     }
-    const fresh = await accept(ctx, 'store', changes);
-    // Poke the worker: the change is durable already, the work can start at once.
-    engine.wake();
+    let fresh: number;
+    try {
+      fresh = await accept(ctx, 'store', changes);
+    } catch (err) {
+      // Not stored, so not acknowledged: the sender keeps it and tries again.
+      ctx.log.error({ err: messageOf(err) }, 'webhook not stored; the sender will retry');
+      return c.json({ error: 'could not store the event; send it again' }, 503);
+    }
+    engine.wake(); // the change is durable already; the work can start at once
     return c.json({ accepted: changes.length, new: fresh });
   });
 
-  app.get('/api/status', async (c) => c.json({ queue: await ctx.storage.queueDepth(), feeds: [...engine.feeds.values()], cursors: await ctx.storage.cursors() }));
-  app.get('/api/failures', async (c) => c.json(await ctx.storage.failures()));
+  // ---- metrics and admin API -----------------------------------------------------------------
+  app.get('/metrics', async (c) => {
+    const { contentType, body } = await metricsText(ctx);
+    return c.body(body, 200, { 'content-type': contentType });
+  });
+
+  const failureViews = async () => (await ctx.storage.failures()).map((j) => explainFailure(j, sides));
+  const driftViews = async () => (await ctx.storage.conflicts()).map((d) => explainConflict(d, sides));
+
+  app.get('/api/status', async (c) => c.json({
+    queue: await ctx.storage.queueDepth(), feeds: [...engine.feeds.values()], cursors: await ctx.storage.cursors(),
+    failures: (await ctx.storage.failures()).length, openConflicts: (await ctx.storage.conflicts()).length,
+  }));
+  app.get('/api/flows', async (c) => c.json(await flows(ctx.storage, config, engine.feeds.values())));
+  app.get('/api/failures', async (c) => c.json(await failureViews()));
+  app.get('/api/deliveries/refused', async (c) => c.json((await refusedDeliveries(ctx.storage)).map(explainMove)));
   app.post('/api/failures/:id/retry', async (c) => {
     const ok = await ctx.storage.retry(Number(c.req.param('id')));
     if (ok) engine.wake();
     return c.json({ retried: ok }, ok ? 200 : 404);
   });
-  app.get('/api/records/:key/timeline', async (c) => c.json(await ctx.storage.auditTrail(c.req.param('key'))));
-  app.get('/api/conflicts', async (c) => c.json(await ctx.storage.conflicts()));
+  app.get('/api/records/:key/timeline', async (c) => {
+    const key = recordKey(c.req.param('key'));
+    return c.json({ key, jobs: await ctx.storage.jobs({ key }), moves: (await ctx.storage.auditTrail(key)).map(explainMove) });
+  });
+  app.get('/api/conflicts', async (c) => c.json(await driftViews()));
+  app.get('/api/settings', (c) => c.json(redactConfig(config)));
+
+  // ---- dashboard -----------------------------------------------------------------------------
+  const chrome = async (): Promise<Chrome> => ({ config, failures: (await ctx.storage.failures()).length, drift: (await ctx.storage.conflicts()).length });
+
+  app.get('/assets/:name', (c) => {
+    const name = c.req.param('name');
+    const body = assets.get(name);
+    return body === undefined ? c.notFound() : c.body(body, 200, { 'content-type': ASSETS[name], 'cache-control': 'no-cache' });
+  });
+  app.get('/', async (c) => c.html(overviewPage(await chrome(), await flows(ctx.storage, config, engine.feeds.values()))));
+  app.get('/checklist', async (c) => c.html(checklistPage(await chrome())));
+  app.get('/failures', async (c) => {
+    const retried = c.req.query('retried');
+    const flash = retried === undefined ? null : c.req.query('ok') === '1'
+      ? `Sent back to the queue. Dovetail tries it again within seconds; it leaves this list once it is being worked on.`
+      : `That failure is no longer on the list (someone retried it already?).`;
+    return c.html(failuresPage(await chrome(), await failureViews(), await refusedDeliveries(ctx.storage, 20), flash));
+  });
+  app.post('/failures/:id/retry', async (c) => {
+    const id = Number(c.req.param('id'));
+    const ok = await ctx.storage.retry(id);
+    if (ok) { engine.wake(); ctx.log.info({ failure: id }, 'failure sent back to the queue from the dashboard'); }
+    return c.redirect(`/failures?retried=${id}&ok=${ok ? 1 : 0}`, 303);
+  });
+  app.get('/records', async (c) => {
+    const q = recordKey(c.req.query('q') ?? '');
+    const [moves, jobs] = q ? await Promise.all([ctx.storage.auditTrail(q), ctx.storage.jobs({ key: q })]) : [[], []];
+    return c.html(recordsPage(await chrome(), q, moves.map(explainMove), jobs));
+  });
+  app.get('/drift', async (c) => c.html(driftPage(await chrome(), await driftViews())));
+  app.get('/report.html', (c) => c.html(renderHtml(config)));
+  app.get('/report.md', (c) => c.body(renderMarkdown(config), 200, { 'content-type': 'text/markdown; charset=utf-8' }));
+
+  // ---- sign-in (only meaningful when server.token is set) -----------------------------------
+  const safeNext = (n: unknown) => (typeof n === 'string' && /^\/(?!\/)/.test(n) ? n : '/');
+  app.get('/login', (c) => {
+    const token = config.server.token;
+    if (!token || isAuthorised(c, token)) return c.redirect(safeNext(c.req.query('next')), 303);
+    return c.html(loginPage(safeNext(c.req.query('next')), null));
+  });
+  app.post('/login', async (c) => {
+    const token = config.server.token;
+    const form = await c.req.parseBody();
+    const next = safeNext(form.next);
+    if (!token) return c.redirect(next, 303);
+    if (typeof form.token !== 'string' || !sameSecret(form.token, token)) {
+      ctx.log.warn('dashboard sign-in refused: wrong token');
+      return c.html(loginPage(next, 'That token is not right.'), 401);
+    }
+    setCookie(c, SESSION_COOKIE, sessionValue(token), { httpOnly: true, sameSite: 'Strict', path: '/' });
+    return c.redirect(next, 303);
+  });
+
   return app;
 }
 
 export function listen(app: Hono, host: string, port: number): Promise<ServerType> {
-  return new Promise((resolve) => { const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server)); });
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
+    server.once('error', reject);
+  });
 }

@@ -1,0 +1,205 @@
+// What the dashboard, the admin API and `dovetail status` show, read from durable state: each
+// flow's counts, lag and last move; failures and audit rows in plain words; drift.
+import type { Config } from '../config/schema.js';
+import { FLOW_JOBS } from '../engine/metrics.js';
+import type { FeedState } from '../engine/engine.js';
+import type { AuditRow, Conflict, Job, Storage } from '../store/storage.js';
+
+const SYSTEM_NAMES: Record<string, string> = {
+  tryton: 'Tryton', odoo: 'Odoo', vendure: 'Vendure', shopify: 'Shopify', magento: 'Magento', woocommerce: 'WooCommerce',
+};
+export const systemName = (s: string | null | undefined) => (s ? SYSTEM_NAMES[s] ?? s : '');
+
+/** Names the two systems once, for every sentence below. */
+export interface Sides { inventory: string; store: string }
+export const sidesOf = (config: Config): Sides => ({ inventory: config.systems.inventory.type, store: config.systems.store.type });
+
+export type FlowName = 'products' | 'stock' | 'customers' | 'orders' | 'shipments' | 'payments' | 'returns';
+
+export interface FlowView {
+  name: FlowName;
+  title: string;
+  /** which way records travel, in words ("Tryton → Vendure") */
+  direction: string;
+  /** false: this version does not carry the flow out; `why` says so */
+  active: boolean;
+  why: string | null;
+  /** feeds read for this flow: when each was last read, and its last error */
+  feeds: { name: string; lastPollAt: string | null; lastError: string | null }[];
+  counts: { done: number; waiting: number; running: number; failed: number };
+  /** seconds the oldest waiting job has waited; 0 when caught up */
+  lagSeconds: number;
+  lastMove: AuditRow | null;
+}
+
+const RECORD_KIND: Record<string, FlowName> = { product: 'products', stock: 'stock', customer: 'customers', order: 'orders' };
+const FEED_KIND: Record<string, FlowName> = { product: 'products', stock: 'stock', customer: 'customers', order: 'orders' };
+
+export async function flows(storage: Storage, config: Config, feeds: Iterable<FeedState> = []): Promise<FlowView[]> {
+  const s = sidesOf(config);
+  const inv = systemName(s.inventory), store = systemName(s.store);
+  const jobRows = await storage.db.selectFrom('jobs')
+    .select(['kind', 'state', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min('created_at').as('oldest')])
+    .groupBy(['kind', 'state']).execute();
+  const lastAudit = await storage.db.selectFrom('audit').select(['record_kind', (eb) => eb.fn.max('id').as('id')])
+    .where('action', '!=', 'webhook.malformed').groupBy('record_kind').execute();
+  const lastIds = lastAudit.map((r) => Number(r.id)).filter((n) => n > 0);
+  const lastRows = lastIds.length ? await storage.db.selectFrom('audit').selectAll().where('id', 'in', lastIds).execute() : [];
+  const feedList = [...feeds];
+  const now = Date.now();
+
+  const base = (name: FlowName, title: string, direction: string): FlowView => {
+    const kinds = FLOW_JOBS[name] ?? [];
+    const counts = { done: 0, waiting: 0, running: 0, failed: 0 };
+    let oldest = Infinity;
+    for (const r of jobRows) {
+      if (!kinds.includes(r.kind)) continue;
+      const n = Number(r.n);
+      if (r.state === 'done') counts.done += n;
+      else if (r.state === 'failed') counts.failed += n;
+      else {
+        if (r.state === 'running') counts.running += n; else counts.waiting += n;
+        if (r.oldest) oldest = Math.min(oldest, Date.parse(String(r.oldest)));
+      }
+    }
+    const recordKind = Object.entries(RECORD_KIND).find(([, f]) => f === name)?.[0];
+    const row = lastRows.find((r) => r.record_kind === recordKind);
+    return {
+      name, title, direction, active: true, why: null, counts,
+      lagSeconds: Number.isFinite(oldest) ? Math.max(0, Math.round((now - oldest) / 1000)) : 0,
+      feeds: feedList.filter((f) => FEED_KIND[f.kind] === name).map((f) => ({ name: `${systemName(f.system)} ${f.kind} changes`, lastPollAt: f.lastPollAt, lastError: f.lastError })),
+      lastMove: row ? { id: row.id, at: row.at, recordKind: row.record_kind, recordKey: row.record_key, action: row.action, fromSystem: row.from_system,
+        toSystem: row.to_system, setting: row.setting, result: row.result, detail: row.detail } : null,
+    };
+  };
+  const notYet = (name: FlowName, title: string, direction: string, what: string): FlowView =>
+    ({ ...base(name, title, direction), active: false, why: `Not carried out yet by this version: ${what}` });
+
+  const stock = base('stock', 'Stock', `${inv} → ${store}`);
+  if (!config.rules.liveInventory) { stock.active = false; stock.why = 'Off by your answer: stock counts are not pushed to the store (rules.liveInventory: false).'; }
+  return [
+    base('products', 'Products', `${inv} ⇄ ${store}`),
+    stock,
+    base('customers', 'Customers', config.master.customers === 'store' ? `${store} → ${inv}` : `matched in ${inv}`),
+    base('orders', 'Web orders', `${store} → ${inv}`),
+    notYet('shipments', 'Shipments', `${inv} → ${store}`, 'shipments are not reported to the store; mark orders shipped there by hand.'),
+    notYet('payments', 'Payments', `${store} ⇄ ${inv}`, `payments are not recorded against the sale in ${inv}.`),
+    notYet('returns', 'Returns and refunds', `${inv} ⇄ ${store}`, 'record each return and refund in both systems by hand.'),
+  ];
+}
+
+// ---- failures -------------------------------------------------------------------------------
+
+export interface FailureView {
+  id: number; kind: string; key: string; attempts: number; failureKind: string | null; at: string;
+  /** "Web order ABC was not copied to Tryton" */
+  title: string;
+  /** the system the move was going to (or came from, for reads) */
+  system: string;
+  /** the reason, as the engine wrote it, with the systems named properly */
+  reason: string;
+  whatToDo: string;
+}
+
+export function explainFailure(job: Job, sides: Sides): FailureView {
+  const inv = systemName(sides.inventory), store = systemName(sides.store);
+  const [title, system] = ({
+    order: [`Web order ${job.key} was not copied to ${inv}`, inv],
+    customer: [`Customer ${job.key} was not copied to ${inv}`, inv],
+    stock: [`The stock of ${job.key} was not updated in ${store}`, store],
+    'product.toStore': [`Product ${job.key} was not copied to ${store}`, store],
+    'product.fromStore': [`A change to product ${job.key} made in ${store} was not handled`, inv],
+  } as Record<string, [string, string]>)[job.kind] ?? [`${job.kind} ${job.key} failed`, ''];
+  const reason = properNames(job.lastError ?? 'no reason was recorded');
+  const tries = `${job.attempts} ${job.attempts === 1 ? 'try' : 'tries'}`;
+  const whatToDo = job.failureKind === 'permanent'
+    ? 'Retrying alone will not help: fix what the reason says, then press Retry.'
+    : job.failureKind === 'config'
+      ? 'A password, address or setting is wrong: correct dovetail.yaml or the environment, restart Dovetail, then press Retry.'
+      : `${system || 'The other system'} did not answer properly after ${tries}. Once it works again, press Retry.`;
+  return { id: job.id, kind: job.kind, key: job.key, attempts: job.attempts, failureKind: job.failureKind, at: job.updatedAt, title, system, reason, whatToDo };
+}
+
+/** Pushed events refused because their body could not be read (signature was right). */
+export async function refusedDeliveries(storage: Storage, limit = 50): Promise<AuditRow[]> {
+  const rows = await storage.db.selectFrom('audit').selectAll().where('action', '=', 'webhook.malformed').orderBy('id', 'desc').limit(limit).execute();
+  return rows.map((r) => ({ id: r.id, at: r.at, recordKind: r.record_kind, recordKey: r.record_key, action: r.action, fromSystem: r.from_system,
+    toSystem: r.to_system, setting: r.setting, result: r.result, detail: r.detail }));
+}
+
+function properNames(text: string): string {
+  return text.replace(/\b(tryton|vendure|shopify|odoo)\b(?![./:])/g, (m) => systemName(m));
+}
+
+// ---- the audit trail in words ---------------------------------------------------------------
+
+export interface MoveView { id: number; at: string; what: string; from: string; to: string; setting: string | null; ok: boolean; result: string; details: string[] }
+
+export function explainMove(row: AuditRow): MoveView {
+  const from = systemName(row.fromSystem), to = systemName(row.toSystem);
+  const words: Record<string, string> = {
+    'order.imported': `Copied to ${to} as a new confirmed sale`,
+    'order.linked': `Linked to the sale already in ${to}`,
+    'order.ignored': 'Not copied',
+    'order.salesperson': `Salesperson set in ${to}`,
+    'order.totalMismatch': `Totals differ between ${from} and ${to}`,
+    'product.created': `Created in ${to}`,
+    'product.updated': `Updated in ${to}`,
+    'product.reverted': `An edit made in ${to} was put back from ${from}, the master`,
+    'product.conflict': `An edit made in ${from} was left in place and flagged`,
+    'product.skipped': `Not copied: not found in ${from}`,
+    'stock.published': `Stock count published to ${to}`,
+    'stock.unchanged': `Stock checked: ${to} already showed the right count`,
+    'stock.skipped': `Stock not published: not found in ${from}`,
+    'customer.created': `Created in ${to}`,
+    'customer.linked': `Matched to the customer already in ${to}`,
+    'webhook.malformed': `A pushed event from ${from} was refused: its body could not be read`,
+  };
+  const failed = row.action.endsWith('.failed');
+  const what = words[row.action] ?? (failed ? 'Failed: put on the failure list' : row.action);
+  const ok = !failed && !['flagged', 'refused', 'failed'].includes(row.result) && row.action !== 'order.totalMismatch';
+  return { id: row.id, at: row.at, what, from, to, setting: row.setting, ok, result: row.result === 'ok' ? 'done' : properNames(row.result), details: detailWords(row) };
+}
+
+const money = (minor: unknown) => (typeof minor === 'number' ? (minor / 100).toFixed(2) : String(minor));
+
+/** The few facts of an audit row's detail worth reading, as short phrases (never a JSON dump). */
+function detailWords(row: AuditRow): string[] {
+  if (!row.detail) return [];
+  let d: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(row.detail);
+    if (!parsed || typeof parsed !== 'object') return [String(parsed)];
+    d = parsed as Record<string, unknown>;
+  } catch { return [properNames(row.detail)]; }
+  const out: string[] = [];
+  if ('sale' in d) out.push(`sale id ${String(d.sale)}`);
+  if ('storeTotal' in d) out.push(`total ${money(d.storeTotal)} in the store, ${money(d.inventoryTotal)} in the inventory system`);
+  if ('lines' in d) out.push(`${String(d.lines)} line${d.lines === 1 ? '' : 's'}`);
+  if (d.salesperson) out.push(`salesperson ${String(d.salesperson)}`);
+  if ('available' in d) out.push(`${String(d.onHand)} on hand − ${String(d.allocatedOffline)} promised to offline orders − ${String(d.safetyStock)} safety stock = ${String(d.available)} for sale`);
+  if (Array.isArray(d.groups)) out.push(`fields: ${d.groups.join(', ')}`);
+  else if (typeof d.group === 'string') out.push(`field: ${d.group}`);
+  if ('party' in d) out.push(`party id ${String(d.party)}`);
+  if ('error' in d) out.push(properNames(String(d.error)));
+  if ('attempts' in d) out.push(`after ${String(d.attempts)} ${d.attempts === 1 ? 'try' : 'tries'}`);
+  if ('excerpt' in d) out.push(`body began: ${String(d.excerpt)}`);
+  if ('reason' in d) out.push(properNames(String(d.reason)));
+  return out;
+}
+
+// ---- drift ----------------------------------------------------------------------------------
+
+export interface DriftView { id: number; record: string; what: string; master: string; masterValue: string; otherValue: string; since: string }
+
+export function explainConflict(c: Conflict, sides: Sides): DriftView {
+  const other = systemName(c.masterSystem === sides.inventory ? sides.store : sides.inventory);
+  const show = (v: string) => {
+    if (c.fieldGroup === 'total' && /^-?\d+$/.test(v)) return money(Number(v));
+    try { const x: unknown = JSON.parse(v); return typeof x === 'string' ? x : typeof x === 'object' && x ? Object.values(x).map(String).join(', ') : String(x); } catch { return v; }
+  };
+  const what = c.fieldGroup === 'total'
+    ? `The order total differs: ${systemName(c.masterSystem)} says ${show(c.masterValue)}, ${other} says ${show(c.otherValue)}`
+    : `The ${c.fieldGroup} of ${c.recordKind} ${c.recordKey} was changed in ${other}, which is not its master`;
+  return { id: c.id, record: `${c.recordKind} ${c.recordKey}`, what, master: systemName(c.masterSystem), masterValue: show(c.masterValue), otherValue: show(c.otherValue), since: c.detectedAt };
+}
