@@ -1,14 +1,10 @@
 // The Vendure store used by Dovetail's tests and demo: loopback only, one SQLite file per instance,
-// the dummy payment handler, Dovetail's plugin, and variant dimensions as custom fields.
+// the dummy payment handler and Dovetail's plugin (which adds variant dimensions as custom fields).
 import path from 'path';
 import { DefaultLogger, DefaultSearchPlugin, LogLevel, VendureConfig, dummyPaymentHandler } from '@vendure/core';
 import { DovetailPlugin } from '../../src/connectors/vendure/plugin/dovetail-plugin';
 
 const port = Number(process.env.VENDURE_PORT ?? 3000);
-const dimension = (name: string, label: string) => ({
-  name, type: 'float' as const, nullable: true, label: [{ languageCode: 'en' as never, value: label }],
-});
-
 export const config: VendureConfig = {
   apiOptions: {
     hostname: '127.0.0.1',
@@ -32,9 +28,6 @@ export const config: VendureConfig = {
     logging: false,
   },
   paymentOptions: { paymentMethodHandlers: [dummyPaymentHandler] },
-  customFields: {
-    ProductVariant: [dimension('weight', 'Weight'), dimension('length', 'Length'), dimension('width', 'Width'), dimension('height', 'Height')],
-  },
   logger: new DefaultLogger({ level: process.env.VENDURE_LOG === 'debug' ? LogLevel.Debug : LogLevel.Warn }),
   // No job-queue plugin and no worker: an in-process worker makes the server's event bus drop
   // events, and a second process on the same SQLite file fails with "database is locked".

@@ -24,6 +24,7 @@ import {
   VendureEntity,
   VendureEvent,
   VendurePlugin,
+  LanguageCode,
 } from '@vendure/core';
 
 const loggerCtx = 'DovetailPlugin';
@@ -84,10 +85,21 @@ export function signature(secret: string, rawBody: string): string {
 
 const EVENTS = [OrderPlacedEvent, OrderStateTransitionEvent, ProductEvent, ProductVariantEvent, CustomerEvent, StockMovementEvent];
 
+const dimension = (name: string, label: string) => ({
+  name, type: 'float' as const, nullable: true, label: [{ languageCode: LanguageCode.en, value: label }],
+});
+
 @VendurePlugin({
   imports: [PluginCommonModule],
   entities: [DovetailOutboxEntry],
   compatibility: '^3.0.0',
+  // Vendure has no native home for a variant's weight and size: Dovetail's connector reads and
+  // writes these (master.productDimensions), so every store that installs the plugin has them.
+  configuration: (config) => {
+    config.customFields.ProductVariant = [...(config.customFields.ProductVariant ?? []).filter((f) => !['weight', 'length', 'width', 'height'].includes(f.name)),
+      dimension('weight', 'Weight (kg)'), dimension('length', 'Length (cm)'), dimension('width', 'Width (cm)'), dimension('height', 'Height (cm)')];
+    return config;
+  },
 })
 export class DovetailPlugin implements OnApplicationBootstrap, OnApplicationShutdown {
   static options: DovetailPluginOptions = {};
