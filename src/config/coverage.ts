@@ -39,7 +39,7 @@ const MASTER_DATA: Record<MasterKey, string> = {
 };
 
 /** Master keys whose data Dovetail copies from the master to the other system today. */
-const MASTERS_CARRIED_OUT: ReadonlySet<MasterKey> = new Set(['productNames', 'productDescriptions', 'prices', 'availability', 'productDimensions', 'customers']);
+const MASTERS_CARRIED_OUT: ReadonlySet<MasterKey> = new Set(['productNames', 'productDescriptions', 'prices', 'availability', 'productDimensions', 'productCategories', 'customers']);
 
 const systemWord = (side: 'store' | 'inventory') => (side === 'store' ? 'the online store' : 'the inventory system');
 const otherSide = (side: 'store' | 'inventory') => (side === 'store' ? 'inventory' : 'store');

@@ -9,6 +9,8 @@ export const ProductFields = z.object({
   descriptions: z.object({ description: z.string() }),
   /** retail price, integer minor units, excluding tax */
   prices: z.object({ priceMinor: z.number().int(), currency: z.string().length(3) }),
+  /** category names, sorted; a product's place in the catalogue (Tryton categories, Vendure "category" facet) */
+  categories: z.object({ names: z.array(z.string()) }),
   /** sellable / published */
   availability: z.object({ enabled: z.boolean() }),
   /** weight in kg, dimensions in cm; null when unknown */
@@ -25,6 +27,7 @@ export const FIELD_GROUPS = Object.keys(ProductFields.shape) as FieldGroup[];
 export const MASTER_KEY_OF_GROUP = {
   names: 'productNames',
   descriptions: 'productDescriptions',
+  categories: 'productCategories',
   prices: 'prices',
   availability: 'availability',
   dimensions: 'productDimensions',

@@ -31,6 +31,13 @@ const saleable = async (sku: string) => { const v = await variant(sku); return v
 const renameInStore = (productId: string, field: 'name' | 'description', value: string) =>
   admin(`mutation($i: UpdateProductInput!) { updateProduct(input: $i) { id } }`, { i: { id: productId, translations: [{ languageCode: 'en', [field]: value }] } });
 
+/** Posts an event to the engine's webhook endpoint exactly as Dovetail's Vendure plugin signs it. */
+async function deliverPluginEvent(e: Record<string, unknown>, app = buildApp(engine)) {
+  const body = JSON.stringify({ id: randomUUID(), at: new Date().toISOString(), ...e });
+  const headers = { 'content-type': 'application/json', 'x-dovetail-signature': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}` };
+  return { body, headers, res: await app.request('/webhooks/vendure', { method: 'POST', body, headers }) };
+}
+
 describe('Tryton ↔ Vendure: catalogue, stock, customers, orders', () => {
   before(async () => {
     tryton = await freshTrytonDatabase();
@@ -62,6 +69,33 @@ describe('Tryton ↔ Vendure: catalogue, stock, customers, orders', () => {
     assert.equal((await variant('MUG-1')).product.description, 'Holds 350 ml. Dishwasher safe.');
     const [p] = await t.searchRead<{ description: string }>('product.product', [['code', '=', 'MUG-1']], ['description']);
     assert.equal(p.description, 'Holds 350 ml. Dishwasher safe.');
+  });
+
+  test('categories: Tryton\'s go with a new product; then the store (their master) adds one and Tryton follows', async () => {
+    const bowl = await createTrytonProduct(t, 'BOWL-3', 'Stoneware bowl', '18.00');
+    const [kitchen] = await t.create('product.category', [{ name: 'Kitchen', accounting: false }]);
+    const [{ template }] = await t.read<{ template: number }>('product.product', [bowl], ['template']);
+    await t.write('product.template', [template], { categories: [['add', [kitchen]]] });
+    await engine.tick();
+    const facetNames = async () => (await admin<{ productVariants: { items: { product: { facetValues: { name: string; facet: { code: string } }[] } }[] } }>(
+      `{ productVariants(options: { filter: { sku: { eq: "BOWL-3" } } }) { items { product { facetValues { name facet { code } } } } } }`)).productVariants.items[0].product.facetValues
+      .filter((f) => f.facet.code === 'category').map((f) => f.name).sort();
+    assert.deepEqual(await facetNames(), ['Kitchen']);
+
+    const { facets } = await admin<{ facets: { items: { id: string }[] } }>(`{ facets(options: { filter: { code: { eq: "category" } } }) { items { id } } }`);
+    const { createFacetValues } = await admin<{ createFacetValues: { id: string }[] }>(`mutation($f: ID!) { createFacetValues(input: [{ facetId: $f, code: "gifts", translations: [{ languageCode: en, name: "Gifts" }] }]) { id } }`, { f: facets.items[0].id });
+    const v = await variant('BOWL-3');
+    const current = await admin<{ product: { facetValues: { id: string }[] } }>(`query($id: ID!) { product(id: $id) { facetValues { id } } }`, { id: v.product.id });
+    await admin(`mutation($i: UpdateProductInput!) { updateProduct(input: $i) { id } }`, { i: { id: v.product.id, facetValueIds: [...current.product.facetValues.map((f) => f.id), createFacetValues[0].id] } });
+    // Vendure does not bump a product's updatedAt for a facet-only edit, so polling cannot see
+    // it: the plugin's ProductEvent carries it (as it posts it, signed).
+    await deliverPluginEvent({ event: 'Product', skus: ['BOWL-3'] });
+    await engine.tick();
+    const [tpl] = await t.read<{ categories: number[] }>('product.template', [template], ['categories']);
+    const names = (await t.read<{ name: string }>('product.category', tpl.categories, ['name'])).map((c) => c.name).sort();
+    assert.deepEqual(names, ['Gifts', 'Kitchen']);
+    await engine.tick();
+    assert.deepEqual(await facetNames(), ['Gifts', 'Kitchen'], 'no echo undoes the store\'s edit');
   });
 
   test('a name edited in Vendure is written back from Tryton with onConflict: revert', async () => {
@@ -145,9 +179,7 @@ describe('Tryton ↔ Vendure: catalogue, stock, customers, orders', () => {
   test('the same change delivered twice and two passes over one window leave one sale and one party', async () => {
     const order = await shopCheckout(vendure.url, { ...buyer('ada@example.com'), lines: [{ sku: 'MUG-1', quantity: 1 }] });
     const app = buildApp(engine);
-    const body = JSON.stringify({ id: randomUUID(), event: 'OrderPlaced', at: new Date().toISOString(), orderCode: order.code });
-    const headers = { 'content-type': 'application/json', 'x-dovetail-signature': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}` };
-    const first = await app.request('/webhooks/vendure', { method: 'POST', body, headers });
+    const { body, headers, res: first } = await deliverPluginEvent({ event: 'OrderPlaced', orderCode: order.code }, app);
     const second = await app.request('/webhooks/vendure', { method: 'POST', body, headers });
     assert.equal(first.status, 200);
     assert.deepEqual(await second.json(), { accepted: 1, new: 0 });

@@ -76,15 +76,19 @@ export class TrytonConnector implements InventoryConnector {
     const company = await this.companyInfo();
     const records = await this.productRecords(skus);
     if (!records.length) return new Map();
-    const templates = z.array(z.object({ id: z.number(), code: z.string().nullable(), products: z.array(z.number()) })).parse(
-      await this.client.read('product.template', [...new Set(records.map((r) => r.template))], ['code', 'products'], { active_test: false }));
+    const templates = z.array(z.object({ id: z.number(), code: z.string().nullable(), products: z.array(z.number()), categories: z.array(z.number()) })).parse(
+      await this.client.read('product.template', [...new Set(records.map((r) => r.template))], ['code', 'products', 'categories'], { active_test: false }));
     const byTemplate = new Map(templates.map((t) => [t.id, t]));
+    const categoryIds = [...new Set(templates.flatMap((t) => t.categories))];
+    const categoryNames = new Map(categoryIds.length ? z.array(z.object({ id: z.number(), name: z.string() })).parse(
+      await this.client.read('product.category', categoryIds, ['name'])).map((c) => [c.id, c.name]) : []);
     const uomIds = [...new Set(records.flatMap((r) => [r.weight_uom, r.length_uom, r.width_uom, r.height_uom]).filter((u): u is number => u !== null))];
     const factors = new Map(uomIds.length ? z.array(z.object({ id: z.number(), factor: z.number() })).parse(
       await this.client.read('product.uom', uomIds, ['factor'])).map((u) => [u.id, u.factor]) : []);
     return new Map(records.filter((r) => r.code).map((r) => {
       const t = byTemplate.get(r.template);
-      return [r.code!, toProduct(r, t?.code ?? null, t?.products.length ?? 1, company.currencyCode, factors)];
+      const categories = (t?.categories ?? []).map((id) => categoryNames.get(id)).filter((n): n is string => !!n);
+      return [r.code!, toProduct(r, t?.code ?? null, t?.products.length ?? 1, company.currencyCode, factors, categories)];
     }));
   }
 
@@ -104,8 +108,24 @@ export class TrytonConnector implements InventoryConnector {
       if (fields.names) template.name = fields.names.name;
       if (fields.prices) template.list_price = dec(minorToDecimal(fields.prices.priceMinor));
       if (fields.availability) template.salable = fields.availability.enabled;
+      if (fields.categories) {
+        // Tryton 6 many2many writes know add/remove, not "set"
+        const [{ categories: current }] = z.array(z.object({ categories: z.array(z.number()) })).parse(await this.client.read('product.template', [r.template], ['categories']));
+        const wanted = await this.categoryIds(fields.categories.names);
+        template.categories = [['remove', current.filter((id) => !wanted.includes(id))], ['add', wanted.filter((id) => !current.includes(id))]];
+      }
       if (Object.keys(template).length) await this.client.write('product.template', [r.template], template);
     }
+  }
+
+  /** Classification categories by name (not the accounting one), made when missing. */
+  private async categoryIds(names: string[]): Promise<number[]> {
+    const found = z.array(z.object({ id: z.number(), name: z.string() })).parse(
+      await this.client.searchRead('product.category', [['name', 'in', names], ['accounting', '=', false]], ['name']));
+    const ids = new Map(found.map((c) => [c.name, c.id]));
+    const missing = names.filter((n) => !ids.has(n));
+    if (missing.length) (await this.client.create('product.category', missing.map((name) => ({ name, accounting: false })))).forEach((id, i) => ids.set(missing[i], id));
+    return names.map((n) => ids.get(n)!);
   }
 
   async getStock(skus: string[]): Promise<Map<string, StockPosition>> {

@@ -35,7 +35,7 @@ function inUnit(value: number | null, uom: number | null, factors: UomFactors, t
  * One Tryton variant (product.product) as a canonical product. Variants of one template share
  * a group key: the template's code when set, else the template id.
  */
-export function toProduct(p: ProductRecord, templateCode: string | null, variantCount: number, currency: string, factors: UomFactors): Product {
+export function toProduct(p: ProductRecord, templateCode: string | null, variantCount: number, currency: string, factors: UomFactors, categories: string[]): Product {
   const variantName = variantCount > 1 ? `${p.name} (${p.code})` : p.name;
   return {
     sku: p.code ?? '',
@@ -43,6 +43,7 @@ export function toProduct(p: ProductRecord, templateCode: string | null, variant
     fields: {
       names: { name: p.name, variantName },
       descriptions: { description: p.description ?? '' },
+      categories: { names: [...new Set(categories)].sort() },
       prices: { priceMinor: decimalToMinor(decimalString(p.list_price)), currency },
       availability: { enabled: p.active && p.salable },
       dimensions: {

@@ -5,17 +5,21 @@ import type { Address, Customer } from '../../model/customer.js';
 import type { Order } from '../../model/order.js';
 import type { Product } from '../../model/product.js';
 
+/** the facet whose values are the product's categories */
+export const CATEGORY_FACET = 'category';
+const PRODUCT_FIELDS = 'id name slug description enabled updatedAt facetValues { id name facet { code } }';
 const OWN_VARIANT_FIELDS = `id sku name price currencyCode enabled updatedAt stockOnHand stockAllocated
   customFields { weight length width height }`;
 export const VARIANT_FIELDS = `${OWN_VARIANT_FIELDS}
-  product { id name slug description enabled updatedAt }`;
-export const PRODUCT_WITH_VARIANTS = `id name slug description enabled updatedAt variants { ${OWN_VARIANT_FIELDS} }`;
+  product { ${PRODUCT_FIELDS} }`;
+export const PRODUCT_WITH_VARIANTS = `${PRODUCT_FIELDS} variants { ${OWN_VARIANT_FIELDS} }`;
 
 export const VariantNode = z.object({
   id: z.string(), sku: z.string(), name: z.string(), price: z.number().int(), currencyCode: z.string(),
   enabled: z.boolean(), updatedAt: z.string(), stockOnHand: z.number().int(), stockAllocated: z.number().int(),
   customFields: z.object({ weight: z.number().nullable(), length: z.number().nullable(), width: z.number().nullable(), height: z.number().nullable() }).nullable().optional(),
-  product: z.object({ id: z.string(), name: z.string(), slug: z.string(), description: z.string(), enabled: z.boolean(), updatedAt: z.string() }),
+  product: z.object({ id: z.string(), name: z.string(), slug: z.string(), description: z.string(), enabled: z.boolean(), updatedAt: z.string(),
+    facetValues: z.array(z.object({ id: z.string(), name: z.string(), facet: z.object({ code: z.string() }) })) }),
 });
 export type VariantNode = z.infer<typeof VariantNode>;
 
@@ -29,6 +33,7 @@ export function toProduct(v: VariantNode): Product {
     fields: {
       names: { name: v.product.name, variantName: v.name },
       descriptions: { description: v.product.description },
+      categories: { names: [...new Set(v.product.facetValues.filter((f) => f.facet.code === CATEGORY_FACET).map((f) => f.name))].sort() },
       prices: { priceMinor: v.price, currency: v.currencyCode },
       availability: { enabled: v.enabled },
       dimensions: { weightKg: cf?.weight ?? null, lengthCm: cf?.length ?? null, widthCm: cf?.width ?? null, heightCm: cf?.height ?? null },

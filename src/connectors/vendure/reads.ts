@@ -53,7 +53,7 @@ export async function readChanges(client: VendureClient, kind: RecordKind, curso
         `query ChangedProducts($o: ProductListOptions) { products(options: $o) { totalItems items { ${PRODUCT_WITH_VARIANTS} } } }`,
         { o: { filter: { updatedAt: { after } }, sort: { updatedAt: 'ASC' }, skip, take: PAGE } },
         z.object({ products: List(ProductWithVariants) }))).products.items,
-      cursor, (p) => p.variants.map((v) => contentChange({ ...v, product: { id: p.id, name: p.name, slug: p.slug, description: p.description, enabled: p.enabled, updatedAt: p.updatedAt } })));
+      cursor, (p) => p.variants.map((v) => contentChange({ ...v, product: { id: p.id, name: p.name, slug: p.slug, description: p.description, enabled: p.enabled, updatedAt: p.updatedAt, facetValues: p.facetValues } })));
       const newest = variants.cursor > products.cursor ? variants.cursor : products.cursor;
       const bySku = new Map([...variants.changes, ...products.changes].map((c) => [c.key, c]));
       return { changes: [...bySku.values()], cursor: newest, more: variants.more || products.more };

@@ -7,7 +7,7 @@ import { DovetailError } from '../../errors.js';
 import type { FieldGroup, Product } from '../../model/product.js';
 import type { WriteResult } from '../types.js';
 import type { VendureClient } from './client.js';
-import { slugify, type VariantNode } from './mappers.js';
+import { CATEGORY_FACET, slugify, type VariantNode } from './mappers.js';
 
 const LANG = 'en';
 const Ids = z.array(z.object({ id: z.string() }).nullable());
@@ -15,6 +15,7 @@ const Ids = z.array(z.object({ id: z.string() }).nullable());
 export async function upsertProducts(client: VendureClient, rows: { product: Product; groups: FieldGroup[] }[],
   existing: Map<string, VariantNode>): Promise<WriteResult[]> {
   const productUpdates = new Map<string, Record<string, unknown>>();
+  const productFacets = new Map<string, string[]>();
   const variantUpdates: Record<string, unknown>[] = [];
   const toCreate: { product: Product; groups: FieldGroup[] }[] = [];
 
@@ -27,6 +28,10 @@ export async function upsertProducts(client: VendureClient, rows: { product: Pro
     for (const g of row.groups) {
       if (g === 'names' && f.names) { tr.name = f.names.name; variant.translations = [{ languageCode: LANG, name: f.names.variantName }]; }
       if (g === 'descriptions' && f.descriptions) tr.description = f.descriptions.description;
+      if (g === 'categories' && f.categories) {
+        const others = v.product.facetValues.filter((fv) => fv.facet.code !== CATEGORY_FACET).map((fv) => fv.id);
+        productFacets.set(v.product.id, [...others, ...await categoryValueIds(client, f.categories.names)]);
+      }
       if (g === 'prices' && f.prices) variant.price = f.prices.priceMinor;
       if (g === 'availability' && f.availability) variant.enabled = f.availability.enabled;
       if (g === 'dimensions' && f.dimensions) variant.customFields = dimensionFields(f.dimensions);
@@ -38,9 +43,11 @@ export async function upsertProducts(client: VendureClient, rows: { product: Pro
     if (Object.keys(variant).length > 1) variantUpdates.push(variant);
   }
 
-  if (productUpdates.size) {
-    await client.admin(`mutation UpdateProducts($i: [UpdateProductInput!]!) { updateProducts(input: $i) { id } }`,
-      { i: [...productUpdates].map(([id, tr]) => ({ id, translations: [{ languageCode: LANG, ...tr }] })) }, z.object({ updateProducts: Ids }));
+  const productIds = [...new Set([...productUpdates.keys(), ...productFacets.keys()])];
+  if (productIds.length) {
+    await client.admin(`mutation UpdateProducts($i: [UpdateProductInput!]!) { updateProducts(input: $i) { id } }`, { i: productIds.map((id) => ({ id,
+      ...(productUpdates.has(id) ? { translations: [{ languageCode: LANG, ...productUpdates.get(id) }] } : {}),
+      ...(productFacets.has(id) ? { facetValueIds: productFacets.get(id) } : {}) })) }, z.object({ updateProducts: Ids }));
   }
   if (variantUpdates.length) {
     await client.admin(`mutation UpdateVariants($i: [UpdateProductVariantInput!]!) { updateProductVariants(input: $i) { id } }`,
@@ -85,8 +92,12 @@ async function createProducts(client: VendureClient, groups: Map<string, Product
   const missing = [...bySlug].filter(([slug]) => !productIds.has(slug));
   for (let i = 0; i < missing.length; i += ALIASES_PER_REQUEST) {
     const chunk = missing.slice(i, i + ALIASES_PER_REQUEST);
-    const vars = Object.fromEntries(chunk.map(([slug, variants], n) => [`i${n}`, { enabled: true, translations: [{ languageCode: LANG,
-      name: variants[0].fields.names!.name, slug, description: variants[0].fields.descriptions?.description ?? '' }] }]));
+    const vars: Record<string, unknown> = {};
+    for (const [n, [slug, variants]] of chunk.entries()) {
+      const f = variants[0].fields;
+      vars[`i${n}`] = { enabled: true, facetValueIds: f.categories ? await categoryValueIds(client, f.categories.names) : [],
+        translations: [{ languageCode: LANG, name: f.names!.name, slug, description: f.descriptions?.description ?? '' }] };
+    }
     const created = await client.admin(`mutation CreateProducts(${chunk.map((_, n) => `$i${n}: CreateProductInput!`).join(', ')}) {
       ${chunk.map((_, n) => `p${n}: createProduct(input: $i${n}) { id }`).join('\n')} }`, vars, z.record(z.string(), z.object({ id: z.string() })));
     chunk.forEach(([slug], n) => productIds.set(slug, created[`p${n}`].id));
@@ -104,6 +115,31 @@ async function createProducts(client: VendureClient, groups: Map<string, Product
   }
   await client.admin(`mutation CreateVariants($i: [CreateProductVariantInput!]!) { createProductVariants(input: $i) { id } }`,
     { i: inputs }, z.object({ createProductVariants: Ids }));
+}
+
+const FacetValues = z.array(z.object({ id: z.string(), name: z.string() }));
+
+/** Ids of the "category" facet's values with these names, made when missing (facet included). */
+async function categoryValueIds(client: VendureClient, names: string[]): Promise<string[]> {
+  if (!names.length) return [];
+  const r = await client.admin(`query CategoryFacet($o: FacetListOptions) { facets(options: $o) { items { id values { id name } } } }`,
+    { o: { filter: { code: { eq: CATEGORY_FACET } }, take: 1 } }, z.object({ facets: z.object({ items: z.array(z.object({ id: z.string(), values: FacetValues })) }) }));
+  let facet = r.facets.items[0];
+  if (!facet) {
+    const c = await client.admin(`mutation CreateCategoryFacet($i: CreateFacetInput!) { createFacet(input: $i) { id values { id name } } }`,
+      { i: { code: CATEGORY_FACET, isPrivate: false, translations: [{ languageCode: LANG, name: 'Category' }] } },
+      z.object({ createFacet: z.object({ id: z.string(), values: FacetValues }) }));
+    facet = c.createFacet;
+  }
+  const byName = new Map(facet.values.map((v) => [v.name, v.id]));
+  const missing = [...new Set(names.filter((n) => !byName.has(n)))];
+  if (missing.length) {
+    const made = await client.admin(`mutation CreateCategories($i: [CreateFacetValueInput!]!) { createFacetValues(input: $i) { id name } }`,
+      { i: missing.map((name) => ({ facetId: facet.id, code: slugify(name), translations: [{ languageCode: LANG, name }] })) },
+      z.object({ createFacetValues: FacetValues }));
+    for (const v of made.createFacetValues) byName.set(v.name, v.id);
+  }
+  return names.map((n) => byName.get(n)!);
 }
 
 /** Vendure needs distinct options to tell several variants of one product apart. */
