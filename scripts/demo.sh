@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 export TRYTON_PORT=${TRYTON_PORT:-18000} VENDURE_PORT=${VENDURE_PORT:-3000} DOVETAIL_PORT=${DOVETAIL_PORT:-8790}
 export DOVETAIL_WEBHOOK_SECRET=${DOVETAIL_WEBHOOK_SECRET:-demo-webhook-secret-$(date +%s)}
 export DOVETAIL_WEBHOOK_URL="http://127.0.0.1:$DOVETAIL_PORT/webhooks/vendure"
