@@ -148,8 +148,7 @@ export class TrytonConnector implements InventoryConnector {
   }
 
   async upsertCustomer(customer: Customer) {
-    await this.companyInfo();
-    return upsertCustomer(this.client, customer);
+    return upsertCustomer(this.client, customer, await this.companyInfo());
   }
 
   async findSale(orderCode: string) {

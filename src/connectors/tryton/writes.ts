@@ -25,8 +25,12 @@ async function once(company: Company, key: string, make: () => Promise<number>):
 }
 
 /** Tryton ships no countries; an address needs one, so a missing ISO code is added on first use. */
-async function countryId(client: TrytonClient, code: string): Promise<number> {
+async function countryId(client: TrytonClient, code: string, company?: Company): Promise<number> {
   if (!/^[A-Z]{2}$/.test(code)) throw permanent(`address has no valid country code (got "${code}")`, { country: code });
+  return company ? once(company, `country:${code}`, () => findOrAddCountry(client, code)) : findOrAddCountry(client, code);
+}
+
+async function findOrAddCountry(client: TrytonClient, code: string): Promise<number> {
   const [found] = await client.search('country.country', [['code', '=', code]], { limit: 1 });
   if (found) return found;
   const [created] = await client.create('country.country', [{ code, name: code }]);
@@ -40,8 +44,8 @@ function addressValues(a: Address, country: number) {
 const AddressRecord = z.object({ id: z.number(), street: z.string().nullable(), city: z.string().nullable(), postal_code: z.string().nullable(), country: z.number().nullable() });
 
 /** The party's address equal to `a`, added to the party when it has none such. */
-export async function ensureAddress(client: TrytonClient, partyId: number, a: Address): Promise<number> {
-  const values = addressValues(a, await countryId(client, a.countryCode));
+export async function ensureAddress(client: TrytonClient, partyId: number, a: Address, company?: Company): Promise<number> {
+  const values = addressValues(a, await countryId(client, a.countryCode, company));
   const existing = z.array(AddressRecord).parse(await client.searchRead('party.address', [['party', '=', partyId]], ['street', 'city', 'postal_code', 'country']));
   const same = existing.find((e) => (e.street ?? '') === values.street && (e.city ?? '') === values.city && (e.postal_code ?? '') === values.postal_code && e.country === values.country);
   if (same) return same.id;
@@ -55,15 +59,15 @@ export async function findPartyByEmail(client: TrytonClient, email: string): Pro
   return rows[0]?.party ?? null;
 }
 
-export async function upsertCustomer(client: TrytonClient, c: Customer): Promise<{ id: string; created: boolean }> {
+export async function upsertCustomer(client: TrytonClient, c: Customer, company?: Company): Promise<{ id: string; created: boolean }> {
   const found = await findPartyByEmail(client, c.email);
   if (found) {
-    for (const a of c.addresses) await ensureAddress(client, found, a);
+    for (const a of c.addresses) await ensureAddress(client, found, a, company);
     return { id: String(found), created: false };
   }
   const mechanisms = [{ type: 'email', value: c.email }, ...(c.phone ? [{ type: 'phone', value: c.phone }] : [])];
   const [id] = await client.create('party.party', [{ name: fullName(c) || c.email, contact_mechanisms: [['create', mechanisms]] }]);
-  for (const a of c.addresses) await ensureAddress(client, id, a);
+  for (const a of c.addresses) await ensureAddress(client, id, a, company);
   return { id: String(id), created: true };
 }
 
@@ -127,6 +131,10 @@ async function saleTotal(client: TrytonClient, saleId: number): Promise<number> 
 
 export async function importOrder(client: TrytonClient, company: Company, productIds: Map<string, { id: number; uom: number }>, order: Order,
   opts: { customerId: string; salesperson?: string }): Promise<{ id: string; created: boolean; totalMinor: number }> {
+  const unknown = [...new Set(order.lines.map((l) => l.sku))].filter((sku) => !productIds.has(sku));
+  if (unknown.length) {
+    throw permanent(`order ${order.code} has ${unknown.length > 1 ? 'SKUs' : 'SKU'} ${unknown.join(', ')}, which Tryton does not know: create the product there (or fix the SKU in the store), then retry`, { order: order.code, skus: unknown });
+  }
   if (order.currency !== company.currencyCode) {
     throw permanent(`order ${order.code} is in ${order.currency} but the Tryton company keeps its books in ${company.currencyCode}`, { order: order.code });
   }
@@ -136,12 +144,12 @@ export async function importOrder(client: TrytonClient, company: Company, produc
     const party = Number(opts.customerId);
     const shipTo = order.shippingAddress ?? order.billingAddress;
     if (!shipTo) throw permanent(`order ${order.code} has no address to ship to`, { order: order.code });
-    const shipmentAddress = await ensureAddress(client, party, shipTo);
-    const invoiceAddress = order.billingAddress ? await ensureAddress(client, party, order.billingAddress) : shipmentAddress;
+    const shipmentAddress = await ensureAddress(client, party, shipTo, company);
+    const sameAddress = !order.billingAddress || JSON.stringify(order.billingAddress) === JSON.stringify(shipTo);
+    const invoiceAddress = sameAddress ? shipmentAddress : await ensureAddress(client, party, order.billingAddress!, company);
     const lines: object[] = [];
     for (const l of order.lines) {
-      const p = productIds.get(l.sku);
-      if (!p) throw permanent(`order ${order.code} has SKU ${l.sku}, which Tryton does not know`, { order: order.code, sku: l.sku });
+      const p = productIds.get(l.sku)!;
       const tax = await taxFor(client, company, l.taxRatePercent);
       for (const part of splitForExactAmount(l.lineNetMinor, l.quantity)) {
         lines.push({ type: 'line', product: p.id, quantity: part.quantity, unit: p.uom, unit_price: dec(part.unitPrice), description: l.name,
@@ -169,7 +177,7 @@ export async function importOrder(client: TrytonClient, company: Company, produc
   if (sale.state === 'draft') {
     // The store rounds tax per unit, Tryton per line: a cent can differ. Say so on the sale
     // rather than let the two totals disagree.
-    const diff = order.totalMinor - (await saleTotal(client, id));
+    const diff = order.totalMinor - sale.totalMinor;
     if (diff !== 0 && Math.abs(diff) <= order.lines.length + order.shipping.length) {
       await client.write('sale.sale', [id], { lines: [['create', [{ type: 'line', quantity: 1, unit_price: dec(minorToDecimal(diff)), description: 'Rounding difference with the store\'s tax', taxes: [] }]]] });
     }

@@ -23,11 +23,6 @@ export const importOrder: JobHandler = {
       return;
     }
     const skus = [...new Set(order.lines.map((l) => l.sku))];
-    const known = await ctx.inventory.getProducts(skus);
-    const unknown = skus.filter((s) => !known.has(s));
-    if (unknown.length) {
-      throw permanent(`order ${code} has ${unknown.length > 1 ? 'SKUs' : 'SKU'} ${unknown.join(', ')}, which ${ctx.inventory.system} does not know: create the product there (or fix the SKU in the store), then retry`, { order: code, skus: unknown });
-    }
     const customerId = await ensureCustomer(ctx, order.customer, `order ${code}`);
     const assignment = assignSalesperson(ctx.config.rules.salespeople, {
       channel: order.channel, countryCode: order.shippingAddress?.countryCode ?? order.billingAddress?.countryCode ?? '',
