@@ -3,6 +3,7 @@
 import path from 'path';
 import { DefaultLogger, DefaultSearchPlugin, LogLevel, VendureConfig, dummyPaymentHandler } from '@vendure/core';
 import { DovetailPlugin } from '../../src/connectors/vendure/plugin/dovetail-plugin';
+import { DovetailOfflineOrdersPlugin } from '../../src/connectors/vendure/plugin/offline-orders';
 
 const port = Number(process.env.VENDURE_PORT ?? 3000);
 export const config: VendureConfig = {
@@ -35,5 +36,6 @@ export const config: VendureConfig = {
   plugins: [
     DefaultSearchPlugin.init({ bufferUpdates: false, indexStockStatus: true }),
     DovetailPlugin.init({}),
+    DovetailOfflineOrdersPlugin,
   ],
 };

@@ -97,20 +97,20 @@ export function coverage(config: Config): CoverageRow[] {
     : 'When a system changes data it is not the master of, Dovetail leaves it and shows a conflict on the dashboard for someone to settle.');
 
   // 1
-  add('rules.offlineOrdersToStore', r.offlineOrdersToStore, r.offlineOrdersToStore === 'none', r.offlineOrdersToStore === 'none'
+  add('rules.offlineOrdersToStore', r.offlineOrdersToStore, true, r.offlineOrdersToStore === 'none'
     ? 'Orders taken by phone, email or sales staff stay in the inventory system; customers do not see them on the website.'
-    : `Orders taken in the inventory system would be shown on the website${r.offlineOrdersToStore === 'customersWithAccount' ? ' for customers who have an account there' : ''}: ${NOT_YET}.`);
+    : `Orders taken by phone, email or sales staff in the inventory system appear in the customer's order history on the website${r.offlineOrdersToStore === 'customersWithAccount' ? ' (only for customers who can log in there)' : ''}, marked as placed offline with the inventory system's order number; nothing is charged through the store, and the store then holds their stock itself, so it is counted once. Orders that have already shipped in full are not copied.`);
   // 2
   add('rules.orderEditsIn', r.orderEditsIn, false,
     `Changes to a placed order would be made in ${systemWord(r.orderEditsIn)} and copied to ${systemWord(otherSide(r.orderEditsIn))}, with edits in the other refused and flagged: ${NOT_YET}. Until then, an order changed after it was imported must be changed in both systems by hand.`);
   // 3
-  add('rules.offlineCustomerAccounts', r.offlineCustomerAccounts, r.offlineCustomerAccounts === 'none', r.offlineCustomerAccounts === 'none'
+  add('rules.offlineCustomerAccounts', r.offlineCustomerAccounts, true, r.offlineCustomerAccounts === 'none'
     ? 'Phone and email customers do not get a website account.'
-    : `Phone and email customers would ${r.offlineCustomerAccounts === 'create' ? 'get a website account' : 'be invited to open a website account'}: ${NOT_YET}.`);
+    : `Customers of the inventory system (anyone with an email address and a quote or order there) whom the website does not know get a website account, once; ${r.offlineCustomerAccounts === 'create' ? 'no email is sent to them (they can use "forgot password" to log in)' : 'the website emails them an invitation to set their password'}.`);
   const accounts = r.offlineCustomerAccounts !== 'none';
-  add('rules.copyAddresses', r.copyAddresses, !accounts || !r.copyAddresses, !accounts
+  add('rules.copyAddresses', r.copyAddresses, true, !accounts
     ? 'Has no effect while phone customers get no website account (rules.offlineCustomerAccounts: none).'
-    : r.copyAddresses ? `Addresses of phone customers would be copied to their website account: ${NOT_YET}.` : 'Addresses of phone customers are not copied to the website.');
+    : r.copyAddresses ? 'Addresses of phone customers are copied to their website account (new ones too, later).' : 'Addresses of phone customers are not copied to the website.');
   // 4
   add('rules.partialShipmentsToStore', r.partialShipmentsToStore, false, r.partialShipmentsToStore
     ? `Each shipment, even a partial one, would appear on the store order with its items, date, carrier and tracking number: ${NOT_YET}.`
@@ -124,8 +124,9 @@ export function coverage(config: Config): CoverageRow[] {
     none: 'Nobody emails customers about shipments.',
   }[emails]);
   // 6
-  add('rules.quotesFrom', r.quotesFrom, false,
-    `Quotes would be sent from ${systemWord(r.quotesFrom)}, and an accepted quote would become an order in ${systemWord(otherSide(r.quotesFrom))}: ${NOT_YET}.`);
+  add('rules.quotesFrom', r.quotesFrom, true, r.quotesFrom === 'inventory'
+    ? 'Quotes are made in the inventory system (a sale in the quotation state, seen there by Dovetail); while it is a quote nothing goes to the website and no stock is held. Once the customer accepts (the sale is confirmed) it appears in their website order history as an order placed offline, whatever rules.offlineOrdersToStore says.'
+    : 'Quotes are made in the online store as draft orders; a draft holds no stock and charges nothing, and only once it is completed (placed) does it become a sale in the inventory system. Quotations typed into the inventory system are treated as ordinary offline orders.');
   // 7
   add('rules.liveInventory', r.liveInventory, true, r.liveInventory
     ? `Stock counts are pushed to the store as they change in the inventory system (after a pause of ${seconds(inv.debounceMs)} to group bursts of changes).`

@@ -4,6 +4,7 @@ import type { Customer } from '../model/customer.js';
 import type { Order } from '../model/order.js';
 import type { FieldGroup, Product, ProductFields } from '../model/product.js';
 import type { StockPosition } from '../model/stock.js';
+import type { InventoryCustomer, OfflineSale } from '../model/offline-order.js';
 
 export type RecordKind = 'product' | 'stock' | 'customer' | 'order';
 
@@ -60,6 +61,13 @@ export interface InventoryConnector extends ConnectorBase {
    * done. Idempotent: found by the order code before anything is created.
    */
   importOrder(order: Order, opts: { customerId: string; salesperson?: string }): Promise<{ id: string; created: boolean; totalMinor: number }>;
+  // Offline orders, quotes and customers going to the store (rules.offlineOrdersToStore,
+  // quotesFrom, offlineCustomerAccounts). Their feeds: readChanges('order') keyed by the
+  // inventory's sale id, readChanges('customer') keyed by email. Optional: checked at the call site.
+  /** A sale as entered in the inventory system, or null when it does not exist. */
+  getOfflineSale?(saleId: string): Promise<OfflineSale | null>;
+  /** The party with this email, and whether it is a customer (has a sale past draft). */
+  getInventoryCustomer?(email: string): Promise<InventoryCustomer | null>;
 }
 
 export interface StoreConnector extends ConnectorBase {
@@ -77,4 +85,26 @@ export interface StoreConnector extends ConnectorBase {
   listCustomerEmails(offset: number, limit: number): Promise<string[]>;
   /** Verifies a pushed event's signature over the raw body; returns the parsed changes. */
   parseWebhook?(rawBody: string, headers: Record<string, string | undefined>): ChangeRef[];
+  /** The store's customer record with this email, and whether it has a login (a user account). */
+  findCustomerAccount?(email: string): Promise<{ id: string; hasAccount: boolean } | null>;
+  /**
+   * Makes a customer account for someone who has none, found by email before it is made.
+   * `invite: false`: no invitation or verification email; `true`: the account waits for the
+   * customer to set a password (see inviteCustomer).
+   */
+  createCustomerAccount?(customer: Customer, opts: { invite: boolean }): Promise<{ id: string; created: boolean }>;
+  /** Asks the store to send its own "set your password" invitation; says which kind it sent. */
+  inviteCustomer?(email: string): Promise<{ how: string }>;
+  /** Adds those of `addresses` the customer does not have yet; returns how many were added. */
+  addCustomerAddresses?(customerId: string, addresses: Customer['addresses']): Promise<number>;
+  /** The store order mirroring an inventory sale (`ref` = system:id), if one was made. */
+  findOfflineOrder?(ref: string): Promise<{ code: string; state: string } | null>;
+  /** Starts the store order for an offline sale, marked with `ref`; not placed: no stock held, nothing charged. */
+  startOfflineOrder?(sale: OfflineSale, opts: { ref: string }): Promise<{ code: string }>;
+  /**
+   * Fills in what the started order lacks (customer: this id, or a guest made from the sale; lines;
+   * addresses) and places it, recorded as paid offline: no money is taken through the store.
+   * Safe to call again at any step.
+   */
+  placeOfflineOrder?(code: string, sale: OfflineSale, opts: { customerId: string | null }): Promise<{ state: string; totalMinor: number }>;
 }

@@ -2,6 +2,8 @@
 // load (`dovetail sync`), which queues every record of a kind and works the queue down.
 import { messageOf } from '../errors.js';
 import type { EngineContext } from './context.js';
+import { customerToStore } from './handlers/customers-to-store.js';
+import { offlineOrderToStore } from './handlers/offline-orders.js';
 import { customerToInventory, importOrder } from './handlers/orders.js';
 import { productFromStore, productToStore } from './handlers/products.js';
 import { stockToStore } from './handlers/stock.js';
@@ -19,7 +21,7 @@ export class Engine {
 
   constructor(readonly ctx: EngineContext) {
     // Order matters: a product must exist in the store before its stock, a customer before a sale.
-    this.runner = new JobRunner(ctx, [productToStore, productFromStore, customerToInventory, importOrder, stockToStore]);
+    this.runner = new JobRunner(ctx, [productToStore, productFromStore, customerToInventory, importOrder, customerToStore, offlineOrderToStore, stockToStore]);
   }
 
   /** One pass: read every feed, then work every ready job. */
@@ -34,6 +36,7 @@ export class Engine {
       const state: FeedState = this.feeds.get(`${system}.${feed.kind}`) ?? { system, kind: feed.kind, lastPollAt: null, lastError: null, fresh: 0 };
       this.feeds.set(`${system}.${feed.kind}`, state);
       if (feed.kind === 'stock' && !this.ctx.config.rules.liveInventory) continue;
+      if (feed.enabled && !feed.enabled(this.ctx.config)) continue;
       try {
         state.fresh += await pollFeed(this.ctx, feed);
         state.lastPollAt = new Date().toISOString();

@@ -6,7 +6,11 @@ import type { EngineContext } from './context.js';
 import { JOB, type JobKind } from './job-kinds.js';
 import { changesReceived } from './metrics.js';
 
-export interface Feed { side: 'inventory' | 'store'; kind: RecordKind; job: JobKind }
+export interface Feed {
+  side: 'inventory' | 'store'; kind: RecordKind; job: JobKind;
+  /** read only when the settings ask for it (absent: always) */
+  enabled?: (config: EngineContext['config']) => boolean;
+}
 
 export const FEEDS: Feed[] = [
   { side: 'inventory', kind: 'product', job: JOB.productToStore },
@@ -14,6 +18,8 @@ export const FEEDS: Feed[] = [
   { side: 'store', kind: 'product', job: JOB.productFromStore },
   { side: 'store', kind: 'order', job: JOB.order },
   { side: 'store', kind: 'customer', job: JOB.customer },
+  { side: 'inventory', kind: 'order', job: JOB.offlineOrder, enabled: (c) => c.rules.offlineOrdersToStore !== 'none' || c.rules.quotesFrom === 'inventory' },
+  { side: 'inventory', kind: 'customer', job: JOB.customerToStore, enabled: (c) => c.rules.offlineCustomerAccounts !== 'none' },
 ];
 
 const MAX_PAGES_PER_POLL = 20;

@@ -10,5 +10,9 @@ export const JOB = {
   order: 'order',
   /** copy one store customer (by email) to the inventory system */
   customer: 'customer',
+  /** mirror one sale entered in the inventory system into the store (key: the inventory's sale id) */
+  offlineOrder: 'order.toStore',
+  /** give one inventory-system customer (by email) a store account */
+  customerToStore: 'customer.toStore',
 } as const;
 export type JobKind = (typeof JOB)[keyof typeof JOB];

@@ -267,7 +267,7 @@ test('coverage: what this version carries out', () => {
     'inventory.debounceMs', 'rules.salespeople', 'rules.offlineOrdersToStore', 'rules.offlineCustomerAccounts', 'master.paymentMethods']) {
     assert.equal(rowOf(c, key).carriedOut, true, key);
   }
-  for (const key of ['rules.quotesFrom', 'rules.orderEditsIn', 'rules.refundsIn', 'rules.partialShipmentsToStore', 'master.productImages', 'master.salesTaxes']) {
+  for (const key of ['rules.orderEditsIn', 'rules.refundsIn', 'rules.partialShipmentsToStore', 'master.productImages', 'master.salesTaxes']) {
     assert.equal(rowOf(c, key).carriedOut, false, key);
   }
   const flipped = parse('master: { productNames: store, prices: store, customers: inventory }\nownership: { onConflict: flag }\nrules: { liveInventory: false, deductAllocated: false }\n');
@@ -280,7 +280,7 @@ test('coverage: what this version carries out', () => {
 test('coverage: answers that need work are not carried out, and unsupportedAnswers lists them', () => {
   const c = parse('rules: { offlineOrdersToStore: all, capture: atShipment, quotesFrom: store, settleFrom: inventory }\ninventory: { locations: [Main, Annex] }\n');
   const other = parseConfig('systems:\n  inventory: { type: odoo, password: x }\n  store: { type: shopify, password: x, webhookSecret: 0123456789abcdef }\n', {}, 'x');
-  for (const key of ['rules.offlineOrdersToStore', 'rules.capture', 'rules.quotesFrom', 'rules.settleFrom', 'inventory.locations']) {
+  for (const key of ['rules.capture', 'rules.settleFrom', 'inventory.locations']) {
     assert.equal(rowOf(c, key).carriedOut, false, key);
     assert.match(rowOf(c, key).note, /not carried out yet by this version/);
   }
@@ -305,7 +305,9 @@ test('coverage notes speak plain words with the chosen numbers', () => {
   assert.equal(rowOf(sp, 'rules.salespeople').answer, '1 rule, default bob');
   assert.match(rowOf(sp, 'rules.salespeople').note, /otherwise bob/);
   assert.equal(rowOf(parse(), 'rules.copyAddresses').carriedOut, true);
-  assert.equal(rowOf(parse('rules: { offlineCustomerAccounts: create }\n'), 'rules.copyAddresses').carriedOut, false);
+  assert.equal(rowOf(parse('rules: { offlineCustomerAccounts: create }\n'), 'rules.copyAddresses').carriedOut, true);
+  for (const v of ['all', 'customersWithAccount']) assert.equal(rowOf(parse(`rules: { offlineOrdersToStore: ${v} }\n`), 'rules.offlineOrdersToStore').carriedOut, true);
+  for (const v of ['store', 'inventory']) assert.equal(rowOf(parse(`rules: { quotesFrom: ${v} }\n`), 'rules.quotesFrom').carriedOut, true);
 });
 
 // --- the example file and the settings page stay in step with the schema ------------------------

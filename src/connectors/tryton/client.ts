@@ -104,6 +104,11 @@ export function classifyTrytonError(method: string, error: unknown): DovetailErr
   }
   // Not a Tryton exception: str(exception) + traceback. Locks and timeouts pass; the rest is a bug
   // or bad input that a retry would only repeat.
+  // An error with no words and no traceback is raised outside any model code (seen while
+  // Tryton's worker processes a just-confirmed sale): nothing says a retry would fail again.
+  if (!name && list.length === 0 && (args === '' || args === undefined || args === null)) {
+    return new DovetailError('transient', `Tryton ${method} failed without saying why`, { detail: { method, trytonError: 'server' } });
+  }
   const text = name || short(JSON.stringify(error) ?? 'unknown error');
   const passing = /database is locked|could not serialize|deadlock|lock timeout|timed? ?out|connection/i.test(text);
   return new DovetailError(passing ? 'transient' : 'permanent', short(`Tryton ${method} failed: ${text}`), { detail: { method, trytonError: 'server' } });

@@ -12,6 +12,7 @@ import { dec, TrytonClient, type TrytonOptions } from './client.js';
 import { PRODUCT_FIELDS, ProductRecord, toProduct } from './mappers.js';
 import { productChanges, stockChanges } from './reads.js';
 import { findSale, importOrder, upsertCustomer, type Company } from './writes.js';
+import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 
 export interface TrytonConnectorOptions extends TrytonOptions {
   /** warehouse codes or names whose stock is published; empty: the first warehouse */
@@ -64,6 +65,8 @@ export class TrytonConnector implements InventoryConnector {
     await this.companyInfo();
     if (kind === 'product') return productChanges(this.client, cursor);
     if (kind === 'stock') return stockChanges(this.client, cursor);
+    if (kind === 'order') return saleChanges(this.client, cursor);
+    if (kind === 'customer') return customerChanges(this.client, cursor);
     throw new DovetailError('config', `Tryton is the inventory system: ${kind} changes are read from the store`);
   }
 
@@ -149,6 +152,17 @@ export class TrytonConnector implements InventoryConnector {
 
   async upsertCustomer(customer: Customer) {
     return upsertCustomer(this.client, customer, await this.companyInfo());
+  }
+
+  async getOfflineSale(saleId: string) {
+    const company = await this.companyInfo();
+    if (!/^\d+$/.test(saleId)) return null;
+    return offlineSale(this.client, Number(saleId), company.currencyCode);
+  }
+
+  async getInventoryCustomer(email: string) {
+    await this.companyInfo();
+    return inventoryCustomer(this.client, email);
   }
 
   async findSale(orderCode: string) {

@@ -47,11 +47,20 @@ export class VendureClient {
     return parsed.data;
   }
 
-  private async post(query: string, variables: Record<string, unknown>, authed: boolean): Promise<z.infer<typeof GraphQlAnswer>> {
+  /** Runs one anonymous Shop API operation (what a shopper may do: e.g. ask for a password email). */
+  async shop<T>(query: string, variables: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+    const r = await this.post(query, variables, false, 'shop-api');
+    if (r.errors?.length) throw new DovetailError('permanent', `Vendure shop ${operationName(query)}: ${r.errors.map((e) => e.message).join('; ').slice(0, 400)}`);
+    const parsed = schema.safeParse(r.data);
+    if (!parsed.success) throw new DovetailError('permanent', `Vendure shop ${operationName(query)} answered in an unexpected shape: ${parsed.error.message.slice(0, 400)}`);
+    return parsed.data;
+  }
+
+  private async post(query: string, variables: Record<string, unknown>, authed: boolean, api: 'admin-api' | 'shop-api' = 'admin-api'): Promise<z.infer<typeof GraphQlAnswer>> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (authed && this.token) headers.authorization = `Bearer ${this.token}`;
     if (this.opts.channelToken) headers['vendure-token'] = this.opts.channelToken;
-    const endpoint = `${this.url}/admin-api`;
+    const endpoint = `${this.url}/${api}`;
     this.calls++;
     let res: Response;
     try {
@@ -60,7 +69,7 @@ export class VendureClient {
       throw transient(`POST ${endpoint} (${operationName(query)}) did not answer: ${(err as Error).message}`, { cause: err });
     }
     const token = res.headers.get('vendure-auth-token');
-    if (token) this.token = token;
+    if (token && api === 'admin-api') this.token = token;
     const text = await res.text();
     if (!res.ok) throw httpFailure('POST', endpoint, res.status, text, res.headers.get('retry-after'));
     let json: unknown;

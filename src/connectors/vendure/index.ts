@@ -9,6 +9,8 @@ import { VendureClient, type VendureOptions } from './client.js';
 import { CUSTOMER_FIELDS, CustomerNode, ORDER_FIELDS, OrderNode, toCustomer, toOrder, toProduct, VARIANT_FIELDS, VariantNode } from './mappers.js';
 import { parsePluginEvent, readChanges } from './reads.js';
 import { setAvailable, upsertProducts } from './writes.js';
+import * as offline from './offline.js';
+import type { OfflineSale } from '../../model/offline-order.js';
 
 export interface VendureConnectorOptions extends VendureOptions { webhookSecret: string }
 
@@ -95,4 +97,13 @@ export class VendureConnector implements StoreConnector {
       { o: { skip: offset, take: limit, sort: { id: 'ASC' } } }, z.object({ customers: z.object({ items: z.array(z.object({ emailAddress: z.string() })) }) }));
     return r.customers.items.map((c) => c.emailAddress);
   }
+
+  // ---- orders and customers that start in the inventory system (see offline.ts) ----
+  findCustomerAccount(email: string) { return offline.findCustomerAccount(this.client, email); }
+  createCustomerAccount(customer: Customer, opts: { invite: boolean }) { return offline.createCustomerAccount(this.client, customer, opts); }
+  inviteCustomer(email: string) { return offline.inviteCustomer(this.client, email); }
+  addCustomerAddresses(customerId: string, addresses: Customer['addresses']) { return offline.addCustomerAddresses(this.client, customerId, addresses); }
+  findOfflineOrder(ref: string) { return offline.findOfflineOrder(this.client, ref); }
+  startOfflineOrder(sale: OfflineSale, opts: { ref: string }) { return offline.startOfflineOrder(this.client, sale, opts); }
+  placeOfflineOrder(code: string, sale: OfflineSale, opts: { customerId: string | null }) { return offline.placeOfflineOrder(this.client, code, sale, opts); }
 }

@@ -60,10 +60,12 @@ export async function readChanges(client: VendureClient, kind: RecordKind, curso
     }
     case 'order':
       return pagedSince(async (after, skip) => (await client.admin(
-        `query ChangedOrders($o: OrderListOptions) { orders(options: $o) { totalItems items { code updatedAt } } }`,
+        `query ChangedOrders($o: OrderListOptions) { orders(options: $o) { totalItems items { code updatedAt state } } }`,
         { o: { filter: { updatedAt: { after }, active: { eq: false } }, sort: { updatedAt: 'ASC' }, skip, take: PAGE } },
-        z.object({ orders: List(z.object({ code: z.string(), updatedAt: z.string() })) }))).orders.items,
-      cursor, (o) => [{ kind: 'order', key: o.code, sourceVersion: o.updatedAt }]);
+        z.object({ orders: List(z.object({ code: z.string(), updatedAt: z.string(), state: z.string() })) }))).orders.items,
+      // updatedAt has whole seconds on SQLite: a draft placed within the second it was last seen
+      // differs only by its state, so the state is part of the version
+      cursor, (o) => [{ kind: 'order', key: o.code, sourceVersion: `${o.updatedAt}:${o.state}` }]);
     case 'customer':
       return pagedSince(async (after, skip) => (await client.admin(
         `query ChangedCustomers($o: CustomerListOptions) { customers(options: $o) { totalItems items { emailAddress updatedAt } } }`,

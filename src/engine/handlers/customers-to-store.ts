@@ -1,0 +1,61 @@
+// A customer of the inventory system (a party with an email and a sale past draft) who is not
+// known to the store gets a store account (rules.offlineCustomerAccounts): `create` makes it
+// quietly, `invite` makes it and has the store invite them to set a password; their addresses
+// follow when rules.copyAddresses. Exactly once per email: mappings record each step done
+// (account made, invitation sent), and the store is searched by email before anything is made.
+import { eachJob, type JobHandler } from '../context.js';
+import { failpoint } from '../failpoints.js';
+import { JOB } from '../job-kinds.js';
+
+export const customerToStore: JobHandler = {
+  kind: JOB.customerToStore,
+  batch: 1,
+  handle: (ctx, jobs) => eachJob(jobs, async (job) => {
+    const { offlineCustomerAccounts: mode, copyAddresses } = ctx.config.rules;
+    if (mode === 'none') return;
+    const store = ctx.store;
+    const sys = store.system;
+    const email = job.key;
+    const setting = `rules.offlineCustomerAccounts=${mode}, rules.copyAddresses=${copyAddresses}`;
+    const audit = (action: string, result: string, detail?: object) =>
+      ctx.storage.audit({ recordKind: 'customer', recordKey: email, action, fromSystem: ctx.inventory.system, toSystem: sys, setting, result, detail });
+    if (!ctx.inventory.getInventoryCustomer || !store.findCustomerAccount || !store.createCustomerAccount || !store.inviteCustomer || !store.addCustomerAddresses) {
+      await audit('customer.accountUnsupported', `not carried out: the ${ctx.inventory.system} or ${sys} connector cannot do this yet`);
+      return;
+    }
+    const found = await ctx.inventory.getInventoryCustomer(email);
+    // Only customers: a party with a sale past draft (quoted, ordered). Suppliers, carriers and
+    // salespeople are parties too, and never hear from the store.
+    if (!found?.hasSales) return;
+
+    let id = await ctx.storage.mapping(sys, 'customerAccount', email);
+    if (!id) {
+      const existing = await store.findCustomerAccount(email);
+      const oursFromBefore = (await ctx.storage.mapping(sys, 'customerAccountPending', email)) !== null;
+      if (existing && !oursFromBefore) {
+        // The store knows them already (registered, or a guest from a web order): nothing to make.
+        if (!(await ctx.storage.mapping(sys, 'customerAccountExisting', email))) {
+          await ctx.storage.putMapping(sys, 'customerAccountExisting', email, existing.id);
+          await audit('customer.accountExists', `not made: the store already has this customer (${existing.hasAccount ? 'with an account' : 'as a guest'})`, { customer: existing.id });
+        }
+        return;
+      }
+      // Marked before the create: a retry after a crash in between knows the account it finds is ours.
+      await ctx.storage.putMapping(sys, 'customerAccountPending', email, 'creating');
+      const made = existing ? { id: existing.id, created: false } : await store.createCustomerAccount(found.customer, { invite: mode === 'invite' });
+      failpoint('customer.accountCreated');
+      id = made.id;
+      await ctx.storage.putMapping(sys, 'customerAccount', email, id);
+      await audit('customer.accountCreated', 'ok', { customer: id, invitation: mode === 'invite' ? 'follows' : 'none: no email is sent' });
+    }
+    if (mode === 'invite' && !(await ctx.storage.mapping(sys, 'customerInvited', email))) {
+      const sent = await store.inviteCustomer(email);
+      await ctx.storage.putMapping(sys, 'customerInvited', email, sent.how);
+      await audit('customer.invited', 'ok', { customer: id, how: sent.how });
+    }
+    if (copyAddresses && found.customer.addresses.length) {
+      const added = await store.addCustomerAddresses(id, found.customer.addresses);
+      if (added) await audit('customer.addressesCopied', 'ok', { customer: id, added });
+    }
+  }),
+};

@@ -1,0 +1,101 @@
+// A sale entered in the inventory system (phone, email, sales staff, an accepted quote) appears
+// in the customer's store order history (rules.offlineOrdersToStore, rules.quotesFrom), placed
+// as paid offline: nothing is charged through the store. Exactly once rests on the order's ref
+// (found before one is made), the mapping ('sale', store code -> sale id) and one job per sale.
+// The same mapping tells the stock flow that the store now reserves the sale's stock itself,
+// and tells the web-order import that this store order is not a new sale.
+import type { Job } from '../../store/storage.js';
+import { eachJob, type EngineContext, type JobHandler } from '../context.js';
+import { failpoint } from '../failpoints.js';
+import { JOB } from '../job-kinds.js';
+import { stockToStore } from './stock.js';
+
+const ORDER_STATES = ['confirmed', 'processing', 'done'];
+const NOT_PLACED = ['Draft', 'ArrangingPayment'];
+
+export const offlineOrderToStore: JobHandler = {
+  kind: JOB.offlineOrder,
+  batch: 1,
+  handle: (ctx, jobs) => eachJob(jobs, async (job) => {
+    const { rules } = ctx.config;
+    const inv = ctx.inventory.system;
+    const store = ctx.store;
+    const saleId = job.key;
+    const audit = (action: string, result: string, detail?: object, setting = `rules.offlineOrdersToStore=${rules.offlineOrdersToStore}`) =>
+      ctx.storage.audit({ recordKind: 'sale', recordKey: saleId, action, fromSystem: inv, toSystem: store.system, setting, result, detail });
+    if (!ctx.inventory.getOfflineSale || !store.findOfflineOrder || !store.startOfflineOrder || !store.placeOfflineOrder) {
+      await audit('offlineOrder.unsupported', `not carried out: the ${inv} or ${store.system} connector cannot do this yet`);
+      return;
+    }
+    const sale = await ctx.inventory.getOfflineSale(saleId);
+    if (!sale) return; // deleted since the change was read
+    const ref = `${inv}:${saleId}`;
+
+    // Web orders come the other way: a sale Dovetail imported carries the store's order code.
+    const mappedCode = (await ctx.storage.keysForExternalIds(inv, 'sale', [saleId])).get(saleId) ?? null;
+    if (mappedCode !== null && mappedCode === sale.reference) return;
+    if (mappedCode === null && sale.reference && (await store.getOrder(sale.reference))) return; // its import is being recorded
+
+    if (sale.state === 'quotation') {
+      // A quote reserves nothing (Tryton makes no stock moves before confirmation) and goes nowhere until accepted.
+      if (rules.quotesFrom === 'inventory' && !(await ctx.storage.mapping(inv, 'quote', saleId))) {
+        await ctx.storage.putMapping(inv, 'quote', saleId, sale.number);
+        await audit('quote.pending', 'a quote: nothing sent to the store, no stock held, until the customer accepts it', { sale: sale.number }, 'rules.quotesFrom=inventory');
+      }
+      return;
+    }
+    if (!ORDER_STATES.includes(sale.state)) return;
+
+    const found = await store.findOfflineOrder(ref);
+    if (found && !NOT_PLACED.includes(found.state)) {
+      if (mappedCode !== found.code) await ctx.storage.putMapping(inv, 'sale', found.code, saleId); // placed before a crash: record it
+      return;
+    }
+    const account = sale.customer.email && store.findCustomerAccount ? await store.findCustomerAccount(sale.customer.email) : null;
+    if (!found) {
+      const acceptedQuote = rules.quotesFrom === 'inventory' && (await ctx.storage.mapping(inv, 'quote', saleId)) !== null;
+      const refusal = acceptedQuote ? null
+        : rules.offlineOrdersToStore === 'none' ? 'orders entered in the inventory system stay there'
+        : rules.offlineOrdersToStore === 'customersWithAccount' && !account?.hasAccount ? `${sale.customer.email || 'the customer'} has no store account`
+        : null;
+      const why = refusal ?? (!sale.customer.email ? 'the customer has no email address, so the store cannot file the order under anyone'
+        : sale.shipped ? 'everything on it has shipped already: the store would hold stock for it that never leaves'
+        : !sale.lines.length ? 'it has no products the store sells' : null);
+      if (why) {
+        if (!(await ctx.storage.mapping(inv, 'offlineOrderSkipped', `${saleId}:${why}`))) {
+          await ctx.storage.putMapping(inv, 'offlineOrderSkipped', `${saleId}:${why}`, sale.number);
+          await audit('offlineOrder.notSent', `not sent to the store: ${why}`, { sale: sale.number, acceptedQuote });
+        }
+        return;
+      }
+    }
+    const code = found?.code ?? (await store.startOfflineOrder(sale, { ref })).code;
+    failpoint('offlineOrder.started');
+    // From here the store's order stands for the sale: the stock flow stops deducting the sale
+    // (the store reserves it once placed) and the web-order import knows the code.
+    if (mappedCode !== code) await ctx.storage.putMapping(inv, 'sale', code, saleId);
+    const skus = sale.lines.map((l) => l.sku);
+    // Make room first: the store refuses an order for more than it shows, and it still shows the
+    // sale's quantity deducted. Published with the sale counted as the store's own.
+    await publishStock(ctx, skus, `offline sale ${sale.number} goes to the store`);
+    const placed = await store.placeOfflineOrder(code, sale, { customerId: account?.id ?? null });
+    const acceptedQuote = (await ctx.storage.mapping(inv, 'quote', saleId)) !== null;
+    await audit(acceptedQuote && rules.quotesFrom === 'inventory' ? 'quote.accepted' : 'offlineOrder.placed', 'ok', {
+      sale: sale.number, storeOrder: code, storeState: placed.state, inventoryTotal: sale.totalMinor, storeTotal: placed.totalMinor,
+      customer: account ? (account.hasAccount ? 'store account' : 'store customer without account') : 'new guest customer',
+      charged: 0, payment: 'offline',
+    }, acceptedQuote && rules.quotesFrom === 'inventory' ? 'rules.quotesFrom=inventory' : undefined);
+    await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: 'order.placedOffline', fromSystem: inv, toSystem: store.system, result: 'ok', detail: { sale: sale.number, saleId } });
+    for (const sku of skus) await ctx.storage.enqueue({ kind: JOB.stock, key: sku, reason: `offline sale ${sale.number} placed in the store`, delayMs: ctx.config.inventory.debounceMs });
+  }),
+};
+
+/** Runs the stock flow for these SKUs now (not queued), so its numbers and audit are the usual ones. */
+async function publishStock(ctx: EngineContext, skus: string[], reason: string): Promise<void> {
+  const now = new Date().toISOString();
+  const jobs: Job[] = skus.map((sku, i) => ({ id: -1 - i, kind: JOB.stock, key: sku, state: 'running', attempts: 1, runAfter: now,
+    lastError: null, failureKind: null, reason, createdAt: now, updatedAt: now }));
+  const outcomes = await stockToStore.handle(ctx, jobs);
+  const err = [...outcomes.values()].find((e) => e !== null);
+  if (err) throw err;
+}
