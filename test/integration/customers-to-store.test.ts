@@ -7,7 +7,7 @@ import type { TrytonClient } from '../../src/connectors/tryton/client.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { adminGql, freshTrytonDatabase, shopGql, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, engineFor, receiveStock, settingsFor, trytonAdmin } from './helpers/dovetail.js';
-import { offlineSale, phoneCustomer, registeredShopper, vendureLoginRow } from './helpers/offline.js';
+import { offlineSale, phoneCustomer, registeredShopper, vendureLoginRow, settle } from './helpers/offline.js';
 
 interface StoreCustomer { id: string; firstName: string; lastName: string; user: { id: string; verified: boolean } | null; addresses: { streetLine1: string; city: string; postalCode: string; country: { code: string } }[] }
 async function storeCustomers(admin: GqlClient, email: string): Promise<StoreCustomer[]> {
@@ -50,7 +50,7 @@ describe('Tryton customers get store accounts per rules.offlineCustomerAccounts 
   test('none: a phone customer with a sale gets no store account', async () => {
     const engine = await engineWith({ offlineCustomerAccounts: 'none' });
     await customerWithSale('Nora None', 'nora@example.com');
-    await engine.tick();
+    await settle(engine);
     assert.deepEqual(await storeCustomers(admin, 'nora@example.com'), []);
   });
 
@@ -60,7 +60,7 @@ describe('Tryton customers get store accounts per rules.offlineCustomerAccounts 
     await phoneCustomer(t, 'Supplier Sam', 'sam@example.com'); // a party with an email but no sale
     await registeredShopper(admin, 'reg@example.com', 'Reggie', 'Registered');
     await customerWithSale('Reggie Phone', 'reg@example.com', '99 Other St'); // already a store customer
-    await engine.tick();
+    await settle(engine);
 
     const [carla, ...more] = await storeCustomers(admin, 'carla@example.com');
     assert.ok(carla, 'Carla has a store customer record');
@@ -81,8 +81,8 @@ describe('Tryton customers get store accounts per rules.offlineCustomerAccounts 
     // the same changes again, and the whole window read twice: still one account, made once
     await engine.ctx.storage.db.deleteFrom('cursors').execute();
     await engine.ctx.storage.db.deleteFrom('changes').execute();
-    await engine.tick();
-    await engine.tick();
+    await settle(engine);
+    await settle(engine);
     assert.equal((await storeCustomers(admin, 'carla@example.com')).length, 1);
     assert.equal((await storeCustomers(admin, 'carla@example.com'))[0].addresses.length, 1, 'the address is not copied twice');
     const made = (await engine.ctx.storage.auditTrail('carla@example.com')).filter((a) => a.action === 'customer.accountCreated');
@@ -93,7 +93,7 @@ describe('Tryton customers get store accounts per rules.offlineCustomerAccounts 
   test('invite without addresses: the store sends its set-password invitation once, and it works', async () => {
     const engine = await engineWith({ offlineCustomerAccounts: 'invite', copyAddresses: false });
     await customerWithSale('Ivy Invite', 'ivy@example.com');
-    await engine.tick();
+    await settle(engine);
     const [ivy] = await storeCustomers(admin, 'ivy@example.com');
     assert.ok(ivy?.user, 'Ivy has an account');
     assert.deepEqual(ivy.addresses, [], 'copyAddresses: false');
@@ -103,7 +103,7 @@ describe('Tryton customers get store accounts per rules.offlineCustomerAccounts 
 
     await engine.ctx.storage.db.deleteFrom('cursors').execute();
     await engine.ctx.storage.db.deleteFrom('changes').execute();
-    await engine.tick();
+    await settle(engine);
     assert.equal(vendureLoginRow(vendure.dbFile, 'ivy@example.com')?.passwordResetToken, login.passwordResetToken, 'not invited a second time (a new request would replace the token)');
     assert.equal((await engine.ctx.storage.auditTrail('ivy@example.com')).filter((a) => a.action === 'customer.invited').length, 1);
 

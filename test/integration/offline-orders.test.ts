@@ -7,7 +7,7 @@ import type { TrytonClient } from '../../src/connectors/tryton/client.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, engineFor, receiveStock, salesFor, settingsFor, trytonAdmin } from './helpers/dovetail.js';
-import { allStoreOrders, customerOrderCodes, offlineSale, phoneCustomer, registeredShopper, saleNumber, storeOrdersForSale, storeStock, trytonStock } from './helpers/offline.js';
+import { allStoreOrders, customerOrderCodes, offlineSale, phoneCustomer, registeredShopper, saleNumber, storeOrdersForSale, storeStock, trytonStock, settle } from './helpers/offline.js';
 
 const address = { streetLine1: '1 Main St', city: 'Springfield', postalCode: '12345', countryCode: 'US' };
 
@@ -31,7 +31,7 @@ describe('offlineOrdersToStore: all', () => {
     ({ vendure, t, admin, engine } = await systems({ offlineOrdersToStore: 'all' }));
     lamp = await createTrytonProduct(t, 'LAMP-1', 'Desk lamp', '40.00');
     await receiveStock(t, lamp, 10);
-    await engine.tick();
+    await settle(engine);
   });
   after(async () => {
     await engine?.ctx.storage.close();
@@ -43,7 +43,7 @@ describe('offlineOrdersToStore: all', () => {
     const phone = await phoneCustomer(t, 'Paula Phone', 'paula@example.com');
     const sale = await offlineSale(t, phone, [{ product: lamp, quantity: 2, price: '35.00' }]);
     const number = await saleNumber(t, sale);
-    await engine.tick();
+    await settle(engine);
 
     const orders = await storeOrdersForSale(admin, sale);
     assert.equal(orders.length, 1, 'one store order for the sale');
@@ -61,7 +61,7 @@ describe('offlineOrdersToStore: all', () => {
     // Tryton: 10 on hand, 2 promised. The store reserves the 2 itself now, so Dovetail publishes
     // all 10 and the store sells 8 — not 6 (the sale counted twice) and not 10 (not at all).
     assert.deepEqual(await trytonStock(t, lamp), { onHand: 10, forecast: 8 });
-    await engine.tick();
+    await settle(engine);
     assert.deepEqual(await storeStock(admin, 'LAMP-1'), { onHand: 10, allocated: 2, saleable: 8 });
     const published = (await engine.ctx.storage.auditTrail('LAMP-1')).find((a) => a.action === 'stock.published' || a.action === 'stock.unchanged');
     assert.match(published?.detail ?? '', /"allocatedOffline":0/, 'the mirrored sale is not deducted again');
@@ -76,8 +76,8 @@ describe('offlineOrdersToStore: all', () => {
 
   test('a web order beside it: each reserved once; the web order\'s sale is not mirrored back', async () => {
     const web = await shopCheckout(vendure.url, { email: 'web@example.com', firstName: 'Wes', lastName: 'Web', address, lines: [{ sku: 'LAMP-1', quantity: 3 }] });
-    await engine.tick();
-    await engine.tick();
+    await settle(engine);
+    await settle(engine);
     assert.equal((await salesFor(t, web.code)).length, 1, 'imported once');
     assert.deepEqual(await storeStock(admin, 'LAMP-1'), { onHand: 10, allocated: 5, saleable: 5 });
     const codes = (await allStoreOrders(admin)).map((o) => o.code).sort();
@@ -89,12 +89,12 @@ describe('offlineOrdersToStore: all', () => {
     const sale = await offlineSale(t, phone, [{ product: lamp, quantity: 1, price: '40.00' }]);
     // a previous attempt died after starting the store order (before recording it)
     const started = await engine.ctx.store.startOfflineOrder!((await engine.ctx.inventory.getOfflineSale!(String(sale)))!, { ref: `tryton:${sale}` });
-    await engine.tick();
+    await settle(engine);
     await engine.ctx.storage.db.deleteFrom('cursors').execute();
     await engine.ctx.storage.db.deleteFrom('changes').execute();
-    await engine.tick();
+    await settle(engine);
     await engine.ctx.storage.enqueue({ kind: 'order.toStore', key: String(sale), reason: 'test: the same sale again' });
-    await engine.tick();
+    await settle(engine);
     const orders = await storeOrdersForSale(admin, sale);
     assert.deepEqual(orders.map((o) => [o.code, o.state]), [[started.code, 'PaymentSettled']], 'the started order was finished, not made again');
     assert.equal((await allStoreOrders(admin)).length, 3);
@@ -104,12 +104,12 @@ describe('offlineOrdersToStore: all', () => {
   test('a phone sale taking the last units still goes through, and the store shows none left', async () => {
     const vase = await createTrytonProduct(t, 'VASE-1', 'Glass vase', '25.00');
     await receiveStock(t, vase, 3);
-    await engine.tick();
+    await settle(engine);
     assert.equal((await storeStock(admin, 'VASE-1')).saleable, 3);
     const phone = await phoneCustomer(t, 'Lena Last', 'lena@example.com');
     const sale = await offlineSale(t, phone, [{ product: vase, quantity: 3, price: '25.00' }]);
-    await engine.tick();
-    await engine.tick();
+    await settle(engine);
+    await settle(engine);
     assert.equal((await storeOrdersForSale(admin, sale))[0]?.state, 'PaymentSettled');
     assert.deepEqual(await storeStock(admin, 'VASE-1'), { onHand: 3, allocated: 3, saleable: 0 });
     assert.equal((await engine.ctx.storage.failures()).length, 0);
@@ -131,15 +131,15 @@ describe('offlineOrdersToStore: customersWithAccount', () => {
   test('only the customer with a store login gets the order; the others stay in Tryton, deducted as offline', async () => {
     const mug = await createTrytonProduct(t, 'MUG-9', 'Mug', '8.00');
     await receiveStock(t, mug, 20);
-    await engine.tick();
+    await settle(engine);
     const accountId = await registeredShopper(admin, 'member@example.com', 'Mia', 'Member');
     // a guest: the store knows the email from a web checkout, but there is no login
     await shopCheckout(vendure.url, { email: 'guest@example.com', firstName: 'Gus', lastName: 'Guest', address, lines: [{ sku: 'MUG-9', quantity: 1 }] });
     const member = await offlineSale(t, await phoneCustomer(t, 'Mia Member', 'member@example.com'), [{ product: mug, quantity: 2, price: '8.00' }]);
     const guest = await offlineSale(t, await phoneCustomer(t, 'Gus Guest', 'guest@example.com', '5 Side St'), [{ product: mug, quantity: 3, price: '8.00' }]);
     const stranger = await offlineSale(t, await phoneCustomer(t, 'Stan Stranger', 'stan@example.com'), [{ product: mug, quantity: 4, price: '8.00' }]);
-    await engine.tick();
-    await engine.tick();
+    await settle(engine);
+    await settle(engine);
 
     const [o] = await storeOrdersForSale(admin, member);
     assert.equal(o?.state, 'PaymentSettled');
@@ -151,7 +151,7 @@ describe('offlineOrdersToStore: customersWithAccount', () => {
     assert.match(why?.result ?? '', /has no store account/);
     // 20 on hand in Tryton (the web order's sale included in what Tryton promises): the store
     // reserves the web order (1) and the member's order (2) itself; Dovetail deducts the 3 + 4 it keeps offline
-    await engine.tick();
+    await settle(engine);
     assert.deepEqual(await storeStock(admin, 'MUG-9'), { onHand: 13, allocated: 3, saleable: 10 });
   });
 });
@@ -173,8 +173,8 @@ describe('offlineOrdersToStore: none', () => {
     await receiveStock(t, pen, 10);
     await registeredShopper(admin, 'has-account@example.com', 'Hal', 'Account');
     const sale = await offlineSale(t, await phoneCustomer(t, 'Hal Account', 'has-account@example.com'), [{ product: pen, quantity: 4, price: '3.00' }]);
-    await engine.tick();
-    await engine.tick();
+    await settle(engine);
+    await settle(engine);
     assert.deepEqual(await storeOrdersForSale(admin, sale), []);
     assert.deepEqual(await allStoreOrders(admin), []);
     assert.deepEqual(await storeStock(admin, 'PEN-5'), { onHand: 6, allocated: 0, saleable: 6 });

@@ -8,7 +8,7 @@ import { decimalToMinor } from '../../src/model/money.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { adminGql, freshTrytonDatabase, startVendure, type GqlClient, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, engineFor, receiveStock, salesFor, settingsFor, trytonAdmin } from './helpers/dovetail.js';
-import { allStoreOrders, offlineSale, phoneCustomer, storeOrdersForSale, storeStock, trytonStock } from './helpers/offline.js';
+import { allStoreOrders, offlineSale, phoneCustomer, storeOrdersForSale, storeStock, trytonStock, settle } from './helpers/offline.js';
 
 async function systems(rules: Record<string, unknown>) {
   const tryton = await freshTrytonDatabase();
@@ -18,7 +18,7 @@ async function systems(rules: Record<string, unknown>) {
   const engine = await engineFor(settingsFor(tryton, vendure, { rules: { offlineOrdersToStore: 'none', ...rules } }).config);
   const product = await createTrytonProduct(t, 'DESK-1', 'Oak desk', '300.00');
   await receiveStock(t, product, 10);
-  await engine.tick();
+  await settle(engine);
   return { vendure, t, admin, engine, product };
 }
 
@@ -38,8 +38,8 @@ describe('quotesFrom: inventory', () => {
   test('a Tryton quotation holds nothing anywhere; accepted (confirmed), it becomes a store order', async () => {
     const customer = await phoneCustomer(t, 'Quinn Quote', 'quinn@example.com');
     const sale = await offlineSale(t, customer, [{ product: desk, quantity: 2, price: '280.00' }], { until: 'quotation' });
-    await engine.tick();
-    await engine.tick();
+    await settle(engine);
+    await settle(engine);
     assert.deepEqual(await storeOrdersForSale(admin, sale), [], 'no store order while it is a quote');
     assert.deepEqual(await trytonStock(t, desk), { onHand: 10, forecast: 10 }, 'Tryton holds no stock for a quote');
     assert.deepEqual(await storeStock(admin, 'DESK-1'), { onHand: 10, allocated: 0, saleable: 10 }, 'the store sells all 10');
@@ -47,8 +47,8 @@ describe('quotesFrom: inventory', () => {
 
     await t.button('sale.sale', 'confirm', [sale]); // the customer accepted
     for (let i = 0; i < 50 && (await t.read<{ state: string }>('sale.sale', [sale], ['state']))[0].state !== 'processing'; i++) await new Promise((r) => setTimeout(r, 100));
-    await engine.tick();
-    await engine.tick();
+    await settle(engine);
+    await settle(engine);
     const [order] = await storeOrdersForSale(admin, sale);
     assert.equal(order?.state, 'PaymentSettled', 'the accepted quote is an order in the store (even with offlineOrdersToStore: none)');
     assert.deepEqual(order.payments?.map((p) => p.method), ['offline'], 'nothing charged through the store');
@@ -59,7 +59,7 @@ describe('quotesFrom: inventory', () => {
 
   test('a sale confirmed straight away was never a quote: with offlineOrdersToStore none it stays in Tryton', async () => {
     const sale = await offlineSale(t, await phoneCustomer(t, 'Otto Order', 'otto@example.com'), [{ product: desk, quantity: 1, price: '300.00' }]);
-    await engine.tick();
+    await settle(engine);
     assert.deepEqual(await storeOrdersForSale(admin, sale), []);
   });
 });
@@ -88,8 +88,8 @@ describe('quotesFrom: store', () => {
     assert.ok(!methods.some((m) => m.code === 'dovetail-offline'), 'the offline-only shipping option is not offered for ordinary orders');
     await admin(`mutation($o: ID!, $m: ID!) { setDraftOrderShippingMethod(orderId: $o, shippingMethodId: $m) { __typename } }`, { o: draft.id, m: methods.find((m) => m.code === 'standard')!.id });
 
-    await engine.tick();
-    await engine.tick();
+    await settle(engine);
+    await settle(engine);
     assert.deepEqual(await salesFor(t, draft.code), [], 'no Tryton sale for a quote');
     assert.deepEqual(await trytonStock(t, desk), { onHand: 10, forecast: 10 });
     assert.deepEqual(await storeStock(admin, 'DESK-1'), { onHand: 10, allocated: 0, saleable: 10 }, 'a draft reserves nothing');
@@ -100,8 +100,8 @@ describe('quotesFrom: store', () => {
     const moved = await admin<{ transitionOrderToState: { __typename: string } }>(`mutation($o: ID!) { transitionOrderToState(id: $o, state: "ArrangingPayment") { __typename } }`, { o: draft.id });
     assert.equal(moved.transitionOrderToState.__typename, 'Order');
     await admin(`mutation($o: ID!) { addManualPaymentToOrder(input: { orderId: $o, method: "bank-transfer", transactionId: "BT-1", metadata: {} }) { __typename } }`, { o: draft.id });
-    await engine.tick();
-    await engine.tick();
+    await settle(engine);
+    await settle(engine);
     const sales = await salesFor(t, draft.code);
     assert.equal(sales.length, 1, 'one sale once accepted');
     const [placed] = (await allStoreOrders(admin)).filter((o) => o.code === draft.code);
@@ -111,9 +111,9 @@ describe('quotesFrom: store', () => {
 
   test('a Tryton quotation, even once confirmed, is not sent to the store as an accepted quote', async () => {
     const sale = await offlineSale(t, await phoneCustomer(t, 'Tess Tryton', 'tess@example.com'), [{ product: desk, quantity: 1, price: '300.00' }], { until: 'quotation' });
-    await engine.tick();
+    await settle(engine);
     await t.button('sale.sale', 'confirm', [sale]);
-    await engine.tick();
+    await settle(engine);
     assert.deepEqual(await storeOrdersForSale(admin, sale), []);
     assert.ok(!(await engine.ctx.storage.auditTrail(String(sale))).some((a) => a.action === 'quote.pending'));
   });

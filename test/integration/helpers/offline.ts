@@ -2,6 +2,7 @@
 // in directly, quoted and confirmed by hand. For the offline-order, quote and customer suites.
 import Database from 'better-sqlite3';
 import { dec, type TrytonClient } from '../../../src/connectors/tryton/client.js';
+import type { Engine } from '../../../src/engine/engine.js';
 import type { GqlClient } from './systems.js';
 
 export async function phoneCustomer(t: TrytonClient, name: string, email: string | null, street = '7 Harbour Road'): Promise<{ party: number; address: number }> {
@@ -102,5 +103,19 @@ export function vendureLoginRow(dbFile: string, email: string): { verificationTo
       { verificationToken: string | null; passwordResetToken: string | null; passwordHash: string } | undefined;
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Ticks until no job is waiting (a retry after a passing failure included, within `timeoutMs`):
+ * the shared test Tryton sometimes answers an empty error while another suite opens a database,
+ * and Dovetail retries it a second later. Only waits: every outcome is still asserted by the test.
+ */
+export async function settle(engine: Engine, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    await engine.tick();
+    if (!(await engine.ctx.storage.jobs({ state: 'pending' })).length || Date.now() > end) return;
+    await new Promise((r) => setTimeout(r, 300));
   }
 }
