@@ -155,17 +155,19 @@ export function coverage(config: Config): CoverageRow[] {
   add('rules.returnsToStore', r.returnsToStore, !r.returnsToStore, r.returnsToStore
     ? `Returns entered in the inventory system would be shown on the website: ${NOT_YET}.`
     : 'Returns entered in the inventory system are not shown on the website.');
-  add('rules.creditMemosIn', r.creditMemosIn, false,
-    `Credit memos would be managed in ${systemWord(r.creditMemosIn)} and recorded in ${systemWord(otherSide(r.creditMemosIn))}: ${NOT_YET}.`);
+  add('rules.creditMemosIn', r.creditMemosIn, true, r.creditMemosIn === 'store'
+    ? `The store's refund is the credit memo of record: Dovetail makes the matching credit note in the inventory system${r.refundsIn === 'inventory' ? ' (with refunds made from the inventory system, its credit note is what starts the refund)' : ''}.`
+    : `Credit memos are made in the inventory system by the accountant${r.refundsIn === 'store' ? '; for a refund made in the store, Dovetail records only the refund payment and leaves the credit note to them' : ', and a posted one is what makes Dovetail refund the customer'}.`);
   // 13-15
-  add('rules.capture', r.capture, false, r.capture === 'atOrder'
-    ? `The customer's card is charged by the online store when the order is placed; recording that payment against the sale in the inventory system is ${NOT_YET}.`
-    : `The card would be only authorised at order, and each shipment would charge its own amount: ${NOT_YET}.`);
-  add('rules.settleFrom', r.settleFrom, r.settleFrom === 'store', r.settleFrom === 'store'
-    ? 'Payments are settled in the online store; Dovetail does not settle anything.'
-    : `Payments would be settled from the inventory system, through the store's payment gateway: ${NOT_YET}.`);
-  add('rules.refundsIn', r.refundsIn, false,
-    `Refunds would be made in ${systemWord(r.refundsIn)} and recorded as a refund or credit note in ${systemWord(otherSide(r.refundsIn))}: ${NOT_YET}. Until then, record each refund in both systems by hand.`);
+  add('rules.capture', r.capture, true, r.capture === 'atOrder'
+    ? 'The customer\'s card is charged when the order is placed; each payment the online store captures is recorded once against the sale in the inventory system, as a succeeded payment.'
+    : `The card is only authorised at order; each shipment made in the inventory system captures the amount of what it shipped (its lines with tax; the shipping charge goes with the first shipment), once, never more than was authorised${r.settleFrom === 'inventory' ? ', when an operator processes the payment Dovetail proposes for it in the inventory system' : ''}; each capture is recorded against the sale.`);
+  add('rules.settleFrom', r.settleFrom, true, r.settleFrom === 'store'
+    ? `Payments are settled in the online store${r.capture === 'atShipment' ? ' (per shipment, through its payment API)' : ''}; Dovetail records them in the inventory system.`
+    : 'Payments are settled from the inventory system: a payment for a web sale processed there makes Dovetail capture that amount through the store\'s payment gateway, once, and mark it succeeded (or failed, when the store refuses it).');
+  add('rules.refundsIn', r.refundsIn, true, r.refundsIn === 'store'
+    ? 'Refunds are made in the online store; each one is recorded once in the inventory system as a refund payment against the sale (and a credit note, per rules.creditMemosIn).'
+    : 'Refunds are made from the inventory system: a credit note posted there for a web sale makes Dovetail refund that amount once through the store\'s payment gateway, never more than was captured, and record the refund payment against the sale.');
   // 16
   const sp = r.salespeople;
   add('rules.salespeople', sp.rules.length === 0 && sp.default === null ? 'none' : `${sp.rules.length} rule${sp.rules.length === 1 ? '' : 's'}, default ${sp.default ?? 'none'}`, true,

@@ -4,9 +4,13 @@ import type { Customer } from '../model/customer.js';
 import type { Order } from '../model/order.js';
 import type { FieldGroup, Product, ProductFields } from '../model/product.js';
 import type { StockPosition } from '../model/stock.js';
+import type { CaptureResult, CreditNote, InventoryPayment, OrderMoney, RefundResult, ShipmentForCapture } from '../model/payment.js';
 import type { InventoryCustomer, OfflineSale } from '../model/offline-order.js';
 
-export type RecordKind = 'product' | 'stock' | 'customer' | 'order';
+export type RecordKind = MoneyKind | 'product' | 'stock' | 'customer' | 'order';
+
+/** Money feeds (key `<orderCode>:<id>`): store payments and refunds, Tryton payments and credit notes. */
+export type MoneyKind = 'payment' | 'refund' | 'creditNote';
 
 /** A pointer to something that changed in a system. Jobs carry these keys, never payloads. */
 export interface ChangeRef {
@@ -61,6 +65,19 @@ export interface InventoryConnector extends ConnectorBase {
    * done. Idempotent: found by the order code before anything is created.
    */
   importOrder(order: Order, opts: { customerId: string; salesperson?: string }): Promise<{ id: string; created: boolean; totalMinor: number }>;
+  // ---- money (rules.capture, settleFrom, refundsIn, creditMemosIn); optional, checked where used
+  /** A payment against the sale moved to succeeded: receivable (a capture) or payable (a refund). Found by `key` before it is made. */
+  recordPayment?(orderCode: string, p: { kind: 'receivable' | 'payable'; amountMinor: number; key: string; description: string }): Promise<{ id: string; created: boolean }>;
+  /** A receivable payment left approved for an operator to process (settleFrom: inventory). Found by `key` before it is made. */
+  proposePayment?(orderCode: string, p: { amountMinor: number; key: string; description: string }): Promise<{ id: string; created: boolean }>;
+  getPayment?(id: string): Promise<InventoryPayment | null>;
+  /** Ends an operator's payment once the store captured (succeeded) or refused (failed) it; `note` is written on it. */
+  completePayment?(id: string, outcome: 'succeeded' | 'failed', note: string): Promise<void>;
+  /** A posted credit note for the sale crediting `amountMinor`. Found by `key` before it is made. */
+  recordCreditNote?(orderCode: string, c: { amountMinor: number; key: string; description: string }): Promise<{ id: string; created: boolean }>;
+  getCreditNote?(id: string): Promise<CreditNote | null>;
+  /** What one customer shipment shipped (and the sale's shipments before it), for its capture. */
+  shipmentForCapture?(shipmentId: string): Promise<ShipmentForCapture | null>;
   // Offline orders, quotes and customers going to the store (rules.offlineOrdersToStore,
   // quotesFrom, offlineCustomerAccounts). Their feeds: readChanges('order') keyed by the
   // inventory's sale id, readChanges('customer') keyed by email. Optional: checked at the call site.
@@ -85,6 +102,13 @@ export interface StoreConnector extends ConnectorBase {
   listCustomerEmails(offset: number, limit: number): Promise<string[]>;
   /** Verifies a pushed event's signature over the raw body; returns the parsed changes. */
   parseWebhook?(rawBody: string, headers: Record<string, string | undefined>): ChangeRef[];
+  // ---- money through the store's payment API; optional, checked where used
+  /** The order's payments and refunds with its authorised / captured / refunded totals; null: unknown order. */
+  getPayments?(orderCode: string): Promise<OrderMoney | null>;
+  /** Captures `amountMinor` of the order's authorisation, once per `key`, never more than is authorised. */
+  capturePayment?(orderCode: string, amountMinor: number, key: string): Promise<CaptureResult>;
+  /** Refunds `amountMinor` once per `key` (and settles it), never more than was captured. */
+  refundPayment?(orderCode: string, amountMinor: number, key: string, note: string): Promise<RefundResult>;
   /** The store's customer record with this email, and whether it has a login (a user account). */
   findCustomerAccount?(email: string): Promise<{ id: string; hasAccount: boolean } | null>;
   /**

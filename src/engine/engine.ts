@@ -7,6 +7,7 @@ import { offlineOrderToStore } from './handlers/offline-orders.js';
 import { customerToInventory, importOrder } from './handlers/orders.js';
 import { productFromStore, productToStore } from './handlers/products.js';
 import { stockToStore } from './handlers/stock.js';
+import { MONEY_HANDLERS } from './handlers/payments.js';
 import { FEEDS, pollFeed } from './intake.js';
 import { JOB } from './job-kinds.js';
 import { JobRunner, type RunStats } from './runner.js';
@@ -21,7 +22,9 @@ export class Engine {
 
   constructor(readonly ctx: EngineContext) {
     // Order matters: a product must exist in the store before its stock, a customer before a sale.
-    this.runner = new JobRunner(ctx, [productToStore, productFromStore, customerToInventory, importOrder, customerToStore, offlineOrderToStore, stockToStore]);
+    this.runner = new JobRunner(ctx, [productToStore, productFromStore, customerToInventory, importOrder, customerToStore, offlineOrderToStore, stockToStore,
+      // money after orders (and shipments): a payment is recorded against a sale that exists
+      ...MONEY_HANDLERS]);
   }
 
   /** One pass: read every feed, then work every ready job. */

@@ -18,6 +18,11 @@ export const FEEDS: Feed[] = [
   { side: 'store', kind: 'product', job: JOB.productFromStore },
   { side: 'store', kind: 'order', job: JOB.order },
   { side: 'store', kind: 'customer', job: JOB.customer },
+  // money: every capture the store made by itself is recorded; the other feeds follow the rules
+  { side: 'store', kind: 'payment', job: JOB.paymentFromStore },
+  { side: 'store', kind: 'refund', job: JOB.refundFromStore, enabled: (c) => c.rules.refundsIn === 'store' },
+  { side: 'inventory', kind: 'payment', job: JOB.paymentFromInventory, enabled: (c) => c.rules.settleFrom === 'inventory' },
+  { side: 'inventory', kind: 'creditNote', job: JOB.refundFromInventory, enabled: (c) => c.rules.refundsIn === 'inventory' },
   { side: 'inventory', kind: 'order', job: JOB.offlineOrder, enabled: (c) => c.rules.offlineOrdersToStore !== 'none' || c.rules.quotesFrom === 'inventory' },
   { side: 'inventory', kind: 'customer', job: JOB.customerToStore, enabled: (c) => c.rules.offlineCustomerAccounts !== 'none' },
 ];

@@ -10,6 +10,16 @@ export const JOB = {
   order: 'order',
   /** copy one store customer (by email) to the inventory system */
   customer: 'customer',
+  /** record one payment the store captured by itself in the inventory system (key `<orderCode>:<paymentId>`) */
+  paymentFromStore: 'payment.fromStore',
+  /** capture what one inventory shipment shipped (rules.capture: atShipment; key `<orderCode>:<shipmentId>`) */
+  capture: 'payment.capture',
+  /** capture through the store what an operator settled in the inventory system (rules.settleFrom: inventory; key `<orderCode>:<paymentId>`) */
+  paymentFromInventory: 'payment.fromInventory',
+  /** record one refund made in the store (rules.refundsIn: store; key `<orderCode>:<refundId>`) */
+  refundFromStore: 'refund.fromStore',
+  /** refund through the store what a credit note in the inventory system credits (rules.refundsIn: inventory; key `<orderCode>:<invoiceId>`) */
+  refundFromInventory: 'refund.fromInventory',
   /** mirror one sale entered in the inventory system into the store (key: the inventory's sale id) */
   offlineOrder: 'order.toStore',
   /** give one inventory-system customer (by email) a store account */

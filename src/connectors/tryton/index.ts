@@ -9,6 +9,7 @@ import type { Product, ProductFields } from '../../model/product.js';
 import type { StockPosition } from '../../model/stock.js';
 import type { Capability, ChangePage, InventoryConnector, RecordKind } from '../types.js';
 import { dec, TrytonClient, type TrytonOptions } from './client.js';
+import * as money from './payments.js';
 import { PRODUCT_FIELDS, ProductRecord, toProduct } from './mappers.js';
 import { productChanges, stockChanges } from './reads.js';
 import { findSale, importOrder, upsertCustomer, type Company } from './writes.js';
@@ -65,6 +66,8 @@ export class TrytonConnector implements InventoryConnector {
     await this.companyInfo();
     if (kind === 'product') return productChanges(this.client, cursor);
     if (kind === 'stock') return stockChanges(this.client, cursor);
+    if (kind === 'payment') return money.paymentChanges(this.client, cursor);
+    if (kind === 'creditNote') return money.creditNoteChanges(this.client, cursor);
     if (kind === 'order') return saleChanges(this.client, cursor);
     if (kind === 'customer') return customerChanges(this.client, cursor);
     throw new DovetailError('config', `Tryton is the inventory system: ${kind} changes are read from the store`);
@@ -163,6 +166,39 @@ export class TrytonConnector implements InventoryConnector {
   async getInventoryCustomer(email: string) {
     await this.companyInfo();
     return inventoryCustomer(this.client, email);
+  }
+
+  // ---- money: payments against sales, credit notes (see payments.ts)
+  async recordPayment(orderCode: string, p: { kind: 'receivable' | 'payable'; amountMinor: number; key: string; description: string }) {
+    return money.recordPayment(this.client, await this.companyInfo(), orderCode, p);
+  }
+
+  async proposePayment(orderCode: string, p: { amountMinor: number; key: string; description: string }) {
+    return money.proposePayment(this.client, await this.companyInfo(), orderCode, p);
+  }
+
+  async getPayment(id: string) {
+    await this.companyInfo();
+    return money.getPayment(this.client, id);
+  }
+
+  async completePayment(id: string, outcome: 'succeeded' | 'failed', note: string) {
+    await this.companyInfo();
+    return money.completePayment(this.client, id, outcome, note);
+  }
+
+  async recordCreditNote(orderCode: string, c: { amountMinor: number; key: string; description: string }) {
+    return money.recordCreditNote(this.client, await this.companyInfo(), orderCode, c);
+  }
+
+  async getCreditNote(id: string) {
+    await this.companyInfo();
+    return money.getCreditNote(this.client, id);
+  }
+
+  async shipmentForCapture(shipmentId: string) {
+    await this.companyInfo();
+    return money.shipmentForCapture(this.client, shipmentId);
   }
 
   async findSale(orderCode: string) {

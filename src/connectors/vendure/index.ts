@@ -6,6 +6,7 @@ import type { Order } from '../../model/order.js';
 import type { FieldGroup, Product } from '../../model/product.js';
 import type { Capability, ChangePage, ChangeRef, RecordKind, StoreConnector } from '../types.js';
 import { VendureClient, type VendureOptions } from './client.js';
+import * as money from './payments.js';
 import { CUSTOMER_FIELDS, CustomerNode, ORDER_FIELDS, OrderNode, toCustomer, toOrder, toProduct, VARIANT_FIELDS, VariantNode } from './mappers.js';
 import { parsePluginEvent, readChanges } from './reads.js';
 import { setAvailable, upsertProducts } from './writes.js';
@@ -34,6 +35,7 @@ export class VendureConnector implements StoreConnector {
   }
 
   readChanges(kind: RecordKind, cursor: string | null): Promise<ChangePage> {
+    if (kind === 'payment' || kind === 'refund') return money.moneyChanges(this.client, kind, cursor);
     return readChanges(this.client, kind, cursor);
   }
 
@@ -84,6 +86,11 @@ export class VendureConnector implements StoreConnector {
       z.object({ orders: z.object({ items: z.array(z.object({ code: z.string() })) }) }));
     return r.orders.items.map((o) => o.code);
   }
+
+  // ---- money: payments, partial capture (Dovetail's plugin), refunds (see payments.ts)
+  getPayments(orderCode: string) { return money.getPayments(this.client, orderCode); }
+  capturePayment(orderCode: string, amountMinor: number, key: string) { return money.capturePayment(this.client, orderCode, amountMinor, key); }
+  refundPayment(orderCode: string, amountMinor: number, key: string, note: string) { return money.refundPayment(this.client, orderCode, amountMinor, key, note); }
 
   async getCustomer(email: string): Promise<Customer | null> {
     const r = await this.client.admin(`query CustomerByEmail($o: CustomerListOptions) { customers(options: $o) { items { ${CUSTOMER_FIELDS} } } }`,

@@ -26,6 +26,7 @@ import {
   VendurePlugin,
   LanguageCode,
 } from '@vendure/core';
+import { DovetailCapture, DovetailPaymentsResolver, dovetailPaymentsSchema } from './payments';
 
 const loggerCtx = 'DovetailPlugin';
 
@@ -91,7 +92,9 @@ const dimension = (name: string, label: string) => ({
 
 @VendurePlugin({
   imports: [PluginCommonModule],
-  entities: [DovetailOutboxEntry],
+  entities: [DovetailOutboxEntry, DovetailCapture],
+  // partial capture once per key (rules.capture: atShipment) and the money feed Dovetail polls
+  adminApiExtensions: { schema: dovetailPaymentsSchema, resolvers: [DovetailPaymentsResolver] },
   compatibility: '^3.0.0',
   // Vendure has no native home for a variant's weight and size: Dovetail's connector reads and
   // writes these (master.productDimensions), so every store that installs the plugin has them.

@@ -1,0 +1,134 @@
+// Money through Vendure's Admin API: an order's payments and refunds, a capture of part of an
+// authorised payment (Dovetail's plugin mutation, once per key), refunds found by their reason
+// before one is made, and the payments/refunds feed since a cursor (the plugin's query).
+import { z } from 'zod';
+import { DovetailError, permanent } from '../../errors.js';
+import { orderMoney, refundReason, type CaptureResult, type OrderMoney, type RefundResult } from '../../model/payment.js';
+import type { ChangePage, ChangeRef } from '../types.js';
+import type { VendureClient } from './client.js';
+
+const OVERLAP_MS = 2_000;
+const PAGE = 200;
+
+const OrderPayments = z.object({
+  id: z.string(), code: z.string(), totalWithTax: z.number().int(),
+  payments: z.array(z.object({
+    id: z.string(), state: z.string(), amount: z.number().int(), method: z.string(), metadata: z.record(z.string(), z.unknown()).nullable(),
+    refunds: z.array(z.object({ id: z.string(), state: z.string(), total: z.number().int(), reason: z.string().nullable() })),
+  })).nullable(),
+});
+
+async function orderPayments(client: VendureClient, code: string) {
+  const r = await client.admin(`query OrderPayments($o: OrderListOptions) { orders(options: $o) { items {
+    id code totalWithTax payments { id state amount method metadata refunds { id state total reason } } } } }`,
+  { o: { filter: { code: { eq: code } }, take: 1 } }, z.object({ orders: z.object({ items: z.array(OrderPayments) }) }));
+  return r.orders.items[0] ?? null;
+}
+
+export async function getPayments(client: VendureClient, code: string): Promise<OrderMoney | null> {
+  const o = await orderPayments(client, code);
+  if (!o) return null;
+  return orderMoney(o.code, o.totalWithTax, (o.payments ?? []).map((p) => ({
+    id: p.id, state: p.state, amountMinor: p.amount, method: p.method,
+    captureKey: typeof p.metadata?.dovetailCaptureKey === 'string' ? p.metadata.dovetailCaptureKey : null,
+    refunds: p.refunds.map((r) => ({ id: r.id, state: r.state, totalMinor: r.total, reason: r.reason })),
+  })));
+}
+
+const CaptureAnswer = z.object({ dovetailCapturePayment: z.object({
+  paymentId: z.string(), amount: z.number().int(), created: z.boolean(), remainingAuthorized: z.number().int() }) });
+
+/**
+ * Captures `amountMinor` of the order's authorisation once per `key`. A key captured before
+ * answers with that capture (found first here, and again by the plugin inside its transaction).
+ */
+export async function capturePayment(client: VendureClient, code: string, amountMinor: number, key: string): Promise<CaptureResult> {
+  const money = await getPayments(client, code);
+  if (!money) throw permanent(`order ${code} was not found in Vendure`, { order: code });
+  const done = money.payments.find((p) => p.captureKey === key);
+  if (done) return { paymentId: done.id, amountMinor: done.amountMinor, created: false, remainingAuthorisedMinor: money.authorisedMinor };
+  const source = money.payments.filter((p) => p.state === 'Authorized').sort((a, b) => b.amountMinor - a.amountMinor)[0];
+  if (!source || source.amountMinor < amountMinor) {
+    throw permanent(`capture of ${amountMinor} for order ${code} refused: only ${money.authorisedMinor} is still authorised (captured so far ${money.capturedMinor} of ${money.totalMinor}); a capture never exceeds the authorisation`,
+      { order: code, key, amountMinor, authorisedMinor: money.authorisedMinor });
+  }
+  const r = await client.admin(`mutation DovetailCapture($p: ID!, $a: Int!, $k: String!) { dovetailCapturePayment(paymentId: $p, amount: $a, key: $k) {
+    paymentId amount created remainingAuthorized } }`, { p: source.id, a: amountMinor, k: key }, CaptureAnswer);
+  const c = r.dovetailCapturePayment;
+  return { paymentId: c.paymentId, amountMinor: c.amount, created: c.created, remainingAuthorisedMinor: c.remainingAuthorized };
+}
+
+const RefundAnswer = z.object({ __typename: z.string(), id: z.string().optional(), state: z.string().optional(), errorCode: z.string().optional(), message: z.string().optional() });
+
+/**
+ * Refunds `amountMinor` once per `key`: refunds already made for the key (their reason starts with
+ * `dovetail:<key>`) count first, the rest is drawn from settled payments, and a refund a crash left
+ * Pending is settled. Refunded never exceeds captured: checked here, and by Vendure per payment.
+ */
+export async function refundPayment(client: VendureClient, code: string, amountMinor: number, key: string, note: string): Promise<RefundResult> {
+  const money = await getPayments(client, code);
+  if (!money) throw permanent(`order ${code} was not found in Vendure`, { order: code });
+  const reason = refundReason(key);
+  const mine = money.payments.flatMap((p) => p.refunds.filter((r) => r.reason?.startsWith(reason) && r.state !== 'Failed'));
+  const alreadyMinor = mine.reduce((n, r) => n + r.totalMinor, 0);
+  if (alreadyMinor > amountMinor) throw permanent(`order ${code}: refunds for ${key} already total ${alreadyMinor}, more than the ${amountMinor} asked`, { order: code, key });
+  const othersMinor = money.refundedMinor - alreadyMinor;
+  if (othersMinor + amountMinor > money.capturedMinor) {
+    throw permanent(`refund of ${amountMinor} for order ${code} refused: captured ${money.capturedMinor}, already refunded ${othersMinor}; refunded may never exceed captured`,
+      { order: code, key, amountMinor, capturedMinor: money.capturedMinor, refundedMinor: othersMinor });
+  }
+  let left = amountMinor - alreadyMinor;
+  const ids = mine.map((r) => r.id);
+  for (const p of money.payments.filter((x) => x.state === 'Settled')) {
+    if (left <= 0) break;
+    const refundable = p.amountMinor - p.refunds.filter((r) => r.state !== 'Failed').reduce((n, r) => n + r.totalMinor, 0);
+    const take = Math.min(left, refundable);
+    if (take <= 0) continue;
+    const r = await client.admin(`mutation DovetailRefund($i: RefundOrderInput!) { refundOrder(input: $i) {
+      __typename ... on Refund { id state } ... on ErrorResult { errorCode message } } }`,
+    { i: { paymentId: p.id, amount: take, shipping: 0, adjustment: 0, reason: `${reason} ${note}`.slice(0, 250) } }, z.object({ refundOrder: RefundAnswer }));
+    if (r.refundOrder.__typename !== 'Refund' || !r.refundOrder.id) {
+      throw permanent(`Vendure refused the refund of ${take} on payment ${p.id} of order ${code}: ${r.refundOrder.errorCode ?? r.refundOrder.__typename} ${r.refundOrder.message ?? ''}`.trim(), { order: code, key });
+    }
+    ids.push(r.refundOrder.id);
+    left -= take;
+  }
+  if (left > 0) throw new DovetailError('permanent', `order ${code}: ${left} of the refund for ${key} could not be drawn from any settled payment`);
+  // A refund stays Pending with a gateway that confirms later (the dummy handler): settle ours.
+  const again = await getPayments(client, code);
+  for (const r of again?.payments.flatMap((p) => p.refunds) ?? []) {
+    if (!ids.includes(r.id) || r.state !== 'Pending') continue;
+    await client.admin(`mutation DovetailSettleRefund($i: SettleRefundInput!) { settleRefund(input: $i) { __typename ... on Refund { id state } ... on ErrorResult { errorCode message } } }`,
+      { i: { id: r.id, transactionId: `${reason}#${r.id}` } }, z.object({ settleRefund: RefundAnswer }));
+  }
+  return { refundIds: ids, amountMinor, created: alreadyMinor < amountMinor };
+}
+
+const MoneyChange = z.object({
+  kind: z.enum(['payment', 'refund']), id: z.string(), orderCode: z.string(), state: z.string(), amount: z.number().int(), updatedAt: z.string(),
+  captureKey: z.string().nullable(), reason: z.string().nullable(),
+});
+
+/**
+ * Settled payments (kind payment) or settled refunds (kind refund) since the cursor, leaving out
+ * the ones Dovetail made itself (the job that made them records them). Key: `<orderCode>:<id>`.
+ */
+export async function moneyChanges(client: VendureClient, kind: 'payment' | 'refund', cursor: string | null): Promise<ChangePage> {
+  const after = new Date(cursor ? Date.parse(cursor) - OVERLAP_MS : 0).toISOString();
+  let newest = cursor ?? after;
+  const changes: ChangeRef[] = [];
+  for (let skip = 0; ; skip += PAGE) {
+    const r = await client.admin(`query DovetailMoneyChanges($a: DateTime!, $s: Int, $t: Int) { dovetailMoneyChanges(updatedAfter: $a, skip: $s, take: $t) {
+      kind id orderCode state amount updatedAt captureKey reason } }`, { a: after, s: skip, t: PAGE }, z.object({ dovetailMoneyChanges: z.array(MoneyChange) }));
+    const rows = r.dovetailMoneyChanges;
+    for (const m of rows) {
+      if (m.updatedAt > newest) newest = m.updatedAt;
+      if (m.kind !== kind || m.state !== 'Settled') continue;
+      if (kind === 'payment' && m.captureKey) continue;
+      if (kind === 'refund' && m.reason?.startsWith('dovetail:')) continue;
+      changes.push({ kind, key: `${m.orderCode}:${m.id}`, sourceVersion: `${kind}:${m.id}:${m.state}` });
+    }
+    if (rows.length < PAGE) return { changes, cursor: newest, more: false };
+    if (skip + PAGE >= 2_000) return { changes, cursor: newest, more: true };
+  }
+}

@@ -1,0 +1,75 @@
+// Refunds, exactly once each and never more than was captured (rules.refundsIn, rules.creditMemosIn).
+// refundsIn: store — a refund made in the store is recorded in the inventory system: a refund
+// payment against the sale, and a credit note when the store's refund is the credit memo of record
+// (creditMemosIn: store; with creditMemosIn: inventory the operator makes the credit note there).
+// refundsIn: inventory — a credit note posted in the inventory system makes Dovetail refund that
+// amount through the store's payment API once, and record the refund payment against the sale.
+import { DovetailError } from '../../errors.js';
+import { splitMoneyKey } from '../../model/payment.js';
+import { eachJob, type EngineContext, type JobHandler } from '../context.js';
+import { failpoint } from '../failpoints.js';
+import { JOB } from '../job-kinds.js';
+
+const settingOf = (ctx: EngineContext) => `rules.refundsIn=${ctx.config.rules.refundsIn}, rules.creditMemosIn=${ctx.config.rules.creditMemosIn}`;
+
+function need<T>(method: T | undefined, system: string, what: string): NonNullable<T> {
+  if (!method) throw new DovetailError('config', `the ${system} connector cannot ${what} yet`);
+  return method as NonNullable<T>;
+}
+
+export const refundFromStore: JobHandler = {
+  kind: JOB.refundFromStore,
+  batch: 1,
+  handle: (ctx, jobs) => eachJob(jobs, async (job) => {
+    const inv = ctx.inventory.system, store = ctx.store.system;
+    if (ctx.config.rules.refundsIn !== 'store') return;
+    if (await ctx.storage.mapping(inv, 'refund', job.key)) return;
+    const { orderCode, id } = splitMoneyKey(job.key);
+    const money = await need(ctx.store.getPayments, store, 'read payments').call(ctx.store, orderCode);
+    const refund = money?.payments.flatMap((p) => p.refunds.map((r) => ({ ...r, paymentId: p.id }))).find((r) => r.id === id);
+    if (!refund || refund.state !== 'Settled' || refund.reason?.startsWith('dovetail:')) {
+      await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: 'refund.ignored', fromSystem: store,
+        result: !refund ? `refund ${id} not found` : refund.reason?.startsWith('dovetail:') ? 'made by Dovetail: recorded by the job that made it' : `refund ${id} is ${refund.state}` });
+      return;
+    }
+    if (!(await ctx.storage.mapping(inv, 'sale', orderCode))) throw new DovetailError('transient', `order ${orderCode} is not imported into ${inv} yet: its refund is recorded once the sale exists`);
+    const key = `${store}-refund:${refund.id}`;
+    const what = `Refund ${refund.id} made in ${store} for order ${orderCode}${refund.reason ? `: ${refund.reason}` : ''}`;
+    const creditNote = ctx.config.rules.creditMemosIn === 'store'
+      ? await need(ctx.inventory.recordCreditNote, inv, 'record credit notes').call(ctx.inventory, orderCode, { amountMinor: refund.totalMinor, key, description: what })
+      : null;
+    const payment = await need(ctx.inventory.recordPayment, inv, 'record payments').call(ctx.inventory, orderCode, { kind: 'payable', amountMinor: refund.totalMinor, key, description: what });
+    failpoint('refund.recorded');
+    await ctx.storage.putMapping(inv, 'refund', job.key, payment.id);
+    await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: 'refund.recorded', fromSystem: store, toSystem: inv, setting: settingOf(ctx),
+      result: creditNote ? 'ok' : 'ok (the credit note is made in the inventory system by hand: rules.creditMemosIn=inventory)',
+      detail: { storeRefund: refund.id, storePayment: refund.paymentId, amountMinor: refund.totalMinor, creditNote: creditNote?.id ?? null, inventoryPayment: payment.id } });
+  }),
+};
+
+export const refundFromInventory: JobHandler = {
+  kind: JOB.refundFromInventory,
+  batch: 1,
+  handle: (ctx, jobs) => eachJob(jobs, async (job) => {
+    const inv = ctx.inventory.system, store = ctx.store.system;
+    if (ctx.config.rules.refundsIn !== 'inventory') return;
+    if (await ctx.storage.mapping(inv, 'refund', job.key)) return;
+    const { orderCode, id } = splitMoneyKey(job.key);
+    const note = await need(ctx.inventory.getCreditNote, inv, 'read credit notes').call(ctx.inventory, id);
+    if (!note || note.description.includes('[dovetail ') || !['posted', 'paid'].includes(note.state)) {
+      await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: 'refund.ignored', fromSystem: inv,
+        result: !note ? `credit note ${id} not found` : note.description.includes('[dovetail ') ? 'made by Dovetail' : `credit note ${id} is ${note.state}, not posted` });
+      return;
+    }
+    const label = `credit note ${note.number ?? note.id}`;
+    // refunded <= captured is checked by the connector against the store's own payments (and by the store)
+    const refund = await need(ctx.store.refundPayment, store, 'refund payments').call(ctx.store, orderCode, note.amountMinor, `${orderCode}:${inv}-credit-${note.id}`, label);
+    failpoint('refund.refunded');
+    const payment = await need(ctx.inventory.recordPayment, inv, 'record payments').call(ctx.inventory, orderCode,
+      { kind: 'payable', amountMinor: note.amountMinor, key: `${inv}-credit:${note.id}`, description: `Refunded through ${store} for ${label} of order ${orderCode}` });
+    await ctx.storage.putMapping(inv, 'refund', job.key, payment.id);
+    await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: refund.created ? 'refund.made' : 'refund.found', fromSystem: inv, toSystem: store, setting: settingOf(ctx),
+      result: ctx.config.rules.creditMemosIn === 'store' ? 'ok (note: rules.creditMemosIn=store, yet the credit note was made in the inventory system)' : 'ok',
+      detail: { creditNote: note.id, amountMinor: note.amountMinor, storeRefunds: refund.refundIds, inventoryPayment: payment.id } });
+  }),
+};

@@ -1,0 +1,36 @@
+// How much a shipment captures (rules.capture: atShipment). Pure: no I/O. The rule: each order
+// line's charged amount (net + tax, discounts included, as the store charged it) is shared out
+// over its units; a shipment captures the cumulative share of what has shipped so far, less what
+// earlier shipments captured, so rounding never drifts and the shipments add up to the line to
+// the cent. Shipping charges (net + tax) go with the first shipment.
+import type { Order } from '../model/order.js';
+
+type Qty = { sku: string; quantity: number }[];
+
+const bySku = (lines: Qty) => {
+  const m = new Map<string, number>();
+  for (const l of lines) m.set(l.sku, (m.get(l.sku) ?? 0) + l.quantity);
+  return m;
+};
+
+export interface CaptureAmount { amountMinor: number; parts: { sku: string; quantity: number; amountMinor: number }[]; shippingMinor: number }
+
+export function captureAmount(order: Pick<Order, 'lines' | 'shipping'>, shipment: { lines: Qty; earlier: Qty; first: boolean }): CaptureAmount {
+  const ordered = new Map<string, { quantity: number; grossMinor: number }>();
+  for (const l of order.lines) {
+    const o = ordered.get(l.sku) ?? { quantity: 0, grossMinor: 0 };
+    ordered.set(l.sku, { quantity: o.quantity + l.quantity, grossMinor: o.grossMinor + l.lineNetMinor + l.lineTaxMinor });
+  }
+  const before = bySku(shipment.earlier);
+  const parts: CaptureAmount['parts'] = [];
+  for (const [sku, quantity] of bySku(shipment.lines)) {
+    const line = ordered.get(sku);
+    if (!line) throw new Error(`SKU ${sku} was shipped but is not on the store order`);
+    const prior = before.get(sku) ?? 0;
+    if (prior + quantity > line.quantity) throw new Error(`${prior + quantity} of SKU ${sku} shipped, but the store order has ${line.quantity}`);
+    const share = (q: number) => Math.round((line.grossMinor * q) / line.quantity);
+    parts.push({ sku, quantity, amountMinor: share(prior + quantity) - share(prior) });
+  }
+  const shippingMinor = shipment.first ? order.shipping.reduce((n, s) => n + s.netMinor + s.taxMinor, 0) : 0;
+  return { amountMinor: parts.reduce((n, p) => n + p.amountMinor, 0) + shippingMinor, parts, shippingMinor };
+}
