@@ -112,16 +112,16 @@ export function coverage(config: Config): CoverageRow[] {
     ? 'Has no effect while phone customers get no website account (rules.offlineCustomerAccounts: none).'
     : r.copyAddresses ? 'Addresses of phone customers are copied to their website account (new ones too, later).' : 'Addresses of phone customers are not copied to the website.');
   // 4
-  add('rules.partialShipmentsToStore', r.partialShipmentsToStore, false, r.partialShipmentsToStore
-    ? `Each shipment, even a partial one, would appear on the store order with its items, date, carrier and tracking number: ${NOT_YET}.`
-    : `The store order would be marked shipped once everything has left the warehouse: ${NOT_YET}.`);
+  add('rules.partialShipmentsToStore', r.partialShipmentsToStore, true, r.partialShipmentsToStore
+    ? 'Each shipment the warehouse completes, even a partial one, appears on the store order as a shipped fulfilment with its items and quantities, ship date, carrier and tracking code; the rest follows as further fulfilments when it ships.'
+    : 'Nothing is shown on the store order while part of it waits; once everything has left the warehouse, the store order gets one shipped fulfilment with every item, the last carrier and every tracking code.');
   // 5
   const emails = r.shipmentEmailsFrom;
-  add('rules.shipmentEmailsFrom', emails, emails === 'inventory' || emails === 'none', {
-    store: `The online store would email the customer when a shipment is reported to it: ${NOT_YET} (shipments are not reported to the store yet).`,
-    inventory: 'Dovetail sends no shipment emails; the inventory system must be set up to email customers itself.',
-    dovetail: `Dovetail would email the customer about each shipment: ${NOT_YET}.`,
-    none: 'Nobody emails customers about shipments.',
+  add('rules.shipmentEmailsFrom', emails, true, {
+    store: 'The online store emails the customer about each shipment Dovetail reports to it (the fulfilment is marked for the store to notify); Dovetail sends nothing itself.',
+    inventory: 'Dovetail sends no shipment emails and tells the store not to; the inventory system must be set up to email customers itself.',
+    dovetail: `Dovetail emails the customer about each shipment itself, once, through the SMTP server in email: (${config.email.host}:${config.email.port}); the store is told not to.`,
+    none: 'Nobody emails customers about shipments: Dovetail sends nothing and tells the store not to.',
   }[emails]);
   // 6
   add('rules.quotesFrom', r.quotesFrom, true, r.quotesFrom === 'inventory'

@@ -162,6 +162,18 @@ export const ServerSettings = z.object({
   path: ['token'],
 });
 
+/** Dovetail's own emails (rules.shipmentEmailsFrom: dovetail), sent over SMTP. */
+export const EmailSettings = z.object({
+  host: nonEmpty.default('127.0.0.1'),
+  port: z.number().int().min(1).max(65535).default(25),
+  /** true: TLS from the first byte (port 465); false: plain, upgraded with STARTTLS when the server offers it */
+  secure: z.boolean().default(false),
+  username: nonEmpty.nullable().default(null),
+  password: nonEmpty.nullable().default(null),
+  /** the sender customers see */
+  from: nonEmpty.default('Dovetail <no-reply@localhost>'),
+}).strict().prefault({});
+
 export const ConfigSchema = z.object({
   database: DatabaseSettings,
   systems: SystemsSettings,
@@ -171,6 +183,7 @@ export const ConfigSchema = z.object({
   inventory: InventorySettings,
   sync: SyncSettings,
   server: ServerSettings,
+  email: EmailSettings,
 }).strict();
 
 /** The settings after defaults are applied: what the rest of Dovetail reads. */

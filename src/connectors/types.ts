@@ -4,10 +4,11 @@ import type { Customer } from '../model/customer.js';
 import type { Order } from '../model/order.js';
 import type { FieldGroup, Product, ProductFields } from '../model/product.js';
 import type { StockPosition } from '../model/stock.js';
+import type { OrderShipments, StoreShipment } from '../model/shipment.js';
 import type { CaptureResult, CreditNote, InventoryPayment, OrderMoney, RefundResult, ShipmentForCapture } from '../model/payment.js';
 import type { InventoryCustomer, OfflineSale } from '../model/offline-order.js';
 
-export type RecordKind = MoneyKind | 'product' | 'stock' | 'customer' | 'order';
+export type RecordKind = MoneyKind | 'product' | 'stock' | 'customer' | 'order' | 'shipment';
 
 /** Money feeds (key `<orderCode>:<id>`): store payments and refunds, Tryton payments and credit notes. */
 export type MoneyKind = 'payment' | 'refund' | 'creditNote';
@@ -15,7 +16,7 @@ export type MoneyKind = 'payment' | 'refund' | 'creditNote';
 /** A pointer to something that changed in a system. Jobs carry these keys, never payloads. */
 export interface ChangeRef {
   kind: RecordKind;
-  /** SKU for products and stock, email for customers, store order code for orders */
+  /** SKU for products and stock, email for customers, store order code for orders and shipments */
   key: string;
   /** the system's own id of the event or record version, used to recognise duplicates */
   sourceVersion: string;
@@ -65,6 +66,11 @@ export interface InventoryConnector extends ConnectorBase {
    * done. Idempotent: found by the order code before anything is created.
    */
   importOrder(order: Order, opts: { customerId: string; salesperson?: string }): Promise<{ id: string; created: boolean; totalMinor: number }>;
+  /**
+   * The customer shipments that have left the warehouse for the sale carrying this store order
+   * code (null when there is no such sale). Read through `readChanges('shipment')`, keyed by order code.
+   */
+  getShipments?(orderCode: string): Promise<OrderShipments | null>;
   // ---- money (rules.capture, settleFrom, refundsIn, creditMemosIn); optional, checked where used
   /** A payment against the sale moved to succeeded: receivable (a capture) or payable (a refund). Found by `key` before it is made. */
   recordPayment?(orderCode: string, p: { kind: 'receivable' | 'payable'; amountMinor: number; key: string; description: string }): Promise<{ id: string; created: boolean }>;
@@ -102,6 +108,12 @@ export interface StoreConnector extends ConnectorBase {
   listCustomerEmails(offset: number, limit: number): Promise<string[]>;
   /** Verifies a pushed event's signature over the raw body; returns the parsed changes. */
   parseWebhook?(rawBody: string, headers: Record<string, string | undefined>): ChangeRef[];
+  /**
+   * Makes sure the order has one fulfilment for `shipment` (found by `shipment.ref` before one is
+   * created), in the shipped state. `notifyCustomer`: the store is to tell the customer
+   * (rules.shipmentEmailsFrom: store); otherwise it must stay silent.
+   */
+  recordShipment?(orderCode: string, shipment: StoreShipment, opts: { notifyCustomer: boolean }): Promise<{ id: string; created: boolean }>;
   // ---- money through the store's payment API; optional, checked where used
   /** The order's payments and refunds with its authorised / captured / refunded totals; null: unknown order. */
   getPayments?(orderCode: string): Promise<OrderMoney | null>;

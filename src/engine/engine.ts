@@ -6,6 +6,7 @@ import { customerToStore } from './handlers/customers-to-store.js';
 import { offlineOrderToStore } from './handlers/offline-orders.js';
 import { customerToInventory, importOrder } from './handlers/orders.js';
 import { productFromStore, productToStore } from './handlers/products.js';
+import { shipmentsToStore } from './handlers/shipments.js';
 import { stockToStore } from './handlers/stock.js';
 import { MONEY_HANDLERS } from './handlers/payments.js';
 import { FEEDS, pollFeed } from './intake.js';
@@ -22,7 +23,7 @@ export class Engine {
 
   constructor(readonly ctx: EngineContext) {
     // Order matters: a product must exist in the store before its stock, a customer before a sale.
-    this.runner = new JobRunner(ctx, [productToStore, productFromStore, customerToInventory, importOrder, customerToStore, offlineOrderToStore, stockToStore,
+    this.runner = new JobRunner(ctx, [productToStore, productFromStore, customerToInventory, importOrder, customerToStore, offlineOrderToStore, shipmentsToStore, stockToStore,
       // money after orders (and shipments): a payment is recorded against a sale that exists
       ...MONEY_HANDLERS]);
   }

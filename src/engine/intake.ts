@@ -18,6 +18,7 @@ export const FEEDS: Feed[] = [
   { side: 'store', kind: 'product', job: JOB.productFromStore },
   { side: 'store', kind: 'order', job: JOB.order },
   { side: 'store', kind: 'customer', job: JOB.customer },
+  { side: 'inventory', kind: 'shipment', job: JOB.shipment },
   // money: every capture the store made by itself is recorded; the other feeds follow the rules
   { side: 'store', kind: 'payment', job: JOB.paymentFromStore },
   { side: 'store', kind: 'refund', job: JOB.refundFromStore, enabled: (c) => c.rules.refundsIn === 'store' },

@@ -10,6 +10,8 @@ export const JOB = {
   order: 'order',
   /** copy one store customer (by email) to the inventory system */
   customer: 'customer',
+  /** report the shipments of one order (key: store order code) to the store, and email about them per the rules */
+  shipment: 'shipment.toStore',
   /** record one payment the store captured by itself in the inventory system (key `<orderCode>:<paymentId>`) */
   paymentFromStore: 'payment.fromStore',
   /** capture what one inventory shipment shipped (rules.capture: atShipment; key `<orderCode>:<shipmentId>`) */

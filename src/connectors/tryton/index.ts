@@ -11,7 +11,7 @@ import type { Capability, ChangePage, InventoryConnector, RecordKind } from '../
 import { dec, TrytonClient, type TrytonOptions } from './client.js';
 import * as money from './payments.js';
 import { PRODUCT_FIELDS, ProductRecord, toProduct } from './mappers.js';
-import { productChanges, stockChanges } from './reads.js';
+import { orderShipments, productChanges, shipmentChanges, stockChanges } from './reads.js';
 import { findSale, importOrder, upsertCustomer, type Company } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 
@@ -66,6 +66,7 @@ export class TrytonConnector implements InventoryConnector {
     await this.companyInfo();
     if (kind === 'product') return productChanges(this.client, cursor);
     if (kind === 'stock') return stockChanges(this.client, cursor);
+    if (kind === 'shipment') return shipmentChanges(this.client, cursor);
     if (kind === 'payment') return money.paymentChanges(this.client, cursor);
     if (kind === 'creditNote') return money.creditNoteChanges(this.client, cursor);
     if (kind === 'order') return saleChanges(this.client, cursor);
@@ -199,6 +200,11 @@ export class TrytonConnector implements InventoryConnector {
   async shipmentForCapture(shipmentId: string) {
     await this.companyInfo();
     return money.shipmentForCapture(this.client, shipmentId);
+  }
+
+  async getShipments(orderCode: string) {
+    await this.companyInfo();
+    return orderShipments(this.client, orderCode);
   }
 
   async findSale(orderCode: string) {

@@ -3,6 +3,7 @@
 // since a transaction that commits late carries an earlier timestamp; re-read rows are
 // recognised downstream by their version.
 import { z } from 'zod';
+import type { OrderShipments, Shipment } from '../../model/shipment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
 import { fromTrytonDate, trytonDateTime, type TrytonClient } from './client.js';
 
@@ -64,4 +65,86 @@ export async function stockChanges(client: TrytonClient, cursor: string | null):
     await client.read('product.product', [...newestByProduct.keys()], ['code'], { active_test: false }));
   const changes: ChangeRef[] = products.filter((p) => p.code).map((p) => ({ kind: 'stock', key: p.code!, sourceVersion: `move:${newestByProduct.get(p.id)}` }));
   return { changes, cursor: moves.cursor, more: moves.more };
+}
+
+/**
+ * Customer shipments that reached `done`, one change per store order (the sale's `reference`):
+ * every shipment of one order is then handled by one job at a time, in order. Sales without a
+ * reference were not made from a store order and are left out.
+ */
+export async function shipmentChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
+  const shipments = await changedRows(client, 'stock.shipment.out', cursor, [['state', '=', 'done']], { outgoing_moves: z.array(z.number()) });
+  const moveIds = shipments.rows.flatMap((s) => s.outgoing_moves);
+  if (!moveIds.length) return { changes: [], cursor: shipments.cursor, more: shipments.more };
+  const moves = z.array(z.object({ id: z.number(), sale: z.number().nullable() })).parse(await client.read('stock.move', moveIds, ['sale']));
+  const saleOfMove = new Map(moves.map((m) => [m.id, m.sale]));
+  const saleIds = [...new Set(moves.map((m) => m.sale).filter((s): s is number => s !== null))];
+  const sales = saleIds.length ? z.array(z.object({ id: z.number(), reference: z.string().nullable() })).parse(
+    await client.read('sale.sale', saleIds, ['reference'])) : [];
+  const referenceOf = new Map(sales.map((s) => [s.id, s.reference]));
+  // One version per order, the newest of its shipments (as for products: two versions of one key
+  // in one read would each look new against the other on the next, overlapping read).
+  const newestByOrder = new Map<string, string>();
+  for (const s of shipments.rows) {
+    for (const saleId of new Set(s.outgoing_moves.map((m) => saleOfMove.get(m)).filter((x): x is number => typeof x === 'number'))) {
+      const code = referenceOf.get(saleId);
+      if (!code) continue;
+      const version = `${stampOf(s)}:${s.id}`;
+      if ((newestByOrder.get(code) ?? '') < version) newestByOrder.set(code, version);
+    }
+  }
+  const changes: ChangeRef[] = [...newestByOrder].map(([code, v]) => ({ kind: 'shipment', key: code, sourceVersion: `shipment:${v}` }));
+  return { changes, cursor: shipments.cursor, more: shipments.more };
+}
+
+const ShipmentRecord = z.object({
+  id: z.number(), number: z.string().nullable(), state: z.string(), effective_date: z.unknown().optional(), planned_date: z.unknown().optional(),
+  carrier: z.number().nullable().optional(), reference: z.string().nullable().optional(), outgoing_moves: z.array(z.number()),
+});
+
+/** The done customer shipments of the sale carrying `orderCode`, with their SKUs and quantities. */
+export async function orderShipments(client: TrytonClient, orderCode: string): Promise<OrderShipments | null> {
+  const [sale] = z.array(z.object({ id: z.number(), shipment_state: z.string(), shipments: z.array(z.number()) })).parse(
+    await client.searchRead('sale.sale', [['reference', '=', orderCode], ['state', '!=', 'cancelled']], ['shipment_state', 'shipments'], { limit: 1, order: [['id', 'ASC']] }));
+  if (!sale) return null;
+  const all = sale.shipments.length ? z.array(ShipmentRecord).parse(await client.read('stock.shipment.out', sale.shipments,
+    ['number', 'state', 'effective_date', 'planned_date', 'carrier', 'reference', 'outgoing_moves'])) : [];
+  const done = all.filter((s) => s.state === 'done').sort((a, b) => a.id - b.id);
+  const moves = done.length ? z.array(z.object({ id: z.number(), product: z.number(), quantity: z.number(), state: z.string(), sale: z.number().nullable() })).parse(
+    await client.read('stock.move', done.flatMap((s) => s.outgoing_moves), ['product', 'quantity', 'state', 'sale'])) : [];
+  const productIds = [...new Set(moves.map((m) => m.product))];
+  const codes = new Map(productIds.length ? z.array(z.object({ id: z.number(), code: z.string().nullable() })).parse(
+    await client.read('product.product', productIds, ['code'], { active_test: false })).map((p) => [p.id, p.code]) : []);
+  const carrierIds = [...new Set(done.map((s) => s.carrier).filter((c): c is number => typeof c === 'number'))];
+  const carrierNames = new Map<number, string>();
+  if (carrierIds.length) {
+    const carriers = z.array(z.object({ id: z.number(), party: z.number() })).parse(await client.read('carrier', carrierIds, ['party']));
+    const parties = new Map(z.array(z.object({ id: z.number(), name: z.string() })).parse(
+      await client.read('party.party', [...new Set(carriers.map((c) => c.party))], ['name'])).map((p) => [p.id, p.name]));
+    for (const c of carriers) carrierNames.set(c.id, parties.get(c.party) ?? '');
+  }
+  const moveById = new Map(moves.map((m) => [m.id, m]));
+  const shipments: Shipment[] = [];
+  for (const s of done) {
+    const qty = new Map<string, number>();
+    for (const id of s.outgoing_moves) {
+      const m = moveById.get(id);
+      // a shipment may carry moves of other sales (grouped shipping): only this sale's count here
+      if (!m || m.state !== 'done' || m.sale !== sale.id || m.quantity <= 0) continue;
+      const sku = codes.get(m.product);
+      if (!sku) continue;
+      qty.set(sku, (qty.get(sku) ?? 0) + Math.round(m.quantity)); // the store counts whole units
+    }
+    if (!qty.size) continue;
+    const when = s.effective_date ?? s.planned_date;
+    shipments.push({
+      id: String(s.id), number: s.number ?? String(s.id),
+      shippedOn: when ? fromTrytonDate(when).toISOString().slice(0, 10) : new Date().toISOString().slice(0, 10),
+      carrier: (typeof s.carrier === 'number' ? carrierNames.get(s.carrier) : null) || null,
+      trackingCode: s.reference?.trim() || null,
+      lines: [...qty].map(([sku, quantity]) => ({ sku, quantity })),
+    });
+  }
+  const open = all.some((s) => s.state !== 'done' && s.state !== 'cancelled');
+  return { orderCode, saleId: String(sale.id), complete: sale.shipment_state === 'sent' || (!open && shipments.length > 0), shipments };
 }

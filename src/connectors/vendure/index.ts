@@ -4,12 +4,13 @@ import { z } from 'zod';
 import type { Customer } from '../../model/customer.js';
 import type { Order } from '../../model/order.js';
 import type { FieldGroup, Product } from '../../model/product.js';
+import type { StoreShipment } from '../../model/shipment.js';
 import type { Capability, ChangePage, ChangeRef, RecordKind, StoreConnector } from '../types.js';
 import { VendureClient, type VendureOptions } from './client.js';
 import * as money from './payments.js';
 import { CUSTOMER_FIELDS, CustomerNode, ORDER_FIELDS, OrderNode, toCustomer, toOrder, toProduct, VARIANT_FIELDS, VariantNode } from './mappers.js';
 import { parsePluginEvent, readChanges } from './reads.js';
-import { setAvailable, upsertProducts } from './writes.js';
+import { recordShipment, setAvailable, upsertProducts } from './writes.js';
 import * as offline from './offline.js';
 import type { OfflineSale } from '../../model/offline-order.js';
 
@@ -91,6 +92,10 @@ export class VendureConnector implements StoreConnector {
   getPayments(orderCode: string) { return money.getPayments(this.client, orderCode); }
   capturePayment(orderCode: string, amountMinor: number, key: string) { return money.capturePayment(this.client, orderCode, amountMinor, key); }
   refundPayment(orderCode: string, amountMinor: number, key: string, note: string) { return money.refundPayment(this.client, orderCode, amountMinor, key, note); }
+
+  recordShipment(orderCode: string, shipment: StoreShipment, opts: { notifyCustomer: boolean }) {
+    return recordShipment(this.client, orderCode, shipment, opts);
+  }
 
   async getCustomer(email: string): Promise<Customer | null> {
     const r = await this.client.admin(`query CustomerByEmail($o: CustomerListOptions) { customers(options: $o) { items { ${CUSTOMER_FIELDS} } } }`,

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { DovetailError } from '../../errors.js';
 import type { FieldGroup, Product } from '../../model/product.js';
+import type { StoreShipment } from '../../model/shipment.js';
+import { failpoint } from '../../engine/failpoints.js';
 import type { WriteResult } from '../types.js';
 import type { VendureClient } from './client.js';
 import { CATEGORY_FACET, slugify, type VariantNode } from './mappers.js';
@@ -166,4 +168,96 @@ export async function setAvailable(client: VendureClient, rows: { sku: string; a
   }
   const written = new Set(changed.map((r) => r.sku));
   return rows.filter((r) => existing.has(r.sku)).map((r) => ({ sku: r.sku, written: written.has(r.sku) }));
+}
+
+// ---- shipments -------------------------------------------------------------------------------
+
+const FulfillmentNode = z.object({
+  id: z.string(), state: z.string(), method: z.string().nullable(), trackingCode: z.string().nullable(),
+  customFields: z.object({ dovetailRef: z.string().nullable().optional() }).nullable().optional(),
+  lines: z.array(z.object({ orderLineId: z.string(), quantity: z.number().int() })),
+});
+const OrderForShipment = z.object({
+  id: z.string(), code: z.string(), state: z.string(),
+  lines: z.array(z.object({ id: z.string(), quantity: z.number().int(), productVariant: z.object({ id: z.string(), sku: z.string(), stockOnHand: z.number().int() }) })),
+  fulfillments: z.array(FulfillmentNode).nullable(),
+});
+const FulfillResult = z.object({ __typename: z.string(), id: z.string().optional(), state: z.string().optional(), errorCode: z.string().optional(), message: z.string().optional() });
+
+async function toShipped(client: VendureClient, fulfillmentId: string): Promise<void> {
+  const r = await client.admin(`mutation ShipFulfillment($id: ID!) { transitionFulfillmentToState(id: $id, state: "Shipped") {
+    __typename ... on Fulfillment { id state } ... on ErrorResult { errorCode message } } }`, { id: fulfillmentId }, z.object({ transitionFulfillmentToState: FulfillResult }));
+  const t = r.transitionFulfillmentToState;
+  if (t.__typename !== 'Fulfillment') throw new DovetailError('permanent', `Vendure refused to mark fulfilment ${fulfillmentId} Shipped: ${t.errorCode ?? t.__typename} ${t.message ?? ''}`.trim());
+}
+
+/**
+ * One fulfilment per shipment, recognised by `shipment.ref` on the order's fulfilments before
+ * one is made (a crash after Vendure made it but before Dovetail recorded it is found here, not
+ * repeated), then moved to Shipped (a crash between the two is finished on the retry).
+ */
+export async function recordShipment(client: VendureClient, orderCode: string, shipment: StoreShipment, opts: { notifyCustomer: boolean }): Promise<{ id: string; created: boolean }> {
+  const r = await client.admin(`query OrderForShipment($o: OrderListOptions) { orders(options: $o) { items {
+    id code state lines { id quantity productVariant { id sku stockOnHand } }
+    fulfillments { id state method trackingCode customFields { dovetailRef } lines { orderLineId quantity } } } } }`,
+  { o: { filter: { code: { eq: orderCode } }, take: 1 } }, z.object({ orders: z.object({ items: z.array(OrderForShipment) }) }));
+  const order = r.orders.items[0];
+  if (!order) throw new DovetailError('permanent', `Vendure has no order ${orderCode} to report shipment ${shipment.ref} on`, { detail: { order: orderCode } });
+  const live = (order.fulfillments ?? []).filter((f) => f.state !== 'Cancelled');
+  const mine = live.find((f) => f.customFields?.dovetailRef === shipment.ref);
+  if (mine) {
+    if (mine.state === 'Pending') await toShipped(client, mine.id);
+    return { id: mine.id, created: false };
+  }
+  // Place each SKU's quantity on the order's lines of that SKU that still have units to fulfil.
+  const fulfilled = new Map<string, number>();
+  for (const f of live) for (const l of f.lines) fulfilled.set(l.orderLineId, (fulfilled.get(l.orderLineId) ?? 0) + l.quantity);
+  const input: { orderLineId: string; quantity: number }[] = [];
+  const needByVariant = new Map<string, { have: number; need: number }>();
+  for (const s of shipment.lines) {
+    let left = s.quantity;
+    for (const line of order.lines.filter((l) => l.productVariant.sku === s.sku)) {
+      const open = line.quantity - (fulfilled.get(line.id) ?? 0);
+      const take = Math.min(open, left);
+      if (take <= 0) continue;
+      input.push({ orderLineId: line.id, quantity: take });
+      fulfilled.set(line.id, (fulfilled.get(line.id) ?? 0) + take);
+      const v = needByVariant.get(line.productVariant.id) ?? { have: line.productVariant.stockOnHand, need: 0 };
+      v.need += take;
+      needByVariant.set(line.productVariant.id, v);
+      left -= take;
+    }
+    if (left > 0) {
+      throw new DovetailError('permanent', `shipment ${shipment.ref} sends ${s.quantity} of ${s.sku}, but Vendure order ${orderCode} has only ${s.quantity - left} of it left to fulfil`,
+        { detail: { order: orderCode, sku: s.sku, shipment: shipment.ref } });
+    }
+  }
+  if (!input.length) throw new DovetailError('permanent', `shipment ${shipment.ref} has no lines to report on Vendure order ${orderCode}`, { detail: { order: orderCode } });
+  // Vendure refuses a fulfilment above the variant's stock on hand. Its stock on hand is what
+  // Dovetail published from the inventory system, which may already count these goods as gone:
+  // raise it to cover them (the fulfilment takes them off again; the stock job that follows
+  // publishes the inventory's own number).
+  const short = [...needByVariant].filter(([, v]) => v.have < v.need);
+  if (short.length) {
+    await client.admin(`mutation CoverFulfilment($i: [UpdateProductVariantInput!]!) { updateProductVariants(input: $i) { id } }`,
+      { i: short.map(([id, v]) => ({ id, stockOnHand: v.need })) }, z.object({ updateProductVariants: Ids }));
+  }
+  const args = [
+    { name: 'ref', value: shipment.ref },
+    { name: 'method', value: shipment.carrier ?? '' },
+    { name: 'trackingCode', value: shipment.trackingCode ?? '' },
+    { name: 'shippedOn', value: shipment.shippedOn },
+    { name: 'notifyCustomer', value: String(opts.notifyCustomer) },
+  ];
+  const made = await client.admin(`mutation AddShipment($i: FulfillOrderInput!) { addFulfillmentToOrder(input: $i) {
+    __typename ... on Fulfillment { id state } ... on ErrorResult { errorCode message } } }`,
+  { i: { lines: input, handler: { code: 'dovetail-shipment', arguments: args } } }, z.object({ addFulfillmentToOrder: FulfillResult }));
+  const f = made.addFulfillmentToOrder;
+  if (f.__typename !== 'Fulfillment' || !f.id) {
+    throw new DovetailError('permanent', `Vendure refused the fulfilment for shipment ${shipment.ref} on order ${orderCode}: ${f.errorCode ?? f.__typename} ${f.message ?? ''}`.trim(),
+      { detail: { order: orderCode, shipment: shipment.ref } });
+  }
+  failpoint('shipment.fulfilmentCreated');
+  await toShipped(client, f.id);
+  return { id: f.id, created: true };
 }

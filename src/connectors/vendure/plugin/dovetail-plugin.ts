@@ -8,8 +8,11 @@ import {
   CustomerEvent,
   DeepPartial,
   EventBus,
+  FulfillmentHandler,
+  FulfillmentStateTransitionEvent,
   Logger,
   Order,
+  OrderLine,
   OrderPlacedEvent,
   OrderStateTransitionEvent,
   PluginCommonModule,
@@ -48,6 +51,9 @@ export interface DovetailEventBody {
   state?: string;
   skus?: string[];
   email?: string;
+  /** ShipmentNotification: the fulfilment the customer is to be told about, and Dovetail's ref of it */
+  fulfillmentId?: string;
+  ref?: string;
 }
 
 /** One event waiting for (or done with) delivery. Written in the same transaction as the change. */
@@ -84,7 +90,45 @@ export function signature(secret: string, rawBody: string): string {
   return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
 }
 
-const EVENTS = [OrderPlacedEvent, OrderStateTransitionEvent, ProductEvent, ProductVariantEvent, CustomerEvent, StockMovementEvent];
+const EVENTS = [OrderPlacedEvent, OrderStateTransitionEvent, ProductEvent, ProductVariantEvent, CustomerEvent, StockMovementEvent, FulfillmentStateTransitionEvent];
+
+declare module '@vendure/core/dist/entity/custom-entity-fields' {
+  interface CustomFulfillmentFields {
+    /** Dovetail's id of the inventory shipment this fulfilment reports (found before one is created) */
+    dovetailRef?: string | null;
+    /** the day the goods left the warehouse (YYYY-MM-DD) */
+    shippedOn?: string | null;
+    /** rules.shipmentEmailsFrom: store — the store tells the customer when this fulfilment ships */
+    notifyCustomer?: boolean | null;
+  }
+}
+
+const fulfillmentField = (name: string, type: 'string' | 'boolean', label: string) => ({
+  name, type, nullable: true, public: false, label: [{ languageCode: LanguageCode.en, value: label }],
+});
+
+/**
+ * Fulfilments for shipments made in the inventory system. Like the manual handler (carrier as
+ * `method`, `trackingCode`), plus Dovetail's reference of the shipment, its date and whether the
+ * store is to tell the customer — written in the same insert as the fulfilment, so a fulfilment
+ * Dovetail made can always be recognised, even after a crash before Dovetail recorded it.
+ */
+export const dovetailShipmentHandler = new FulfillmentHandler({
+  code: 'dovetail-shipment',
+  description: [{ languageCode: LanguageCode.en, value: 'Shipment made in the inventory system (reported by Dovetail)' }],
+  args: {
+    method: { type: 'string', required: false },
+    trackingCode: { type: 'string', required: false },
+    ref: { type: 'string', required: true },
+    shippedOn: { type: 'string', required: false },
+    notifyCustomer: { type: 'boolean', required: false },
+  },
+  createFulfillment: (_ctx, _orders, _lines, args) => ({
+    method: args.method ?? '',
+    trackingCode: args.trackingCode ?? '',
+    customFields: { dovetailRef: args.ref, shippedOn: args.shippedOn ?? null, notifyCustomer: args.notifyCustomer === true },
+  }),
+});
 
 const dimension = (name: string, label: string) => ({
   name, type: 'float' as const, nullable: true, label: [{ languageCode: LanguageCode.en, value: label }],
@@ -101,6 +145,10 @@ const dimension = (name: string, label: string) => ({
   configuration: (config) => {
     config.customFields.ProductVariant = [...(config.customFields.ProductVariant ?? []).filter((f) => !['weight', 'length', 'width', 'height'].includes(f.name)),
       dimension('weight', 'Weight (kg)'), dimension('length', 'Length (cm)'), dimension('width', 'Width (cm)'), dimension('height', 'Height (cm)')];
+    config.customFields.Fulfillment = [...(config.customFields.Fulfillment ?? []).filter((f) => !['dovetailRef', 'shippedOn', 'notifyCustomer'].includes(f.name)),
+      fulfillmentField('dovetailRef', 'string', 'Dovetail shipment reference'), fulfillmentField('shippedOn', 'string', 'Shipped on'),
+      fulfillmentField('notifyCustomer', 'boolean', 'Store emails the customer')];
+    config.shippingOptions.fulfillmentHandlers = [...config.shippingOptions.fulfillmentHandlers.filter((h) => h.code !== dovetailShipmentHandler.code), dovetailShipmentHandler];
     return config;
   },
 })
@@ -176,6 +224,22 @@ export class DovetailPlugin implements OnApplicationBootstrap, OnApplicationShut
       body.skus = variants.map((v) => v.sku);
     } else if (event instanceof StockMovementEvent) {
       body.skus = await this.skusOf(ctx, event);
+    } else if (event instanceof FulfillmentStateTransitionEvent) {
+      // Only the moment the store is to tell the customer (rules.shipmentEmailsFrom: store): a
+      // fulfilment asked to notify reaching Shipped. A store's email handler sends on the same
+      // condition; this event lets Dovetail (and its tests) see that the store was the one to speak.
+      const f = event.fulfillment;
+      if (event.toState !== 'Shipped' || f.customFields?.notifyCustomer !== true) return;
+      body.event = 'ShipmentNotification';
+      body.fulfillmentId = String(f.id);
+      if (f.customFields.dovetailRef) body.ref = f.customFields.dovetailRef;
+      const lineId = f.lines?.[0]?.orderLineId;
+      const line = lineId ? await this.connection.getRepository(ctx, OrderLine).findOne({ where: { id: lineId }, relations: ['order'] }) : null;
+      if (line?.order) {
+        body.orderCode = line.order.code;
+        const email = await this.customerEmail(ctx, line.order);
+        if (email) body.email = email;
+      }
     }
     await this.connection.getRepository(ctx, DovetailOutboxEntry).save(
       new DovetailOutboxEntry({ eventId: body.id, body: JSON.stringify(body), attempts: 0, nextAttemptAt: new Date(), deliveredAt: null, lastError: null }),

@@ -1,0 +1,103 @@
+// Shipments made in the inventory system reach the store order as fulfilments, and exactly one
+// system tells the customer (rules.partialShipmentsToStore, rules.shipmentEmailsFrom). A job is
+// keyed by the store order code, so all shipments of one order are handled one at a time, in order.
+//
+// Exactly once, per fulfilment: the mapping row (shipment ref -> fulfilment), the connector's
+// lookup of the ref on the order's fulfilments before it creates one (a crash after the store made
+// it but before the mapping was written is found there), and one job per order at a time.
+import { DovetailError, transient } from '../../errors.js';
+import type { Order } from '../../model/order.js';
+import { combineShipments, type OrderShipments, type StoreShipment } from '../../model/shipment.js';
+import { sendEmail, shipmentEmail } from '../../notify/shipment-email.js';
+import { eachJob, type EngineContext, type JobHandler } from '../context.js';
+import { failpoint } from '../failpoints.js';
+import { JOB } from '../job-kinds.js';
+
+/** The fulfilments the store should have for this order under the rules, oldest first. */
+export function reportsFor(system: string, found: OrderShipments, partialShipmentsToStore: boolean): { shipment: StoreShipment; whole: boolean }[] {
+  if (partialShipmentsToStore) {
+    return found.shipments.map((s, i) => ({
+      whole: found.complete && found.shipments.length === 1 && i === 0,
+      shipment: { ref: `${system}-shipment-${s.id}`, shippedOn: s.shippedOn, carrier: s.carrier, trackingCode: s.trackingCode, lines: s.lines },
+    }));
+  }
+  // Only once everything has left: one fulfilment with every line, none before.
+  return found.complete && found.shipments.length ? [{ whole: true, shipment: combineShipments(`${system}-sale-${found.saleId}-complete`, found.shipments) }] : [];
+}
+
+export const shipmentsToStore: JobHandler = {
+  kind: JOB.shipment,
+  batch: 1,
+  handle: (ctx, jobs) => eachJob(jobs, async (job) => {
+    const code = job.key;
+    const inv = ctx.inventory.system;
+    const store = ctx.store.system;
+    const { partialShipmentsToStore, shipmentEmailsFrom } = ctx.config.rules;
+    if (!ctx.inventory.getShipments) throw new DovetailError('config', `the ${inv} connector cannot read shipments yet`);
+    if (!ctx.store.recordShipment) throw new DovetailError('config', `the ${store} connector cannot record shipments yet`);
+
+    if (!(await ctx.storage.mapping(inv, 'sale', code))) {
+      // A sale Dovetail did not import: an offline sale whose reference only looks like an order
+      // code is not ours to report; a web order whose import is not recorded yet waits for it.
+      if (await ctx.store.getOrder(code)) throw transient(`order ${code} shipped in ${inv}, but its import is not recorded yet; trying again`);
+      await ctx.storage.audit({ recordKind: 'shipment', recordKey: code, action: 'shipment.ignored', fromSystem: inv, result: `not reported: ${store} has no order ${code}` });
+      return;
+    }
+    const found = await ctx.inventory.getShipments(code);
+    if (!found || !found.shipments.length) return;
+    const reports = reportsFor(inv, found, partialShipmentsToStore);
+    const setting = `rules.partialShipmentsToStore=${partialShipmentsToStore}, rules.shipmentEmailsFrom=${shipmentEmailsFrom}`;
+    if (!reports.length) {
+      await ctx.storage.audit({ recordKind: 'shipment', recordKey: code, action: 'shipment.held', fromSystem: inv, toSystem: store, setting,
+        result: 'not reported yet: only the complete shipment is reported, and part of the order has still to ship',
+        detail: { shipped: found.shipments.map((s) => s.number) } });
+      return;
+    }
+
+    let order: Order | null | undefined;
+    for (const { shipment, whole } of reports) {
+      let fulfilment = await ctx.storage.mapping(store, 'fulfillment', shipment.ref);
+      if (!fulfilment) {
+        const made = await ctx.store.recordShipment(code, shipment, { notifyCustomer: shipmentEmailsFrom === 'store' });
+        failpoint('shipment.fulfilmentWritten');
+        await ctx.storage.putMapping(store, 'fulfillment', shipment.ref, made.id);
+        fulfilment = made.id;
+        await ctx.storage.audit({
+          recordKind: 'shipment', recordKey: code, action: made.created ? 'shipment.reported' : 'shipment.linked', fromSystem: inv, toSystem: store, setting, result: 'ok',
+          detail: { fulfilment: made.id, ref: shipment.ref, lines: shipment.lines, shippedOn: shipment.shippedOn, carrier: shipment.carrier, trackingCode: shipment.trackingCode,
+            customerToldBy: shipmentEmailsFrom },
+        });
+        // The fulfilment made the store count these goods as sold: publish the inventory's count again.
+        for (const l of shipment.lines) await ctx.storage.enqueue({ kind: JOB.stock, key: l.sku, reason: `shipment of order ${code} reported`, delayMs: ctx.config.inventory.debounceMs });
+      }
+      if (shipmentEmailsFrom === 'dovetail') {
+        order ??= await ctx.store.getOrder(code);
+        await emailOnce(ctx, code, order, shipment, whole, fulfilment);
+      }
+    }
+  }),
+};
+
+/**
+ * Dovetail's own shipment email, once per shipment. The 'shipment-email' mapping row is written
+ * after the SMTP server took the message, not before: a crash between the two sends it again on
+ * the retry (the same Message-ID, so it is recognisable as the same message), where recording
+ * first would lose the email for good on such a crash. A customer told twice, rarely, with a
+ * duplicate their mail client can fold, is the lesser harm than a customer never told.
+ */
+async function emailOnce(ctx: EngineContext, code: string, order: Order | null, shipment: StoreShipment, whole: boolean, fulfilment: string) {
+  if (await ctx.storage.mapping('dovetail', 'shipment-email', shipment.ref)) return;
+  if (!order?.customer.email) {
+    await ctx.storage.audit({ recordKind: 'shipment', recordKey: code, action: 'shipment.emailSkipped', setting: 'rules.shipmentEmailsFrom=dovetail',
+      result: `no email sent: ${ctx.store.system} order ${code} has no customer email` });
+    return;
+  }
+  const itemNames = new Map(order.lines.map((l) => [l.sku, l.name]));
+  const mail = shipmentEmail({ orderCode: code, to: order.customer.email, customerName: [order.customer.firstName, order.customer.lastName].filter(Boolean).join(' '),
+    shipment, itemNames, whole });
+  await sendEmail(ctx.config.email, mail);
+  failpoint('shipment.emailSent');
+  await ctx.storage.putMapping('dovetail', 'shipment-email', shipment.ref, mail.messageId);
+  await ctx.storage.audit({ recordKind: 'shipment', recordKey: code, action: 'shipment.emailed', fromSystem: 'dovetail', setting: 'rules.shipmentEmailsFrom=dovetail', result: 'ok',
+    detail: { to: mail.to, messageId: mail.messageId, ref: shipment.ref, fulfilment } });
+}
