@@ -241,6 +241,26 @@ describe('Tryton ↔ Vendure: catalogue, stock, customers, orders', () => {
     assert.ok(o.discounts.length > 0 && o.shippingWithTax > 0 && o.taxSummary.some((x) => x.taxTotal > 0), 'the order really has a discount, shipping and tax');
     assert.equal(decimalToMinor(decimalString(sale.total_amount)), o.totalWithTax);
   });
+
+  test('when the store rounds tax per unit and Tryton per line, the sale says so on a line and still gets processed', async () => {
+    const jar = await createTrytonProduct(t, 'JAR-5', 'Honey jar', '12.35');
+    await receiveStock(t, jar, 10);
+    await engine.tick();
+    const order = await shopCheckout(vendure.url, { ...buyer('fay@example.com'), lines: [{ sku: 'JAR-5', quantity: 3 }] });
+    await engine.tick();
+    const [sale] = await salesFor(t, order.code);
+    assert.ok(sale, 'the sale exists');
+    assert.equal(decimalToMinor(decimalString(sale.total_amount)), order.totalWithTax, 'totals agree to the cent');
+    const lines = await t.read<{ description: string; product: number | null }>('sale.line', sale.lines, ['description', 'product']);
+    const rounding = lines.filter((l) => /Rounding difference/.test(l.description));
+    assert.equal(rounding.length, 1, `this order needs one rounding line (store total ${order.totalWithTax})`);
+    assert.ok(rounding[0].product, 'the rounding line has a product, so Tryton knows its revenue account');
+    const processed = await until('the sale to be processed (shipment and invoice made)', async () => {
+      const [s2] = await t.read<{ state: string; shipments: number[]; invoices: number[] }>('sale.sale', [sale.id], ['state', 'shipments', 'invoices']);
+      return s2.state === 'processing' && s2.shipments.length > 0 && s2.invoices.length > 0 && s2;
+    });
+    assert.equal(processed.state, 'processing');
+  });
 });
 
 describe('a crash between writing a sale and recording it', () => {

@@ -98,15 +98,20 @@ async function makeTax(client: TrytonClient, company: Company, ratePercent: numb
 }
 
 /** The service product carrying shipping charges on sales, made once. */
-function shippingProduct(client: TrytonClient, company: Company): Promise<number> {
-  return once(company, 'shipping-product', () => makeShippingProduct(client, company));
+/** The service products Dovetail puts on web sales, made once, booked to the revenue category. */
+const SERVICE_PRODUCTS = {
+  shipping: { code: 'DOVETAIL-SHIPPING', name: 'Shipping (web orders)' },
+  rounding: { code: 'DOVETAIL-ROUNDING', name: 'Rounding difference with the store\'s tax' },
+} as const;
+
+function serviceProduct(client: TrytonClient, company: Company, which: keyof typeof SERVICE_PRODUCTS): Promise<number> {
+  return once(company, `service:${which}`, () => makeServiceProduct(client, company, SERVICE_PRODUCTS[which]));
 }
 
-async function makeShippingProduct(client: TrytonClient, company: Company): Promise<number> {
-  const code = 'DOVETAIL-SHIPPING';
+async function makeServiceProduct(client: TrytonClient, company: Company, { code, name }: { code: string; name: string }): Promise<number> {
   const [found] = await client.search('product.product', [['code', '=', code]], { limit: 1 });
   if (found) return found;
-  await client.create('product.template', [{ name: 'Shipping (web orders)', type: 'service', default_uom: company.unitId, list_price: dec('0'), salable: true,
+  await client.create('product.template', [{ name, type: 'service', default_uom: company.unitId, list_price: dec('0'), salable: true,
     sale_uom: company.unitId, account_category: company.revenueCategoryId, products: [['create', [{ suffix_code: code }]]] }]);
   const [id] = await client.search('product.product', [['code', '=', code]], { limit: 1 });
   return id;
@@ -159,7 +164,7 @@ export async function importOrder(client: TrytonClient, company: Company, produc
     for (const s of order.shipping) {
       if (!s.netMinor && !s.taxMinor) continue;
       const tax = await taxFor(client, company, s.taxRatePercent);
-      lines.push({ type: 'line', product: await shippingProduct(client, company), quantity: 1, unit: company.unitId, unit_price: dec(minorToDecimal(s.netMinor)),
+      lines.push({ type: 'line', product: await serviceProduct(client, company, 'shipping'), quantity: 1, unit: company.unitId, unit_price: dec(minorToDecimal(s.netMinor)),
         description: `Shipping: ${s.name}`, taxes: tax ? [['add', [tax]]] : [] });
     }
     const placed = new Date(order.placedAt);
@@ -179,7 +184,9 @@ export async function importOrder(client: TrytonClient, company: Company, produc
     // rather than let the two totals disagree.
     const diff = order.totalMinor - sale.totalMinor;
     if (diff !== 0 && Math.abs(diff) <= order.lines.length + order.shipping.length) {
-      await client.write('sale.sale', [id], { lines: [['create', [{ type: 'line', quantity: 1, unit_price: dec(minorToDecimal(diff)), description: 'Rounding difference with the store\'s tax', taxes: [] }]]] });
+      // a product line, so Tryton knows the revenue account when it invoices the sale
+      await client.write('sale.sale', [id], { lines: [['create', [{ type: 'line', product: await serviceProduct(client, company, 'rounding'), quantity: 1, unit: company.unitId,
+        unit_price: dec(minorToDecimal(diff)), description: SERVICE_PRODUCTS.rounding.name, taxes: [] }]]] });
     }
     await client.button('sale.sale', 'quote', [id]);
     sale.state = 'quotation';
