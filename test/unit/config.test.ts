@@ -290,6 +290,7 @@ test('coverage: answers that need work are not carried out, and unsupportedAnswe
   const unsupported = unsupportedAnswers(c).map((r) => r.key);
   assert.deepEqual(unsupported, coverage(c).filter((r) => !r.carriedOut).map((r) => r.key));
   assert.ok(unsupported.includes('inventory.locations'));
+  assert.ok(!unsupported.includes('rules.offlineOrdersToStore') && !unsupported.includes('rules.quotesFrom'), 'offline orders and quotes are carried out');
   assert.ok(!unsupported.includes('rules.capture') && !unsupported.includes('rules.settleFrom'), 'captures and settlement from either side are carried out');
   assert.ok(!unsupported.includes('rules.liveInventory'));
   assert.ok(unsupportedAnswers(other).some((r) => r.key === 'systems.store.type'));

@@ -12,6 +12,7 @@ import { sendEmail, shipmentEmail } from '../../notify/shipment-email.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
+import { enqueueCaptureForShipment } from './payments.js';
 
 /** The fulfilments the store should have for this order under the rules, oldest first. */
 export function reportsFor(system: string, found: OrderShipments, partialShipmentsToStore: boolean): { shipment: StoreShipment; whole: boolean }[] {
@@ -45,6 +46,8 @@ export const shipmentsToStore: JobHandler = {
     }
     const found = await ctx.inventory.getShipments(code);
     if (!found || !found.shipments.length) return;
+    // rules.capture: atShipment — each done shipment captures its own amount (payments.ts; a no-op otherwise or once captured)
+    for (const s of found.shipments) await enqueueCaptureForShipment(ctx, code, s.id, `shipment ${s.number} of order ${code} done in ${inv}`);
     const reports = reportsFor(inv, found, partialShipmentsToStore);
     const setting = `rules.partialShipmentsToStore=${partialShipmentsToStore}, rules.shipmentEmailsFrom=${shipmentEmailsFrom}`;
     if (!reports.length) {
