@@ -8,7 +8,7 @@ import type { Engine } from '../../src/engine/engine.js';
 import { enqueueCaptureForShipment } from '../../src/engine/handlers/payments.js';
 import { decimalToMinor } from '../../src/model/money.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
-import { createTrytonProduct, engineFor, receiveStock, salesFor, settingsFor, trytonAdmin, until } from './helpers/dovetail.js';
+import { createTrytonProduct, engineFor, receiveStock, salesFor, settingsFor, shipWhatIsThere, trytonAdmin, until } from './helpers/dovetail.js';
 
 const address = { fullName: 'Ada Shopper', streetLine1: '1 Main St', city: 'Springfield', postalCode: '12345', countryCode: 'US' };
 const buyer = (email: string) => ({ email, firstName: 'Ada', lastName: 'Shopper', address });
@@ -42,22 +42,6 @@ async function sellableInStore(engine: Engine, admin: GqlClient, sku: string, n:
   await setStoreStock(admin, sku, n);
 }
 
-/** Ships what Tryton has in stock of the order's open shipment (the rest goes to a backorder); returns the shipment id. */
-async function shipWhatIsThere(t: TrytonClient, orderCode: string): Promise<number> {
-  const [sale] = await t.searchRead<{ shipments: number[] }>('sale.sale', [['reference', '=', orderCode]], ['shipments', 'state', 'shipment_method', 'shipment_state', 'moves']);
-  const ships = await t.read<{ id: number; state: string }>('stock.shipment.out', sale.shipments, ['state']);
-  const open = ships.find((s) => ['draft', 'waiting', 'assigned'].includes(s.state));
-  assert.ok(open, `order ${orderCode} has an open shipment in Tryton (has ${JSON.stringify(ships)}, sale ${JSON.stringify(sale)})`);
-  await t.button('stock.shipment.out', 'assign_try', [open.id]);
-  const [{ inventory_moves }] = await t.read<{ inventory_moves: number[] }>('stock.shipment.out', [open.id], ['inventory_moves']);
-  const unassigned = (await t.read<{ id: number; state: string }>('stock.move', inventory_moves, ['state'])).filter((m) => m.state === 'draft').map((m) => m.id);
-  if (unassigned.length) {
-    await t.write('stock.shipment.out', [open.id], { inventory_moves: [['delete', unassigned]] });
-    await t.button('stock.shipment.out', 'assign_try', [open.id]);
-  }
-  for (const step of ['pick', 'pack', 'done']) await t.button('stock.shipment.out', step, [open.id]);
-  return open.id;
-}
 
 /** Ticks until the order's sale is processing in Tryton (an attempt that met a busy server is retried after its backoff). */
 async function imported(engine: Engine, t: TrytonClient, code: string) {
@@ -173,6 +157,31 @@ describe('capture: atShipment, settleFrom: store — each shipment captures what
     await assert.rejects(money.call(engine.ctx.store, order.code, order.totalWithTax + 1, `${order.code}:too-much`), /only \d+ is still authorised.*never exceeds the authorisation/);
     const o = await storePayments(admin, order.code);
     assert.deepEqual(o.payments.map((p) => p.state), ['Authorized'], 'nothing was settled');
+  });
+
+  test('end to end: the shipments flow queues each capture itself — no hand-made request — and both add up to the total', async () => {
+    const flowing = await engineFor(settingsFor(tdb, v, { rules: { capture: 'atShipment', settleFrom: 'store', liveInventory: false, partialShipmentsToStore: true, shipmentEmailsFrom: 'none' } }).config);
+    try {
+      await receiveStock(t, pen, 2);
+      const order = await shopCheckout(v.url, { ...buyer('flow@example.com'), lines: [{ sku: 'PEN-1', quantity: 2 }, { sku: 'INK-1', quantity: 1 }] });
+      await imported(flowing, t, order.code);
+      const placed = await storePayments(admin, order.code);
+      const penGross = placed.lines.find((l) => l.sku === 'PEN-1')!.linePriceWithTax;
+      await shipWhatIsThere(t, order.code);
+      const settledSum = async () => (await storePayments(admin, order.code)).payments.filter((p) => p.state === 'Settled').reduce((n, p) => n + p.amount, 0);
+      await until('the first shipment to be captured', async () => { await flowing.tick(); return (await settledSum()) > 0; }, 60_000);
+      assert.equal(await settledSum(), penGross + placed.shippingWithTax, 'the shipped pens and the shipping charge');
+      await receiveStock(t, ink, 1);
+      await shipWhatIsThere(t, order.code);
+      await until('the backorder to be captured', async () => { await flowing.tick(); return (await settledSum()) === order.totalWithTax; }, 60_000);
+      await flowing.tick();
+      const o = await storePayments(admin, order.code);
+      assert.equal(o.payments.filter((p) => p.state === 'Settled').length, 2, 'one capture per shipment');
+      assert.ok(!o.payments.some((p) => p.state === 'Authorized' && p.amount > 0), 'nothing left authorised');
+      assert.equal((await trytonPayments(t, order.code)).reduce((n, p) => n + p.minor, 0), order.totalWithTax, 'Tryton recorded the same, to the cent');
+    } finally {
+      await flowing.ctx.storage.close();
+    }
   });
 });
 

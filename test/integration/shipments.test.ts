@@ -12,7 +12,7 @@ import { dec } from '../../src/connectors/tryton/client.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { JOB } from '../../src/engine/job-kinds.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
-import { createTrytonProduct, engineFor, receiveStock, settingsFor, trytonAdmin, WEBHOOK_SECRET } from './helpers/dovetail.js';
+import { createTrytonProduct, engineFor, receiveStock, settingsFor, shipWhatIsThere, trytonAdmin, WEBHOOK_SECRET } from './helpers/dovetail.js';
 
 const EMAIL = 'ada.shipments@example.com';
 const buyer = { email: EMAIL, firstName: 'Ada', lastName: 'Shopper',
@@ -62,27 +62,6 @@ async function makeCarrier(t: TrytonClient, name: string): Promise<number> {
   return carrier;
 }
 
-/**
- * Ships what is in stock of the order's open customer shipment, as a warehouse does (flow.mjs):
- * assign what is available, drop the unassigned rest (it goes to a backorder), pick, pack, done.
- */
-async function shipWhatIsThere(t: TrytonClient, orderCode: string, carrier: number, tracking: string): Promise<number> {
-  const [sale] = await t.searchRead<{ shipments: number[] }>('sale.sale', [['reference', '=', orderCode]], ['shipments']);
-  const ships = await t.read<{ id: number; state: string }>('stock.shipment.out', sale.shipments, ['state']);
-  const open = ships.find((s) => ['draft', 'waiting', 'assigned'].includes(s.state));
-  assert.ok(open, `order ${orderCode} has an open shipment in Tryton`);
-  await t.write('stock.shipment.out', [open.id], { carrier, reference: tracking });
-  await t.button('stock.shipment.out', 'assign_try', [open.id]);
-  const [{ inventory_moves }] = await t.read<{ inventory_moves: number[] }>('stock.shipment.out', [open.id], ['inventory_moves']);
-  const moves = await t.read<{ id: number; state: string }>('stock.move', inventory_moves, ['state']);
-  const unassigned = moves.filter((m) => m.state === 'draft').map((m) => m.id);
-  if (unassigned.length) {
-    await t.write('stock.shipment.out', [open.id], { inventory_moves: [['delete', unassigned]] });
-    await t.button('stock.shipment.out', 'assign_try', [open.id]);
-  }
-  for (const step of ['pick', 'pack', 'done']) await t.button('stock.shipment.out', step, [open.id]);
-  return open.id;
-}
 
 // ---- Vendure: what the order shows --------------------------------------------------------------
 
@@ -155,7 +134,7 @@ describe('partialShipmentsToStore: true, shipmentEmailsFrom: dovetail', () => {
   after(async () => { await s?.close(); });
 
   test('a partial shipment becomes one Shipped fulfilment with exactly its lines, carrier, tracking and date', async () => {
-    const shipmentId = await shipWhatIsThere(s.t, s.order.code, s.carrier, '1Z-FIRST');
+    const shipmentId = await shipWhatIsThere(s.t, s.order.code, { carrier: s.carrier, tracking: '1Z-FIRST' });
     await s.engine.tick();
     const order = await storeOrder(s.admin, s.order.code);
     assert.equal(order.fulfillments.length, 1);
@@ -208,7 +187,7 @@ describe('partialShipmentsToStore: true, shipmentEmailsFrom: dovetail', () => {
 
   test('the backorder\'s shipment becomes a second fulfilment; the order is Shipped; a second email', async () => {
     await receiveStock(s.t, s.b, 1); // the replacement cap arrives
-    await shipWhatIsThere(s.t, s.order.code, s.carrier, '1Z-SECOND');
+    await shipWhatIsThere(s.t, s.order.code, { carrier: s.carrier, tracking: '1Z-SECOND' });
     await s.engine.tick();
     await s.engine.tick();
     const order = await storeOrder(s.admin, s.order.code);
@@ -239,7 +218,7 @@ describe('partialShipmentsToStore: false, shipmentEmailsFrom: store', () => {
   after(async () => { await s?.close(); });
 
   test('nothing is reported after the first, partial shipment', async () => {
-    await shipWhatIsThere(s.t, s.order.code, s.carrier, '1Z-PART');
+    await shipWhatIsThere(s.t, s.order.code, { carrier: s.carrier, tracking: '1Z-PART' });
     await s.engine.tick();
     await s.engine.tick();
     const order = await storeOrder(s.admin, s.order.code);
@@ -251,7 +230,7 @@ describe('partialShipmentsToStore: false, shipmentEmailsFrom: store', () => {
 
   test('after the last shipment: one complete fulfilment with everything, Shipped, and the store asked to tell the customer once', async () => {
     await receiveStock(s.t, s.b, 1);
-    await shipWhatIsThere(s.t, s.order.code, s.carrier, '1Z-REST');
+    await shipWhatIsThere(s.t, s.order.code, { carrier: s.carrier, tracking: '1Z-REST' });
     await s.engine.tick();
     await s.engine.tick();
     await s.engine.ctx.storage.enqueue({ kind: JOB.shipment, key: s.order.code, reason: 'test: replayed' });
@@ -284,7 +263,7 @@ for (const emails of ['inventory', 'none'] as const) {
     // Paid by authorisation only: Vendure takes a fulfilment while the payment is Authorized
     // (the order itself moves to Shipped once the payment is settled).
     test('the shipment is reported (payment only authorised), and neither Dovetail nor the store tells the customer', async () => {
-      await shipWhatIsThere(s.t, s.order.code, s.carrier, '1Z-ALL');
+      await shipWhatIsThere(s.t, s.order.code, { carrier: s.carrier, tracking: '1Z-ALL' });
       await s.engine.tick();
       await s.engine.tick();
       const order = await storeOrder(s.admin, s.order.code);

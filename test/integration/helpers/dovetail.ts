@@ -76,3 +76,26 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | n
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/**
+ * Ships what is in stock of the order's open customer shipment, as a warehouse does (flow.mjs):
+ * assign what is available, drop the unassigned rest (it goes to a backorder), pick, pack, done.
+ */
+export async function shipWhatIsThere(t: TrytonClient, orderCode: string, opts: { carrier?: number; tracking?: string } = {}): Promise<number> {
+  const [sale] = await t.searchRead<{ shipments: number[]; state: string }>('sale.sale', [['reference', '=', orderCode]], ['shipments', 'state']);
+  const ships = await t.read<{ id: number; state: string }>('stock.shipment.out', sale?.shipments ?? [], ['state']);
+  const open = ships.find((s) => ['draft', 'waiting', 'assigned'].includes(s.state));
+  if (!open) throw new Error(`order ${orderCode} has no open shipment in Tryton (sale ${JSON.stringify(sale)}, shipments ${JSON.stringify(ships)})`);
+  if (opts.carrier !== undefined || opts.tracking !== undefined) {
+    await t.write('stock.shipment.out', [open.id], { ...(opts.carrier !== undefined ? { carrier: opts.carrier } : {}), ...(opts.tracking !== undefined ? { reference: opts.tracking } : {}) });
+  }
+  await t.button('stock.shipment.out', 'assign_try', [open.id]);
+  const [{ inventory_moves }] = await t.read<{ inventory_moves: number[] }>('stock.shipment.out', [open.id], ['inventory_moves']);
+  const unassigned = (await t.read<{ id: number; state: string }>('stock.move', inventory_moves, ['state'])).filter((m) => m.state === 'draft').map((m) => m.id);
+  if (unassigned.length) {
+    await t.write('stock.shipment.out', [open.id], { inventory_moves: [['delete', unassigned]] });
+    await t.button('stock.shipment.out', 'assign_try', [open.id]);
+  }
+  for (const step of ['pick', 'pack', 'done']) await t.button('stock.shipment.out', step, [open.id]);
+  return open.id;
+}
