@@ -48,7 +48,10 @@ export const offlineOrderToStore: JobHandler = {
 
     const found = await store.findOfflineOrder(ref);
     if (found && !NOT_PLACED.includes(found.state)) {
-      if (mappedCode !== found.code) await ctx.storage.putMapping(inv, 'sale', found.code, saleId); // placed before a crash: record it
+      if (mappedCode !== found.code) { // placed before a crash: record it
+        await ctx.storage.putMapping(inv, 'offlineOrder', found.code, saleId);
+        await ctx.storage.putMapping(inv, 'sale', found.code, saleId);
+      }
       return;
     }
     const account = sale.customer.email && store.findCustomerAccount ? await store.findCustomerAccount(sale.customer.email) : null;
@@ -73,7 +76,11 @@ export const offlineOrderToStore: JobHandler = {
     failpoint('offlineOrder.started');
     // From here the store's order stands for the sale: the stock flow stops deducting the sale
     // (the store reserves it once placed) and the web-order import knows the code.
-    if (mappedCode !== code) await ctx.storage.putMapping(inv, 'sale', code, saleId);
+    // 'offlineOrder' tells the money flows that this store order charged nothing (its payment is a marker)
+    if (mappedCode !== code) {
+      await ctx.storage.putMapping(inv, 'offlineOrder', code, saleId);
+      await ctx.storage.putMapping(inv, 'sale', code, saleId);
+    }
     const skus = sale.lines.map((l) => l.sku);
     // Make room first: the store refuses an order for more than it shows, and it still shows the
     // sale's quantity deducted. Published with the sale counted as the store's own.

@@ -44,6 +44,11 @@ export const paymentFromStore: JobHandler = {
     const inv = ctx.inventory.system, store = ctx.store.system;
     if (await ctx.storage.mapping(inv, 'payment', job.key)) return;
     const { orderCode, id } = splitMoneyKey(job.key);
+    if (await ctx.storage.mapping(inv, 'offlineOrder', orderCode)) {
+      await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.ignored', fromSystem: store, setting: 'rules.offlineOrdersToStore',
+        result: 'an order entered in the inventory system and shown in the store: its payment marks it paid offline, nothing was charged' });
+      return;
+    }
     const money = await need(ctx.store.getPayments, store, 'read payments').call(ctx.store, orderCode);
     const p = money?.payments.find((x) => x.id === id);
     if (!p || p.state !== 'Settled' || p.captureKey) {
