@@ -20,8 +20,10 @@ export const jobOutcomes = new Counter({
 export const FLOW_JOBS: Record<string, string[]> = {
   products: ['product.toStore', 'product.fromStore'],
   stock: ['stock'],
-  customers: ['customer'],
-  orders: ['order'],
+  customers: ['customer', 'customer.toStore'],
+  orders: ['order', 'order.toStore'],
+  shipments: ['shipment.toStore'],
+  payments: ['payment.fromStore', 'payment.capture', 'payment.fromInventory', 'refund.fromStore', 'refund.fromInventory'],
 };
 
 /** A connector's HTTP client call count, when its client exposes one (Tryton and Vendure do). */

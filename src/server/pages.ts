@@ -60,7 +60,7 @@ export function overviewPage(chrome: Chrome, flows: FlowView[]): string {
     <div><dt>Failed</dt><dd data-stat="failed" class="${f.counts.failed ? 'bad' : ''}">${f.counts.failed}</dd></div>
     <div><dt>Lag</dt><dd data-stat="lag">${seconds(f.lagSeconds)}</dd></div>
   </dl>
-  <p class="small">Last read: ${f.feeds.length ? f.feeds.map((x, i) => html`${i ? ' · ' : ''}${time(x.lastPollAt, 'not yet')}`) : 'when records of other flows need it'}</p>
+  <p class="small">Last read: ${f.feeds.length ? f.feeds.map((x, i) => html`${i ? ' · ' : ''}${x.name} ${time(x.lastPollAt, 'not yet')}`) : 'when records of other flows need it'}</p>
   ${f.feeds.filter((x) => x.lastError).map((x) => html`<p class="error small">${x.name}: ${x.lastError}</p>`)}
   <p class="small last-move">${f.lastMove ? html`Last move: ${lastMoveLine(explainMove(f.lastMove), f.lastMove)}` : html`<span class="muted">Nothing has moved yet.</span>`}</p>
   ${f.counts.failed ? html`<p><a class="button small-button" href="/failures">See what failed</a></p>` : ''}` : html`<p class="small">${f.why}</p>`}
@@ -155,7 +155,7 @@ A full comparison of both systems (<code>dovetail reconcile</code>) is not built
 ${drift.length ? drift.map((d) => html`<article class="card drift" data-conflict="${d.id}">
   <header><h2>${d.record}</h2><span class="pill warn">Open</span></header>
   <p>${d.what}.</p>
-  <dl class="compare"><div><dt>${d.master} (master)</dt><dd>${d.masterValue}</dd></div><div><dt>Other system</dt><dd>${d.otherValue}</dd></div></dl>
+  <dl class="compare"><div><dt>${d.master} (master)</dt><dd>${d.masterValue}</dd></div><div><dt>${d.other}</dt><dd>${d.otherValue}</dd></div></dl>
   <p class="small muted">Noticed ${time(d.since)}.</p>
 </article>`) : html`<p class="card empty">No drift noticed: the two systems agree on everything Dovetail has moved.</p>`}`);
 }

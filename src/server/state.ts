@@ -1,6 +1,7 @@
 // What the dashboard, the admin API and `dovetail status` show, read from durable state: each
 // flow's counts, lag and last move; failures and audit rows in plain words; drift.
 import type { Config } from '../config/schema.js';
+import { FEEDS } from '../engine/intake.js';
 import { FLOW_JOBS } from '../engine/metrics.js';
 import type { FeedState } from '../engine/engine.js';
 import type { AuditRow, Conflict, Job, Storage } from '../store/storage.js';
@@ -32,8 +33,15 @@ export interface FlowView {
   lastMove: AuditRow | null;
 }
 
-const RECORD_KIND: Record<string, FlowName> = { product: 'products', stock: 'stock', customer: 'customers', order: 'orders' };
-const FEED_KIND: Record<string, FlowName> = { product: 'products', stock: 'stock', customer: 'customers', order: 'orders' };
+const FEED_WORDS: Record<string, string> = { product: 'products', stock: 'stock', customer: 'customers', order: 'orders', shipment: 'shipments', payment: 'payments', refund: 'refunds', creditNote: 'credit notes' };
+
+/** Audit record kinds and feed kinds of each flow. */
+const RECORD_KINDS: Partial<Record<FlowName, string[]>> = {
+  products: ['product'], stock: ['stock'], customers: ['customer'], orders: ['order', 'sale'], shipments: ['shipment'], payments: ['payment', 'refund'],
+};
+const FEED_KIND: Record<string, FlowName> = {
+  product: 'products', stock: 'stock', customer: 'customers', order: 'orders', shipment: 'shipments', payment: 'payments', refund: 'payments', creditNote: 'payments',
+};
 
 export async function flows(storage: Storage, config: Config, feeds: Iterable<FeedState> = []): Promise<FlowView[]> {
   const s = sidesOf(config);
@@ -45,7 +53,11 @@ export async function flows(storage: Storage, config: Config, feeds: Iterable<Fe
     .where('action', '!=', 'webhook.malformed').groupBy('record_kind').execute();
   const lastIds = lastAudit.map((r) => Number(r.id)).filter((n) => n > 0);
   const lastRows = lastIds.length ? await storage.db.selectFrom('audit').selectAll().where('id', 'in', lastIds).execute() : [];
-  const feedList = [...feeds];
+  // feeds a setting turns off are listed by the engine but never read: leave them out
+  const systemOf = (side: 'inventory' | 'store') => (side === 'inventory' ? s.inventory : s.store);
+  const readFeeds = new Set(FEEDS.filter((f) => (!f.enabled || f.enabled(config)) && (f.kind !== 'stock' || config.rules.liveInventory))
+    .map((f) => `${systemOf(f.side)}.${f.kind}`));
+  const feedList = [...feeds].filter((f) => readFeeds.has(`${f.system}.${f.kind}`));
   const now = Date.now();
 
   const base = (name: FlowName, title: string, direction: string): FlowView => {
@@ -62,12 +74,12 @@ export async function flows(storage: Storage, config: Config, feeds: Iterable<Fe
         if (r.oldest) oldest = Math.min(oldest, Date.parse(String(r.oldest)));
       }
     }
-    const recordKind = Object.entries(RECORD_KIND).find(([, f]) => f === name)?.[0];
-    const row = lastRows.find((r) => r.record_kind === recordKind);
+    const recordKinds = RECORD_KINDS[name] ?? [];
+    const row = lastRows.filter((r) => recordKinds.includes(r.record_kind)).sort((a, b) => b.id - a.id)[0];
     return {
       name, title, direction, active: true, why: null, counts,
       lagSeconds: Number.isFinite(oldest) ? Math.max(0, Math.round((now - oldest) / 1000)) : 0,
-      feeds: feedList.filter((f) => FEED_KIND[f.kind] === name).map((f) => ({ name: `${systemName(f.system)} ${f.kind} changes`, lastPollAt: f.lastPollAt, lastError: f.lastError })),
+      feeds: feedList.filter((f) => FEED_KIND[f.kind] === name).map((f) => ({ name: `${systemName(f.system)} ${FEED_WORDS[f.kind] ?? f.kind}`, lastPollAt: f.lastPollAt, lastError: f.lastError })),
       lastMove: row ? { id: row.id, at: row.at, recordKind: row.record_kind, recordKey: row.record_key, action: row.action, fromSystem: row.from_system,
         toSystem: row.to_system, setting: row.setting, result: row.result, detail: row.detail } : null,
     };
@@ -81,10 +93,11 @@ export async function flows(storage: Storage, config: Config, feeds: Iterable<Fe
     base('products', 'Products', `${inv} ⇄ ${store}`),
     stock,
     base('customers', 'Customers', config.master.customers === 'store' ? `${store} → ${inv}` : `matched in ${inv}`),
-    base('orders', 'Web orders', `${store} → ${inv}`),
-    notYet('shipments', 'Shipments', `${inv} → ${store}`, 'shipments are not reported to the store; mark orders shipped there by hand.'),
-    notYet('payments', 'Payments', `${store} ⇄ ${inv}`, `payments are not recorded against the sale in ${inv}.`),
-    notYet('returns', 'Returns and refunds', `${inv} ⇄ ${store}`, 'record each return and refund in both systems by hand.'),
+    base('orders', 'Orders', `${store} → ${inv}${config.rules.offlineOrdersToStore !== 'none' || config.rules.quotesFrom === 'inventory' ? ' (offline orders and quotes back)' : ''}`),
+    base('shipments', 'Shipments', `${inv} → ${store}`),
+    base('payments', 'Payments and refunds', `${store} ⇄ ${inv}`),
+    notYet('returns', 'Returns', `${systemName(config.rules.returnsIn === 'store' ? s.store : s.inventory)} → ${systemName(config.rules.returnsIn === 'store' ? s.inventory : s.store)}`,
+      'enter each return in both systems by hand.'),
   ];
 }
 
@@ -109,6 +122,14 @@ export function explainFailure(job: Job, sides: Sides): FailureView {
     stock: [`The stock of ${job.key} was not updated in ${store}`, store],
     'product.toStore': [`Product ${job.key} was not copied to ${store}`, store],
     'product.fromStore': [`A change to product ${job.key} made in ${store} was not handled`, inv],
+    'order.toStore': [`Offline sale ${job.key} was not placed in ${store}`, store],
+    'customer.toStore': [`Customer ${job.key} did not get a ${store} account`, store],
+    'shipment.toStore': [`The shipments of order ${job.key} were not reported to ${store}`, store],
+    'payment.fromStore': [`Payment ${job.key} was not recorded in ${inv}`, inv],
+    'payment.capture': [`The charge for shipment ${job.key} was not made through ${store}`, store],
+    'payment.fromInventory': [`Payment ${job.key} settled in ${inv} was not charged through ${store}`, store],
+    'refund.fromStore': [`Refund ${job.key} was not recorded in ${inv}`, inv],
+    'refund.fromInventory': [`Credit note ${job.key} was not refunded through ${store}`, store],
   } as Record<string, [string, string]>)[job.kind] ?? [`${job.kind} ${job.key} failed`, ''];
   const reason = properNames(job.lastError ?? 'no reason was recorded');
   const tries = `${job.attempts} ${job.attempts === 1 ? 'try' : 'tries'}`;
@@ -154,10 +175,30 @@ export function explainMove(row: AuditRow): MoveView {
     'customer.created': `Created in ${to}`,
     'customer.linked': `Matched to the customer already in ${to}`,
     'webhook.malformed': `A pushed event from ${from} was refused: its body could not be read`,
+    'order.placedOffline': `Placed in ${to} as an offline order`,
+    'shipment.reported': `Shipment reported to ${to}`,
+    'shipment.linked': `Linked to the shipment already in ${to}`,
+    'shipment.held': 'Shipment not reported yet',
+    'shipment.ignored': 'Shipment not reported',
+    'shipment.emailed': 'Shipment email sent to the customer by Dovetail',
+    'shipment.emailSkipped': 'No shipment email sent',
+    'payment.recorded': `Payment recorded in ${to}`,
+    'payment.linked': `Linked to the payment already in ${to}`,
+    'payment.captured': `Card charged through ${to}`,
+    'payment.captureFound': `The charge was already made in ${to}`,
+    'payment.captureWaits': 'Charge waits for the shipment to be done',
+    'payment.captureSkipped': 'No charge per shipment: cards are charged at order',
+    'payment.captureRefused': `${to} refused the charge`,
+    'payment.proposed': `Payment prepared in ${to} for an operator to process`,
+    'payment.ignored': 'Payment not carried over',
+    'refund.recorded': `Refund recorded in ${to}`,
+    'refund.made': `Refund made through ${to}`,
+    'refund.found': `The refund was already made in ${to}`,
+    'refund.ignored': 'Refund not carried over',
   };
   const failed = row.action.endsWith('.failed');
   const what = words[row.action] ?? (failed ? 'Failed: put on the failure list' : row.action);
-  const ok = !failed && !['flagged', 'refused', 'failed'].includes(row.result) && row.action !== 'order.totalMismatch';
+  const ok = !failed && !['flagged', 'refused', 'failed'].includes(row.result) && !['order.totalMismatch', 'payment.captureRefused'].includes(row.action);
   return { id: row.id, at: row.at, what, from, to, setting: row.setting, ok, result: row.result === 'ok' ? 'done' : properNames(row.result), details: detailWords(row) };
 }
 
@@ -175,12 +216,16 @@ function detailWords(row: AuditRow): string[] {
   const out: string[] = [];
   if ('sale' in d) out.push(`sale id ${String(d.sale)}`);
   if ('storeTotal' in d) out.push(`total ${money(d.storeTotal)} in the store, ${money(d.inventoryTotal)} in the inventory system`);
-  if ('lines' in d) out.push(`${String(d.lines)} line${d.lines === 1 ? '' : 's'}`);
+  if (typeof d.lines === 'number') out.push(`${d.lines} line${d.lines === 1 ? '' : 's'}`);
+  else if (Array.isArray(d.lines)) out.push(`${d.lines.length} line${d.lines.length === 1 ? '' : 's'}`);
   if (d.salesperson) out.push(`salesperson ${String(d.salesperson)}`);
   if ('available' in d) out.push(`${String(d.onHand)} on hand − ${String(d.allocatedOffline)} promised to offline orders − ${String(d.safetyStock)} safety stock = ${String(d.available)} for sale`);
   if (Array.isArray(d.groups)) out.push(`fields: ${d.groups.join(', ')}`);
   else if (typeof d.group === 'string') out.push(`field: ${d.group}`);
   if ('party' in d) out.push(`party id ${String(d.party)}`);
+  if (typeof d.amountMinor === 'number') out.push(`amount ${money(d.amountMinor)}`);
+  if (d.trackingCode) out.push(`${d.carrier ? `${String(d.carrier)} ` : ''}tracking ${String(d.trackingCode)}`);
+  if (d.shippedOn) out.push(`shipped ${String(d.shippedOn)}`);
   if ('error' in d) out.push(properNames(String(d.error)));
   if ('attempts' in d) out.push(`after ${String(d.attempts)} ${d.attempts === 1 ? 'try' : 'tries'}`);
   if ('excerpt' in d) out.push(`body began: ${String(d.excerpt)}`);
@@ -190,16 +235,23 @@ function detailWords(row: AuditRow): string[] {
 
 // ---- drift ----------------------------------------------------------------------------------
 
-export interface DriftView { id: number; record: string; what: string; master: string; masterValue: string; otherValue: string; since: string }
+export interface DriftView { id: number; record: string; what: string; master: string; other: string; masterValue: string; otherValue: string; since: string }
 
 export function explainConflict(c: Conflict, sides: Sides): DriftView {
   const other = systemName(c.masterSystem === sides.inventory ? sides.store : sides.inventory);
-  const show = (v: string) => {
+  const show = (v: string, where: string) => {
     if (c.fieldGroup === 'total' && /^-?\d+$/.test(v)) return money(Number(v));
-    try { const x: unknown = JSON.parse(v); return typeof x === 'string' ? x : typeof x === 'object' && x ? Object.values(x).map(String).join(', ') : String(x); } catch { return v; }
+    let x: unknown;
+    try { x = JSON.parse(v); } catch { return v; }
+    if (x === null) return `nothing (not in ${where})`;
+    if (typeof x !== 'object') return String(x);
+    const parts = Object.entries(x as Record<string, unknown>).filter(([, y]) => y !== null && y !== undefined && y !== '')
+      .map(([k, y]) => `${k}: ${typeof y === 'object' ? JSON.stringify(y) : String(y)}`);
+    return parts.length ? parts.join(', ') : '(empty)';
   };
   const what = c.fieldGroup === 'total'
-    ? `The order total differs: ${systemName(c.masterSystem)} says ${show(c.masterValue)}, ${other} says ${show(c.otherValue)}`
-    : `The ${c.fieldGroup} of ${c.recordKind} ${c.recordKey} was changed in ${other}, which is not its master`;
-  return { id: c.id, record: `${c.recordKind} ${c.recordKey}`, what, master: systemName(c.masterSystem), masterValue: show(c.masterValue), otherValue: show(c.otherValue), since: c.detectedAt };
+    ? `The order total differs: ${systemName(c.masterSystem)} says ${show(c.masterValue, systemName(c.masterSystem))}, ${other} says ${show(c.otherValue, other)}`
+    : `${c.fieldGroup.charAt(0).toUpperCase()}${c.fieldGroup.slice(1)} differ: changed in ${other}, which is not the master of them`;
+  return { id: c.id, record: `${c.recordKind.charAt(0).toUpperCase()}${c.recordKind.slice(1)} ${c.recordKey}`, what, master: systemName(c.masterSystem), other,
+    masterValue: show(c.masterValue, systemName(c.masterSystem)), otherValue: show(c.otherValue, other), since: c.detectedAt };
 }
