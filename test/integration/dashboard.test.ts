@@ -65,6 +65,7 @@ describe('the dashboard, in Chromium, against a running Dovetail', () => {
     stop.abort();
     await running;
     await browser?.close();
+    (server as unknown as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.(); // keep-alive sockets would hold close() open
     await new Promise((r) => server?.close(r));
     await engine?.ctx.storage.close();
     await vendure?.stop();
