@@ -1,0 +1,42 @@
+// `dovetail status` reads the database only: queue, failures, each flow's counts and last move,
+// and read positions, in lines a person can scan.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { statusCommand } from '../../src/cli/status.js';
+import { openSqlite } from '../../src/store/sqlite/open.js';
+
+test('status shows the queue, each flow, the last move, cursors and failures from the database', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dovetail-status-'));
+  const file = path.join(dir, 'dovetail.yaml');
+  writeFileSync(file, `database: { path: state.sqlite }
+systems:
+  inventory: { password: x }
+  store: { password: x, webhookSecret: "0123456789abcdef" }
+`);
+  const storage = await openSqlite(path.join(dir, 'state.sqlite'));
+  await storage.enqueue({ kind: 'order', key: 'ORDER-1', reason: 'test' });
+  await storage.enqueue({ kind: 'order', key: 'ORDER-2', reason: 'test' });
+  await storage.enqueue({ kind: 'stock', key: 'MUG-1', reason: 'test' });
+  const claimed = await storage.claim(['order'], 2, 'w', 60_000);
+  await storage.complete(claimed.find((j) => j.key === 'ORDER-1')!.id);
+  await storage.fail(claimed.find((j) => j.key === 'ORDER-2')!.id, 'order ORDER-2 has SKU GHOST-9, which tryton does not know', 'permanent', null);
+  await storage.audit({ recordKind: 'order', recordKey: 'ORDER-1', action: 'order.imported', fromSystem: 'vendure', toSystem: 'tryton', result: 'ok' });
+  await storage.setCursor('vendure', 'order', '2026-01-01T00:00:00Z');
+  await storage.close();
+
+  let out = '';
+  const sink = new Writable({ write(chunk, _enc, done) { out += String(chunk); done(); } });
+  assert.equal(await statusCommand(file, sink), 0);
+  assert.match(out, /Dovetail: Vendure ⇄ Tryton/);
+  assert.match(out, /Queue: 1 waiting, 0 running, 1 done, 1 on the failure list/);
+  assert.match(out, /Orders\s+Vendure → Tryton[^:]*: 1 done, 0 waiting, 1 failed/);
+  assert.match(out, /last move \d+ s ago: ORDER-1 — Copied to Tryton as a new confirmed sale/);
+  assert.match(out, /Stock\s+Tryton → Vendure: 0 done, 1 waiting, 0 failed, oldest waiting \d+ s|Stock\s+Tryton → Vendure: 0 done, 1 waiting, 0 failed/);
+  assert.match(out, /Returns\s+Not carried out yet/);
+  assert.match(out, /Vendure order\s+moved/);
+  assert.match(out, /#\d+ order ORDER-2: order ORDER-2 has SKU GHOST-9/);
+});
