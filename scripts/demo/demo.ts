@@ -78,7 +78,7 @@ await wait(2500);
 const after = await variants();
 say(`\nWhat the store now offers (Tryton's stock, less what it holds for open orders):`);
 for (const v of after) say(`  ${v.sku.padEnd(9)} ${v.stockOnHand - v.stockAllocated} for sale`);
-say(`\nEvery move of the order, with the setting that caused it: http://127.0.0.1:${process.env.DOVETAIL_PORT ?? 8790}/api/records/${order.code}/timeline`);
+say(`\nThe dashboard (flows, failures, the checklist, every move of order ${order.code}): http://127.0.0.1:${process.env.DOVETAIL_PORT ?? 8790}/`);
 say(`What failed, if anything:  node bin/dovetail.mjs --config ${path.relative(ROOT, DIR)}/dovetail.yaml failures`);
 if (process.env.DEMO_ONCE === '1') { stop(); process.exit(0); }
 say('Everything keeps running: edit a product in Tryton or place an order at the store and watch it move. Ctrl-C stops it all.');
