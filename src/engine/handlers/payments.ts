@@ -8,7 +8,7 @@
 import { DovetailError, permanent } from '../../errors.js';
 import { moneyTag, splitMoneyKey } from '../../model/payment.js';
 import { captureAmount } from '../../rules/capture-amount.js';
-import { eachJob, type EngineContext, type JobHandler } from '../context.js';
+import { eachJob, need, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
 import { refundFromInventory, refundFromStore } from './refunds.js';
@@ -19,11 +19,6 @@ const settingOf = (ctx: EngineContext) => `rules.capture=${ctx.config.rules.capt
 async function requireSale(ctx: EngineContext, orderCode: string): Promise<void> {
   if (await ctx.storage.mapping(ctx.inventory.system, 'sale', orderCode)) return;
   throw new DovetailError('transient', `order ${orderCode} is not imported into ${ctx.inventory.system} yet: its money is recorded once the sale exists`);
-}
-
-function need<T>(method: T | undefined, system: string, what: string): NonNullable<T> {
-  if (!method) throw new DovetailError('config', `the ${system} connector cannot ${what} yet`);
-  return method as NonNullable<T>;
 }
 
 /**

@@ -6,16 +6,11 @@
 // amount through the store's payment API once, and record the refund payment against the sale.
 import { DovetailError } from '../../errors.js';
 import { splitMoneyKey } from '../../model/payment.js';
-import { eachJob, type EngineContext, type JobHandler } from '../context.js';
+import { eachJob, need, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
 
 const settingOf = (ctx: EngineContext) => `rules.refundsIn=${ctx.config.rules.refundsIn}, rules.creditMemosIn=${ctx.config.rules.creditMemosIn}`;
-
-function need<T>(method: T | undefined, system: string, what: string): NonNullable<T> {
-  if (!method) throw new DovetailError('config', `the ${system} connector cannot ${what} yet`);
-  return method as NonNullable<T>;
-}
 
 export const refundFromStore: JobHandler = {
   kind: JOB.refundFromStore,
