@@ -4,6 +4,7 @@
 # Cached: does nothing when the golden file exists and the packages are installed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/scripts/tryton/conf.sh"
 RUN="$ROOT/.run/tryton"
 GOLDEN="$RUN/db/golden.sqlite"
 BUILD_PORT=${TRYTON_BUILD_PORT:-18099}
@@ -20,17 +21,7 @@ T1=$(ts)
 # sees a half-made golden file.
 BUILD="$RUN/build"
 rm -rf "$BUILD"; mkdir -p "$BUILD/db" "$RUN/db"
-cat > "$BUILD/trytond.conf" <<CONF
-[database]
-uri = sqlite://
-path = $BUILD/db
-
-[web]
-listen = 127.0.0.1:$BUILD_PORT
-
-[session]
-timeout = 3600
-CONF
+write_trytond_conf "$BUILD" "$BUILD_PORT"
 printf 'admin\n' > "$BUILD/admin.pass"
 touch "$BUILD/db/golden.sqlite"   # the SQLite file must exist before trytond-admin
 if ! TRYTONPASSFILE="$BUILD/admin.pass" trytond-admin -c "$BUILD/trytond.conf" -d golden \

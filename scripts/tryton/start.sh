@@ -3,6 +3,7 @@
 # database, a copied file is served without a restart). Writes .run/tryton/trytond.pid.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/scripts/tryton/conf.sh"
 RUN="$ROOT/.run/tryton"
 PORT=${TRYTON_PORT:-18000}
 PIDFILE="$RUN/trytond.pid"
@@ -13,17 +14,7 @@ fi
 if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/"; then
   echo "port $PORT is taken by another server: set TRYTON_PORT" >&2; exit 1
 fi
-cat > "$RUN/trytond.conf" <<CONF
-[database]
-uri = sqlite://
-path = $RUN/db
-
-[web]
-listen = 127.0.0.1:$PORT
-
-[session]
-timeout = 3600
-CONF
+write_trytond_conf "$RUN" "$PORT"
 nohup trytond -c "$RUN/trytond.conf" >"$RUN/trytond.log" 2>&1 </dev/null &
 echo $! > "$PIDFILE"
 bash "$ROOT/scripts/tryton/wait.sh" "http://127.0.0.1:$PORT" "$(cat "$PIDFILE")" "$RUN/trytond.log" || { rm -f "$PIDFILE"; exit 1; }
