@@ -7,8 +7,9 @@ import type { StockPosition } from '../model/stock.js';
 import type { OrderShipments, StoreShipment } from '../model/shipment.js';
 import type { CaptureResult, CreditNote, InventoryPayment, OrderMoney, RefundResult, ShipmentForCapture } from '../model/payment.js';
 import type { InventoryCustomer, OfflineSale } from '../model/offline-order.js';
+import type { OrderLinesState } from '../model/order-lines.js';
 
-export type RecordKind = MoneyKind | 'product' | 'stock' | 'customer' | 'order' | 'shipment';
+export type RecordKind = MoneyKind | 'product' | 'stock' | 'customer' | 'order' | 'shipment' | 'sale';
 
 /** Money feeds (key `<orderCode>:<id>`): store payments and refunds, Tryton payments and credit notes. */
 export type MoneyKind = 'payment' | 'refund' | 'creditNote';
@@ -16,7 +17,10 @@ export type MoneyKind = 'payment' | 'refund' | 'creditNote';
 /** A pointer to something that changed in a system. Jobs carry these keys, never payloads. */
 export interface ChangeRef {
   kind: RecordKind;
-  /** SKU for products and stock, email for customers, store order code for orders and shipments */
+  /**
+   * SKU for products and stock, email for customers, store order code for orders, shipments and
+   * sales (`sale`: the inventory system's sale for a web order changed: lines, moves, returns)
+   */
   key: string;
   /** the system's own id of the event or record version, used to recognise duplicates */
   sourceVersion: string;
@@ -91,6 +95,23 @@ export interface InventoryConnector extends ConnectorBase {
   getOfflineSale?(saleId: string): Promise<OfflineSale | null>;
   /** The party with this email, and whether it is a customer (has a sale past draft). */
   getInventoryCustomer?(email: string): Promise<InventoryCustomer | null>;
+  // After an order is placed (rules.cancellationsIn, returnsIn, returnsToStore, orderEditsIn).
+  // Feed: readChanges('sale'), keyed by store order code. Optional: checked at the call site.
+  /** The sale for this store order code as it is now, in the shape both sides are compared in; null: no such sale. */
+  getSaleLines?(orderCode: string): Promise<OrderLinesState | null>;
+  /**
+   * Makes each given SKU order `quantity` units (Tryton: one sale amendment): lower for a
+   * cancellation (never below what shipped), higher or new for an edit (a new line priced at
+   * `unitNetMinor` before tax, taxed at `taxRatePercent`). A SKU already at its quantity is left alone,
+   * so a repeat after a crash changes nothing. `note` says why, on the sale.
+   */
+  setSaleQuantities?(orderCode: string, lines: { sku: string; quantity: number; unitNetMinor: number; taxRatePercent: number }[], note: string): Promise<void>;
+  /**
+   * Books units coming back into the warehouse for the sale (Tryton: a return sale and its customer
+   * return shipment, received and done, so stock goes up). Found by `key` before anything is made.
+   * `creditNote`: the inventory system makes its own credit note for it (rules.creditMemosIn: inventory).
+   */
+  recordReturn?(orderCode: string, lines: { sku: string; quantity: number }[], opts: { key: string; note: string; creditNote: boolean }): Promise<{ id: string; created: boolean }>;
 }
 
 export interface StoreConnector extends ConnectorBase {
@@ -143,4 +164,22 @@ export interface StoreConnector extends ConnectorBase {
    * Safe to call again at any step.
    */
   placeOfflineOrder?(code: string, sale: OfflineSale, opts: { customerId: string | null }): Promise<{ state: string; totalMinor: number }>;
+  // After an order is placed (rules.cancellationsIn, returnsIn, returnsToStore, orderEditsIn). Its
+  // changes come through readChanges('order'), keyed by order code, like new orders.
+  /** The placed order as it is now, in the shape both sides are compared in; null: unknown order. */
+  getOrderLines?(orderCode: string): Promise<OrderLinesState | null>;
+  /**
+   * Takes units off the order (Vendure: cancelOrder with lines): unshipped units for a
+   * cancellation, shipped ones for a return shown on the order. `reason` is shown on the order's
+   * history. Returns the order's total before and after.
+   */
+  cancelOrderUnits?(orderCode: string, lines: { sku: string; quantity: number }[], opts: { kind: 'cancel' | 'return'; reason: string }): Promise<{ totalBeforeMinor: number; totalAfterMinor: number }>;
+  /**
+   * Makes each given SKU order `quantity` units where that is more than now (Vendure: modifyOrder),
+   * new SKUs priced by the store. Returns the totals before and after and what the customer owes
+   * beyond what was paid (the store's own state for it, e.g. ArrangingAdditionalPayment).
+   */
+  raiseOrderQuantities?(orderCode: string, lines: { sku: string; quantity: number }[], note: string): Promise<{ totalBeforeMinor: number; totalAfterMinor: number; state: string }>;
+  /** Gives up what is still authorised and will never be captured (Vendure: cancels the remaining authorised payment). Returns the amount released. */
+  releaseAuthorisation?(orderCode: string, note: string): Promise<{ releasedMinor: number }>;
 }

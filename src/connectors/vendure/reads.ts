@@ -76,6 +76,8 @@ export async function readChanges(client: VendureClient, kind: RecordKind, curso
       throw new DovetailError('config', 'Vendure is the store: its stock is written by Dovetail, not read as a source');
     case 'shipment':
       throw new DovetailError('config', 'Vendure is the store: shipments are read from the inventory system and written to it as fulfilments');
+    case 'sale':
+      throw new DovetailError('config', 'Vendure is the store: changes to its placed orders come through the order feed');
     case 'payment': case 'refund': case 'creditNote':
       throw new DovetailError('config', `Vendure ${kind} changes are read by payments.ts (the plugin's money feed)`);
   }
