@@ -100,7 +100,8 @@ export interface InventoryConnector extends ConnectorBase {
   /** The sale for this store order code as it is now, in the shape both sides are compared in; null: no such sale. */
   getSaleLines?(orderCode: string): Promise<OrderLinesState | null>;
   /**
-   * Makes each given SKU order `quantity` units (Tryton: one sale amendment): lower for a
+   * Makes each given SKU give the customer `quantity` units — in getSaleLines' terms, so units
+   * cancelled through the exception flow or returned are not counted (Tryton: one sale amendment): lower for a
    * cancellation (never below what shipped), higher or new for an edit (a new line priced at
    * `unitNetMinor` before tax, taxed at `taxRatePercent`). A SKU already at its quantity is left alone,
    * so a repeat after a crash changes nothing. `note` says why, on the sale.

@@ -4,6 +4,7 @@ import { messageOf } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { customerToStore } from './handlers/customers-to-store.js';
 import { offlineOrderToStore } from './handlers/offline-orders.js';
+import { orderChanges } from './handlers/order-changes.js';
 import { customerToInventory, importOrder } from './handlers/orders.js';
 import { productFromStore, productToStore } from './handlers/products.js';
 import { shipmentsToStore } from './handlers/shipments.js';
@@ -23,7 +24,7 @@ export class Engine {
 
   constructor(readonly ctx: EngineContext) {
     // Order matters: a product must exist in the store before its stock, a customer before a sale.
-    this.runner = new JobRunner(ctx, [productToStore, productFromStore, customerToInventory, importOrder, customerToStore, offlineOrderToStore, shipmentsToStore, stockToStore,
+    this.runner = new JobRunner(ctx, [productToStore, productFromStore, customerToInventory, importOrder, customerToStore, offlineOrderToStore, shipmentsToStore, orderChanges, stockToStore,
       // money after orders (and shipments): a payment is recorded against a sale that exists
       ...MONEY_HANDLERS]);
   }

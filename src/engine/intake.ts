@@ -19,6 +19,9 @@ export const FEEDS: Feed[] = [
   { side: 'store', kind: 'order', job: JOB.order },
   { side: 'store', kind: 'customer', job: JOB.customer },
   { side: 'inventory', kind: 'shipment', job: JOB.shipment },
+  // a web order's sale changed in the inventory system (cancelled, returned, amended); the store's
+  // changes to placed orders come through its order feed (importOrder passes them on)
+  { side: 'inventory', kind: 'sale', job: JOB.orderChanges },
   // money: every capture the store made by itself is recorded; the other feeds follow the rules
   { side: 'store', kind: 'payment', job: JOB.paymentFromStore },
   { side: 'store', kind: 'refund', job: JOB.refundFromStore, enabled: (c) => c.rules.refundsIn === 'store' },

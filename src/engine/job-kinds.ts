@@ -8,6 +8,8 @@ export const JOB = {
   stock: 'stock',
   /** import one placed web order as one confirmed sale */
   order: 'order',
+  /** carry cancellations, returns and edits of one imported order between the systems (key: store order code) */
+  orderChanges: 'order.changes',
   /** copy one store customer (by email) to the inventory system */
   customer: 'customer',
   /** report the shipments of one order (key: store order code) to the store, and email about them per the rules */

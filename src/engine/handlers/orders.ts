@@ -15,7 +15,11 @@ export const importOrder: JobHandler = {
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const code = job.key;
     const inv = ctx.inventory.system;
-    if (await ctx.storage.mapping(inv, 'sale', code)) return; // imported before; edits are another flow
+    if (await ctx.storage.mapping(inv, 'sale', code)) {
+      // imported before: a change to a placed order (cancelled, returned, edited) is another flow
+      await ctx.storage.enqueue({ kind: JOB.orderChanges, key: code, reason: `order ${code} changed in ${ctx.store.system}` });
+      return;
+    }
     const order = await ctx.store.getOrder(code);
     if (!order) throw permanent(`order ${code} was not found in ${ctx.store.system} (deleted?)`, { order: code });
     if (order.status !== 'placed') {
@@ -40,6 +44,8 @@ export const importOrder: JobHandler = {
       await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: 'order.salesperson', toSystem: inv, setting: 'rules.salespeople', result: 'ok', detail: assignment });
     }
     await checkTotals(ctx, order, sale.totalMinor);
+    // both systems' lines as imported: the baseline later cancellations, returns and edits are judged from
+    await ctx.storage.enqueue({ kind: JOB.orderChanges, key: code, reason: `order ${code} imported` });
     // The sale now holds stock in the inventory system: refresh what the store may sell.
     for (const sku of skus) await ctx.storage.enqueue({ kind: JOB.stock, key: sku, reason: `order ${code} imported`, delayMs: ctx.config.inventory.debounceMs });
   }),

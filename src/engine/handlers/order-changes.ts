@@ -1,0 +1,204 @@
+// Changes to a placed web order after it was imported: cancellations, returns and edits
+// (rules.cancellationsIn, returnsIn, returnsToStore, orderEditsIn), and the money they move.
+//
+// Both systems' view of the order is read in one shape (model/order-lines.ts) and compared with
+// what each looked like the last time Dovetail saw them agree (a snapshot per side). What a side
+// changed since then is judged by effect — fewer unshipped units: a cancellation; shipped units
+// back: a return; more units or a new SKU: an edit — and carried to the other side when the
+// rules say that side is where such changes are made; otherwise it is flagged as a conflict.
+//
+// Why state, not events: a retry after a crash, a duplicate event and Dovetail's own write coming
+// back (an echo) all read the same way — both sides already agree, nothing is left to carry. The
+// only thing that must not happen twice, the refund of cancelled units, is keyed by the change it
+// pays for (the store's snapshot before and after), so a retry finds the refund it made.
+import { createHash } from 'node:crypto';
+import { permanent } from '../../errors.js';
+import { changesBetween, describeChange, linesAgree, RULE_OF_CHANGE, type LineChange, type OrderLinesState } from '../../model/order-lines.js';
+import { eachJob, need, type EngineContext, type JobHandler } from '../context.js';
+import { failpoint } from '../failpoints.js';
+import { JOB } from '../job-kinds.js';
+
+type Side = 'store' | 'inventory';
+const SNAPSHOT = 'orderLines';
+
+/** Where a change of this kind may be made. A lowered quantity is also fine where edits are made. */
+function allowedOn(ctx: EngineContext, side: Side, change: LineChange): boolean {
+  const rules = ctx.config.rules;
+  if (rules[RULE_OF_CHANGE[change.kind]] === side) return true;
+  return change.kind === 'cancel' && rules.orderEditsIn === side;
+}
+
+const settingOf = (change: LineChange) => `rules.${RULE_OF_CHANGE[change.kind]}`;
+
+export const orderChanges: JobHandler = {
+  kind: JOB.orderChanges,
+  batch: 1,
+  handle: (ctx, jobs) => eachJob(jobs, async (job) => {
+    const code = job.key;
+    const inv = ctx.inventory.system, storeName = ctx.store.system;
+    // connectors that cannot read an order's lines yet (`dovetail check` says so) leave orders as imported
+    if (!ctx.store.getOrderLines || !ctx.inventory.getSaleLines) return;
+    if (!(await ctx.storage.mapping(inv, 'sale', code))) return; // not imported (yet): the import flow owns it
+    const readStore = () => ctx.store.getOrderLines!(code);
+    const readInventory = () => ctx.inventory.getSaleLines!(code);
+    let [store, inventory] = await Promise.all([readStore(), readInventory()]);
+    if (!store) throw permanent(`order ${code} was not found in ${storeName} (deleted?)`, { order: code });
+    if (!inventory) throw permanent(`the sale for order ${code} was not found in ${inv} (deleted?)`, { order: code });
+
+    const snaps = await ctx.storage.snapshots(SNAPSHOT, code);
+    const seenStore = snaps.get('store') as OrderLinesState | undefined;
+    const seenInventory = snaps.get('inventory') as OrderLinesState | undefined;
+    if (!seenStore || !seenInventory) {
+      // First look, right after the import: this is the baseline both sides are judged from.
+      if (!linesAgree(store, inventory)) {
+        await ctx.storage.flagConflict({ recordKind: 'order', recordKey: code, fieldGroup: 'lines', masterSystem: storeName,
+          masterValue: summary(store), otherValue: summary(inventory) });
+      }
+      await saveSeen(ctx, code, store, inventory);
+      return;
+    }
+
+    if (!linesAgree(store, inventory)) {
+      const fromStore = changesBetween(seenStore, store), fromInventory = changesBetween(seenInventory, inventory);
+      await carry(ctx, code, 'store', fromStore);
+      await carry(ctx, code, 'inventory', fromInventory);
+      if (fromStore.length || fromInventory.length) [store, inventory] = await Promise.all([readStore(), readInventory()]);
+      if (!store || !inventory) throw permanent(`order ${code} disappeared while its changes were carried over`, { order: code });
+    }
+    // Whoever cancelled (the store itself, or Dovetail just now, or before a crash): the money follows.
+    await settleCancelledUnits(ctx, code, seenStore, store);
+    await saveSeen(ctx, code, store, inventory);
+  }),
+};
+
+async function saveSeen(ctx: EngineContext, code: string, store: OrderLinesState, inventory: OrderLinesState) {
+  await ctx.storage.transaction(async (tx) => {
+    await tx.putSnapshot(SNAPSHOT, code, 'store', store);
+    await tx.putSnapshot(SNAPSHOT, code, 'inventory', inventory);
+  });
+}
+
+const summary = (s: OrderLinesState) => s.lines.map((l) => `${l.sku}×${l.quantity}${l.returned ? ` (${l.returned} returned)` : ''}`).join(', ') || 'no lines';
+
+/** Carries what `side` changed to the other side, where the rules allow; flags the rest. */
+async function carry(ctx: EngineContext, code: string, side: Side, changes: LineChange[]) {
+  if (!changes.length) return;
+  const from = side === 'store' ? ctx.store.system : ctx.inventory.system;
+  const to = side === 'store' ? ctx.inventory.system : ctx.store.system;
+  const allowed = changes.filter((c) => allowedOn(ctx, side, c));
+  for (const c of changes.filter((x) => !allowedOn(ctx, side, x))) {
+    const master = ctx.config.rules[RULE_OF_CHANGE[c.kind]] === 'store' ? ctx.store.system : ctx.inventory.system;
+    // Neither system can refuse a change already saved; reverting a cancellation or a return would
+    // undo something physical (goods not sent, goods back on the shelf). So it is shown, not undone.
+    await ctx.storage.flagConflict({ recordKind: 'order', recordKey: code, fieldGroup: `lines.${c.kind}`, masterSystem: master,
+      masterValue: `${c.kind}s are made in ${master} (${settingOf(c)})`, otherValue: `${describeChange(c)} in ${from}` });
+    await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: `order.${c.kind}Refused`, fromSystem: from, setting: `${settingOf(c)}=${ctx.config.rules[RULE_OF_CHANGE[c.kind]]}`,
+      result: `flagged: ${describeChange(c)} in ${from}, but ${c.kind}s are made in ${master}; not copied to ${to}`, detail: c });
+  }
+  if (!allowed.length) return;
+  const note = `${allowed.map(describeChange).join(', ')} in ${from} (Dovetail)`;
+  if (side === 'store') await carryToInventory(ctx, code, allowed, note);
+  else await carryToStore(ctx, code, allowed, note);
+  failpoint('orderChanges.carried');
+  for (const c of allowed) {
+    await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: `order.${c.kind}Copied`, fromSystem: from, toSystem: to,
+      setting: `${settingOf(c)}=${side}`, result: 'ok', detail: c });
+  }
+}
+
+async function carryToInventory(ctx: EngineContext, code: string, changes: LineChange[], note: string) {
+  const inv = ctx.inventory;
+  const now = await need(inv.getSaleLines, inv.system, 'read sale lines').call(inv, code);
+  if (!now) throw permanent(`the sale for order ${code} was not found in ${inv.system}`, { order: code });
+  const current = new Map(now.lines.map((l) => [l.sku, l]));
+  // cancellations and edits become target quantities (safe to repeat); returns become one return
+  const targets = new Map<string, { sku: string; quantity: number; unitNetMinor: number; taxRatePercent: number }>();
+  for (const c of changes) {
+    if (c.kind === 'return') continue;
+    const line = current.get(c.sku);
+    const base = targets.get(c.sku)?.quantity ?? line?.quantity ?? 0;
+    const quantity = c.kind === 'cancel' ? base - c.quantity : base + (c.quantity - c.from);
+    targets.set(c.sku, { sku: c.sku, quantity: Math.max(0, quantity),
+      unitNetMinor: c.kind === 'edit' ? c.unitNetMinor : line?.unitNetMinor ?? 0, taxRatePercent: c.kind === 'edit' ? c.taxRatePercent : line?.taxRatePercent ?? 0 });
+  }
+  if (targets.size) await need(inv.setSaleQuantities, inv.system, 'change sale quantities').call(inv, code, [...targets.values()], note);
+  const returns = changes.filter((c) => c.kind === 'return');
+  if (returns.length) {
+    await need(inv.recordReturn, inv.system, 'book returns').call(inv, code, returns.map((r) => ({ sku: r.sku, quantity: r.quantity })),
+      { key: `${ctx.store.system}-return:${code}:${digest(returns)}`, note, creditNote: ctx.config.rules.creditMemosIn === 'inventory' });
+  }
+}
+
+async function carryToStore(ctx: EngineContext, code: string, changes: LineChange[], note: string) {
+  const store = ctx.store;
+  const cancels = changes.filter((c) => c.kind === 'cancel');
+  if (cancels.length) {
+    await need(store.cancelOrderUnits, store.system, 'cancel order lines').call(store, code, cancels.map((c) => ({ sku: c.sku, quantity: c.quantity })), { kind: 'cancel', reason: note });
+  }
+  const returns = changes.filter((c) => c.kind === 'return');
+  if (returns.length && ctx.config.rules.returnsToStore) {
+    await need(store.cancelOrderUnits, store.system, 'show returns on orders').call(store, code, returns.map((c) => ({ sku: c.sku, quantity: c.quantity })),
+      { kind: 'return', reason: `Returned: ${returns.map(describeChange).join(', ')} (booked in ${ctx.inventory.system})` });
+  } else if (returns.length) {
+    await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: 'order.returnNotShown', fromSystem: ctx.inventory.system, setting: 'rules.returnsToStore=false',
+      result: `${returns.map(describeChange).join(', ')}: restocked in ${ctx.inventory.system}, not shown on the store order`, detail: returns });
+  }
+  const edits = changes.filter((c) => c.kind === 'edit');
+  if (edits.length) {
+    const r = await need(store.raiseOrderQuantities, store.system, 'edit orders').call(store, code, edits.map((c) => ({ sku: c.sku, quantity: c.quantity })), note);
+    if (r.totalAfterMinor > r.totalBeforeMinor) {
+      // The customer now owes more than they paid or authorised: a person must arrange it.
+      await ctx.storage.flagConflict({ recordKind: 'order', recordKey: code, fieldGroup: 'payment', masterSystem: ctx.inventory.system,
+        masterValue: `order total raised to ${r.totalAfterMinor} by an edit in ${ctx.inventory.system}`, otherValue: `${r.totalAfterMinor - r.totalBeforeMinor} more to collect (${store.system}: ${r.state})` });
+    }
+  }
+}
+
+const digest = (x: unknown) => createHash('sha1').update(JSON.stringify(x)).digest('hex').slice(0, 16);
+
+/**
+ * Money for units the store's order no longer carries because they were cancelled:
+ * capture atShipment — nothing was captured for unshipped units; once nothing is left to ship,
+ * what is still authorised is released. atOrder — the customer paid for them: refund their value
+ * once, but never more than the store holds beyond what the order now costs (so a refund a person
+ * already made by hand is not made twice), and record it in the inventory system.
+ */
+async function settleCancelledUnits(ctx: EngineContext, code: string, before: OrderLinesState, after: OrderLinesState) {
+  const changes = changesBetween(before, after);
+  const cancels = changes.filter((c): c is Extract<LineChange, { kind: 'cancel' }> => c.kind === 'cancel');
+  if (!cancels.length) return;
+  const store = ctx.store, inv = ctx.inventory;
+  const setting = `rules.capture=${ctx.config.rules.capture}`;
+  if (ctx.config.rules.capture === 'atShipment') {
+    const unshipped = after.lines.reduce((n, l) => n + Math.max(0, l.quantity + l.returned - l.shipped), 0);
+    if (unshipped > 0 || !store.releaseAuthorisation) return;
+    const r = await store.releaseAuthorisation(code, `nothing left to ship after ${cancels.map(describeChange).join(', ')}`);
+    if (r.releasedMinor > 0) {
+      await ctx.storage.audit({ recordKind: 'payment', recordKey: code, action: 'payment.released', toSystem: store.system, setting, result: 'ok',
+        detail: { releasedMinor: r.releasedMinor, cancelled: cancels } });
+    }
+    return;
+  }
+  const unitsOnly = changes.every((c) => c.kind === 'cancel');
+  const previous = new Map(before.lines.map((l) => [l.sku, l]));
+  // the store's own total difference is exact (its rounding, its discounts) when nothing else changed
+  const value = unitsOnly ? before.totalMinor - after.totalMinor
+    : cancels.reduce((n, c) => n + c.quantity * (previous.get(c.sku)?.unitGrossMinor ?? 0), 0);
+  const money = await need(store.getPayments, store.system, 'read payments').call(store, code);
+  if (!money) throw permanent(`order ${code} was not found in ${store.system}`, { order: code });
+  const key = `${code}:cancel-${digest([before.lines, after.lines])}`;
+  const made = money.payments.flatMap((p) => p.refunds).some((r) => r.reason === `dovetail:${key}` && r.state !== 'Failed');
+  const amount = made ? value : Math.min(value, money.capturedMinor - money.refundedMinor - after.totalMinor);
+  if (amount <= 0) {
+    await ctx.storage.audit({ recordKind: 'payment', recordKey: code, action: 'payment.nothingToRefund', fromSystem: store.system, setting,
+      result: `${cancels.map(describeChange).join(', ')}: nothing captured for them beyond what the order now costs (not paid yet, or refunded already)`,
+      detail: { valueMinor: value, capturedMinor: money.capturedMinor, refundedMinor: money.refundedMinor, totalMinor: after.totalMinor } });
+    return;
+  }
+  const what = `Refund for ${cancels.map(describeChange).join(', ')} of order ${code}`;
+  const refund = await need(store.refundPayment, store.system, 'refund payments').call(store, code, amount, key, what);
+  failpoint('orderChanges.refunded');
+  const payment = await need(inv.recordPayment, inv.system, 'record payments').call(inv, code, { kind: 'payable', amountMinor: refund.amountMinor, key: `cancel:${key}`, description: what });
+  await ctx.storage.audit({ recordKind: 'payment', recordKey: code, action: refund.created ? 'payment.refundedCancelled' : 'payment.refundFound', fromSystem: store.system, toSystem: inv.system,
+    setting, result: 'ok', detail: { amountMinor: refund.amountMinor, storeRefunds: refund.refundIds, inventoryPayment: payment.id, cancelled: cancels } });
+}
