@@ -101,8 +101,8 @@ export function coverage(config: Config): CoverageRow[] {
     ? 'Orders taken by phone, email or sales staff stay in the inventory system; customers do not see them on the website.'
     : `Orders taken by phone, email or sales staff in the inventory system appear in the customer's order history on the website${r.offlineOrdersToStore === 'customersWithAccount' ? ' (only for customers who can log in there)' : ''}, marked as placed offline with the inventory system's order number; nothing is charged through the store, and the store then holds their stock itself, so it is counted once. Orders that have already shipped in full are not copied.`);
   // 2
-  add('rules.orderEditsIn', r.orderEditsIn, false,
-    `Changes to a placed order would be made in ${systemWord(r.orderEditsIn)} and copied to ${systemWord(otherSide(r.orderEditsIn))}, with edits in the other refused and flagged: ${NOT_YET}. Until then, an order changed after it was imported must be changed in both systems by hand.`);
+  add('rules.orderEditsIn', r.orderEditsIn, true,
+    `Units added to a placed order, or a product added to it, are entered in ${systemWord(r.orderEditsIn)} and copied to ${systemWord(otherSide(r.orderEditsIn))}${r.orderEditsIn === 'inventory' ? ' (when that raises the total, the order waits for the customer to pay the difference and the dashboard says how much)' : ' (the store collects any difference itself; the sale\'s total follows)'}; lowered quantities count as cancellations there too. An edit made in ${systemWord(otherSide(r.orderEditsIn))} is not copied: it is shown on the dashboard as a conflict.`);
   // 3
   add('rules.offlineCustomerAccounts', r.offlineCustomerAccounts, true, r.offlineCustomerAccounts === 'none'
     ? 'Phone and email customers do not get a website account.'
@@ -148,13 +148,15 @@ export function coverage(config: Config): CoverageRow[] {
     ? `${units(inv.safetyStock)} of each product ${inv.safetyStock === 1 ? 'is' : 'are'} held back from the website, as a margin for miscounts.`
     : 'No safety stock: the website may sell down to the last unit.');
   // 9-12
-  add('rules.cancellationsIn', r.cancellationsIn, false,
-    `Part of an order would be cancelled in ${systemWord(r.cancellationsIn)} and the cancellation copied to ${systemWord(otherSide(r.cancellationsIn))}: ${NOT_YET}.`);
-  add('rules.returnsIn', r.returnsIn, false,
-    `Returns would be entered in ${systemWord(r.returnsIn)} and copied to ${systemWord(otherSide(r.returnsIn))}: ${NOT_YET}.`);
-  add('rules.returnsToStore', r.returnsToStore, !r.returnsToStore, r.returnsToStore
-    ? `Returns entered in the inventory system would be shown on the website: ${NOT_YET}.`
-    : 'Returns entered in the inventory system are not shown on the website.');
+  add('rules.cancellationsIn', r.cancellationsIn, true,
+    `Units that have not shipped are cancelled in ${systemWord(r.cancellationsIn)} (${r.cancellationsIn === 'inventory' ? 'an amendment, or cancelling them on the shipment' : 'cancelling order lines'}) and Dovetail cancels them in ${systemWord(otherSide(r.cancellationsIn))}, so their stock is freed; ${r.capture === 'atOrder' ? 'what the customer paid for them is refunded once through the store and recorded against the sale' : 'nothing was charged for them, and once nothing is left to ship what is still authorised is released'}. A cancellation made in ${systemWord(otherSide(r.cancellationsIn))} is not copied: it is shown on the dashboard as a conflict.`);
+  add('rules.returnsIn', r.returnsIn, true, r.returnsIn === 'inventory'
+    ? 'Returns are booked in the inventory system (a return of the sale, its goods received back into stock); returns entered in the store are not copied but shown on the dashboard as a conflict.'
+    : 'Returns are entered in the online store (shipped items taken off the order, with a reason starting "Return"); Dovetail books them in the inventory system as a customer return received back into stock. Returns booked in the inventory system are not copied: they are shown as a conflict.');
+  add('rules.returnsToStore', r.returnsToStore, true, r.returnsIn === 'store'
+    ? 'Has no effect while returns are entered in the store (they are on the store order already).'
+    : r.returnsToStore ? 'Each return booked in the inventory system is shown on the store order: the items are taken off it, with the reason "Returned", where the customer sees them.'
+      : 'Returns booked in the inventory system are not shown on the website; the stock they bring back is.');
   add('rules.creditMemosIn', r.creditMemosIn, true, r.creditMemosIn === 'store'
     ? `The store's refund is the credit memo of record: Dovetail makes the matching credit note in the inventory system${r.refundsIn === 'inventory' ? ' (with refunds made from the inventory system, its credit note is what starts the refund)' : ''}.`
     : `Credit memos are made in the inventory system by the accountant${r.refundsIn === 'store' ? '; for a refund made in the store, Dovetail records only the refund payment and leaves the credit note to them' : ', and a posted one is what makes Dovetail refund the customer'}.`);

@@ -24,6 +24,7 @@ export const FLOW_JOBS: Record<string, string[]> = {
   orders: ['order', 'order.toStore'],
   shipments: ['shipment.toStore'],
   payments: ['payment.fromStore', 'payment.capture', 'payment.fromInventory', 'refund.fromStore', 'refund.fromInventory'],
+  changes: ['order.changes'],
 };
 
 /** A connector's HTTP client call count, when its client exposes one (Tryton and Vendure do). */

@@ -15,7 +15,7 @@ export const systemName = (s: string | null | undefined) => (s ? SYSTEM_NAMES[s]
 export interface Sides { inventory: string; store: string }
 export const sidesOf = (config: Config): Sides => ({ inventory: config.systems.inventory.type, store: config.systems.store.type });
 
-export type FlowName = 'products' | 'stock' | 'customers' | 'orders' | 'shipments' | 'payments' | 'returns';
+export type FlowName = 'products' | 'stock' | 'customers' | 'orders' | 'shipments' | 'payments' | 'changes';
 
 export interface FlowView {
   name: FlowName;
@@ -33,14 +33,14 @@ export interface FlowView {
   lastMove: AuditRow | null;
 }
 
-const FEED_WORDS: Record<string, string> = { product: 'products', stock: 'stock', customer: 'customers', order: 'orders', shipment: 'shipments', payment: 'payments', refund: 'refunds', creditNote: 'credit notes' };
+const FEED_WORDS: Record<string, string> = { product: 'products', stock: 'stock', customer: 'customers', order: 'orders', shipment: 'shipments', payment: 'payments', refund: 'refunds', creditNote: 'credit notes', sale: 'web sales' };
 
 /** Audit record kinds and feed kinds of each flow. */
 const RECORD_KINDS: Partial<Record<FlowName, string[]>> = {
-  products: ['product'], stock: ['stock'], customers: ['customer'], orders: ['order', 'sale'], shipments: ['shipment'], payments: ['payment', 'refund'],
+  products: ['product'], stock: ['stock'], customers: ['customer'], orders: ['order', 'sale'], shipments: ['shipment'], payments: ['payment', 'refund'], changes: ['orderChange'],
 };
 const FEED_KIND: Record<string, FlowName> = {
-  product: 'products', stock: 'stock', customer: 'customers', order: 'orders', shipment: 'shipments', payment: 'payments', refund: 'payments', creditNote: 'payments',
+  product: 'products', stock: 'stock', customer: 'customers', order: 'orders', shipment: 'shipments', payment: 'payments', refund: 'payments', creditNote: 'payments', sale: 'changes',
 };
 
 export async function flows(storage: Storage, config: Config, feeds: Iterable<FeedState> = []): Promise<FlowView[]> {
@@ -84,8 +84,6 @@ export async function flows(storage: Storage, config: Config, feeds: Iterable<Fe
         toSystem: row.to_system, setting: row.setting, result: row.result, detail: row.detail } : null,
     };
   };
-  const notYet = (name: FlowName, title: string, direction: string, what: string): FlowView =>
-    ({ ...base(name, title, direction), active: false, why: `Not carried out yet by this version: ${what}` });
 
   const stock = base('stock', 'Stock', `${inv} → ${store}`);
   if (!config.rules.liveInventory) { stock.active = false; stock.why = 'Off by your answer: stock counts are not pushed to the store (rules.liveInventory: false).'; }
@@ -96,8 +94,7 @@ export async function flows(storage: Storage, config: Config, feeds: Iterable<Fe
     base('orders', 'Orders', `${store} → ${inv}${config.rules.offlineOrdersToStore !== 'none' || config.rules.quotesFrom === 'inventory' ? ' (offline orders and quotes back)' : ''}`),
     base('shipments', 'Shipments', `${inv} → ${store}`),
     base('payments', 'Payments and refunds', `${store} ⇄ ${inv}`),
-    notYet('returns', 'Returns', `${systemName(config.rules.returnsIn === 'store' ? s.store : s.inventory)} → ${systemName(config.rules.returnsIn === 'store' ? s.inventory : s.store)}`,
-      'enter each return in both systems by hand.'),
+    base('changes', 'Cancellations, returns and edits', `${store} ⇄ ${inv}`),
   ];
 }
 
@@ -195,10 +192,21 @@ export function explainMove(row: AuditRow): MoveView {
     'refund.made': `Refund made through ${to}`,
     'refund.found': `The refund was already made in ${to}`,
     'refund.ignored': 'Refund not carried over',
+    'order.cancelCopied': `Cancellation made in ${from} copied to ${to}`,
+    'order.returnCopied': `Return entered in ${from} copied to ${to}`,
+    'order.editCopied': `Edit made in ${from} copied to ${to}`,
+    'order.cancelRefused': `A cancellation made in ${from} was not copied and is flagged`,
+    'order.returnRefused': `A return entered in ${from} was not copied and is flagged`,
+    'order.editRefused': `An edit made in ${from} was not copied and is flagged`,
+    'order.returnNotShown': `Return booked in ${from}, not shown on the store order`,
+    'payment.released': `What was still authorised was released in ${to}`,
+    'payment.refundedCancelled': `Cancelled items refunded through ${from}`,
+    'payment.refundFound': `The refund for cancelled items was already made in ${from}`,
+    'payment.nothingToRefund': 'Nothing to refund for the cancelled items',
   };
   const failed = row.action.endsWith('.failed');
   const what = words[row.action] ?? (failed ? 'Failed: put on the failure list' : row.action);
-  const ok = !failed && !['flagged', 'refused', 'failed'].includes(row.result) && !['order.totalMismatch', 'payment.captureRefused'].includes(row.action);
+  const ok = !failed && !['flagged', 'refused', 'failed'].includes(row.result) && !['order.totalMismatch', 'payment.captureRefused'].includes(row.action) && !row.action.endsWith('Refused');
   return { id: row.id, at: row.at, what, from, to, setting: row.setting, ok, result: row.result === 'ok' ? 'done' : properNames(row.result), details: detailWords(row) };
 }
 

@@ -36,7 +36,7 @@ systems:
   assert.match(out, /Orders\s+Vendure → Tryton[^:]*: 1 done, 0 waiting, 1 failed/);
   assert.match(out, /last move \d+ s ago: ORDER-1 — Copied to Tryton as a new confirmed sale/);
   assert.match(out, /Stock\s+Tryton → Vendure: 0 done, 1 waiting, 0 failed, oldest waiting \d+ s|Stock\s+Tryton → Vendure: 0 done, 1 waiting, 0 failed/);
-  assert.match(out, /Returns\s+Not carried out yet/);
+  assert.match(out, /Cancellations, returns and edits\s+Vendure ⇄ Tryton: 0 done, 0 waiting, 0 failed/);
   assert.match(out, /Vendure order\s+moved/);
   assert.match(out, /#\d+ order ORDER-2: order ORDER-2 has SKU GHOST-9/);
 });

@@ -92,7 +92,7 @@ async function carry(ctx: EngineContext, code: string, side: Side, changes: Line
     // undo something physical (goods not sent, goods back on the shelf). So it is shown, not undone.
     await ctx.storage.flagConflict({ recordKind: 'order', recordKey: code, fieldGroup: `lines.${c.kind}`, masterSystem: master,
       masterValue: `${c.kind}s are made in ${master} (${settingOf(c)})`, otherValue: `${describeChange(c)} in ${from}` });
-    await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: `order.${c.kind}Refused`, fromSystem: from, setting: `${settingOf(c)}=${ctx.config.rules[RULE_OF_CHANGE[c.kind]]}`,
+    await ctx.storage.audit({ recordKind: 'orderChange', recordKey: code, action: `order.${c.kind}Refused`, fromSystem: from, setting: `${settingOf(c)}=${ctx.config.rules[RULE_OF_CHANGE[c.kind]]}`,
       result: `flagged: ${describeChange(c)} in ${from}, but ${c.kind}s are made in ${master}; not copied to ${to}`, detail: c });
   }
   if (!allowed.length) return;
@@ -101,7 +101,7 @@ async function carry(ctx: EngineContext, code: string, side: Side, changes: Line
   else await carryToStore(ctx, code, allowed, note);
   failpoint('orderChanges.carried');
   for (const c of allowed) {
-    await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: `order.${c.kind}Copied`, fromSystem: from, toSystem: to,
+    await ctx.storage.audit({ recordKind: 'orderChange', recordKey: code, action: `order.${c.kind}Copied`, fromSystem: from, toSystem: to,
       setting: `${settingOf(c)}=${side}`, result: 'ok', detail: c });
   }
 }
@@ -140,7 +140,7 @@ async function carryToStore(ctx: EngineContext, code: string, changes: LineChang
     await need(store.cancelOrderUnits, store.system, 'show returns on orders').call(store, code, returns.map((c) => ({ sku: c.sku, quantity: c.quantity })),
       { kind: 'return', reason: `Returned: ${returns.map(describeChange).join(', ')} (booked in ${ctx.inventory.system})` });
   } else if (returns.length) {
-    await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: 'order.returnNotShown', fromSystem: ctx.inventory.system, setting: 'rules.returnsToStore=false',
+    await ctx.storage.audit({ recordKind: 'orderChange', recordKey: code, action: 'order.returnNotShown', fromSystem: ctx.inventory.system, setting: 'rules.returnsToStore=false',
       result: `${returns.map(describeChange).join(', ')}: restocked in ${ctx.inventory.system}, not shown on the store order`, detail: returns });
   }
   const edits = changes.filter((c) => c.kind === 'edit');
