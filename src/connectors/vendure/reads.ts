@@ -60,12 +60,15 @@ export async function readChanges(client: VendureClient, kind: RecordKind, curso
     }
     case 'order':
       return pagedSince(async (after, skip) => (await client.admin(
-        `query ChangedOrders($o: OrderListOptions) { orders(options: $o) { totalItems items { code updatedAt state } } }`,
+        `query ChangedOrders($o: OrderListOptions) { orders(options: $o) { totalItems items { code updatedAt state totalWithTax totalQuantity } } }`,
         { o: { filter: { updatedAt: { after }, active: { eq: false } }, sort: { updatedAt: 'ASC' }, skip, take: PAGE } },
-        z.object({ orders: List(z.object({ code: z.string(), updatedAt: z.string(), state: z.string() })) }))).orders.items,
+        z.object({ orders: List(z.object({ code: z.string(), updatedAt: z.string(), state: z.string(), totalWithTax: z.number(), totalQuantity: z.number() })) }))).orders.items,
       // updatedAt has whole seconds on SQLite: a draft placed within the second it was last seen
-      // differs only by its state, so the state is part of the version
-      cursor, (o) => [{ kind: 'order', key: o.code, sourceVersion: `${o.updatedAt}:${o.state}` }]);
+      // differs only by its state, and units cancelled or added within it (cancelOrder with lines
+      // keeps the state; a free item added leaves the total) only by the total or the unit count,
+      // so all three are part of the version. A refund does not touch the order row: the plugin
+      // pushes it (OrderRefundSettled), and the money feed reads it.
+      cursor, (o) => [{ kind: 'order', key: o.code, sourceVersion: `${o.updatedAt}:${o.state}:${o.totalWithTax}:${o.totalQuantity}` }]);
     case 'customer':
       return pagedSince(async (after, skip) => (await client.admin(
         `query ChangedCustomers($o: CustomerListOptions) { customers(options: $o) { totalItems items { emailAddress updatedAt } } }`,

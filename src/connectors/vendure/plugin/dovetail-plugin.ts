@@ -13,6 +13,7 @@ import {
   Logger,
   Order,
   OrderLine,
+  OrderLineEvent,
   OrderPlacedEvent,
   OrderStateTransitionEvent,
   PluginCommonModule,
@@ -20,6 +21,7 @@ import {
   ProductEvent,
   ProductVariant,
   ProductVariantEvent,
+  RefundStateTransitionEvent,
   RequestContext,
   StockMovementEvent,
   TransactionalConnection,
@@ -90,7 +92,11 @@ export function signature(secret: string, rawBody: string): string {
   return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
 }
 
-const EVENTS = [OrderPlacedEvent, OrderStateTransitionEvent, ProductEvent, ProductVariantEvent, CustomerEvent, StockMovementEvent, FulfillmentStateTransitionEvent];
+// OrderLineEvent and RefundStateTransitionEvent: a cancellation of some units (cancelOrder with
+// lines, which is also how a return is recorded) changes no order state, and a refund does not
+// touch the order row; without these Dovetail would not hear of either (see reads.ts).
+const EVENTS = [OrderPlacedEvent, OrderStateTransitionEvent, OrderLineEvent, RefundStateTransitionEvent, ProductEvent, ProductVariantEvent, CustomerEvent,
+  StockMovementEvent, FulfillmentStateTransitionEvent];
 
 declare module '@vendure/core/dist/entity/custom-entity-fields' {
   interface CustomFulfillmentFields {
@@ -215,6 +221,18 @@ export class DovetailPlugin implements OnApplicationBootstrap, OnApplicationShut
       body.state = event.toState;
       const email = event.order.customer?.emailAddress ?? (await this.customerEmail(ctx, event.order));
       if (email) body.email = email;
+    } else if (event instanceof OrderLineEvent) {
+      // lines added or changed on a placed order come with a state transition (Modifying); a
+      // cancellation of units does not. Active orders (carts) are not Dovetail's business.
+      if (event.type !== 'cancelled' || event.order.active) return;
+      body.event = 'OrderLinesCancelled';
+      body.orderCode = event.order.code;
+      body.state = event.order.state;
+    } else if (event instanceof RefundStateTransitionEvent) {
+      if (event.toState !== 'Settled') return;
+      body.event = 'OrderRefundSettled';
+      body.orderCode = event.order.code;
+      body.state = event.order.state;
     } else if (event instanceof CustomerEvent) {
       if (event.entity.emailAddress) body.email = event.entity.emailAddress;
     } else if (event instanceof ProductVariantEvent) {
