@@ -12,6 +12,7 @@ import { CUSTOMER_FIELDS, CustomerNode, ORDER_FIELDS, OrderNode, toCustomer, toO
 import { parsePluginEvent, readChanges } from './reads.js';
 import { recordShipment, setAvailable, upsertProducts } from './writes.js';
 import * as offline from './offline.js';
+import * as changes from './order-changes.js';
 import type { OfflineSale } from '../../model/offline-order.js';
 
 export interface VendureConnectorOptions extends VendureOptions { webhookSecret: string }
@@ -92,6 +93,14 @@ export class VendureConnector implements StoreConnector {
   getPayments(orderCode: string) { return money.getPayments(this.client, orderCode); }
   capturePayment(orderCode: string, amountMinor: number, key: string) { return money.capturePayment(this.client, orderCode, amountMinor, key); }
   refundPayment(orderCode: string, amountMinor: number, key: string, note: string) { return money.refundPayment(this.client, orderCode, amountMinor, key, note); }
+
+  // ---- changes to a placed order: cancellations, returns, edits (see order-changes.ts) ----
+  getOrderLines(orderCode: string) { return changes.getOrderLines(this.client, orderCode); }
+  cancelOrderUnits(orderCode: string, lines: { sku: string; quantity: number }[], opts: { kind: 'cancel' | 'return'; reason: string }) {
+    return changes.cancelOrderUnits(this.client, orderCode, lines, opts);
+  }
+  raiseOrderQuantities(orderCode: string, lines: { sku: string; quantity: number }[], note: string) { return changes.raiseOrderQuantities(this.client, orderCode, lines, note); }
+  releaseAuthorisation(orderCode: string, note: string) { return changes.releaseAuthorisation(this.client, orderCode, note); }
 
   recordShipment(orderCode: string, shipment: StoreShipment, opts: { notifyCustomer: boolean }) {
     return recordShipment(this.client, orderCode, shipment, opts);
