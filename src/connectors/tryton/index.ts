@@ -14,6 +14,7 @@ import { PRODUCT_FIELDS, ProductRecord, toProduct } from './mappers.js';
 import { orderShipments, productChanges, shipmentChanges, stockChanges } from './reads.js';
 import { findSale, importOrder, upsertCustomer, type Company } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
+import * as orderChanges from './order-changes.js';
 
 export interface TrytonConnectorOptions extends TrytonOptions {
   /** warehouse codes or names whose stock is published; empty: the first warehouse */
@@ -71,6 +72,7 @@ export class TrytonConnector implements InventoryConnector {
     if (kind === 'creditNote') return money.creditNoteChanges(this.client, cursor);
     if (kind === 'order') return saleChanges(this.client, cursor);
     if (kind === 'customer') return customerChanges(this.client, cursor);
+    if (kind === 'sale') return orderChanges.saleLineChanges(this.client, cursor);
     throw new DovetailError('config', `Tryton is the inventory system: ${kind} changes are read from the store`);
   }
 
@@ -210,6 +212,21 @@ export class TrytonConnector implements InventoryConnector {
   async findSale(orderCode: string) {
     await this.companyInfo();
     return findSale(this.client, orderCode);
+  }
+
+  // ---- changes to placed web orders: cancellations, returns, edits (see order-changes.ts)
+  async getSaleLines(orderCode: string) {
+    await this.companyInfo();
+    return orderChanges.getSaleLines(this.client, orderCode);
+  }
+
+  async setSaleQuantities(orderCode: string, lines: { sku: string; quantity: number; unitNetMinor: number; taxRatePercent: number }[], note: string) {
+    return orderChanges.setSaleQuantities(this.client, await this.companyInfo(), orderCode, lines, note);
+  }
+
+  async recordReturn(orderCode: string, lines: { sku: string; quantity: number }[], opts: { key: string; note: string; creditNote: boolean }) {
+    await this.companyInfo();
+    return orderChanges.recordReturn(this.client, orderCode, lines, opts);
   }
 
   async importOrder(order: Order, opts: { customerId: string; salesperson?: string }) {

@@ -12,7 +12,7 @@ const LIMIT = 2_000;
 
 const Stamped = z.object({ id: z.number(), write_date: z.unknown().optional(), create_date: z.unknown().optional() });
 
-function stampOf(r: z.infer<typeof Stamped>): string {
+export function stampOf(r: z.infer<typeof Stamped>): string {
   const w = r.write_date ? fromTrytonDate(r.write_date) : null;
   const c = r.create_date ? fromTrytonDate(r.create_date) : null;
   return (w && c ? (w > c ? w : c) : (w ?? c ?? new Date(0))).toISOString();
@@ -20,7 +20,7 @@ function stampOf(r: z.infer<typeof Stamped>): string {
 
 const sinceDomain = (since: Date) => ['OR', ['write_date', '>=', trytonDateTime(since)], ['create_date', '>=', trytonDateTime(since)]];
 
-async function changedRows<T extends z.ZodRawShape>(client: TrytonClient, model: string, cursor: string | null, extra: unknown[], shape: T)
+export async function changedRows<T extends z.ZodRawShape>(client: TrytonClient, model: string, cursor: string | null, extra: unknown[], shape: T)
   : Promise<{ rows: (z.infer<typeof Stamped> & z.infer<z.ZodObject<T>>)[]; cursor: string; more: boolean }> {
   const since = new Date(cursor ? Date.parse(cursor) - OVERLAP_MS : 0);
   const rows = await client.searchRead(model, [sinceDomain(since), ...extra], ['write_date', 'create_date', ...Object.keys(shape)],

@@ -81,7 +81,7 @@ export async function findSale(client: TrytonClient, orderCode: string) {
 }
 
 /** A percentage tax per rate the store charged, made once ("Store tax 10%"). */
-async function taxFor(client: TrytonClient, company: Company, ratePercent: number): Promise<number | null> {
+export async function taxFor(client: TrytonClient, company: Company, ratePercent: number): Promise<number | null> {
   if (!ratePercent) return null;
   return once(company, `tax:${ratePercent}`, () => makeTax(client, company, ratePercent));
 }
