@@ -85,8 +85,11 @@ export async function proposePayment(client: TrytonClient, company: Company, ord
   return { id: String(id), created: true };
 }
 
+/** The store order code of a sale: its reference, or for a return sale (origin: a sale) its origin's. */
 async function orderCodeOfSale(client: TrytonClient, saleId: number): Promise<string | null> {
-  const [s] = z.array(Sale).parse(await client.read('sale.sale', [saleId], ['reference', 'party', 'state']));
+  const [s] = z.array(Sale.extend({ origin: z.string().nullable() })).parse(await client.read('sale.sale', [saleId], ['reference', 'party', 'state', 'origin']));
+  const origin = /^sale\.sale,(\d+)$/.exec(s?.origin ?? '')?.[1];
+  if (origin && Number(origin) !== saleId) return orderCodeOfSale(client, Number(origin));
   return s?.reference ?? null;
 }
 
