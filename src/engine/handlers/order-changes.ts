@@ -21,11 +21,9 @@ import { JOB } from '../job-kinds.js';
 type Side = 'store' | 'inventory';
 const SNAPSHOT = 'orderLines';
 
-/** Where a change of this kind may be made. A lowered quantity is also fine where edits are made. */
+/** Where a change of this kind may be made. A lowered quantity is a cancellation, however it was entered. */
 function allowedOn(ctx: EngineContext, side: Side, change: LineChange): boolean {
-  const rules = ctx.config.rules;
-  if (rules[RULE_OF_CHANGE[change.kind]] === side) return true;
-  return change.kind === 'cancel' && rules.orderEditsIn === side;
+  return ctx.config.rules[RULE_OF_CHANGE[change.kind]] === side;
 }
 
 const settingOf = (change: LineChange) => `rules.${RULE_OF_CHANGE[change.kind]}`;
@@ -65,8 +63,11 @@ export const orderChanges: JobHandler = {
       if (fromStore.length || fromInventory.length) [store, inventory] = await Promise.all([readStore(), readInventory()]);
       if (!store || !inventory) throw permanent(`order ${code} disappeared while its changes were carried over`, { order: code });
     }
-    // Whoever cancelled (the store itself, or Dovetail just now, or before a crash): the money follows.
-    await settleCancelledUnits(ctx, code, seenStore, store);
+    // Whoever wrote the cancellation to the store (Dovetail just now, before a crash, or the store
+    // where cancellations are made there), the money follows; a refused one moves no money.
+    const accepted = (sku: string) => ctx.config.rules.cancellationsIn === 'store'
+      || changesBetween(seenInventory, inventory).some((c) => c.kind === 'cancel' && c.sku === sku);
+    await settleCancelledUnits(ctx, code, seenStore, store, accepted);
     await saveSeen(ctx, code, store, inventory);
   }),
 };
@@ -163,9 +164,9 @@ const digest = (x: unknown) => createHash('sha1').update(JSON.stringify(x)).dige
  * once, but never more than the store holds beyond what the order now costs (so a refund a person
  * already made by hand is not made twice), and record it in the inventory system.
  */
-async function settleCancelledUnits(ctx: EngineContext, code: string, before: OrderLinesState, after: OrderLinesState) {
+async function settleCancelledUnits(ctx: EngineContext, code: string, before: OrderLinesState, after: OrderLinesState, accepted: (sku: string) => boolean) {
   const changes = changesBetween(before, after);
-  const cancels = changes.filter((c): c is Extract<LineChange, { kind: 'cancel' }> => c.kind === 'cancel');
+  const cancels = changes.filter((c): c is Extract<LineChange, { kind: 'cancel' }> => c.kind === 'cancel' && accepted(c.sku));
   if (!cancels.length) return;
   const store = ctx.store, inv = ctx.inventory;
   const setting = `rules.capture=${ctx.config.rules.capture}`;
@@ -179,7 +180,7 @@ async function settleCancelledUnits(ctx: EngineContext, code: string, before: Or
     }
     return;
   }
-  const unitsOnly = changes.every((c) => c.kind === 'cancel');
+  const unitsOnly = changes.every((c) => c.kind === 'cancel' && accepted(c.sku));
   const previous = new Map(before.lines.map((l) => [l.sku, l]));
   // the store's own total difference is exact (its rounding, its discounts) when nothing else changed
   const value = unitsOnly ? before.totalMinor - after.totalMinor
