@@ -68,6 +68,21 @@ export function changesBetween(before: OrderLinesState, now: OrderLinesState): L
   return out;
 }
 
+/** The part of `mine` the other side does not show yet: equal cancellations and returns cancel out, an edit to the same quantity too. */
+export function notYetIn(mine: LineChange[], theirs: LineChange[]): LineChange[] {
+  const out: LineChange[] = [];
+  for (const c of mine) {
+    const same = theirs.filter((t) => t.kind === c.kind && t.sku === c.sku);
+    if (c.kind === 'edit') {
+      if (!same.some((t) => t.kind === 'edit' && t.quantity - t.from === c.quantity - c.from)) out.push(c);
+      continue;
+    }
+    const left = c.quantity - same.reduce((n, t) => n + (t.kind === 'edit' ? 0 : t.quantity), 0);
+    if (left > 0) out.push({ ...c, quantity: left });
+  }
+  return out;
+}
+
 /** True when both systems give the customer the same units and count the same returns. */
 export function linesAgree(a: OrderLinesState, b: OrderLinesState): boolean {
   const x = bySku(a), y = bySku(b);

@@ -144,8 +144,11 @@ describe('the dashboard, in Chromium, against a running Dovetail', () => {
     await shot('after-retry');
 
     // the job leaves the failure list when it starts; the timeline shows the move once it is done
-    await reloadUntil('the import to be in the timeline', `${base}/records?q=${encodeURIComponent(bad.code)}`,
-      async () => /Copied to Tryton/.test(await page.locator(`[data-timeline="${bad.code}"]`).innerText()));
+    // (after the import, one more job takes the order's lines as the baseline for later changes)
+    await reloadUntil('the import to be in the timeline, with nothing left to do', `${base}/records?q=${encodeURIComponent(bad.code)}`, async () => {
+      const text = await page.locator(`[data-timeline="${bad.code}"]`).innerText();
+      return /Copied to Tryton/.test(text) && !/Now:/.test(text);
+    });
     const timeline = await page.locator(`[data-timeline="${bad.code}"]`).innerText();
     assert.doesNotMatch(timeline, /Now:/, 'nothing is waiting or failed for it any more');
     assert.match(timeline, /Failed: put on the failure list/);

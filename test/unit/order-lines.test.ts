@@ -1,7 +1,7 @@
 // Cancellations, returns and edits judged by effect (model/order-lines.ts), on their own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { changesBetween, linesAgree, type LineState, type OrderLinesState } from '../../src/model/order-lines.js';
+import { changesBetween, linesAgree, notYetIn, type LineState, type OrderLinesState } from '../../src/model/order-lines.js';
 
 const line = (sku: string, quantity: number, shipped = 0, returned = 0): LineState =>
   ({ sku, quantity, shipped, returned, unitGrossMinor: 1100, unitNetMinor: 1000, taxRatePercent: 10 });
@@ -33,4 +33,15 @@ test('both systems agree when they give the customer the same units and count th
   assert.ok(linesAgree(state(line('A', 0), line('B', 1)), state(line('B', 1))), 'a line at 0 is the same as no line');
   assert.ok(!linesAgree(state(line('A', 1)), state(line('A', 2))));
   assert.ok(!linesAgree(state(line('A', 1, 1, 1)), state(line('A', 1, 1, 0))), 'a return not shown on one side');
+});
+
+test('what both sides already show is not carried again (a write that landed before a crash)', () => {
+  const lidCancelled = { kind: 'cancel' as const, sku: 'LID', quantity: 1 };
+  const kettleBack = { kind: 'return' as const, sku: 'KETTLE', quantity: 1 };
+  assert.deepEqual(notYetIn([lidCancelled], [lidCancelled, kettleBack]), [], 'the store shows the cancellation already');
+  assert.deepEqual(notYetIn([lidCancelled, kettleBack], [lidCancelled]), [kettleBack], 'only the return is left to carry');
+  assert.deepEqual(notYetIn([{ ...lidCancelled, quantity: 3 }], [lidCancelled]), [{ ...lidCancelled, quantity: 2 }], 'the rest of a larger cancellation');
+  const raised = { kind: 'edit' as const, sku: 'A', from: 1, quantity: 3, unitNetMinor: 100, taxRatePercent: 10 };
+  assert.deepEqual(notYetIn([raised], [raised]), []);
+  assert.deepEqual(notYetIn([raised], []), [raised]);
 });

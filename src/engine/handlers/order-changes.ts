@@ -13,7 +13,7 @@
 // pays for (the store's snapshot before and after), so a retry finds the refund it made.
 import { createHash } from 'node:crypto';
 import { permanent } from '../../errors.js';
-import { changesBetween, describeChange, linesAgree, RULE_OF_CHANGE, type LineChange, type OrderLinesState } from '../../model/order-lines.js';
+import { changesBetween, describeChange, linesAgree, notYetIn, RULE_OF_CHANGE, type LineChange, type OrderLinesState } from '../../model/order-lines.js';
 import { eachJob, need, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
@@ -37,6 +37,8 @@ export const orderChanges: JobHandler = {
     // connectors that cannot read an order's lines yet (`dovetail check` says so) leave orders as imported
     if (!ctx.store.getOrderLines || !ctx.inventory.getSaleLines) return;
     if (!(await ctx.storage.mapping(inv, 'sale', code))) return; // not imported (yet): the import flow owns it
+    // a phone sale shown in the store: the inventory system is its master, the store a mirror of it
+    if (await ctx.storage.mapping(inv, 'offlineOrder', code)) return;
     const readStore = () => ctx.store.getOrderLines!(code);
     const readInventory = () => ctx.inventory.getSaleLines!(code);
     let [store, inventory] = await Promise.all([readStore(), readInventory()]);
@@ -58,8 +60,9 @@ export const orderChanges: JobHandler = {
 
     if (!linesAgree(store, inventory)) {
       const fromStore = changesBetween(seenStore, store), fromInventory = changesBetween(seenInventory, inventory);
-      await carry(ctx, code, 'store', fromStore);
-      await carry(ctx, code, 'inventory', fromInventory);
+      // What both sides already show (carried before a crash, or made by hand in both) is done.
+      await carry(ctx, code, 'store', notYetIn(fromStore, fromInventory));
+      await carry(ctx, code, 'inventory', notYetIn(fromInventory, fromStore));
       if (fromStore.length || fromInventory.length) [store, inventory] = await Promise.all([readStore(), readInventory()]);
       if (!store || !inventory) throw permanent(`order ${code} disappeared while its changes were carried over`, { order: code });
     }
