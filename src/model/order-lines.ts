@@ -8,6 +8,7 @@
 // The same yardstick on both sides is what lets Dovetail tell its own writes (echoes) from new
 // changes: after a write both sides agree, and agreement needs no action.
 import { z } from 'zod';
+import type { Order } from './order.js';
 
 export const LineState = z.object({
   sku: z.string(),
@@ -36,6 +37,21 @@ export const OrderLinesState = z.object({
   state: z.string(),
 });
 export type OrderLinesState = z.infer<typeof OrderLinesState>;
+
+/** The order as placed, in this shape: what both systems hold right after the import. */
+export function linesAsPlaced(order: Order, totalMinor: number): OrderLinesState {
+  const bySku = new Map<string, { quantity: number; net: number; tax: number; taxRatePercent: number }>();
+  for (const l of order.lines) {
+    const s = bySku.get(l.sku) ?? { quantity: 0, net: 0, tax: 0, taxRatePercent: l.taxRatePercent };
+    s.quantity += l.quantity; s.net += l.lineNetMinor; s.tax += l.lineTaxMinor;
+    bySku.set(l.sku, s);
+  }
+  return {
+    orderCode: order.code, totalMinor, state: order.state,
+    lines: [...bySku].map(([sku, s]) => ({ sku, quantity: s.quantity, shipped: 0, returned: 0, taxRatePercent: s.taxRatePercent,
+      unitGrossMinor: Math.round((s.net + s.tax) / s.quantity), unitNetMinor: Math.round(s.net / s.quantity) })),
+  };
+}
 
 /** One change to an order's lines, as the engine carries it to the other system. */
 export type LineChange =

@@ -1,7 +1,7 @@
 // Cancellations, returns and edits judged by effect (model/order-lines.ts), on their own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { changesBetween, linesAgree, notYetIn, type LineState, type OrderLinesState } from '../../src/model/order-lines.js';
+import { changesBetween, linesAgree, linesAsPlaced, notYetIn, type LineState, type OrderLinesState } from '../../src/model/order-lines.js';
 
 const line = (sku: string, quantity: number, shipped = 0, returned = 0): LineState =>
   ({ sku, quantity, shipped, returned, unitGrossMinor: 1100, unitNetMinor: 1000, taxRatePercent: 10 });
@@ -44,4 +44,19 @@ test('what both sides already show is not carried again (a write that landed bef
   const raised = { kind: 'edit' as const, sku: 'A', from: 1, quantity: 3, unitNetMinor: 100, taxRatePercent: 10 };
   assert.deepEqual(notYetIn([raised], [raised]), []);
   assert.deepEqual(notYetIn([raised], []), [raised]);
+});
+
+test('the order as placed is the baseline: a SKU on two lines (a split price) is one entry, nothing shipped or returned', () => {
+  const order = {
+    code: 'X', state: 'PaymentSettled',
+    lines: [
+      { sku: 'A', name: 'A', quantity: 2, unitPriceMinor: 333, lineNetMinor: 667, lineTaxMinor: 67, taxRatePercent: 10 },
+      { sku: 'A', name: 'A', quantity: 1, unitPriceMinor: 333, lineNetMinor: 333, lineTaxMinor: 33, taxRatePercent: 10 },
+      { sku: 'B', name: 'B', quantity: 1, unitPriceMinor: 500, lineNetMinor: 500, lineTaxMinor: 50, taxRatePercent: 10 },
+    ],
+  } as unknown as Parameters<typeof linesAsPlaced>[0];
+  assert.deepEqual(linesAsPlaced(order, 2150), { orderCode: 'X', totalMinor: 2150, state: 'PaymentSettled', lines: [
+    { sku: 'A', quantity: 3, shipped: 0, returned: 0, taxRatePercent: 10, unitGrossMinor: 367, unitNetMinor: 333 },
+    { sku: 'B', quantity: 1, shipped: 0, returned: 0, taxRatePercent: 10, unitGrossMinor: 550, unitNetMinor: 500 },
+  ] });
 });

@@ -13,7 +13,8 @@
 // pays for (the store's snapshot before and after), so a retry finds the refund it made.
 import { createHash } from 'node:crypto';
 import { permanent } from '../../errors.js';
-import { changesBetween, describeChange, linesAgree, notYetIn, RULE_OF_CHANGE, type LineChange, type OrderLinesState } from '../../model/order-lines.js';
+import { changesBetween, describeChange, linesAgree, linesAsPlaced, notYetIn, RULE_OF_CHANGE, type LineChange, type OrderLinesState } from '../../model/order-lines.js';
+import type { Order } from '../../model/order.js';
 import { eachJob, need, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
@@ -49,7 +50,7 @@ export const orderChanges: JobHandler = {
     const seenStore = snaps.get('store') as OrderLinesState | undefined;
     const seenInventory = snaps.get('inventory') as OrderLinesState | undefined;
     if (!seenStore || !seenInventory) {
-      // First look, right after the import: this is the baseline both sides are judged from.
+      // An order imported before Dovetail noted baselines: take what both show now.
       if (!linesAgree(store, inventory)) {
         await ctx.storage.flagConflict({ recordKind: 'order', recordKey: code, fieldGroup: 'lines', masterSystem: storeName,
           masterValue: summary(store), otherValue: summary(inventory) });
@@ -74,6 +75,15 @@ export const orderChanges: JobHandler = {
     await saveSeen(ctx, code, store, inventory);
   }),
 };
+
+/**
+ * Notes both sides as they are right after an import — the order as placed — so later changes are
+ * judged from there without reading either system again. A baseline noted before is kept.
+ */
+export async function noteImported(ctx: EngineContext, order: Order, inventoryTotalMinor: number): Promise<void> {
+  if ((await ctx.storage.snapshots(SNAPSHOT, order.code)).size) return;
+  await saveSeen(ctx, order.code, linesAsPlaced(order, order.totalMinor), linesAsPlaced(order, inventoryTotalMinor));
+}
 
 async function saveSeen(ctx: EngineContext, code: string, store: OrderLinesState, inventory: OrderLinesState) {
   await ctx.storage.transaction(async (tx) => {

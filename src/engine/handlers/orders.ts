@@ -7,6 +7,7 @@ import type { Order } from '../../model/order.js';
 import { assignSalesperson } from '../../rules/salesperson.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
+import { noteImported } from './order-changes.js';
 import { JOB } from '../job-kinds.js';
 
 export const importOrder: JobHandler = {
@@ -45,7 +46,7 @@ export const importOrder: JobHandler = {
     }
     await checkTotals(ctx, order, sale.totalMinor);
     // both systems' lines as imported: the baseline later cancellations, returns and edits are judged from
-    await ctx.storage.enqueue({ kind: JOB.orderChanges, key: code, reason: `order ${code} imported` });
+    await noteImported(ctx, order, sale.totalMinor);
     // The sale now holds stock in the inventory system: refresh what the store may sell.
     for (const sku of skus) await ctx.storage.enqueue({ kind: JOB.stock, key: sku, reason: `order ${code} imported`, delayMs: ctx.config.inventory.debounceMs });
   }),
