@@ -72,9 +72,11 @@ export interface InventoryConnector extends ConnectorBase {
   importOrder(order: Order, opts: { customerId: string; salesperson?: string }): Promise<{ id: string; created: boolean; totalMinor: number }>;
   /**
    * The customer shipments that have left the warehouse for the sale carrying this store order
-   * code (null when there is no such sale). Read through `readChanges('shipment')`, keyed by order code.
+   * code, or for the sale `saleId` (a phone sale mirrored into the store); null when there is no
+   * such sale. Read through `readChanges('shipment')`, keyed by order code, or `sale:<id>` for
+   * every sale (the engine knows which sales it mirrored).
    */
-  getShipments?(orderCode: string): Promise<OrderShipments | null>;
+  getShipments?(orderCode: string, opts?: { saleId?: string }): Promise<OrderShipments | null>;
   // ---- money (rules.capture, settleFrom, refundsIn, creditMemosIn); optional, checked where used
   /** A payment against the sale moved to succeeded: receivable (a capture) or payable (a refund). Found by `key` before it is made. */
   recordPayment?(orderCode: string, p: { kind: 'receivable' | 'payable'; amountMinor: number; key: string; description: string }): Promise<{ id: string; created: boolean }>;

@@ -22,6 +22,9 @@ export const Shipment = z.object({
 });
 export type Shipment = z.infer<typeof Shipment>;
 
+/** A shipment change keyed by the inventory's sale id (`sale:<id>`), beside the store order code. */
+export const SALE_KEY = 'sale:';
+
 /** Every shipment of one order that has left the warehouse, and whether anything is still to ship. */
 export const OrderShipments = z.object({
   orderCode: z.string(),

@@ -114,6 +114,27 @@ describe('offlineOrdersToStore: all', () => {
     assert.deepEqual(await storeStock(admin, 'VASE-1'), { onHand: 3, allocated: 3, saleable: 0 });
     assert.deepEqual((await engine.ctx.storage.failures()).map((f) => `${f.kind} ${f.key}: ${f.lastError}`), [], 'nothing on the failure list');
   });
+
+  test('when the phone sale ships in Tryton its store order is fulfilled, so the store stops holding its stock', async () => {
+    const plate = await createTrytonProduct(t, 'PLATE-1', 'Stone plate', '18.00');
+    await receiveStock(t, plate, 5);
+    const phone = await phoneCustomer(t, 'Sam Ship', 'sam@example.com');
+    const sale = await offlineSale(t, phone, [{ product: plate, quantity: 2, price: '18.00' }]);
+    await settle(engine);
+    await settle(engine);
+    assert.deepEqual(await storeStock(admin, 'PLATE-1'), { onHand: 5, allocated: 2, saleable: 3 });
+
+    const [{ shipments }] = await t.read<{ shipments: number[] }>('sale.sale', [sale], ['shipments']);
+    for (const step of ['assign_try', 'pick', 'pack', 'done']) await t.button('stock.shipment.out', step, shipments);
+    assert.deepEqual(await trytonStock(t, plate), { onHand: 3, forecast: 3 });
+    await settle(engine);
+    await settle(engine);
+    const [order] = await storeOrdersForSale(admin, sale);
+    assert.equal(order.state, 'Shipped', 'the store order shows the shipment');
+    // without the fulfilment the store would still hold 2 for an order that has left: it would sell 1, not 3
+    assert.deepEqual(await storeStock(admin, 'PLATE-1'), { onHand: 3, allocated: 0, saleable: 3 });
+    assert.deepEqual((await engine.ctx.storage.failures()).map((f) => `${f.kind} ${f.key}: ${f.lastError}`), [], 'nothing charged, nothing failed');
+  });
 });
 
 describe('offlineOrdersToStore: customersWithAccount', () => {

@@ -204,9 +204,9 @@ export class TrytonConnector implements InventoryConnector {
     return money.shipmentForCapture(this.client, shipmentId);
   }
 
-  async getShipments(orderCode: string) {
+  async getShipments(orderCode: string, opts: { saleId?: string } = {}) {
     await this.companyInfo();
-    return orderShipments(this.client, orderCode);
+    return orderShipments(this.client, orderCode, opts.saleId);
   }
 
   async findSale(orderCode: string) {

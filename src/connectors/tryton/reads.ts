@@ -3,7 +3,7 @@
 // since a transaction that commits late carries an earlier timestamp; re-read rows are
 // recognised downstream by their version.
 import { z } from 'zod';
-import type { OrderShipments, Shipment } from '../../model/shipment.js';
+import { SALE_KEY, type OrderShipments, type Shipment } from '../../model/shipment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
 import { fromTrytonDate, trytonDateTime, type TrytonClient } from './client.js';
 
@@ -87,10 +87,12 @@ export async function shipmentChanges(client: TrytonClient, cursor: string | nul
   const newestByOrder = new Map<string, string>();
   for (const s of shipments.rows) {
     for (const saleId of new Set(s.outgoing_moves.map((m) => saleOfMove.get(m)).filter((x): x is number => typeof x === 'number'))) {
-      const code = referenceOf.get(saleId);
-      if (!code) continue;
       const version = `${stampOf(s)}:${s.id}`;
-      if ((newestByOrder.get(code) ?? '') < version) newestByOrder.set(code, version);
+      // a web sale carries the store order code as its reference; a phone sale mirrored into the
+      // store is known to the engine by its sale id (its reference is the operator's own)
+      for (const key of [referenceOf.get(saleId), `${SALE_KEY}${saleId}`]) {
+        if (key && (newestByOrder.get(key) ?? '') < version) newestByOrder.set(key, version);
+      }
     }
   }
   const changes: ChangeRef[] = [...newestByOrder].map(([code, v]) => ({ kind: 'shipment', key: code, sourceVersion: `shipment:${v}` }));
@@ -102,10 +104,11 @@ const ShipmentRecord = z.object({
   carrier: z.number().nullable().optional(), reference: z.string().nullable().optional(), outgoing_moves: z.array(z.number()),
 });
 
-/** The done customer shipments of the sale carrying `orderCode`, with their SKUs and quantities. */
-export async function orderShipments(client: TrytonClient, orderCode: string): Promise<OrderShipments | null> {
+/** The done customer shipments of the sale carrying `orderCode` (or of sale `saleId`), with their SKUs and quantities. */
+export async function orderShipments(client: TrytonClient, orderCode: string, saleId?: string): Promise<OrderShipments | null> {
   const [sale] = z.array(z.object({ id: z.number(), shipment_state: z.string(), shipments: z.array(z.number()) })).parse(
-    await client.searchRead('sale.sale', [['reference', '=', orderCode], ['state', '!=', 'cancelled']], ['shipment_state', 'shipments'], { limit: 1, order: [['id', 'ASC']] }));
+    await client.searchRead('sale.sale', [saleId ? ['id', '=', Number(saleId)] : ['reference', '=', orderCode], ['state', '!=', 'cancelled']],
+      ['shipment_state', 'shipments'], { limit: 1, order: [['id', 'ASC']] }));
   if (!sale) return null;
   const all = sale.shipments.length ? z.array(ShipmentRecord).parse(await client.read('stock.shipment.out', sale.shipments,
     ['number', 'state', 'effective_date', 'planned_date', 'carrier', 'reference', 'outgoing_moves'])) : [];

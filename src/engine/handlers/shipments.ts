@@ -7,7 +7,7 @@
 // it but before the mapping was written is found there), and one job per order at a time.
 import { DovetailError, transient } from '../../errors.js';
 import type { Order } from '../../model/order.js';
-import { combineShipments, type OrderShipments, type StoreShipment } from '../../model/shipment.js';
+import { combineShipments, SALE_KEY, type OrderShipments, type StoreShipment } from '../../model/shipment.js';
 import { sendEmail, shipmentEmail } from '../../notify/shipment-email.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
@@ -30,12 +30,18 @@ export const shipmentsToStore: JobHandler = {
   kind: JOB.shipment,
   batch: 1,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
-    const code = job.key;
     const inv = ctx.inventory.system;
     const store = ctx.store.system;
     const { partialShipmentsToStore, shipmentEmailsFrom } = ctx.config.rules;
     if (!ctx.inventory.getShipments) throw new DovetailError('config', `the ${inv} connector cannot read shipments yet`);
     if (!ctx.store.recordShipment) throw new DovetailError('config', `the ${store} connector cannot record shipments yet`);
+
+    // A sale keyed by its id: a phone sale Dovetail mirrored into the store (rules.offlineOrdersToStore)
+    // is fulfilled there too, or the store would hold its stock forever; any other sale is not ours.
+    const saleId = job.key.startsWith(SALE_KEY) ? job.key.slice(SALE_KEY.length) : undefined;
+    const code = saleId ? (await ctx.storage.keysForExternalIds(inv, 'offlineOrder', [saleId])).get(saleId) : job.key;
+    if (!code) return;
+    if (!saleId && await ctx.storage.mapping(inv, 'offlineOrder', code)) return; // reported under its sale id
 
     if (!(await ctx.storage.mapping(inv, 'sale', code))) {
       // A sale Dovetail did not import: an offline sale whose reference only looks like an order
@@ -44,10 +50,11 @@ export const shipmentsToStore: JobHandler = {
       await ctx.storage.audit({ recordKind: 'shipment', recordKey: code, action: 'shipment.ignored', fromSystem: inv, result: `not reported: ${store} has no order ${code}` });
       return;
     }
-    const found = await ctx.inventory.getShipments(code);
+    const found = await ctx.inventory.getShipments(code, { saleId });
     if (!found || !found.shipments.length) return;
-    // rules.capture: atShipment — each done shipment captures its own amount (payments.ts; a no-op otherwise or once captured)
-    for (const s of found.shipments) await enqueueCaptureForShipment(ctx, code, s.id, `shipment ${s.number} of order ${code} done in ${inv}`);
+    // rules.capture: atShipment — each done shipment captures its own amount (payments.ts; a no-op
+    // otherwise or once captured). A phone sale was paid offline: nothing to capture in the store.
+    if (!saleId) for (const s of found.shipments) await enqueueCaptureForShipment(ctx, code, s.id, `shipment ${s.number} of order ${code} done in ${inv}`);
     const reports = reportsFor(inv, found, partialShipmentsToStore);
     const setting = `rules.partialShipmentsToStore=${partialShipmentsToStore}, rules.shipmentEmailsFrom=${shipmentEmailsFrom}`;
     if (!reports.length) {
