@@ -27,13 +27,13 @@ export const offlineOrderToStore: JobHandler = {
       await audit('offlineOrder.unsupported', `not carried out: the ${inv} or ${store.system} connector cannot do this yet`);
       return;
     }
+    // Web orders come the other way: a sale Dovetail imported is known by its store order code
+    // (checked before reading the sale: every amendment of a web sale passes through here).
+    const mappedCode = (await ctx.storage.keysForExternalIds(inv, 'sale', [saleId])).get(saleId) ?? null;
+    if (mappedCode !== null && !(await ctx.storage.mapping(inv, 'offlineOrder', mappedCode))) return;
     const sale = await ctx.inventory.getOfflineSale(saleId);
     if (!sale) return; // deleted since the change was read
     const ref = `${inv}:${saleId}`;
-
-    // Web orders come the other way: a sale Dovetail imported carries the store's order code.
-    const mappedCode = (await ctx.storage.keysForExternalIds(inv, 'sale', [saleId])).get(saleId) ?? null;
-    if (mappedCode !== null && mappedCode === sale.reference) return;
     if (mappedCode === null && sale.reference && (await store.getOrder(sale.reference))) return; // its import is being recorded
 
     if (sale.state === 'quotation') {

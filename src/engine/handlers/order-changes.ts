@@ -62,9 +62,9 @@ export const orderChanges: JobHandler = {
     if (!linesAgree(store, inventory)) {
       const fromStore = changesBetween(seenStore, store), fromInventory = changesBetween(seenInventory, inventory);
       // What both sides already show (carried before a crash, or made by hand in both) is done.
-      await carry(ctx, code, 'store', notYetIn(fromStore, fromInventory));
-      await carry(ctx, code, 'inventory', notYetIn(fromInventory, fromStore));
-      if (fromStore.length || fromInventory.length) [store, inventory] = await Promise.all([readStore(), readInventory()]);
+      // re-read only the side that was written to
+      if (await carry(ctx, code, 'store', notYetIn(fromStore, fromInventory))) inventory = await readInventory();
+      if (await carry(ctx, code, 'inventory', notYetIn(fromInventory, fromStore))) store = await readStore();
       if (!store || !inventory) throw permanent(`order ${code} disappeared while its changes were carried over`, { order: code });
     }
     // Whoever wrote the cancellation to the store (Dovetail just now, before a crash, or the store
@@ -94,9 +94,9 @@ async function saveSeen(ctx: EngineContext, code: string, store: OrderLinesState
 
 const summary = (s: OrderLinesState) => s.lines.map((l) => `${l.sku}×${l.quantity}${l.returned ? ` (${l.returned} returned)` : ''}`).join(', ') || 'no lines';
 
-/** Carries what `side` changed to the other side, where the rules allow; flags the rest. */
-async function carry(ctx: EngineContext, code: string, side: Side, changes: LineChange[]) {
-  if (!changes.length) return;
+/** Carries what `side` changed to the other side, where the rules allow; flags the rest. True when it wrote to the other side. */
+async function carry(ctx: EngineContext, code: string, side: Side, changes: LineChange[]): Promise<boolean> {
+  if (!changes.length) return false;
   const from = side === 'store' ? ctx.store.system : ctx.inventory.system;
   const to = side === 'store' ? ctx.inventory.system : ctx.store.system;
   const allowed = changes.filter((c) => allowedOn(ctx, side, c));
@@ -109,7 +109,7 @@ async function carry(ctx: EngineContext, code: string, side: Side, changes: Line
     await ctx.storage.audit({ recordKind: 'orderChange', recordKey: code, action: `order.${c.kind}Refused`, fromSystem: from, setting: `${settingOf(c)}=${ctx.config.rules[RULE_OF_CHANGE[c.kind]]}`,
       result: `flagged: ${describeChange(c)} in ${from}, but ${c.kind}s are made in ${master}; not copied to ${to}`, detail: c });
   }
-  if (!allowed.length) return;
+  if (!allowed.length) return false;
   const note = `${allowed.map(describeChange).join(', ')} in ${from} (Dovetail)`;
   if (side === 'store') await carryToInventory(ctx, code, allowed, note);
   else await carryToStore(ctx, code, allowed, note);
@@ -118,6 +118,7 @@ async function carry(ctx: EngineContext, code: string, side: Side, changes: Line
     await ctx.storage.audit({ recordKind: 'orderChange', recordKey: code, action: `order.${c.kind}Copied`, fromSystem: from, toSystem: to,
       setting: `${settingOf(c)}=${side}`, result: 'ok', detail: c });
   }
+  return true;
 }
 
 async function carryToInventory(ctx: EngineContext, code: string, changes: LineChange[], note: string) {
