@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { dec, type TrytonClient } from '../src/connectors/tryton/client.js';
 import { freshTrytonDatabase, shopCheckout, startVendure, adminGql } from '../test/integration/helpers/systems.js';
 import { engineFor, receiveStock, settingsFor, trytonAdmin } from '../test/integration/helpers/dovetail.js';
+import { amendQuantity } from '../test/integration/helpers/tryton-operator.js';
 
 const N = Number(process.env.BENCH_PRODUCTS ?? 200);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 10);
@@ -89,6 +90,30 @@ export async function benchRealSystems(): Promise<string[]> {
     });
     const imported = (await t.search('sale.sale', [['reference', 'in', codes]])).length;
     lines.push(`${ORDERS} web orders to confirmed sales: Dovetail ${fmt(doveOrders.ms)} (${imported} imported, incl. customers and stock refresh) | raw API floor ${fmt(rawOrders.ms)} | ratio ${(doveOrders.ms / rawOrders.ms).toFixed(2)}×`);
+    // 4. cancellations: one unit of each of those orders cancelled in Tryton (an amendment, made
+    //    beforehand); Dovetail notices and cancels it in Vendure, vs the raw floor: one Tryton read of
+    //    the lines, and per order one Vendure read of its lines and one cancelOrder.
+    const sales = await t.searchRead<{ id: number; reference: string }>('sale.sale', [['reference', 'in', codes]], ['reference']);
+    for (const [i, code] of codes.entries()) await amendQuantity(t, sales.find((x) => x.reference === code)!.id, `BP-${i + 1}`, 1);
+    const doveCancels = await time(() => engine.tick());
+    const orderLines = async (code: string) => (await admin<{ orders: { items: { id: string; lines: { id: string; quantity: number; productVariant: { sku: string } }[] }[] } }>(
+      `query($c: String!) { orders(options: { filter: { code: { eq: $c } } }) { items { id lines { id quantity productVariant { sku } } } } }`, { c: code })).orders.items[0];
+    let cancelled = 0;
+    for (const [i, code] of codes.entries()) if ((await orderLines(code)).lines.find((l) => l.productVariant.sku === `BP-${i + 1}`)?.quantity === 1) cancelled++;
+    const rawCodes: string[] = [];
+    for (let i = 0; i < ORDERS; i++) {
+      rawCodes.push((await shopCheckout(vendure.url, { email: `rawc${i}@example.com`, firstName: 'Raw', lastName: `${i}`, lines: [{ sku: `BP-${i + 1}`, quantity: 2 }],
+        address: { fullName: 'Raw', streetLine1: `${i} Main St`, city: 'Springfield', postalCode: '12345', countryCode: 'US' } })).code);
+    }
+    const rawCancels = await time(async () => {
+      await t.searchRead('sale.line', [['sale', 'in', sales.map((x) => x.id)]], ['quantity', 'product', 'moves_ignored']);
+      for (const [i, code] of rawCodes.entries()) {
+        const o = await orderLines(code);
+        await admin(`mutation($i: CancelOrderInput!) { cancelOrder(input: $i) { __typename } }`,
+          { i: { orderId: o.id, lines: [{ orderLineId: o.lines.find((l) => l.productVariant.sku === `BP-${i + 1}`)!.id, quantity: 1 }], reason: 'raw' } });
+      }
+    });
+    lines.push(`${ORDERS} cancellations made in Tryton to Vendure: Dovetail ${fmt(doveCancels.ms)} (${cancelled} cancelled, incl. money check) | raw API floor ${fmt(rawCancels.ms)} | ratio ${(doveCancels.ms / rawCancels.ms).toFixed(2)}×`);
     lines.push(`API calls made by Dovetail: Tryton ${engine.ctx.inventory.system === 'tryton' ? (engine.ctx.inventory as unknown as { client: { calls: number } }).client.calls : '?'}, Vendure ${(engine.ctx.store as unknown as { client: { calls: number } }).client.calls}`);
     await engine.ctx.storage.close();
   } finally {
