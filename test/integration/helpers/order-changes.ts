@@ -4,6 +4,7 @@
 import { decimalString, type TrytonClient } from '../../../src/connectors/tryton/client.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import { decimalToMinor } from '../../../src/model/money.js';
+import type { OperatorOrder } from './vendure-operator.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './systems.js';
 import { createTrytonProduct, engineFor, receiveStock, salesFor, settingsFor, trytonAdmin, until } from './dovetail.js';
 
@@ -50,28 +51,11 @@ export async function placeOrder(shop: Shop, lines: { sku: string; quantity: num
   return { order, saleId: sale.id };
 }
 
-export interface VendureOrder {
-  state: string; totalWithTax: number; shippingWithTax: number;
-  lines: { quantity: number; linePriceWithTax: number; unitPriceWithTax: number; productVariant: { sku: string } }[];
-  fulfillments: { state: string }[];
-  payments: { state: string; amount: number; refunds: { state: string; total: number; reason: string | null }[] }[];
-  history: { items: { type: string; data: Record<string, unknown> }[] };
-}
+/** The order as Vendure's admin shows it (one reader for the operator helpers and these tests). */
+export { operatorOrder as vendureOrder, type OperatorOrder as VendureOrder } from './vendure-operator.js';
 
-export async function vendureOrder(admin: GqlClient, code: string): Promise<VendureOrder> {
-  const r = await admin<{ orders: { items: VendureOrder[] } }>(`query($c: String!) { orders(options: { filter: { code: { eq: $c } } }) { items {
-    state totalWithTax shippingWithTax
-    lines { quantity linePriceWithTax unitPriceWithTax productVariant { sku } }
-    fulfillments { state }
-    payments { state amount refunds { state total reason } }
-    history(options: { take: 100 }) { items { type data } } } } }`, { c: code });
-  const [order] = r.orders.items;
-  if (!order) throw new Error(`Vendure has no order ${code}`);
-  return order;
-}
-
-export const quantityOf = (o: VendureOrder, sku: string) => o.lines.filter((l) => l.productVariant.sku === sku).reduce((n, l) => n + l.quantity, 0);
-export const refundsOf = (o: VendureOrder) => o.payments.flatMap((p) => p.refunds).filter((r) => r.state !== 'Failed');
+export const quantityOf = (o: OperatorOrder, sku: string) => o.lines.filter((l) => l.productVariant.sku === sku).reduce((n, l) => n + l.quantity, 0);
+export const refundsOf = (o: OperatorOrder) => o.payments.flatMap((p) => p.refunds).filter((r) => r.state !== 'Failed');
 
 /** Succeeded payments against the sale: received (receivable) and paid out (payable), in minor units. */
 export async function trytonMoney(t: TrytonClient, saleId: number) {

@@ -3,16 +3,22 @@
 // edit the order (Vendure's order modification) and refund money. Rule tests call these.
 import { adminGql, type GqlClient, type VendureInstance } from './systems.js';
 
-interface OperatorOrder {
-  id: string; state: string; totalWithTax: number;
-  lines: { id: string; quantity: number; productVariant: { id: string; sku: string } }[];
-  payments: { id: string; state: string; amount: number; refunds: { state: string; total: number }[] }[];
+export interface OperatorOrder {
+  id: string; state: string; totalWithTax: number; shippingWithTax: number;
+  lines: { id: string; quantity: number; linePriceWithTax: number; unitPriceWithTax: number; productVariant: { id: string; sku: string } }[];
+  fulfillments: { state: string }[];
+  payments: { id: string; state: string; amount: number; refunds: { state: string; total: number; reason: string | null }[] }[];
+  history: { items: { type: string; data: Record<string, unknown> }[] };
 }
 
-/** The order as the admin shows it: its lines and payments. Throws when the store does not know the code. */
+/** The order as the admin shows it: lines, fulfilments, payments and history. Throws when the store does not know the code. */
 export async function operatorOrder(admin: GqlClient, code: string): Promise<OperatorOrder> {
   const r = await admin<{ orders: { items: OperatorOrder[] } }>(`query($c: String!) { orders(options: { filter: { code: { eq: $c } } }) { items {
-    id state totalWithTax lines { id quantity productVariant { id sku } } payments { id state amount refunds { state total } } } } }`, { c: code });
+    id state totalWithTax shippingWithTax
+    lines { id quantity linePriceWithTax unitPriceWithTax productVariant { id sku } }
+    fulfillments { state }
+    payments { id state amount refunds { state total reason } }
+    history(options: { take: 100 }) { items { type data } } } } }`, { c: code });
   const o = r.orders.items[0];
   if (!o) throw new Error(`Vendure has no order ${code}`);
   return o;
