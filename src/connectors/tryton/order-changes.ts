@@ -8,7 +8,7 @@ import type { OrderLinesState } from '../../model/order-lines.js';
 import { moneyTag } from '../../model/payment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
 import { dec, decimalString, type TrytonClient } from './client.js';
-import { changedRows, stampOf } from './reads.js';
+import { changedRows, productCodes, stampOf } from './reads.js';
 import { taxFor, type Company } from './writes.js';
 
 /** Lines Dovetail adds to web sales that are not store products (writes.ts SERVICE_PRODUCTS). */
@@ -55,13 +55,6 @@ async function findWebSale(client: TrytonClient, orderCode: string) {
   return rows.find((s) => !s.origin?.startsWith('sale.sale,')) ?? null;
 }
 
-async function skuOf(client: TrytonClient, productIds: number[]): Promise<Map<number, string | null>> {
-  const ids = [...new Set(productIds)];
-  if (!ids.length) return new Map();
-  const rows = z.array(z.object({ id: z.number(), code: z.string().nullable() })).parse(await client.read('product.product', ids, ['code'], { active_test: false }));
-  return new Map(rows.map((p) => [p.id, p.code]));
-}
-
 async function loadWebSale(client: TrytonClient, orderCode: string): Promise<WebSale | null> {
   const sale = await findWebSale(client, orderCode);
   if (!sale) return null;
@@ -75,7 +68,7 @@ async function loadWebSale(client: TrytonClient, orderCode: string): Promise<Web
   const returnSaleIds = await client.search('sale.sale', [['origin', '=', saleRef(sale.id)], ['state', '!=', 'cancelled']], { order: [['id', 'ASC']] });
   const doneBack = returnSaleIds.length ? z.array(MoveRow).parse(await client.searchRead('stock.move',
     [['sale', 'in', returnSaleIds], ['from_location.type', '=', 'customer'], ['state', '=', 'done']], ['product', 'quantity', 'origin'])) : [];
-  const codes = await skuOf(client, [...goods.map((l) => l.product!), ...doneBack.map((m) => m.product)]);
+  const codes = await productCodes(client, [...goods.map((l) => l.product!), ...doneBack.map((m) => m.product)]);
   const lines: SaleLine[] = [];
   for (const l of goods) {
     const sku = codes.get(l.product!);

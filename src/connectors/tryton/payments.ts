@@ -8,6 +8,7 @@ import { moneyTag, type CreditNote, type InventoryPayment, type ShipmentForCaptu
 import type { ChangePage, ChangeRef } from '../types.js';
 import { dec, decimalString, fromTrytonDate, trytonDateTime, type TrytonClient } from './client.js';
 import type { Company } from './writes.js';
+import { productCodes } from './reads.js';
 
 const OVERLAP_MS = 5_000;
 const JOURNAL_NAME = 'Web store payments (Dovetail)';
@@ -235,9 +236,8 @@ export async function shipmentForCapture(client: TrytonClient, shipmentId: strin
     ['product', 'quantity', 'state', 'origin', 'shipment']));
   const shipmentOf = (m: z.infer<typeof Move>) => Number(/^stock\.shipment\.out,(\d+)$/.exec(m.shipment ?? '')?.[1] ?? NaN);
   const productIds = [...new Set([...moves, ...saleMoves].map((m) => m.product))];
-  const codes = new Map(z.array(z.object({ id: z.number(), code: z.string().nullable() })).parse(
-    await client.read('product.product', productIds, ['code'], { active_test: false })).map((p) => [p.id, p.code ?? `#${p.id}`]));
-  const qty = (ms: z.infer<typeof Move>[]) => ms.map((m) => ({ sku: codes.get(m.product)!, quantity: m.quantity }));
+  const codes = await productCodes(client, productIds);
+  const qty = (ms: z.infer<typeof Move>[]) => ms.map((m) => ({ sku: codes.get(m.product) ?? `#${m.product}`, quantity: m.quantity }));
   const doneShipments = [...new Set(saleMoves.map(shipmentOf).filter((n) => !Number.isNaN(n)))].sort((a, b) => a - b);
   return {
     shipmentId, orderCode, state: sh.state,

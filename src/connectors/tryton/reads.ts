@@ -43,13 +43,19 @@ export async function productChanges(client: TrytonClient, cursor: string | null
   const variantIds = templates.rows.flatMap((t) => t.products);
   if (variantIds.length) {
     const stampByProduct = new Map(templates.rows.flatMap((t) => t.products.map((id) => [id, stampOf(t)] as const)));
-    const variants = z.array(z.object({ id: z.number(), code: z.string().nullable() })).parse(
-      await client.read('product.product', variantIds, ['code'], { active_test: false }));
-    for (const v of variants) if (v.code) note(v.code, stampByProduct.get(v.id) ?? '');
+    for (const [id, code] of await productCodes(client, variantIds)) if (code) note(code, stampByProduct.get(id) ?? '');
   }
   const changes: ChangeRef[] = [...newestBySku].map(([sku, stamp]) => ({ kind: 'product', key: sku, sourceVersion: `product:${stamp}` }));
   const newest = products.cursor > templates.cursor ? products.cursor : templates.cursor;
   return { changes, cursor: newest, more: products.more || templates.more };
+}
+
+/** SKU (product code) of each product id, archived products included; null where a product has none. */
+export async function productCodes(client: TrytonClient, productIds: number[]): Promise<Map<number, string | null>> {
+  const ids = [...new Set(productIds)];
+  if (!ids.length) return new Map();
+  const rows = z.array(z.object({ id: z.number(), code: z.string().nullable() })).parse(await client.read('product.product', ids, ['code'], { active_test: false }));
+  return new Map(rows.map((p) => [p.id, p.code]));
 }
 
 /** Every stock move created, done, cancelled or edited changes what a SKU has available. */
@@ -61,9 +67,8 @@ export async function stockChanges(client: TrytonClient, cursor: string | null):
     if ((newestByProduct.get(m.product) ?? '') < s) newestByProduct.set(m.product, s);
   }
   if (!newestByProduct.size) return { changes: [], cursor: moves.cursor, more: moves.more };
-  const products = z.array(z.object({ id: z.number(), code: z.string().nullable() })).parse(
-    await client.read('product.product', [...newestByProduct.keys()], ['code'], { active_test: false }));
-  const changes: ChangeRef[] = products.filter((p) => p.code).map((p) => ({ kind: 'stock', key: p.code!, sourceVersion: `move:${newestByProduct.get(p.id)}` }));
+  const codes = await productCodes(client, [...newestByProduct.keys()]);
+  const changes: ChangeRef[] = [...codes].filter(([, code]) => code).map(([id, code]) => ({ kind: 'stock', key: code!, sourceVersion: `move:${newestByProduct.get(id)}` }));
   return { changes, cursor: moves.cursor, more: moves.more };
 }
 
@@ -116,8 +121,7 @@ export async function orderShipments(client: TrytonClient, orderCode: string, sa
   const moves = done.length ? z.array(z.object({ id: z.number(), product: z.number(), quantity: z.number(), state: z.string(), sale: z.number().nullable() })).parse(
     await client.read('stock.move', done.flatMap((s) => s.outgoing_moves), ['product', 'quantity', 'state', 'sale'])) : [];
   const productIds = [...new Set(moves.map((m) => m.product))];
-  const codes = new Map(productIds.length ? z.array(z.object({ id: z.number(), code: z.string().nullable() })).parse(
-    await client.read('product.product', productIds, ['code'], { active_test: false })).map((p) => [p.id, p.code]) : []);
+  const codes = await productCodes(client, productIds);
   const carrierIds = [...new Set(done.map((s) => s.carrier).filter((c): c is number => typeof c === 'number'))];
   const carrierNames = new Map<number, string>();
   if (carrierIds.length) {
