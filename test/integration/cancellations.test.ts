@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cancelInStore } from './helpers/vendure-operator.js';
 import { amendQuantity, cancelUnshipped } from './helpers/tryton-operator.js';
-import { conflictsOf, openShop, placeOrder, quantityOf, refundsOf, stockOf, tickUntil, trytonMoney, trytonQuantity, vendureOrder, type Shop } from './helpers/order-changes.js';
+import { conflictsOf, openShop, placeOrder, quantityOf, refundsOf, tickUntil, trytonMoney, trytonQuantity, vendureOrder, type Shop } from './helpers/order-changes.js';
+import { trytonStock } from './helpers/offline.js';
 
 const PRODUCTS = [{ sku: 'BOWL-1', price: '15.00', stock: 20 }, { sku: 'SPOON-1', price: '4.00', stock: 20 }];
 
@@ -19,10 +20,10 @@ describe('cancellationsIn: inventory (capture atOrder)', () => {
     const placed = await vendureOrder(shop.admin, order.code);
     const bowlGross = placed.lines.find((l) => l.productVariant.sku === 'BOWL-1')!.unitPriceWithTax;
     const spoonGross = placed.lines.find((l) => l.productVariant.sku === 'SPOON-1')!.linePriceWithTax;
-    const bowlStock = await stockOf(shop.t, shop.products.get('BOWL-1')!);
+    const bowlStock = await trytonStock(shop.t, shop.products.get('BOWL-1')!);
 
     await amendQuantity(shop.t, saleId, 'BOWL-1', 1);
-    assert.equal((await stockOf(shop.t, shop.products.get('BOWL-1')!)).forecast, bowlStock.forecast + 1, 'Tryton no longer promises the cancelled bowl');
+    assert.equal((await trytonStock(shop.t, shop.products.get('BOWL-1')!)).forecast, bowlStock.forecast + 1, 'Tryton no longer promises the cancelled bowl');
     let o = await tickUntil(shop.engine, 'one bowl cancelled in Vendure', async () => { const x = await vendureOrder(shop.admin, order.code); return quantityOf(x, 'BOWL-1') === 1 && x; });
     assert.equal(o.totalWithTax, placed.totalWithTax - bowlGross, 'Vendure\'s total lost one bowl, to the cent');
     await tickUntil(shop.engine, 'the bowl refunded', async () => refundsOf(await vendureOrder(shop.admin, order.code)).length === 1);
@@ -61,10 +62,10 @@ describe('cancellationsIn: store (capture atOrder)', () => {
   test('units cancelled in Vendure are cancelled in Tryton (stock freed) and refunded once', async () => {
     const { order, saleId } = await placeOrder(shop, [{ sku: 'BOWL-1', quantity: 3 }, { sku: 'SPOON-1', quantity: 2 }], { settle: true });
     const placed = await vendureOrder(shop.admin, order.code);
-    const bowlStock = await stockOf(shop.t, shop.products.get('BOWL-1')!);
+    const bowlStock = await trytonStock(shop.t, shop.products.get('BOWL-1')!);
     await cancelInStore(shop.vendure, order.code, 'BOWL-1', 2);
     await tickUntil(shop.engine, 'two bowls cancelled in Tryton', async () => (await trytonQuantity(shop.t, saleId, 'BOWL-1')) === 1);
-    assert.equal((await stockOf(shop.t, shop.products.get('BOWL-1')!)).forecast, bowlStock.forecast + 2, 'Tryton no longer promises them');
+    assert.equal((await trytonStock(shop.t, shop.products.get('BOWL-1')!)).forecast, bowlStock.forecast + 2, 'Tryton no longer promises them');
     await tickUntil(shop.engine, 'the refund recorded in Tryton', async () => (await trytonMoney(shop.t, saleId)).paidOut > 0);
     for (let i = 0; i < 3; i++) await shop.engine.tick();
     const o = await vendureOrder(shop.admin, order.code);

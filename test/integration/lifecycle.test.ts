@@ -16,7 +16,8 @@ import { createLogger } from '../../src/log.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, receiveStock, salesFor, settingsFor, shipWhatIsThere, trytonAdmin, until } from './helpers/dovetail.js';
 import { cancelUnshipped, postCreditNotesOf, returnUnits } from './helpers/tryton-operator.js';
-import { quantityOf, refundsOf, stockOf as onHand, trytonMoney, vendureOrder } from './helpers/order-changes.js';
+import { quantityOf, refundsOf, trytonMoney, vendureOrder } from './helpers/order-changes.js';
+import { trytonStock } from './helpers/offline.js';
 
 const address = { fullName: 'Grace Buyer', streetLine1: '9 Harbour Rd', city: 'Springfield', postalCode: '12345', countryCode: 'US' };
 
@@ -95,18 +96,18 @@ describe('the order lifecycle, Dovetail killed at every step', () => {
 
     // 3. the lid is cancelled in Tryton: its stock is no longer promised. Dovetail dies right after
     // cancelling it in Vendure, before it noted that — and stays down while the next step happens.
-    const lidBefore = await onHand(t, lid);
+    const lidBefore = await trytonStock(t, lid);
     await cancelUnshipped(t, sale.id, 'LID-1');
-    assert.equal((await onHand(t, lid)).forecast, lidBefore.forecast + 1, 'the cancelled lid is no longer promised');
+    assert.equal((await trytonStock(t, lid)).forecast, lidBefore.forecast + 1, 'the cancelled lid is no longer promised');
     await crashAt('orderChanges.carried', { restart: false });
     o = await vendureOrder(admin, order.code);
     assert.equal(quantityOf(o, 'LID-1'), 0, 'the lid was cancelled in Vendure before the crash');
     assert.equal(o.totalWithTax, placed.totalWithTax - lidGross, 'the order total lost the lid, to the cent');
 
     // 4. the kettle comes back: a return in Tryton, while Dovetail is down
-    const kettleBefore = await onHand(t, kettle);
+    const kettleBefore = await trytonStock(t, kettle);
     const returnSale = await returnUnits(t, sale.id, [{ sku: 'KETTLE-1', quantity: 1 }]);
-    assert.equal((await onHand(t, kettle)).quantity, kettleBefore.quantity + 1, 'the return put the kettle back in stock');
+    assert.equal((await trytonStock(t, kettle)).onHand, kettleBefore.onHand + 1, 'the return put the kettle back in stock');
     await crashAt('orderChanges.carried');
     o = await until('the return shown on the Vendure order and the rest of the authorisation released', async () => {
       const x = await vendureOrder(admin, order.code);
@@ -149,7 +150,7 @@ describe('the order lifecycle, Dovetail killed at every step', () => {
     } finally {
       await ctx.storage.close();
     }
-    assert.equal((await onHand(t, kettle)).quantity, 4, 'the kettle is back on the shelf');
+    assert.equal((await trytonStock(t, kettle)).onHand, 4, 'the kettle is back on the shelf');
   });
 });
 

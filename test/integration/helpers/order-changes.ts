@@ -70,13 +70,6 @@ export async function trytonQuantity(t: TrytonClient, saleId: number, sku: strin
   return lines.reduce((n, l) => n + Number(l.quantity), 0);
 }
 
-/** On hand and forecast of a product in the warehouse. */
-export async function stockOf(t: TrytonClient, productId: number): Promise<{ quantity: number; forecast: number }> {
-  const [wh] = await t.search('stock.location', [['type', '=', 'warehouse']], { limit: 1 });
-  const [p] = await t.read<{ quantity: number; forecast_quantity: number }>('product.product', [productId], ['quantity', 'forecast_quantity'], { locations: [wh] });
-  return { quantity: Number(p.quantity), forecast: Number(p.forecast_quantity) };
-}
-
 /** The order's open conflicts as Dovetail shows them. */
 export async function conflictsOf(engine: Engine, code: string) {
   return (await engine.ctx.storage.conflicts()).filter((c) => c.recordKey === code);
