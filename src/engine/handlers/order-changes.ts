@@ -69,8 +69,8 @@ export const orderChanges: JobHandler = {
     }
     // Whoever wrote the cancellation to the store (Dovetail just now, before a crash, or the store
     // where cancellations are made there), the money follows; a refused one moves no money.
-    const accepted = (sku: string) => ctx.config.rules.cancellationsIn === 'store'
-      || changesBetween(seenInventory, inventory).some((c) => c.kind === 'cancel' && c.sku === sku);
+    const cancelledInInventory = new Set(changesBetween(seenInventory, inventory).filter((c) => c.kind === 'cancel').map((c) => c.sku));
+    const accepted = (sku: string) => ctx.config.rules.cancellationsIn === 'store' || cancelledInInventory.has(sku);
     await settleCancelledUnits(ctx, code, seenStore, store, accepted);
     await saveSeen(ctx, code, store, inventory);
   }),
