@@ -130,8 +130,11 @@ export interface StoreConnector extends ConnectorBase {
   listOrderCodes(offset: number, limit: number): Promise<string[]>;
   /** Emails of registered customers, for a first full load. */
   listCustomerEmails(offset: number, limit: number): Promise<string[]>;
-  /** Verifies a pushed event's signature over the raw body; returns the parsed changes. */
-  parseWebhook?(rawBody: string, headers: Record<string, string | undefined>): ChangeRef[];
+  /**
+   * Verifies a pushed event's signature over the exact bytes received, then decodes them as
+   * strict UTF-8 (a body that is not is malformed); returns the parsed changes.
+   */
+  parseWebhook?(rawBody: Uint8Array, headers: Record<string, string | undefined>): ChangeRef[];
   /**
    * Makes sure the order has one fulfilment for `shipment` (found by `shipment.ref` before one is
    * created), in the shipped state. `notifyCustomer`: the store is to tell the customer

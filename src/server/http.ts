@@ -41,18 +41,18 @@ export function buildApp(engine: Engine): Hono {
   // ---- webhooks ------------------------------------------------------------------------------
   app.post(`/webhooks/${ctx.store.system}`, bodyLimit({ maxSize: WEBHOOK_MAX_BYTES, onError: (c) => c.json({ error: `body larger than ${WEBHOOK_MAX_BYTES} bytes` }, 413) }), async (c) => {
     if (!ctx.store.parseWebhook) return c.json({ error: `${ctx.store.system} does not push events` }, 404);
-    const raw = await c.req.text();
+    const raw = new Uint8Array(await c.req.arrayBuffer()); // verified as received: decoding first would hide invalid bytes
     const headers = Object.fromEntries([...c.req.raw.headers].map(([k, v]) => [k.toLowerCase(), v]));
     let changes;
     try {
       changes = ctx.store.parseWebhook(raw, headers);
     } catch (err) {
-      const badSignature = err instanceof DovetailError && err.kind === 'config';
+      const badSignature = err instanceof DovetailError && (err.kind === 'config' || err.detail?.reason === 'signature');
       ctx.log.warn({ err: messageOf(err), eventId: headers['x-dovetail-event-id'] }, badSignature ? 'webhook refused: bad signature' : 'webhook refused: malformed');
       // An unsigned body is not ours to keep; a signed one that cannot be read is recorded for the failures page.
       if (!badSignature) {
         await ctx.storage.audit({ recordKind: 'webhook', recordKey: headers['x-dovetail-event-id'] ?? 'unknown', action: 'webhook.malformed', fromSystem: ctx.store.system,
-          result: 'refused', detail: { reason: messageOf(err), excerpt: raw.slice(0, 120) } });
+          result: 'refused', detail: { reason: messageOf(err), excerpt: Buffer.from(raw.subarray(0, 120)).toString('utf8') } });
       }
       return c.json({ error: messageOf(err) }, badSignature ? 401 : 400);
     }

@@ -21,11 +21,11 @@ const product = (sku: string, name: string, priceMinor: number): Product => ({ s
 
 /** Receives the plugin's events, keeping the raw body and headers the connector verifies. */
 async function startEventReceiver() {
-  const posts: { body: string; headers: Record<string, string | undefined> }[] = [];
+  const posts: { body: Buffer; headers: Record<string, string | undefined> }[] = [];
   const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => { posts.push({ body, headers: { 'x-dovetail-signature': req.headers['x-dovetail-signature'] as string | undefined } }); res.end('ok'); });
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => { chunks.push(c); });
+    req.on('end', () => { posts.push({ body: Buffer.concat(chunks), headers: { 'x-dovetail-signature': req.headers['x-dovetail-signature'] as string | undefined } }); res.end('ok'); });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;

@@ -2,6 +2,7 @@
 // sites), secrets never shown, metrics present, and pages that escape what records contain.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { parseConfig } from '../../src/config/load.js';
 import { Engine } from '../../src/engine/engine.js';
 import { openContext } from '../../src/engine/open.js';
@@ -105,5 +106,25 @@ test('what records contain is escaped in the pages', async () => {
     assert.match(body, /Retry/);
   } finally {
     await storage.close();
+  }
+});
+
+test('a pushed event is verified over the bytes received: one that is not UTF-8 is never accepted', async () => {
+  const { app, engine } = await appWith('{}');
+  const sign = (body: Buffer) => `sha256=${createHmac('sha256', SECRETS.DOVETAIL_WEBHOOK_SECRET).update(body).digest('hex')}`;
+  // a Latin-1 "é" in the order code: a byte that is not UTF-8, which a lenient decoder turns into U+FFFD
+  const raw = Buffer.concat([Buffer.from('{"id":"e-latin1","event":"OrderPlaced","at":"x","orderCode":"CAF'), Buffer.from([0xe9]), Buffer.from('"}')]);
+  const post = (signature: string) => app.request('http://127.0.0.1/webhooks/vendure', { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-dovetail-signature': signature, 'x-dovetail-event-id': 'e-latin1' } });
+  try {
+    const overReplacement = await post(sign(Buffer.from(raw.toString('utf8'), 'utf8')));
+    assert.equal(overReplacement.status, 401, 'a signature over the decoded text does not cover the bytes received');
+    const overBytes = await post(sign(raw));
+    assert.equal(overBytes.status, 400);
+    assert.match((await overBytes.json() as { error: string }).error, /not valid UTF-8/);
+    assert.equal(await engine.ctx.storage.countChanges(), 0, 'nothing was stored');
+    const [refusal] = await engine.ctx.storage.auditTrail('e-latin1');
+    assert.equal(refusal?.action, 'webhook.malformed', 'the signed-but-unreadable body is on the record');
+  } finally {
+    await engine.ctx.storage.close();
   }
 });

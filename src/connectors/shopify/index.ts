@@ -121,11 +121,11 @@ export class ShopifyConnector implements StoreConnector {
   createRefund(refund: RefundInputCanonical) { return createRefund(this.ctx, refund); }
   createQuote(quote: QuoteInput) { return createQuote(this.ctx, quote); }
 
-  parseWebhook(rawBody: string, headers: Record<string, string | undefined>): ChangeRef[] {
+  parseWebhook(rawBody: Uint8Array, headers: Record<string, string | undefined>): ChangeRef[] {
     return readWebhook(rawBody, headers, this.opts.appSecret, this.memory).changes;
   }
   /** Like parseWebhook, saying why nothing came out (duplicate, stale, ignored topic). */
-  readWebhook(rawBody: string | Buffer, headers: Record<string, string | undefined>): WebhookOutcome {
+  readWebhook(rawBody: Uint8Array, headers: Record<string, string | undefined>): WebhookOutcome {
     return readWebhook(rawBody, headers, this.opts.appSecret, this.memory);
   }
 

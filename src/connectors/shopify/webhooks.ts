@@ -19,9 +19,9 @@ function header(headers: Record<string, string | undefined>, name: string): stri
 }
 
 /** True when X-Shopify-Hmac-SHA256 is the base64 HMAC-SHA256 of exactly these bytes under the app secret. */
-export function verifySignature(rawBody: string | Buffer, signature: string | undefined, secret: string): boolean {
+export function verifySignature(rawBody: Uint8Array, signature: string | undefined, secret: string): boolean {
   if (!signature || !secret) return false;
-  const expected = createHmac('sha256', secret).update(typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody).digest();
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
   let given: Buffer;
   try { given = Buffer.from(signature, 'base64'); } catch { return false; }
   return given.length === expected.length && timingSafeEqual(given, expected);
@@ -92,12 +92,15 @@ export type WebhookOutcome =
   | { status: 'accepted'; changes: ChangeRef[] }
   | { status: 'duplicate' | 'stale' | 'ignored'; changes: [] };
 
+/** Decoding happens only after the signature is checked over the bytes, and refuses what is not UTF-8. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Verifies and reads one delivery. Throws DovetailError `permanent` with detail.reason
  * `signature` on a missing or wrong signature (the HTTP layer answers 401), `malformed` on a
  * body that is not the documented shape.
  */
-export function readWebhook(rawBody: string | Buffer, headers: Record<string, string | undefined>, secret: string, memory: WebhookMemory): WebhookOutcome {
+export function readWebhook(rawBody: Uint8Array, headers: Record<string, string | undefined>, secret: string, memory: WebhookMemory): WebhookOutcome {
   if (!verifySignature(rawBody, header(headers, 'x-shopify-hmac-sha256'), secret)) {
     throw new DovetailError('permanent', 'Shopify webhook signature missing or wrong', { detail: { reason: 'signature' } });
   }
@@ -107,8 +110,12 @@ export function readWebhook(rawBody: string | Buffer, headers: Record<string, st
   if (!webhookId || !topic) throw new DovetailError('permanent', 'Shopify webhook without X-Shopify-Webhook-Id or X-Shopify-Topic', { detail: { reason: 'malformed' } });
   if (memory.seen(webhookId)) return { status: 'duplicate', changes: [] };
 
+  let text: string;
+  try { text = strictUtf8.decode(rawBody); } catch {
+    throw new DovetailError('permanent', `Shopify webhook ${webhookId} (${topic}) is not valid UTF-8`, { detail: { reason: 'malformed' } });
+  }
   let body: unknown;
-  try { body = parseJsonKeepingBigInts(typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8')); } catch {
+  try { body = parseJsonKeepingBigInts(text); } catch {
     throw new DovetailError('permanent', `Shopify webhook ${webhookId} (${topic}) is not JSON`, { detail: { reason: 'malformed' } });
   }
   const parse = <T>(schema: z.ZodType<T>): T => {

@@ -9,7 +9,8 @@ import type { Capability, ChangePage, ChangeRef, RecordKind, StoreConnector } fr
 import { VendureClient, type VendureOptions } from './client.js';
 import * as money from './payments.js';
 import { CUSTOMER_FIELDS, CustomerNode, ORDER_FIELDS, OrderNode, toCustomer, toOrder, toProduct, VARIANT_FIELDS, VariantNode } from './mappers.js';
-import { parsePluginEvent, readChanges } from './reads.js';
+import { readChanges } from './reads.js';
+import { parsePluginEvent } from './webhooks.js';
 import { recordShipment, setAvailable, upsertProducts } from './writes.js';
 import * as offline from './offline.js';
 import * as changes from './order-changes.js';
@@ -41,7 +42,7 @@ export class VendureConnector implements StoreConnector {
     return readChanges(this.client, kind, cursor);
   }
 
-  parseWebhook(rawBody: string, headers: Record<string, string | undefined>): ChangeRef[] {
+  parseWebhook(rawBody: Uint8Array, headers: Record<string, string | undefined>): ChangeRef[] {
     return parsePluginEvent(rawBody, headers, this.opts.webhookSecret);
   }
 

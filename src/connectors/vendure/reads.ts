@@ -1,8 +1,8 @@
-// Changes since a cursor, by polling `updatedAt`, and events pushed by Dovetail's Vendure plugin.
+// Changes since a cursor, by polling `updatedAt` (events pushed by Dovetail's plugin: webhooks.ts).
 // The cursor is the newest `updatedAt` seen; each read starts a little before it, because a
 // transaction that committed late can carry an earlier timestamp. Re-read rows are recognised
 // downstream by their version (the timestamp), so the overlap costs nothing but a few rows.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DovetailError } from '../../errors.js';
 import type { ChangePage, ChangeRef, RecordKind } from '../types.js';
@@ -84,36 +84,4 @@ export async function readChanges(client: VendureClient, kind: RecordKind, curso
     case 'payment': case 'refund': case 'creditNote':
       throw new DovetailError('config', `Vendure ${kind} changes are read by payments.ts (the plugin's money feed)`);
   }
-}
-
-/** What Dovetail's Vendure plugin posts (see plugin/dovetail-plugin.ts). */
-const PluginEvent = z.object({
-  id: z.string().min(1),
-  event: z.string(),
-  at: z.string(),
-  orderCode: z.string().optional(),
-  state: z.string().optional(),
-  skus: z.array(z.string()).optional(),
-  email: z.string().optional(),
-});
-
-/**
- * Verifies the plugin's HMAC-SHA256 over the exact raw body, then turns the event into change
- * references. Throws a DovetailError: `config` for a bad signature, `permanent` for a malformed body.
- */
-export function parsePluginEvent(rawBody: string, headers: Record<string, string | undefined>, secret: string): ChangeRef[] {
-  const given = headers['x-dovetail-signature'] ?? '';
-  const expected = `sha256=${createHmac('sha256', secret).update(rawBody, 'utf8').digest('hex')}`;
-  const a = Buffer.from(given), b = Buffer.from(expected);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new DovetailError('config', 'signature does not match the body (x-dovetail-signature)');
-  let json: unknown;
-  try { json = JSON.parse(rawBody); } catch { throw new DovetailError('permanent', 'body is not JSON'); }
-  const parsed = PluginEvent.safeParse(json);
-  if (!parsed.success) throw new DovetailError('permanent', `event does not have the expected shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const e = parsed.data;
-  const version = `event:${e.id}`;
-  if (e.orderCode && /^Order/.test(e.event)) return [{ kind: 'order', key: e.orderCode, sourceVersion: version }];
-  if (e.skus?.length && /^Product/.test(e.event)) return e.skus.map((sku) => ({ kind: 'product' as const, key: sku, sourceVersion: version }));
-  if (e.email && e.event === 'Customer') return [{ kind: 'customer', key: e.email.trim().toLowerCase(), sourceVersion: version }];
-  return [];
 }
