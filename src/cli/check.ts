@@ -1,6 +1,6 @@
 // `dovetail check`: the settings are valid, which answers this version carries out, and
 // whether both systems answer with the credentials given.
-import { coverage } from '../config/coverage.js';
+import { coverage, settingsThisVersionCannotRun } from '../config/coverage.js';
 import { openContext } from '../engine/open.js';
 import { messageOf } from '../errors.js';
 import { createLogger } from '../log.js';
@@ -14,6 +14,12 @@ export async function checkCommand(file: string, opts: { offline?: boolean }): P
   const missing = rows.filter((r) => !r.carriedOut);
   for (const r of rows) console.log(`  ${r.carriedOut ? 'ok     ' : 'NOT YET'}  ${r.key} = ${r.answer}${r.carriedOut ? '' : `: ${r.note}`}`);
   console.log(missing.length ? `\n${missing.length} of the chosen answers are not carried out by this version yet.` : '\nEvery chosen answer is carried out.');
+  const cannotRun = settingsThisVersionCannotRun(config);
+  if (cannotRun.length) {
+    console.log('\nThis version cannot run with these settings (`dovetail run` would stop at start):');
+    for (const r of cannotRun) console.log(`  ${r.key} = ${r.answer}: ${r.note}`);
+    return 2;
+  }
   if (opts.offline) return 0;
   let failed = false;
   let ctx;

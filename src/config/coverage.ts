@@ -188,6 +188,18 @@ export function unsupportedAnswers(config: Config): CoverageRow[] {
   return coverage(config).filter((row) => !row.carriedOut);
 }
 
+/**
+ * Settings this version cannot run with at all: another system's connector, or a storage it does
+ * not have. `run` stops on them at start, so `check` (offline too) fails on them first.
+ */
+export function settingsThisVersionCannotRun(config: Config): CoverageRow[] {
+  const rows = coverage(config).filter((row) => row.key.startsWith('systems.') && !row.carriedOut);
+  if (config.database.driver === 'postgres') {
+    rows.push({ key: 'database.driver', answer: 'postgres', carriedOut: false, note: `Keeping Dovetail's queue, mappings and audit trail in PostgreSQL is ${NOT_YET}: use driver sqlite.` });
+  }
+  return rows;
+}
+
 function cap(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }

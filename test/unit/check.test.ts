@@ -1,0 +1,42 @@
+// `dovetail check --offline`: settings this version cannot run with fail the check, as `run`
+// would fail at start, instead of passing and failing only later.
+import { mock, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { checkCommand } from '../../src/cli/check.js';
+
+const SYSTEMS = `systems:
+  inventory: { password: "\${TRYTON_PASSWORD:-tryton-pw}" }
+  store: { password: "\${VENDURE_PASSWORD:-vendure-pw}", webhookSecret: "\${DOVETAIL_WEBHOOK_SECRET:-whsec-0123456789abcdef}" }
+`;
+
+async function checkOffline(yaml: string): Promise<{ exitCode: number; printed: string }> {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'dovetail-check-')), 'dovetail.yaml');
+  writeFileSync(file, yaml);
+  const lines: string[] = [];
+  const log = mock.method(console, 'log', (...args: unknown[]) => { lines.push(args.join(' ')); });
+  try {
+    return { exitCode: await checkCommand(file, { offline: true }), printed: lines.join('\n') };
+  } finally { log.mock.restore(); }
+}
+
+test('check passes settings this version runs with', async () => {
+  const { exitCode, printed } = await checkOffline(SYSTEMS);
+  assert.equal(exitCode, 0, printed);
+  assert.doesNotMatch(printed, /cannot run/);
+});
+
+test('check refuses database.driver postgres, which this version does not carry out yet', async () => {
+  const { exitCode, printed } = await checkOffline(`${SYSTEMS}database: { driver: postgres, url: "postgres://dovetail@db/dovetail" }\n`);
+  assert.equal(exitCode, 2);
+  assert.match(printed, /This version cannot run with these settings/);
+  assert.match(printed, /^ {2}database\.driver = postgres: Keeping Dovetail's queue, mappings and audit trail in PostgreSQL is not carried out yet by this version: use driver sqlite\.$/m);
+});
+
+test('check refuses a system whose connector this version does not have', async () => {
+  const { exitCode, printed } = await checkOffline(SYSTEMS.replace('inventory: {', 'inventory: { type: odoo,'));
+  assert.equal(exitCode, 2);
+  assert.match(printed, /^ {2}systems\.inventory\.type = odoo: The inventory system is Odoo: its connector is not carried out yet/m);
+});
