@@ -1,10 +1,10 @@
 // Pure parts of the Tryton client: value encoding on the wire and how failures are classified.
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  TrytonClient, classifyTrytonError, dateOf, dec, decimalString, fromTrytonDate, trytonDateTime,
+  LOGIN_BACKOFF_MAX_MS, TrytonClient, classifyTrytonError, dateOf, dec, decimalString, fromTrytonDate, loginBackoffMs, trytonDateTime,
 } from '../../src/connectors/tryton/client.js';
 import { DovetailError } from '../../src/errors.js';
 
@@ -115,4 +115,85 @@ test('a UserWarning is acknowledged and the call replayed', async () => {
     await t.button('stock.move', 'do', [1]);
     assert.deepEqual(fake.seen.slice(2), ['model.stock.move.do', 'model.res.user.warning.create', 'model.stock.move.do']);
   } finally { await fake.close(); }
+});
+
+// ---- login storms: Tryton locks a user out after a few refused logins ------------------------
+
+/** A fake Tryton whose login answer can change: 'ok', 'wrong' (401) or 'locked' (429). */
+async function fakeLogin(initial: 'ok' | 'wrong' | 'locked') {
+  const state = { login: initial };
+  const fake = await fakeTryton((method) => {
+    if (method === 'common.db.login') return state.login === 'ok' ? [200, { id: 1, result: [1, 's'] }] : [state.login === 'wrong' ? 401 : 429, null];
+    if (method === 'model.res.user.get_preferences') return [200, { id: 1, result: {} }];
+    return [200, { id: 1, result: [7] }];
+  });
+  const logins = () => fake.seen.filter((m) => m === 'common.db.login').length;
+  return { ...fake, state, logins };
+}
+
+const refused = (pattern: RegExp, kind = 'config') => (e: unknown) => e instanceof DovetailError && e.kind === kind && pattern.test(e.message);
+
+test('the wait after a refused login doubles from 2 s up to 15 min; a lock-out (429) waits the longest', () => {
+  assert.deepEqual([1, 2, 3, 4].map((n) => loginBackoffMs(n, false)), [2_000, 4_000, 8_000, 16_000]);
+  assert.equal(loginBackoffMs(50, false), LOGIN_BACKOFF_MAX_MS);
+  assert.equal(LOGIN_BACKOFF_MAX_MS, 15 * 60_000);
+  assert.equal(loginBackoffMs(1, true), LOGIN_BACKOFF_MAX_MS);
+});
+
+test('a storm of calls with a wrong password makes one login, and none more until the wait is over', async () => {
+  mock.timers.enable({ apis: ['Date'] });
+  const fake = await fakeLogin('wrong');
+  try {
+    const t = new TrytonClient({ url: fake.url, database: 'db', username: 'admin', password: 'wrong' });
+    const storm = await Promise.allSettled(Array.from({ length: 20 }, () => t.search('party.party', [])));
+    assert.equal(fake.logins(), 1, 'concurrent callers share one login');
+    for (const r of storm) assert.ok(r.status === 'rejected' && refused(/wrong user or password; next login attempt in 2 s/)(r.reason));
+    // Every feed and job keeps calling: they fail at once, saying when Dovetail will try again.
+    for (let i = 0; i < 20; i++) await assert.rejects(t.search('party.party', []), refused(/wrong user or password; Dovetail tries to log in again in 2 s, not before/));
+    mock.timers.tick(1_999);
+    await assert.rejects(t.login(), refused(/again in 1 s/));
+    assert.equal(fake.logins(), 1, 'no login before the wait is over');
+    mock.timers.tick(1);
+    await assert.rejects(t.search('party.party', []), refused(/next login attempt in 4 s/));
+    assert.equal(fake.logins(), 2);
+    mock.timers.tick(3_999);
+    await assert.rejects(t.search('party.party', []), refused(/again in 1 s/));
+    assert.equal(fake.logins(), 2);
+  } finally { mock.timers.reset(); await fake.close(); }
+});
+
+test('once the password is right again, the first login after the wait succeeds and the wait starts over', async () => {
+  mock.timers.enable({ apis: ['Date'] });
+  const fake = await fakeLogin('wrong');
+  try {
+    const t = new TrytonClient({ url: fake.url, database: 'db', username: 'admin', password: 'x' });
+    await assert.rejects(t.search('party.party', []), refused(/in 2 s/));
+    mock.timers.tick(2_000);
+    await assert.rejects(t.search('party.party', []), refused(/in 4 s/));
+    fake.state.login = 'ok';
+    await assert.rejects(t.search('party.party', []), refused(/again in 4 s/), 'still waiting: the fix is seen at the next attempt');
+    mock.timers.tick(4_000);
+    assert.deepEqual(await t.search('party.party', []), [7]);
+    assert.equal(fake.logins(), 3);
+    // A later refusal (the session expired and the password changed) waits 2 s again, not 8.
+    fake.state.login = 'wrong';
+    await assert.rejects(t.login(), refused(/next login attempt in 2 s/));
+  } finally { mock.timers.reset(); await fake.close(); }
+});
+
+test('Tryton locking the user out (429) is honoured: one attempt per 15 min until it lets us in', async () => {
+  mock.timers.enable({ apis: ['Date'] });
+  const fake = await fakeLogin('locked');
+  try {
+    const t = new TrytonClient({ url: fake.url, database: 'db', username: 'admin', password: 'x' });
+    await assert.rejects(t.search('party.party', []), (e: unknown) => refused(/too many login attempts.*; next login attempt in 15 min/, 'transient')(e)
+      && (e as DovetailError).retryAfterSeconds === 900);
+    mock.timers.tick(14 * 60_000);
+    await assert.rejects(t.search('party.party', []), refused(/too many login attempts.*again in 60 s/, 'transient'));
+    assert.equal(fake.logins(), 1);
+    fake.state.login = 'ok';
+    mock.timers.tick(60_000);
+    assert.deepEqual(await t.search('party.party', []), [7]);
+    assert.equal(fake.logins(), 2);
+  } finally { mock.timers.reset(); await fake.close(); }
 });

@@ -1,5 +1,6 @@
-// The only place that speaks HTTP to Tryton (JSON-RPC, Tryton 6.0). It logs in, keeps the session
-// and the user context, encodes Decimals and dates, and turns every failure into one DovetailError.
+// The only place that speaks HTTP to Tryton (JSON-RPC, Tryton 6.0). It logs in (one login at a
+// time, paced after a refusal), keeps the session and the user context, encodes Decimals and
+// dates, and turns every failure into one DovetailError.
 import { z } from 'zod';
 import { DovetailError, httpFailure } from '../../errors.js';
 
@@ -122,6 +123,24 @@ export function networkFailure(method: string, url: string, err: unknown): Dovet
   return new DovetailError('transient', `Tryton ${method} at ${url}: ${why}`, { cause: err });
 }
 
+/**
+ * Tryton records every refused login of a user and, past `session.max_attempt` (5) within its
+ * `session.timeout`, answers 429 to every further one, recording that too: a client that keeps
+ * trying keeps the user locked for good, even once the password is right again. So after a
+ * refusal Dovetail waits before the next login, twice as long each time; the cap is long enough
+ * that retrying at it lets a lock end even with a one-hour window (at most 4 attempts an hour).
+ */
+export const LOGIN_BACKOFF_FIRST_MS = 2_000;
+export const LOGIN_BACKOFF_MAX_MS = 15 * 60_000;
+
+/** How long to wait after the n-th refused login in a row (429: Tryton has locked the user, so the longest). */
+export function loginBackoffMs(refusalsInARow: number, lockedOut: boolean): number {
+  if (lockedOut) return LOGIN_BACKOFF_MAX_MS;
+  return Math.min(LOGIN_BACKOFF_FIRST_MS * 2 ** Math.max(0, refusalsInARow - 1), LOGIN_BACKOFF_MAX_MS);
+}
+
+const inWords = (ms: number) => (ms < 90_000 ? `${Math.max(1, Math.ceil(ms / 1000))} s` : `${Math.ceil(ms / 60_000)} min`);
+
 const rpcAnswer = z.object({ id: z.unknown().optional(), result: z.unknown().optional(), error: z.unknown().optional() });
 const loginAnswer = z.tuple([z.number().int(), z.string()]);
 const ids = z.array(z.number().int());
@@ -138,6 +157,9 @@ export class TrytonClient {
   private nextId = 0;
   private loggingIn: Promise<void> | null = null;
   private callCount = 0;
+  private refusalsInARow = 0;
+  /** After a refused login: no new attempt before `until`; calls until then fail with `refusal`'s words. */
+  private loginPause: { until: number; refusal: DovetailError } | null = null;
 
   constructor(opts: TrytonOptions) {
     this.opts = { timeoutMs: 60_000, ...opts };
@@ -151,9 +173,32 @@ export class TrytonClient {
   get context(): Context { return { ...this.ctx }; }
 
   async login(): Promise<void> {
-    // Concurrent callers that all saw a 401 share one login.
-    this.loggingIn ??= this.doLogin().finally(() => { this.loggingIn = null; });
+    // Concurrent callers (every feed and job that needs a session) share one login.
+    this.loggingIn ??= this.pacedLogin().finally(() => { this.loggingIn = null; });
     return this.loggingIn;
+  }
+
+  private async pacedLogin(): Promise<void> {
+    const pause = this.loginPause;
+    if (pause && Date.now() < pause.until) {
+      const { refusal } = pause;
+      const waitMs = pause.until - Date.now();
+      throw new DovetailError(refusal.kind, `${refusal.message}; Dovetail tries to log in again in ${inWords(waitMs)}, not before, so that Tryton does not lock the user out`,
+        { detail: refusal.detail, retryAfterSeconds: Math.ceil(waitMs / 1000) });
+    }
+    try {
+      await this.doLogin();
+    } catch (err) {
+      // Only refusals count at Tryton; a network or server failure is retried the usual way.
+      if (!(err instanceof DovetailError) || typeof err.detail?.loginRefused !== 'number') throw err;
+      this.refusalsInARow++;
+      const waitMs = loginBackoffMs(this.refusalsInARow, err.detail.loginRefused === 429);
+      this.loginPause = { until: Date.now() + waitMs, refusal: err };
+      throw new DovetailError(err.kind, `${err.message}; next login attempt in ${inWords(waitMs)}`,
+        { detail: err.detail, retryAfterSeconds: Math.ceil(waitMs / 1000) });
+    }
+    this.refusalsInARow = 0;
+    this.loginPause = null;
   }
 
   private async doLogin(): Promise<void> {
@@ -161,7 +206,9 @@ export class TrytonClient {
     this.auth = null;
     const raw = await this.post('common.db.login', [username, { password }, 'en'], false);
     const parsed = loginAnswer.safeParse(raw);
-    if (!parsed.success) throw new DovetailError('config', `Tryton login as ${username} refused (answer ${short(JSON.stringify(raw) ?? '', 80)})`);
+    if (!parsed.success) {
+      throw new DovetailError('config', `Tryton login as ${username} refused (answer ${short(JSON.stringify(raw) ?? '', 80)})`, { detail: { loginRefused: 200 } });
+    }
     const [uid, session] = parsed.data;
     this.uid = uid;
     this.auth = `Session ${Buffer.from(`${username}:${uid}:${session}`).toString('base64')}`;
@@ -192,8 +239,14 @@ export class TrytonClient {
     } catch (err) {
       throw networkFailure(method, this.endpoint, err);
     }
-    if (res.status === 401 && method === 'common.db.login') {
-      throw new DovetailError('config', `Tryton login as ${this.opts.username} on database ${this.opts.database} refused: wrong user or password`);
+    if (method === 'common.db.login' && (res.status === 401 || res.status === 429)) {
+      const who = `Tryton login as ${this.opts.username} on database ${this.opts.database} refused`;
+      const detail = { method, loginRefused: res.status };
+      if (res.status === 429) {
+        // Tryton's lock ends only once too few refusals are left within its session timeout.
+        throw new DovetailError('transient', `${who}: too many login attempts (Tryton locks a user after 5 refused logins until they age out; fix the password if it is wrong)`, { detail });
+      }
+      throw new DovetailError('config', `${who}: wrong user or password`, { detail });
     }
     if (res.status === 401 && mayRelogin) {
       // Expired session: log in again (unless another call already did) and replay once.
