@@ -6,6 +6,7 @@ import type { Order } from '../../model/order.js';
 import type { FieldGroup, Product } from '../../model/product.js';
 import type { StoreShipment } from '../../model/shipment.js';
 import type { Capability, ChangePage, ChangeRef, RecordKind, StoreConnector } from '../types.js';
+import { DovetailError } from '../../errors.js';
 import { VendureClient, type VendureOptions } from './client.js';
 import * as money from './payments.js';
 import { CUSTOMER_FIELDS, CustomerNode, ORDER_FIELDS, OrderNode, toCustomer, toOrder, toProduct, VARIANT_FIELDS, VariantNode } from './mappers.js';
@@ -20,6 +21,10 @@ export interface VendureConnectorOptions extends VendureOptions { webhookSecret:
 
 const CHUNK = 100;
 
+/** Custom fields DovetailPlugin adds and this connector reads and writes (dimensions, shipments). */
+const PLUGIN_CUSTOM_FIELDS = ['ProductVariant.weight', 'ProductVariant.length', 'ProductVariant.width', 'ProductVariant.height',
+  'Fulfillment.dovetailRef', 'Fulfillment.shippedOn', 'Fulfillment.notifyCustomer'];
+
 export class VendureConnector implements StoreConnector {
   readonly system = 'vendure';
   readonly side = 'store';
@@ -30,11 +35,18 @@ export class VendureConnector implements StoreConnector {
     this.client = new VendureClient(opts);
   }
 
+  /** Reachable, the credentials accepted (the query logs in), and Dovetail's plugin installed. */
   async ping() {
-    const r = await this.client.admin(`query Ping { activeChannel { code defaultCurrencyCode } globalSettings { serverConfig { customFieldConfig { ProductVariant { name } } } } }`, {},
+    const r = await this.client.admin(`query Ping { activeChannel { code defaultCurrencyCode }
+      globalSettings { serverConfig { entityCustomFields { entityName customFields { ... on CustomField { name } } } } } }`, {},
       z.object({ activeChannel: z.object({ code: z.string(), defaultCurrencyCode: z.string() }),
-        globalSettings: z.object({ serverConfig: z.object({ customFieldConfig: z.object({ ProductVariant: z.array(z.object({ name: z.string() })).nullable().optional() }).passthrough() }) }) }));
-    return { version: `channel ${r.activeChannel.code} (${r.activeChannel.defaultCurrencyCode})` };
+        globalSettings: z.object({ serverConfig: z.object({ entityCustomFields: z.array(z.object({ entityName: z.string(), customFields: z.array(z.object({ name: z.string() })) })) }) }) }));
+    const present = new Set(r.globalSettings.serverConfig.entityCustomFields.flatMap((e) => e.customFields.map((f) => `${e.entityName}.${f.name}`)));
+    const missing = PLUGIN_CUSTOM_FIELDS.filter((f) => !present.has(f));
+    if (missing.length) {
+      throw new DovetailError('config', `Vendure at ${this.client.url} lacks the custom fields of Dovetail's plugin (${missing.join(', ')}): install DovetailPlugin (src/connectors/vendure/plugin/README.md)`);
+    }
+    return { version: `channel ${r.activeChannel.code} (${r.activeChannel.defaultCurrencyCode}), Dovetail's plugin installed` };
   }
 
   readChanges(kind: RecordKind, cursor: string | null): Promise<ChangePage> {
