@@ -70,8 +70,14 @@ const order = await shopCheckout(vendureUrl, { email: 'ada@example.com', firstNa
   lines: [{ sku: 'MUG-RED', quantity: 3 }, { sku: 'TEA-EARL', quantity: 2 }] });
 say(`\nAda bought 3 × MUG-RED and 2 × TEA-EARL in the store: order ${order.code}, ${(order.totalWithTax / 100).toFixed(2)} USD with shipping and tax.`);
 
-// 5. the order's sale in Tryton, and the stock the store now shows
-const [sale] = await until(async () => { const s = await t.searchRead<{ number: string; state: string; total_amount: unknown; party: number }>('sale.sale', [['reference', '=', order.code]], ['number', 'state', 'total_amount', 'party']); return s.length ? s : null; }, 'the sale in Tryton');
+// 5. the order's sale in Tryton, and the stock the store now shows. The sale exists as a draft
+// before its lines are in and it is confirmed; only then does it have its number and total.
+type Sale = { number: string | null; state: string; total_amount: unknown; party: number };
+const CONFIRMED = ['confirmed', 'processing', 'done'];
+const sale = await until(async () => {
+  const [s] = await t.searchRead<Sale>('sale.sale', [['reference', '=', order.code]], ['number', 'state', 'total_amount', 'party']);
+  return s?.number && CONFIRMED.includes(s.state) ? s : null;
+}, 'the sale in Tryton to be confirmed');
 const [party] = await t.read<{ name: string }>('party.party', [sale.party], ['name']);
 say(`Tryton sale ${sale.number} (${sale.state}) for ${party.name}, reference ${order.code}, total ${decimalString(sale.total_amount)} USD — the same as the store charged.`);
 await wait(2500);
