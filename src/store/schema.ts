@@ -25,6 +25,8 @@ export interface JobsTable {
   locked_until: string | null;
   last_error: string | null;
   failure_kind: string | null;
+  /** when the current run of failed attempts began (null: the last attempt did not fail) */
+  failing_since: string | null;
   /** why the job exists, in words (which change, which command) */
   reason: string;
   created_at: string;

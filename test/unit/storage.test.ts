@@ -1,5 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { DovetailError } from '../../src/errors.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
 
 test('a change is recorded once, however often it is delivered', async () => {
@@ -70,5 +75,73 @@ test('mappings, snapshots, cursors and conflicts round-trip', async () => {
   assert.equal(await s.flagConflict(c), false);
   await s.resolveConflicts('product', 'SKU', 'names');
   assert.equal((await s.conflicts()).length, 0);
+  await s.close();
+});
+
+test('one pushed event naming several records is a change of each of them, and a duplicate of none once recorded', async () => {
+  const s = await openSqlite(':memory:');
+  const skus = ['MUG-S', 'MUG-M', 'MUG-L', 'MUG-XL', 'MUG-XXL'];
+  for (const key of skus) assert.equal(await s.recordChange({ system: 'vendure', kind: 'product', key, sourceVersion: 'event:77' }), true, key);
+  for (const key of skus) assert.equal(await s.recordChange({ system: 'vendure', kind: 'product', key, sourceVersion: 'event:77' }), false, `${key} again`);
+  assert.equal(await s.countChanges(), 5);
+  await s.close();
+});
+
+test('a record keeps one entry on the failure list: a new change takes the failed job\'s place', async () => {
+  const s = await openSqlite(':memory:');
+  await s.enqueue({ kind: 'order.import', key: 'ORD1', reason: 'placed' });
+  const [job] = await s.claim(['order.import'], 1, 'w', 60_000);
+  assert.equal(await s.fail(job.id, 'unknown SKU X', 'permanent', null), 'failed');
+  // the order changes again: one job waits, none is on the failure list twice
+  assert.equal(await s.enqueue({ kind: 'order.import', key: 'ORD1', reason: 'changed' }), 'added');
+  assert.equal((await s.failures()).length, 0);
+  const [again] = await s.claim(['order.import'], 1, 'w', 60_000);
+  assert.equal(await s.fail(again.id, 'unknown SKU X', 'permanent', null), 'failed');
+  await s.enqueue({ kind: 'order.import', key: 'ORD1', reason: 'changed once more' });
+  const [third] = await s.claim(['order.import'], 1, 'w', 60_000);
+  await s.fail(third.id, 'unknown SKU X', 'permanent', null);
+  assert.deepEqual((await s.failures()).map((f) => f.key), ['ORD1'], 'one failure for the order, however often it was triggered');
+  await s.close();
+});
+
+test('a transient failure remembers since when the record has been failing, until an attempt succeeds', async () => {
+  const s = await openSqlite(':memory:');
+  await s.enqueue({ kind: 'stock', key: 'S1', reason: 'x' });
+  const [a] = await s.claim(['stock'], 1, 'w', 60_000);
+  await s.fail(a.id, 'down', 'transient', 0);
+  const [b] = await s.claim(['stock'], 1, 'w', 60_000);
+  assert.ok(b.failingSince);
+  await s.fail(b.id, 'down', 'transient', 0);
+  const [c] = await s.claim(['stock'], 1, 'w', 60_000);
+  assert.equal(c.failingSince, b.failingSince, 'the first failure of the run counts');
+  await s.complete(c.id);
+  assert.equal((await s.jobs({ key: 'S1' }))[0].failingSince, null);
+  await s.close();
+});
+
+test('a commit that acknowledges a change is synced to the disk (FULL); the others are not (NORMAL)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dovetail-sync-'));
+  const s = await openSqlite(join(dir, 'd.sqlite'));
+  const level = async (st: typeof s) => Number((await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(st.db)).rows[0].synchronous);
+  assert.equal(await level(s), 1, 'NORMAL');
+  assert.equal(await s.transaction((tx) => level(tx), { durable: true }), 2, 'FULL inside a durable transaction');
+  assert.equal(await s.transaction((tx) => level(tx)), 1);
+  assert.equal(await level(s), 1, 'back to NORMAL after it');
+  await s.close();
+});
+
+test('a full disk is said in words, not as the rollback that followed it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dovetail-full-'));
+  const s = await openSqlite(join(dir, 'd.sqlite'));
+  // the file may not grow by a single page more: SQLite answers exactly as on a full disk (SQLITE_FULL)
+  const pages = Number((await sql<{ page_count: number }>`PRAGMA page_count`.execute(s.db)).rows[0].page_count);
+  await sql.raw(`PRAGMA max_page_count = ${pages}`).execute(s.db);
+  const err = await s.transaction(async (tx) => {
+    for (let i = 0; i < 2000; i++) await tx.recordChange({ system: 'vendure', kind: 'order', key: `O${i}`, sourceVersion: 'x'.repeat(200) });
+  }).then(() => null, (e: unknown) => e);
+  assert.ok(err instanceof DovetailError, String(err));
+  assert.match(err.message, /disk holding the Dovetail database is full/);
+  assert.doesNotMatch(err.message, /no transaction is active/);
+  assert.equal(err.kind, 'transient');
   await s.close();
 });

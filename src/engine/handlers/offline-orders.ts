@@ -101,7 +101,7 @@ export const offlineOrderToStore: JobHandler = {
 async function publishStock(ctx: EngineContext, skus: string[], reason: string): Promise<void> {
   const now = new Date().toISOString();
   const jobs: Job[] = skus.map((sku, i) => ({ id: -1 - i, kind: JOB.stock, key: sku, state: 'running', attempts: 1, runAfter: now,
-    lastError: null, failureKind: null, reason, createdAt: now, updatedAt: now }));
+    lastError: null, failureKind: null, failingSince: null, reason, createdAt: now, updatedAt: now }));
   const outcomes = await stockToStore.handle(ctx, jobs);
   const err = [...outcomes.values()].find((e) => e !== null);
   if (err) throw err;

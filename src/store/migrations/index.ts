@@ -95,5 +95,12 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_jobs_failing_since': {
+      // When a record's job first failed in a row of failures: transient failures keep retrying
+      // until they have failed for longer than the settings allow, however many attempts that is.
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('jobs').addColumn('failing_since', 'text').execute();
+      },
+    },
   };
 }

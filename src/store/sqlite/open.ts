@@ -12,6 +12,8 @@ export async function openSqlite(path: string): Promise<Storage> {
   const database = new Database(path);
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 5000');
+  // NORMAL survives a crash of the process; commits that must survive a power cut (a change
+  // acknowledged to a webhook's sender) ask for FULL: Storage.transaction(fn, { durable: true }).
   database.pragma('synchronous = NORMAL');
   const storage = new Storage(new Kysely<Tables>({ dialect: new SqliteDialect({ database }) }), 'sqlite');
   await storage.migrate();
