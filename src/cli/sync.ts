@@ -1,8 +1,11 @@
-// `dovetail sync <kind>`: a first full load, batched, with progress on stderr.
+// `dovetail sync <kind>`: a first full load, batched, with progress on stderr. Ctrl-C (or SIGTERM)
+// stops after the batch in hand and leaves the rest queued; a second one stops at once and puts
+// the jobs this process holds back in the queue, so no record waits for a lease to run out.
 import { Engine, type SyncKind } from '../engine/engine.js';
 import { openContext } from '../engine/open.js';
 import { createLogger } from '../log.js';
 import { explain, settingsOrExplain } from './shared.js';
+import { onStopSignals } from './signals.js';
 
 const KINDS: SyncKind[] = ['products', 'stock', 'customers', 'orders'];
 
@@ -12,17 +15,32 @@ export async function syncCommand(file: string, kind: string): Promise<number> {
   if (!config) return 2;
   try {
     const ctx = await openContext(config, createLogger('warn'));
+    const engine = new Engine(ctx);
     const started = Date.now();
-    const { queued, stats } = await new Engine(ctx).sync(kind as SyncKind, (p) => {
-      const secs = (Date.now() - started) / 1000;
-      const rate = p.done / Math.max(secs, 0.001);
-      const left = rate > 0 ? Math.max(0, (p.queued - p.done - p.failed) / rate) : 0;
-      process.stderr.write(`\r${kind}: ${p.done + p.failed}/${p.queued} (${rate.toFixed(1)}/s, ${left.toFixed(0)} s left)   `);
+    const stop = new AbortController();
+    const signals = onStopSignals({
+      gently: () => { process.stderr.write(`\n${kind}: stopping after the batch in hand (Ctrl-C again to stop at once)\n`); stop.abort(); },
+      atOnce: async () => {
+        const released = await engine.runner.releaseHeld().catch(() => 0);
+        process.stderr.write(`${kind}: stopped; ${released} job${released === 1 ? '' : 's'} put back in the queue\n`);
+      },
     });
-    process.stderr.write('\n');
-    console.log(`${kind}: ${queued} queued, ${stats.done} done, ${stats.failed} failed${stats.failed ? ' (see `dovetail failures`)' : ''}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    await ctx.storage.close();
-    return stats.failed ? 1 : 0;
+    try {
+      const { queued, stats, left } = await engine.sync(kind as SyncKind, (p) => {
+        const secs = (Date.now() - started) / 1000;
+        const rate = p.done / Math.max(secs, 0.001);
+        const todo = Math.max(0, p.queued - p.done - p.failed);
+        const eta = rate > 0 ? todo / rate : 0;
+        process.stderr.write(`\r${kind}: ${p.done + p.failed}/${p.queued} (${rate.toFixed(1)}/s, ${eta.toFixed(0)} s left)   `);
+      }, stop.signal);
+      process.stderr.write('\n');
+      const rest = left ? `; ${left} still queued (${stop.signal.aborted ? 'stopped early' : 'waiting to retry'}: \`dovetail run\` carries them on)` : '';
+      console.log(`${kind}: ${queued} queued, ${stats.done} done, ${stats.failed} failed${stats.failed ? ' (see `dovetail failures`)' : ''}${rest}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return stats.failed ? 1 : stop.signal.aborted ? 130 : 0;
+    } finally {
+      signals.dispose();
+      await ctx.storage.close();
+    }
   } catch (err) {
     return explain(err);
   }

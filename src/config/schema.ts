@@ -146,7 +146,10 @@ export const InventorySettings = z.object({
 export const SyncSettings = z.object({
   pollIntervalMs: z.number().int().min(200).default(5000),
   batchSize: z.number().int().min(1).max(250).default(100),
+  /** tries of a job whose failure nobody explained (a bug, an answer of an unexpected shape) */
   maxAttempts: z.number().int().min(1).max(50).default(8),
+  /** how long a record keeps being retried while a system is unreachable, slow or busy (down, 5xx, 429, timeouts) */
+  keepRetryingHours: z.number().min(0).max(720).default(24),
 }).strict().prefault({});
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];

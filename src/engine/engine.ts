@@ -12,7 +12,15 @@ import { stockToStore } from './handlers/stock.js';
 import { MONEY_HANDLERS } from './handlers/payments.js';
 import { FEEDS, pollFeed } from './intake.js';
 import { JOB } from './job-kinds.js';
+import { StorageError, storageFailure } from '../store/failures.js';
+import { backoffMs } from './backoff.js';
+import { EngineHealth } from './health.js';
 import { JobRunner, type RunStats } from './runner.js';
+
+/** after a failed pass the engine tries again sooner than this, however often it failed */
+const MAX_PAUSE_AFTER_FAILURE_MS = 30_000;
+/** `dovetail sync` waits for a retry due sooner than this; later ones are left to `dovetail run` */
+const SYNC_WAITS_FOR_RETRY_MS = 60_000;
 
 export type SyncKind = 'products' | 'stock' | 'customers' | 'orders';
 
@@ -22,11 +30,11 @@ export class Engine {
   readonly runner: JobRunner;
   readonly feeds = new Map<string, FeedState>();
 
-  constructor(readonly ctx: EngineContext) {
+  constructor(readonly ctx: EngineContext, opts: { leaseMs?: number } = {}) {
     // Order matters: a product must exist in the store before its stock, a customer before a sale.
     this.runner = new JobRunner(ctx, [productToStore, productFromStore, customerToInventory, importOrder, customerToStore, offlineOrderToStore, shipmentsToStore, orderChanges, stockToStore,
       // money after orders (and shipments): a payment is recorded against a sale that exists
-      ...MONEY_HANDLERS]);
+      ...MONEY_HANDLERS], { leaseMs: opts.leaseMs, onProgress: () => this.health.progressed() });
   }
 
   /** One pass: read every feed, then work every ready job. */
@@ -44,9 +52,12 @@ export class Engine {
       if (feed.enabled && !feed.enabled(this.ctx.config)) continue;
       try {
         state.fresh += await pollFeed(this.ctx, feed);
+        this.health.progressed();
         state.lastPollAt = new Date().toISOString();
         state.lastError = null;
       } catch (err) {
+        // Dovetail's own database failing is not the system's fault: the whole pass fails and says so.
+        if (storageFailure(err) instanceof StorageError) throw storageFailure(err);
         // One system being down must not stop the other flows; the cursor did not move.
         state.lastError = messageOf(err);
         this.ctx.log.warn({ feed: `${system}.${feed.kind}`, err: state.lastError }, 'could not read changes; will try again');
@@ -56,53 +67,108 @@ export class Engine {
 
   private wakeUp: AbortController | null = null;
   private woken = false;
+  readonly health = new EngineHealth();
 
   /** Ends the current pause early (or skips the next one): a pushed event or a retry wants work done now. */
   wake(): void { this.woken = true; this.wakeUp?.abort(); }
 
-  /** Runs until `signal` aborts: poll, work, sleep. Returns after the current step on abort. */
+  /**
+   * Runs until `signal` aborts: poll, work, sleep. Returns after the current step on abort. A pass
+   * that fails (the database locked for minutes, a full disk) is logged, shown by `health` and
+   * tried again after a growing pause: the loop itself never ends while the process lives, so a
+   * webhook accepted with 200 is always worked on once the fault passes.
+   */
   async run(signal: AbortSignal): Promise<void> {
-    await this.runner.recover();
-    while (!signal.aborted) {
-      await this.tick(signal);
-      await this.runner.heartbeat();
-      if (this.woken) { this.woken = false; continue; }
-      this.wakeUp = new AbortController();
-      await sleep(this.ctx.config.sync.pollIntervalMs, AbortSignal.any([signal, this.wakeUp.signal]));
-      this.woken = false;
+    const upkeep = this.startUpkeep();
+    try {
+      let failedPasses = 0;
+      while (!signal.aborted) {
+        let pause = this.ctx.config.sync.pollIntervalMs;
+        try {
+          await this.tick(signal);
+          this.health.passed();
+          failedPasses = 0;
+        } catch (err) {
+          failedPasses++;
+          const why = messageOf(storageFailure(err));
+          this.health.failed(why);
+          this.ctx.log.error({ err: why, failedPasses }, 'engine pass failed; trying again');
+          pause = Math.min(backoffMs(failedPasses), MAX_PAUSE_AFTER_FAILURE_MS);
+        }
+        if (this.woken && !failedPasses) { this.woken = false; continue; }
+        this.wakeUp = new AbortController();
+        await sleep(pause, AbortSignal.any([signal, this.wakeUp.signal]));
+        this.woken = false;
+      }
+    } finally {
+      clearInterval(upkeep);
+      this.health.stopped();
     }
   }
 
-  /** First full load of one kind: queue every record, then work the queue down, reporting progress. */
-  async sync(kind: SyncKind, onProgress?: (p: { queued: number; done: number; failed: number }) => void): Promise<{ queued: number; stats: RunStats }> {
-    await this.runner.recover();
-    const pageSize = this.ctx.config.sync.batchSize;
-    const { source, job } = {
-      products: { source: this.ctx.inventory, job: JOB.productToStore },
-      stock: { source: this.ctx.inventory, job: JOB.stock },
-      customers: { source: this.ctx.store, job: JOB.customer },
-      orders: { source: this.ctx.store, job: JOB.order },
-    }[kind];
-    let queued = 0;
-    for (let offset = 0; ; offset += pageSize) {
-      const keys = kind === 'orders' ? await this.ctx.store.listOrderCodes(offset, pageSize)
-        : kind === 'customers' ? await this.ctx.store.listCustomerEmails(offset, pageSize)
-        : await source.listSkus(offset, pageSize);
-      for (const key of keys) { await this.ctx.storage.enqueue({ kind: job, key, reason: `first full load of ${kind}` }); queued++; }
-      if (keys.length < pageSize) break;
+  /**
+   * Every few seconds, while the engine runs: renews the leases of the jobs this process holds,
+   * however long a pass takes, and frees jobs whose worker died (its lease ran out, or its pid is
+   * gone on this machine) — a killed `dovetail sync` must not block its records until a restart.
+   */
+  private startUpkeep(): NodeJS.Timeout {
+    let busy = false;
+    const upkeep = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        await this.runner.heartbeat();
+        await this.runner.recover();
+      } catch (err) {
+        const why = messageOf(storageFailure(err));
+        this.health.failed(why);
+        this.ctx.log.error({ err: why }, 'could not renew job leases; trying again');
+      } finally { busy = false; }
+    };
+    void upkeep();
+    return setInterval(() => void upkeep(), this.runner.upkeepEveryMs).unref();
+  }
+
+  /**
+   * First full load of one kind: queue every record, then work the queue down, reporting progress.
+   * Stops early, after the batch in hand, when `signal` aborts: what is left stays queued for
+   * `dovetail run`. Records whose system is down are left to `run` too once their next try is
+   * more than a minute away, rather than holding the command for the whole outage.
+   */
+  async sync(kind: SyncKind, onProgress?: (p: { queued: number; done: number; failed: number }) => void, signal?: AbortSignal)
+    : Promise<{ queued: number; stats: RunStats; left: number }> {
+    const upkeep = this.startUpkeep();
+    try {
+      const pageSize = this.ctx.config.sync.batchSize;
+      const { source, job } = {
+        products: { source: this.ctx.inventory, job: JOB.productToStore },
+        stock: { source: this.ctx.inventory, job: JOB.stock },
+        customers: { source: this.ctx.store, job: JOB.customer },
+        orders: { source: this.ctx.store, job: JOB.order },
+      }[kind];
+      let queued = 0;
+      for (let offset = 0; !signal?.aborted; offset += pageSize) {
+        const keys = kind === 'orders' ? await this.ctx.store.listOrderCodes(offset, pageSize)
+          : kind === 'customers' ? await this.ctx.store.listCustomerEmails(offset, pageSize)
+          : await source.listSkus(offset, pageSize);
+        for (const key of keys) { await this.ctx.storage.enqueue({ kind: job, key, reason: `first full load of ${kind}` }); queued++; }
+        if (keys.length < pageSize) break;
+      }
+      const total: RunStats = { done: 0, retrying: 0, failed: 0 };
+      for (;;) {
+        const s = await this.runner.runReady(signal);
+        total.done += s.done; total.retrying += s.retrying; total.failed += s.failed;
+        onProgress?.({ queued, done: total.done, failed: total.failed });
+        const waiting = await this.ctx.storage.jobs({ state: 'pending' });
+        if (!waiting.length || signal?.aborted) return { queued, stats: total, left: waiting.length };
+        // retries wait for their backoff; wait for the earliest one, unless it is far off
+        const next = Math.min(...waiting.map((j) => Date.parse(j.runAfter))) - Date.now();
+        if (next > SYNC_WAITS_FOR_RETRY_MS) return { queued, stats: total, left: waiting.length };
+        await sleep(Math.max(50, Math.min(next, 5_000)), signal);
+      }
+    } finally {
+      clearInterval(upkeep);
     }
-    const total: RunStats = { done: 0, retrying: 0, failed: 0 };
-    for (;;) {
-      const s = await this.runner.runReady();
-      total.done += s.done; total.retrying += s.retrying; total.failed += s.failed;
-      onProgress?.({ queued, done: total.done, failed: total.failed });
-      const waiting = await this.ctx.storage.jobs({ state: 'pending' });
-      if (!waiting.length) break;
-      // retries wait for their backoff; wait for the earliest one
-      const next = Math.min(...waiting.map((j) => Date.parse(j.runAfter))) - Date.now();
-      await sleep(Math.max(50, Math.min(next, 5_000)));
-    }
-    return { queued, stats: total };
   }
 }
 

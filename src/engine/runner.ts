@@ -2,6 +2,8 @@
 // the job row (done, retry at a time, or the failure list). Connector code never loops on retry.
 import { hostname } from 'node:os';
 import { DovetailError, failureKindOf, messageOf } from '../errors.js';
+import { storageFailure } from '../store/failures.js';
+import type { Job } from '../store/storage.js';
 import type { EngineContext, JobHandler } from './context.js';
 import { backoffMs } from './backoff.js';
 import { jobOutcomes } from './metrics.js';
@@ -12,9 +14,19 @@ export interface RunStats { done: number; retrying: number; failed: number }
 
 export class JobRunner {
   readonly worker = workerId();
-  private readonly leaseMs = 60_000;
+  private readonly leaseMs: number;
 
-  constructor(private readonly ctx: EngineContext, private readonly handlers: JobHandler[]) {}
+  /** how often the engine renews this worker's leases and frees the jobs of dead workers */
+  readonly upkeepEveryMs: number;
+
+  constructor(private readonly ctx: EngineContext, private readonly handlers: JobHandler[],
+    opts: { leaseMs?: number; onProgress?: () => void } = {}) {
+    this.leaseMs = opts.leaseMs ?? 60_000;
+    this.upkeepEveryMs = Math.max(100, Math.min(5_000, this.leaseMs / 4));
+    this.onProgress = opts.onProgress ?? (() => undefined);
+  }
+
+  private readonly onProgress: () => void;
 
   /** Frees jobs left 'running' by a process on this machine that no longer exists, or whose lease ran out. */
   async recover(): Promise<number> {
@@ -41,10 +53,10 @@ export class JobRunner {
         claimedAny = true;
         const outcomes = await handler.handle(this.ctx, jobs).catch((err: unknown) => new Map(jobs.map((j) => [j.id, err as Error])));
         for (const job of jobs) {
-          const err = outcomes.get(job.id) ?? null;
+          const err = storageFailure(outcomes.get(job.id) ?? null) as Error | null;
           if (!err) { await this.ctx.storage.complete(job.id); stats.done++; jobOutcomes.inc({ kind: job.kind, outcome: 'done' }); continue; }
           const kind = failureKindOf(err);
-          const giveUp = kind !== 'transient' || job.attempts >= this.ctx.config.sync.maxAttempts;
+          const giveUp = this.givesUp(job, err);
           const retryAfter = err instanceof DovetailError ? err.retryAfterSeconds : undefined;
           const result = await this.ctx.storage.fail(job.id, messageOf(err), kind, giveUp ? null : backoffMs(job.attempts, retryAfter));
           stats[result === 'failed' ? 'failed' : 'retrying']++;
@@ -55,10 +67,29 @@ export class JobRunner {
             await this.ctx.storage.audit({ recordKind: job.kind.split('.')[0], recordKey: job.key, action: `${job.kind}.failed`, result: 'failed', detail: { error: messageOf(err), kind, attempts: job.attempts } });
           }
         }
+        this.onProgress();
       }
       if (!claimedAny) return stats;
     }
   }
 
+  /**
+   * Whether a failed attempt ends on the failure list. A failure a retry cannot mend (permanent,
+   * config) does at once. A system that is down, busy or slow (a transient DovetailError, decided
+   * where the answer was read) is retried with capped backoff for `sync.keepRetryingHours`,
+   * however many attempts that takes: an outage of an hour must not need hands. A failure nobody
+   * explained (a bug, a surprise) gets `sync.maxAttempts` tries.
+   */
+  private givesUp(job: Job, err: unknown): boolean {
+    const { maxAttempts, keepRetryingHours } = this.ctx.config.sync;
+    if (failureKindOf(err) !== 'transient') return true;
+    if (!(err instanceof DovetailError)) return job.attempts >= maxAttempts;
+    const failingForMs = job.failingSince ? Date.now() - Date.parse(job.failingSince) : 0;
+    return failingForMs >= keepRetryingHours * 3_600_000;
+  }
+
   heartbeat(): Promise<void> { return this.ctx.storage.heartbeat(this.worker, this.leaseMs); }
+
+  /** Puts the jobs this worker holds back in the queue (a stop before they finished). */
+  releaseHeld(): Promise<number> { return this.ctx.storage.releaseStale([this.worker]); }
 }
