@@ -34,3 +34,20 @@ export function captureAmount(order: Pick<Order, 'lines' | 'shipping'>, shipment
   const shippingMinor = shipment.first ? order.shipping.reduce((n, s) => n + s.netMinor + s.taxMinor, 0) : 0;
   return { amountMinor: parts.reduce((n, p) => n + p.amountMinor, 0) + shippingMinor, parts, shippingMinor };
 }
+
+/**
+ * Whether a shipment's capture asks the store for money (rules.capture: atShipment). Nothing is
+ * asked when the shipment costs nothing, or when the store already holds the whole order: its
+ * payment method settled at checkout, nothing is still authorised, and that money is recorded by
+ * the store-payment flow. A capture this key made before always goes on, so a retry after a crash
+ * finds it and records it.
+ */
+export function shipmentCapture(amountMinor: number, store: { authorisedMinor: number; capturedMinor: number; totalMinor: number; capturedForThisKey: boolean })
+  : { capture: true } | { capture: false; why: string } {
+  if (store.capturedForThisKey) return { capture: true };
+  if (amountMinor <= 0) return { capture: false, why: 'the shipment carries nothing that is charged' };
+  if (store.authorisedMinor === 0 && store.capturedMinor >= store.totalMinor) {
+    return { capture: false, why: `the store captured the whole order (${store.capturedMinor} of ${store.totalMinor}) at checkout: nothing is left to capture` };
+  }
+  return { capture: true };
+}

@@ -185,6 +185,7 @@ export function explainMove(row: AuditRow): MoveView {
     'payment.captureFound': `The charge was already made in ${to}`,
     'payment.captureWaits': 'Charge waits for the shipment to be done',
     'payment.captureSkipped': 'No charge per shipment: cards are charged at order',
+    'payment.nothingToCapture': 'Nothing to charge for this shipment',
     'payment.captureRefused': `${to} refused the charge`,
     'payment.proposed': `Payment prepared in ${to} for an operator to process`,
     'payment.ignored': 'Payment not carried over',

@@ -159,6 +159,23 @@ describe('capture: atShipment, settleFrom: store — each shipment captures what
     assert.deepEqual(o.payments.map((p) => p.state), ['Authorized'], 'nothing was settled');
   });
 
+  test('an order paid in full at checkout: its shipment has nothing to capture, nothing fails, and the checkout payment is recorded once', async () => {
+    await receiveStock(t, pen, 2);
+    const order = await shopCheckout(v.url, { ...buyer('paidup@example.com'), paymentMethod: 'dummy-settle', lines: [{ sku: 'PEN-1', quantity: 2 }] });
+    await imported(engine, t, order.code);
+    const shipment = await shipWhatIsThere(t, order.code);
+    await enqueueCaptureForShipment(engine.ctx, order.code, String(shipment), 'test: shipment done');
+    await until('the checkout payment recorded in Tryton', async () => { await engine.tick(); return (await trytonPayments(t, order.code)).length > 0; }, 60_000);
+    await engine.tick();
+    assert.deepEqual((await engine.ctx.storage.failures()).filter((f) => f.key.startsWith(order.code)), [], 'nothing on the failure list');
+    const o = await storePayments(admin, order.code);
+    assert.deepEqual(o.payments.map((p) => [p.state, p.amount]), [['Settled', order.totalWithTax]], 'the checkout payment alone: nothing captured again');
+    const pays = await trytonPayments(t, order.code);
+    assert.deepEqual(pays.map((p) => [p.state, p.minor]), [['succeeded', order.totalWithTax]], 'Tryton holds it once');
+    const said = (await engine.ctx.storage.auditTrail(order.code)).find((a) => a.action === 'payment.nothingToCapture');
+    assert.match(said?.result ?? '', /captured the whole order .* at checkout/);
+  });
+
   test('end to end: the shipments flow queues each capture itself — no hand-made request — and both add up to the total', async () => {
     const flowing = await engineFor(settingsFor(tdb, v, { rules: { capture: 'atShipment', settleFrom: 'store', liveInventory: false, partialShipmentsToStore: true, shipmentEmailsFrom: 'none' } }).config);
     try {

@@ -1,7 +1,7 @@
 // The capture rule for rules.capture: atShipment, on its own: shares add up to the cent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { captureAmount } from '../../src/rules/capture-amount.js';
+import { captureAmount, shipmentCapture } from '../../src/rules/capture-amount.js';
 
 const order = {
   lines: [
@@ -24,4 +24,18 @@ test('the first shipment carries the shipping charge; shipments one unit at a ti
 test('shipping more than was ordered, or a SKU not on the order, is refused', () => {
   assert.throws(() => captureAmount(order, { lines: [{ sku: 'A', quantity: 2 }], earlier: [{ sku: 'A', quantity: 2 }], first: false }), /4 of SKU A shipped, but the store order has 3/);
   assert.throws(() => captureAmount(order, { lines: [{ sku: 'Z', quantity: 1 }], earlier: [], first: true }), /SKU Z was shipped but is not on the store order/);
+});
+
+test('a shipment asks the store for money unless there is nothing to take: paid in full at checkout, or nothing charged', () => {
+  const held = { authorisedMinor: 0, capturedMinor: 2000, totalMinor: 2000, capturedForThisKey: false };
+  const paidUp = shipmentCapture(1500, held);
+  assert.equal(paidUp.capture, false);
+  assert.match(!paidUp.capture ? paidUp.why : '', /captured the whole order \(2000 of 2000\) at checkout/);
+  assert.deepEqual(shipmentCapture(0, { ...held, authorisedMinor: 2000, capturedMinor: 0 }), { capture: false, why: 'the shipment carries nothing that is charged' });
+  // authorised and waiting: capture
+  assert.deepEqual(shipmentCapture(1500, { ...held, authorisedMinor: 2000, capturedMinor: 0 }), { capture: true });
+  // less authorised than the shipment costs is still asked for: the store refuses, and the failure says why
+  assert.deepEqual(shipmentCapture(1500, { ...held, authorisedMinor: 500, capturedMinor: 1500 }), { capture: true });
+  // this shipment's own capture, made before a crash, is found again and recorded, never skipped
+  assert.deepEqual(shipmentCapture(1500, { ...held, capturedForThisKey: true }), { capture: true });
 });

@@ -7,7 +7,7 @@
 // (found before one is made), the mapping row written last, and one job per key at a time.
 import { DovetailError, permanent } from '../../errors.js';
 import { moneyTag, splitMoneyKey } from '../../model/payment.js';
-import { captureAmount } from '../../rules/capture-amount.js';
+import { captureAmount, shipmentCapture } from '../../rules/capture-amount.js';
 import { eachJob, need, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
@@ -97,11 +97,17 @@ export const captureShipment: JobHandler = {
         result: 'waiting for an operator to process the payment in the inventory system', detail: { ...why, inventoryPayment: proposed.id } });
       return;
     }
-    if (amount.amountMinor <= 0) {
+    const captureKey = `${orderCode}:${inv}-shipment-${shipmentId}`;
+    const money = await need(ctx.store.getPayments, store, 'read payments').call(ctx.store, orderCode);
+    if (!money) throw permanent(`order ${orderCode} was not found in ${store}`, { order: orderCode });
+    const decision = shipmentCapture(amount.amountMinor, { ...money, capturedForThisKey: money.payments.some((p) => p.captureKey === captureKey) });
+    if (!decision.capture) {
       await ctx.storage.putMapping(inv, 'capture', job.key, 'nothing');
+      await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.nothingToCapture', fromSystem: inv, toSystem: store, setting: settingOf(ctx),
+        result: decision.why, detail: { ...why, authorisedMinor: money.authorisedMinor, capturedMinor: money.capturedMinor } });
       return;
     }
-    const captured = await need(ctx.store.capturePayment, store, 'capture part of a payment').call(ctx.store, orderCode, amount.amountMinor, `${orderCode}:${inv}-shipment-${shipmentId}`);
+    const captured = await need(ctx.store.capturePayment, store, 'capture part of a payment').call(ctx.store, orderCode, amount.amountMinor, captureKey);
     failpoint('capture.captured');
     const rec = await need(ctx.inventory.recordPayment, inv, 'record payments').call(ctx.inventory, orderCode,
       { kind: 'receivable', amountMinor: captured.amountMinor, key: `capture:${job.key}`, description: `Captured in ${store} for shipment ${shipmentId} of order ${orderCode} (payment ${captured.paymentId})` });
