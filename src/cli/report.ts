@@ -1,7 +1,8 @@
 // `dovetail report`: the answered checklist as a requirements document — each item, its answer,
 // what Dovetail does because of it and what the answer implies — in Markdown or a self-contained
 // HTML page, for the operations manager to hand to whoever budgets the work.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { coverage, type CoverageRow } from '../config/coverage.js';
 import type { Config } from '../config/schema.js';
 import { questionFor } from './init.js';
@@ -196,7 +197,17 @@ export async function reportCommand(file: string, opts: { format?: string; out?:
   if (!config) return 2;
   const text = format === 'html' ? renderHtml(config) : renderMarkdown(config);
   if (opts.out) {
-    writeFileSync(opts.out, text);
+    try {
+      // a folder that does not exist yet is made, as an operator handing the report over expects
+      mkdirSync(dirname(resolve(opts.out)), { recursive: true });
+      writeFileSync(opts.out, text);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = { EACCES: 'no permission to write there', EPERM: 'no permission to write there', EISDIR: 'that is a folder, not a file',
+        ENOTDIR: 'part of that path is a file, not a folder', EEXIST: 'part of that path is a file, not a folder', ENOSPC: 'the disk is full', EROFS: 'that disk is read-only' }[code ?? ''] ?? (err as Error).message;
+      process.stderr.write(`dovetail: could not write the report to ${opts.out}: ${why}\n`);
+      return 1;
+    }
     console.log(`Wrote ${opts.out}.`);
   } else {
     process.stdout.write(text);

@@ -70,6 +70,14 @@ test('the command writes Markdown or HTML to a file and refuses an unknown forma
   const md = run();
   assert.equal(md.status, 0, md.stderr);
   assert.match(md.stdout, /^# Integration requirements/);
+  // a folder that does not exist yet is made; a path that cannot be written is said in words, not a stack trace
+  const nested = run('--out', path.join(dir, 'for-finance', '2026', 'r.md'));
+  assert.equal(nested.status, 0, nested.stderr);
+  assert.match(readFileSync(path.join(dir, 'for-finance', '2026', 'r.md'), 'utf8'), /^# Integration requirements/);
+  writeFileSync(path.join(dir, 'a-file'), '');
+  const blocked = run('--out', path.join(dir, 'a-file', 'r.md'));
+  assert.equal(blocked.status, 1);
+  assert.equal(blocked.stderr.trim(), `dovetail: could not write the report to ${path.join(dir, 'a-file', 'r.md')}: part of that path is a file, not a folder`);
   const bad = run('--format', 'pdf');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown format "pdf"; allowed: md, html/);
