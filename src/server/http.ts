@@ -1,36 +1,47 @@
 // Dovetail's HTTP face: the store's webhooks (signature checked over the raw body before
 // anything is stored, then recorded durably, then 200), health, Prometheus metrics, a JSON admin
-// API and the dashboard. See auth.ts for who may reach what.
+// API and the dashboard. Every body is bounded before anyone is identified; auth.ts says who may
+// reach what, sessions.ts how a sign-in lasts.
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
+import { Hono, type Context, type Env } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { setCookie } from 'hono/cookie';
 import { redactConfig } from '../config/load.js';
 import { renderHtml, renderMarkdown } from '../cli/report.js';
 import { DovetailError, messageOf } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 import { accept } from '../engine/intake.js';
 import { metricsText } from '../engine/metrics.js';
-import { guard, isAuthorised, SESSION_COOKIE, sameSecret, sessionValue } from './auth.js';
+import { clientAddress, guard, safeNext, sameSecret, throttledMessage, type AppEnv } from './auth.js';
+import { Sessions } from './sessions.js';
+import { LoginThrottle } from './throttle.js';
 import { checklistPage, driftPage, failuresPage, loginPage, overviewPage, recordsPage, type Chrome } from './pages.js';
 import { explainConflict, explainFailure, explainMove, flows, refusedDeliveries, sidesOf } from './state.js';
 
 const WEB = new URL('../../web/', import.meta.url);
 const ASSETS: Record<string, string> = { 'dashboard.css': 'text/css; charset=utf-8', 'dashboard.js': 'text/javascript; charset=utf-8' };
 const WEBHOOK_MAX_BYTES = 1024 * 1024;
+/** Everything else Dovetail is sent is a small form or nothing at all. */
+const REQUEST_MAX_BYTES = 64 * 1024;
+const limitTo = (maxSize: number) => bodyLimit({ maxSize, onError: (c) => c.json({ error: `body larger than ${maxSize} bytes` }, 413) });
 
 /** Normalises what a person types in the timeline search: emails are matched in lower case. */
 const recordKey = (q: string) => (q.includes('@') ? q.trim().toLowerCase() : q.trim());
 
-export function buildApp(engine: Engine): Hono {
+export function buildApp(engine: Engine): Hono<AppEnv> {
   const { ctx } = engine;
   const { config } = ctx;
   const sides = sidesOf(config);
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
   const assets = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(new URL(name, WEB), 'utf8')]));
 
-  app.use('*', guard(config.server.token));
+  const sessions = new Sessions();
+  const throttle = new LoginThrottle();
+
+  // counted as the body streams in, chunked or not, so an oversized one is refused before it is held whole
+  const webhookLimit = limitTo(WEBHOOK_MAX_BYTES), requestLimit = limitTo(REQUEST_MAX_BYTES);
+  app.use('*', (c, next) => (c.req.path.startsWith('/webhooks/') ? webhookLimit : requestLimit)(c, next));
+  app.use('*', guard({ token: config.server.token, boundHost: config.server.host, sessions, throttle }));
   app.onError((err, c) => {
     ctx.log.error({ err: messageOf(err), path: c.req.path }, 'request failed');
     return c.json({ error: 'Dovetail could not answer this request; the log has the reason' }, 500);
@@ -39,7 +50,7 @@ export function buildApp(engine: Engine): Hono {
   app.get('/healthz', (c) => c.json({ ok: true }));
 
   // ---- webhooks ------------------------------------------------------------------------------
-  app.post(`/webhooks/${ctx.store.system}`, bodyLimit({ maxSize: WEBHOOK_MAX_BYTES, onError: (c) => c.json({ error: `body larger than ${WEBHOOK_MAX_BYTES} bytes` }, 413) }), async (c) => {
+  app.post(`/webhooks/${ctx.store.system}`, async (c) => {
     if (!ctx.store.parseWebhook) return c.json({ error: `${ctx.store.system} does not push events` }, 404);
     const raw = new Uint8Array(await c.req.arrayBuffer()); // verified as received: decoding first would hide invalid bytes
     const headers = Object.fromEntries([...c.req.raw.headers].map(([k, v]) => [k.toLowerCase(), v]));
@@ -97,21 +108,24 @@ export function buildApp(engine: Engine): Hono {
   app.get('/api/settings', (c) => c.json(redactConfig(config)));
 
   // ---- dashboard -----------------------------------------------------------------------------
-  const chrome = async (): Promise<Chrome> => ({ config, failures: (await ctx.storage.failures()).length, drift: (await ctx.storage.conflicts()).length });
+  const chrome = async (c: Context<AppEnv>): Promise<Chrome> => ({
+    config, failures: (await ctx.storage.failures()).length, drift: (await ctx.storage.conflicts()).length,
+    csrf: c.get('session')?.csrf ?? null, signedIn: !!config.server.token && !!c.get('session'),
+  });
 
   app.get('/assets/:name', (c) => {
     const name = c.req.param('name');
     const body = assets.get(name);
     return body === undefined ? c.notFound() : c.body(body, 200, { 'content-type': ASSETS[name], 'cache-control': 'no-cache' });
   });
-  app.get('/', async (c) => c.html(overviewPage(await chrome(), await flows(ctx.storage, config, engine.feeds.values()))));
-  app.get('/checklist', async (c) => c.html(checklistPage(await chrome())));
+  app.get('/', async (c) => c.html(overviewPage(await chrome(c), await flows(ctx.storage, config, engine.feeds.values()))));
+  app.get('/checklist', async (c) => c.html(checklistPage(await chrome(c))));
   app.get('/failures', async (c) => {
     const retried = c.req.query('retried');
     const flash = retried === undefined ? null : c.req.query('ok') === '1'
       ? `Sent back to the queue. Dovetail tries it again within seconds; it leaves this list once it is being worked on.`
       : `That failure is no longer on the list (someone retried it already?).`;
-    return c.html(failuresPage(await chrome(), await failureViews(), await refusedDeliveries(ctx.storage, 20), flash));
+    return c.html(failuresPage(await chrome(c), await failureViews(), await refusedDeliveries(ctx.storage, 20), flash));
   });
   app.post('/failures/:id/retry', async (c) => {
     const id = Number(c.req.param('id'));
@@ -122,17 +136,16 @@ export function buildApp(engine: Engine): Hono {
   app.get('/records', async (c) => {
     const q = recordKey(c.req.query('q') ?? '');
     const [moves, jobs] = q ? await Promise.all([ctx.storage.auditTrail(q), ctx.storage.jobs({ key: q })]) : [[], []];
-    return c.html(recordsPage(await chrome(), q, moves.map(explainMove), jobs));
+    return c.html(recordsPage(await chrome(c), q, moves.map(explainMove), jobs));
   });
-  app.get('/drift', async (c) => c.html(driftPage(await chrome(), await driftViews())));
+  app.get('/drift', async (c) => c.html(driftPage(await chrome(c), await driftViews())));
   app.get('/report.html', (c) => c.html(renderHtml(config)));
   app.get('/report.md', (c) => c.body(renderMarkdown(config), 200, { 'content-type': 'text/markdown; charset=utf-8' }));
 
-  // ---- sign-in (only meaningful when server.token is set) -----------------------------------
-  const safeNext = (n: unknown) => (typeof n === 'string' && /^\/(?!\/)/.test(n) ? n : '/');
+  // ---- sign-in and sign-out (only meaningful when server.token is set) ----------------------
   app.get('/login', (c) => {
     const token = config.server.token;
-    if (!token || isAuthorised(c, token)) return c.redirect(safeNext(c.req.query('next')), 303);
+    if (!token || c.get('session')) return c.redirect(safeNext(c.req.query('next')), 303);
     return c.html(loginPage(safeNext(c.req.query('next')), null));
   });
   app.post('/login', async (c) => {
@@ -140,18 +153,30 @@ export function buildApp(engine: Engine): Hono {
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
     if (!token) return c.redirect(next, 303);
+    const address = clientAddress(c) ?? 'unknown';
+    const refusal = throttle.refusal(address);
+    if (refusal) {
+      ctx.log.warn({ address, scope: refusal.scope }, 'dashboard sign-in refused: too many wrong tokens');
+      return c.html(loginPage(next, throttledMessage(c, refusal)), 429);
+    }
     if (typeof form.token !== 'string' || !sameSecret(form.token, token)) {
-      ctx.log.warn('dashboard sign-in refused: wrong token');
+      throttle.failed(address);
+      ctx.log.warn({ address }, 'dashboard sign-in refused: wrong token');
       return c.html(loginPage(next, 'That token is not right.'), 401);
     }
-    setCookie(c, SESSION_COOKIE, sessionValue(token), { httpOnly: true, sameSite: 'Strict', path: '/' });
+    throttle.succeeded(address);
+    sessions.start(c);
     return c.redirect(next, 303);
+  });
+  app.post('/logout', (c) => {
+    sessions.end(c);
+    return c.redirect(config.server.token ? '/login' : '/', 303);
   });
 
   return app;
 }
 
-export function listen(app: Hono, host: string, port: number): Promise<ServerType> {
+export function listen<E extends Env>(app: Hono<E>, host: string, port: number): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
     server.once('error', reject);

@@ -8,7 +8,16 @@ import type { AuditRow, Job } from '../store/storage.js';
 
 export type Tab = 'overview' | 'checklist' | 'failures' | 'records' | 'drift';
 
-export interface Chrome { config: Config; failures: number; drift: number }
+export interface Chrome {
+  config: Config; failures: number; drift: number;
+  /** this browser session's CSRF token, carried by every form that changes something */
+  csrf: string | null;
+  /** signed in with the token: offer to sign out */
+  signedIn: boolean;
+}
+
+/** The hidden field without which a form's POST is refused (see auth.ts). */
+const csrfField = (chrome: Chrome) => (chrome.csrf ? html`<input type="hidden" name="_csrf" value="${chrome.csrf}">` : '');
 
 export function layout(chrome: Chrome, tab: Tab | null, title: string, body: Html, opts: { refresh?: boolean } = {}): string {
   const { store, inventory } = chrome.config.systems;
@@ -18,11 +27,12 @@ export function layout(chrome: Chrome, tab: Tab | null, title: string, body: Htm
   ];
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} — Dovetail</title><link rel="stylesheet" href="/assets/dashboard.css"><script src="/assets/dashboard.js" defer></script></head>
+<title>${title} — Dovetail</title>${chrome.csrf ? html`<meta name="csrf-token" content="${chrome.csrf}">` : ''}<link rel="stylesheet" href="/assets/dashboard.css"><script src="/assets/dashboard.js" defer></script></head>
 <body${opts.refresh ? html` data-refresh="5000"` : ''}>
 <header class="top"><div class="wrap top-row">
   <a class="brand" href="/"><span class="logo" aria-hidden="true">◆</span> Dovetail</a>
   <span class="systems">${systemName(store.type)} <span aria-hidden="true">⇄</span> ${systemName(inventory.type)}</span>
+  ${chrome.signedIn ? html`<form class="sign-out" method="post" action="/logout">${csrfField(chrome)}<button type="submit" class="link-button">Sign out</button></form>` : ''}
 </div>
 <nav class="wrap tabs" aria-label="Sections">${nav.map(([id, href, label, n]) => html`<a href="${href}" class="${id === tab ? 'active' : ''}"${id === tab ? html` aria-current="page"` : ''}>${label}${n ? html` <span class="count ${id === 'failures' ? 'bad' : 'warn'}">${n}</span>` : ''}</a>`)}</nav>
 </header>
@@ -111,7 +121,7 @@ ${failures.map((f) => html`<article class="card failure" data-failure="${f.id}" 
   <p class="reason"><strong>Why:</strong> ${f.reason}</p>
   <p class="todo"><strong>What to do:</strong> ${f.whatToDo}</p>
   <p class="small muted">System: ${f.system} · ${f.attempts} ${f.attempts === 1 ? 'try' : 'tries'} · last ${time(f.at)} · <a href="/records?q=${encodeURIComponent(f.key)}">timeline of ${f.key}</a></p>
-  <form method="post" action="/failures/${f.id}/retry"><button type="submit" class="button">Retry</button></form>
+  <form method="post" action="/failures/${f.id}/retry">${csrfField(chrome)}<button type="submit" class="button">Retry</button></form>
 </article>`)}
 ${refused.length ? html`<section class="card"><h2>Refused deliveries</h2>
 <p class="small muted">Events the store pushed that could not be read. They were not queued; polling picks up the same changes, so nothing is lost. Many of these point at a mismatched plugin version.</p>

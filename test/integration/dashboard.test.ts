@@ -1,10 +1,12 @@
 // The dashboard in a real browser (Debian's Chromium) against a running Dovetail joined to a real
 // Tryton and a real Vendure: an order appears in the flows and in its timeline; an order for a
-// SKU only the store has fails, is explained, is fixed at its cause and retried from the page.
+// SKU only the store has fails, is explained, is fixed at its cause and retried from the page (a
+// page of another site pressing the same button is refused).
 // Screenshots of every page go to test-artifacts/ for a person to look at.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -132,6 +134,27 @@ describe('the dashboard, in Chromium, against a running Dovetail', () => {
     assert.match(await page.locator('nav .count.bad').innerText(), /^1$/, 'the tab counts the failure');
     await shot('failure');
     assert.equal((await salesFor(t, bad.code)).length, 0);
+
+    // a page of another site (here another port of this host, so the browser even sends its
+    // cookies) with the same Retry form: the press is refused and the failure stays on the list
+    const failureId = await card.getAttribute('data-failure');
+    const elsewhere = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(`<form method="post" action="${base}/failures/${failureId}/retry"><button>Claim your prize</button></form>`));
+    await new Promise<void>((r) => elsewhere.listen(0, '127.0.0.1', r));
+    const sameCookies = await browser.newContext({ storageState: await page.context().storageState() });
+    const lure = await sameCookies.newPage();
+    try {
+      await lure.goto(`http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/`);
+      const [answer] = await Promise.all([lure.waitForResponse((r) => r.url().endsWith('/retry')), lure.click('button')]);
+      assert.equal(answer.status(), 403);
+      assert.match(await lure.locator('body').innerText(), /refused/);
+    } finally {
+      await sameCookies.close();
+      elsewhere.closeAllConnections(); // the browser's keep-alive socket would hold close() open
+      await new Promise((r) => elsewhere.close(r));
+    }
+    await page.goto(base + '/failures');
+    assert.equal(await page.locator(`[data-key="${bad.code}"]`).count(), 1, 'still failed: nothing was retried');
+    assert.equal(await card.locator('input[name=_csrf]').count(), 1, 'the page\'s own form carries the CSRF token');
 
     // fix the cause, then press the button a manager would press
     await createTrytonProduct(t, 'GHOST-9', 'Store only', '9.00');

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Engine } from '../../src/engine/engine.js';
+import type { AppEnv } from '../../src/server/auth.js';
 import { buildApp, listen } from '../../src/server/http.js';
 import { freshTrytonDatabase, shopCheckout, startVendure, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, engineFor, receiveStock, salesFor, settingsFor, trytonAdmin, until, WEBHOOK_SECRET } from './helpers/dovetail.js';
@@ -41,9 +42,9 @@ const refusals = () => engine.ctx.storage.db.selectFrom('audit').selectAll().whe
 describe('webhooks from the store, over HTTP', () => {
   before(async () => {
     // The server listens first, so Vendure can be told where to push; the engine is plugged in once Vendure is up.
-    let app: Hono | null = null;
-    const front = new Hono();
-    front.all('*', (c) => (app ? app.fetch(c.req.raw) : c.text('starting', 503)));
+    let app: Hono<AppEnv> | null = null;
+    const front = new Hono<AppEnv>();
+    front.all('*', (c) => (app ? app.fetch(c.req.raw, c.env) : c.text('starting', 503))); // c.env carries the socket
     server = await listen(front, '127.0.0.1', 0);
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     hookUrl = `${base}/webhooks/vendure`;
