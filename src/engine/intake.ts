@@ -2,6 +2,7 @@
 // job are written in the same transaction as the cursor that covers them: a crash either keeps
 // all three or none, and the next poll reads the same page again (recognised as duplicates).
 import type { ChangeRef, RecordKind } from '../connectors/types.js';
+import { PAGES_PER_POLL } from './change-feed.js';
 import type { EngineContext } from './context.js';
 import { JOB, type JobKind } from './job-kinds.js';
 import { changesReceived } from './metrics.js';
@@ -31,8 +32,6 @@ export const FEEDS: Feed[] = [
   { side: 'inventory', kind: 'customer', job: JOB.customerToStore, enabled: (c) => c.rules.offlineCustomerAccounts !== 'none' },
 ];
 
-const MAX_PAGES_PER_POLL = 20;
-
 function jobFor(side: Feed['side'], kind: RecordKind): JobKind | undefined {
   return FEEDS.find((f) => f.side === side && f.kind === kind)?.job;
 }
@@ -61,11 +60,15 @@ export async function accept(ctx: EngineContext, side: Feed['side'], changes: Ch
   return fresh;
 }
 
-/** Reads one feed from its cursor until it has nothing new (or a page limit, to stay responsive). */
+/**
+ * Reads one feed from its cursor until it has nothing new (or a page limit, to stay responsive);
+ * each page's changes and the cursor past them commit together. Polled feeds page with the keyset
+ * cursor of change-feed.ts, so the cursor moves on every full page, however many rows share a stamp.
+ */
 export async function pollFeed(ctx: EngineContext, feed: Feed): Promise<number> {
   const connector = feed.side === 'inventory' ? ctx.inventory : ctx.store;
   let fresh = 0;
-  for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
+  for (let page = 0; page < PAGES_PER_POLL; page++) {
     const cursor = await ctx.storage.cursor(connector.system, feed.kind);
     const { changes, cursor: next, more } = await connector.readChanges(feed.kind, cursor);
     fresh += await accept(ctx, feed.side, changes, { feed: feed.kind, value: next });

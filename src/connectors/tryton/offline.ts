@@ -5,62 +5,44 @@ import type { Address } from '../../model/customer.js';
 import { decimalToMinor } from '../../model/money.js';
 import type { InventoryCustomer, OfflineSale } from '../../model/offline-order.js';
 import type { ChangePage, ChangeRef } from '../types.js';
-import { decimalString, fromTrytonDate, trytonDateTime, type TrytonClient } from './client.js';
+import { decimalString, type TrytonClient } from './client.js';
+import { changedRows, stampOf } from './reads.js';
 
-const OVERLAP_MS = 5_000;
-const LIMIT = 1_000;
 /** a sale past draft: quoted to the customer, or an order */
 export const LIVE_SALE_STATES = ['quotation', 'confirmed', 'processing', 'done'];
 
-const Stamped = z.object({ id: z.number(), write_date: z.unknown().optional(), create_date: z.unknown().optional() });
-const stampOf = (r: z.infer<typeof Stamped>) => {
-  const w = r.write_date ? fromTrytonDate(r.write_date) : null;
-  const c = r.create_date ? fromTrytonDate(r.create_date) : null;
-  return (w && c ? (w > c ? w : c) : (w ?? c ?? new Date(0))).toISOString();
-};
-
-async function changed<T extends z.ZodRawShape>(client: TrytonClient, model: string, cursor: string | null, extra: unknown[], shape: T) {
-  const since = trytonDateTime(new Date(cursor ? Date.parse(cursor) - OVERLAP_MS : 0));
-  const rows = z.array(Stamped.extend(shape)).parse(await client.searchRead(model,
-    [['OR', ['write_date', '>=', since], ['create_date', '>=', since]], ...extra], ['write_date', 'create_date', ...Object.keys(shape)],
-    { limit: LIMIT, order: [['write_date', 'ASC'], ['id', 'ASC']] }, { active_test: false }));
-  let newest = cursor ?? new Date(0).toISOString();
-  for (const r of rows) { const s = stampOf(r as z.infer<typeof Stamped>); if (s > newest) newest = s; }
-  return { rows: rows as (z.infer<typeof Stamped> & z.infer<z.ZodObject<T>>)[], cursor: newest, more: rows.length >= LIMIT };
-}
-
 /** Sales past draft whose record changed: one change per sale id, versioned by stamp and state. */
-export async function saleChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
-  const sales = await changed(client, 'sale.sale', cursor, [['state', 'in', LIVE_SALE_STATES]], { state: z.string() });
-  const changes: ChangeRef[] = sales.rows.map((s) => ({ kind: 'order', key: String(s.id), sourceVersion: `sale:${stampOf(s)}:${s.state}` }));
-  return { changes, cursor: sales.cursor, more: sales.more };
+export function saleChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
+  return changedRows(client, cursor, { sales: { model: 'sale.sale', domain: [['state', 'in', LIVE_SALE_STATES]], shape: { state: z.string() } } },
+    ({ sales }) => sales.map((s): ChangeRef => ({ kind: 'order', key: String(s.id), sourceVersion: `sale:${stampOf(s)}:${s.state}` })));
 }
 
 /**
  * Customers whose party, email or sales changed, keyed by email (the key customers share across
  * systems). A party without an email is left out: the store cannot know it.
  */
-export async function customerChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
-  const parties = await changed(client, 'party.party', cursor, [], {});
-  const mechanisms = await changed(client, 'party.contact_mechanism', cursor, [['type', '=', 'email']], { party: z.number() });
-  const sales = await changed(client, 'sale.sale', cursor, [['state', 'in', LIVE_SALE_STATES]], { party: z.number() });
-  const stampByParty = new Map<number, string>();
-  const note = (id: number, s: string) => { if ((stampByParty.get(id) ?? '') < s) stampByParty.set(id, s); };
-  for (const p of parties.rows) note(p.id, stampOf(p));
-  for (const m of mechanisms.rows) note(m.party, stampOf(m));
-  for (const s of sales.rows) note(s.party, stampOf(s));
-  const cursorOut = [parties.cursor, mechanisms.cursor, sales.cursor].sort().at(-1)!;
-  if (!stampByParty.size) return { changes: [], cursor: cursorOut, more: false };
-  const emails = z.array(z.object({ party: z.number(), value: z.string() })).parse(await client.searchRead('party.contact_mechanism',
-    [['type', '=', 'email'], ['party', 'in', [...stampByParty.keys()]]], ['party', 'value'], { order: [['id', 'ASC']] }));
-  const newestByEmail = new Map<string, string>();
-  for (const e of emails) {
-    const email = e.value.trim().toLowerCase();
-    const s = stampByParty.get(e.party) ?? '';
-    if (email && (newestByEmail.get(email) ?? '') < s) newestByEmail.set(email, s);
-  }
-  const changes: ChangeRef[] = [...newestByEmail].map(([email, s]) => ({ kind: 'customer', key: email, sourceVersion: `party:${s}` }));
-  return { changes, cursor: cursorOut, more: parties.more || mechanisms.more || sales.more };
+export function customerChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
+  return changedRows(client, cursor, {
+    parties: { model: 'party.party', domain: [], shape: {} },
+    mechanisms: { model: 'party.contact_mechanism', domain: [['type', '=', 'email']], shape: { party: z.number() } },
+    sales: { model: 'sale.sale', domain: [['state', 'in', LIVE_SALE_STATES]], shape: { party: z.number() } },
+  }, async ({ parties, mechanisms, sales }) => {
+    const stampByParty = new Map<number, string>();
+    const note = (id: number, s: string) => { if ((stampByParty.get(id) ?? '') < s) stampByParty.set(id, s); };
+    for (const p of parties) note(p.id, stampOf(p));
+    for (const m of mechanisms) note(m.party, stampOf(m));
+    for (const s of sales) note(s.party, stampOf(s));
+    if (!stampByParty.size) return [];
+    const emails = z.array(z.object({ party: z.number(), value: z.string() })).parse(await client.searchRead('party.contact_mechanism',
+      [['type', '=', 'email'], ['party', 'in', [...stampByParty.keys()]]], ['party', 'value'], { order: [['id', 'ASC']] }));
+    const newestByEmail = new Map<string, string>();
+    for (const e of emails) {
+      const email = e.value.trim().toLowerCase();
+      const s = stampByParty.get(e.party) ?? '';
+      if (email && (newestByEmail.get(email) ?? '') < s) newestByEmail.set(email, s);
+    }
+    return [...newestByEmail].map(([email, s]): ChangeRef => ({ kind: 'customer', key: email, sourceVersion: `party:${s}` }));
+  });
 }
 
 const AddressRecord = z.object({ id: z.number(), party_name: z.string().nullable().optional(), street: z.string().nullable(), city: z.string().nullable(),

@@ -131,35 +131,33 @@ export async function getSaleLines(client: TrytonClient, orderCode: string): Pro
  * shipment done) and return sales made from them, keyed by store order code. The version is the
  * newest stamp seen for the order, so re-reading an unchanged sale gives the same version.
  */
-export async function saleLineChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
-  const sales = await changedRows(client, 'sale.sale', cursor, [], {});
-  const lines = await changedRows(client, 'sale.line', cursor, [], { sale: z.number() });
-  const moves = await changedRows(client, 'stock.move', cursor, [['origin', 'like', 'sale.line,%']], { origin: z.string().nullable() });
-  const stampBySale = new Map<number, string>();
-  const note = (id: number, s: string) => { if ((stampBySale.get(id) ?? '') < s) stampBySale.set(id, s); };
-  for (const s of sales.rows) note(s.id, stampOf(s));
-  for (const l of lines.rows) note(l.sale, stampOf(l));
-  const lineIds = [...new Set(moves.rows.map((m) => Number(/^sale\.line,(\d+)$/.exec(m.origin ?? '')?.[1])).filter((n) => n > 0))];
-  if (lineIds.length) {
-    const saleOfLine = new Map(z.array(z.object({ id: z.number(), sale: z.number() })).parse(await client.read('sale.line', lineIds, ['sale'])).map((l) => [l.id, l.sale]));
-    for (const m of moves.rows) {
-      const sale = saleOfLine.get(Number(/\d+$/.exec(m.origin ?? '')?.[0]));
-      if (sale !== undefined) note(sale, stampOf(m));
+export function saleLineChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
+  return changedRows(client, cursor, {
+    sales: { model: 'sale.sale', domain: [], shape: {} },
+    lines: { model: 'sale.line', domain: [], shape: { sale: z.number() } },
+    moves: { model: 'stock.move', domain: [['origin', 'like', 'sale.line,%']], shape: { origin: z.string().nullable() } },
+  }, async ({ sales, lines, moves }) => {
+    const stampBySale = new Map<number, string>();
+    const note = (id: number, s: string) => { if ((stampBySale.get(id) ?? '') < s) stampBySale.set(id, s); };
+    for (const s of sales) note(s.id, stampOf(s));
+    for (const l of lines) note(l.sale, stampOf(l));
+    const lineIds = [...new Set(moves.map((m) => Number(/^sale\.line,(\d+)$/.exec(m.origin ?? '')?.[1])).filter((n) => n > 0))];
+    if (lineIds.length) {
+      const saleOfLine = new Map(z.array(z.object({ id: z.number(), sale: z.number() })).parse(await client.read('sale.line', lineIds, ['sale'])).map((l) => [l.id, l.sale]));
+      for (const m of moves) {
+        const sale = saleOfLine.get(Number(/\d+$/.exec(m.origin ?? '')?.[0]));
+        if (sale !== undefined) note(sale, stampOf(m));
+      }
     }
-  }
-  const feeds = [sales, lines, moves];
-  const more = feeds.some((f) => f.more);
-  // with a page left over, move only as far as the feed that stopped early
-  const nextCursor = (more ? feeds.filter((f) => f.more) : feeds).map((f) => f.cursor).sort()[more ? 0 : feeds.length - 1];
-  if (!stampBySale.size) return { changes: [], cursor: nextCursor, more };
-  const codeOf = await orderCodesOf(client, [...stampBySale.keys()]);
-  const newestByCode = new Map<string, string>();
-  for (const [id, stamp] of stampBySale) {
-    const code = codeOf.get(id);
-    if (code && (newestByCode.get(code) ?? '') < stamp) newestByCode.set(code, stamp);
-  }
-  const changes: ChangeRef[] = [...newestByCode].map(([code, stamp]) => ({ kind: 'sale', key: code, sourceVersion: `sale:${stamp}` }));
-  return { changes, cursor: nextCursor, more };
+    if (!stampBySale.size) return [];
+    const codeOf = await orderCodesOf(client, [...stampBySale.keys()]);
+    const newestByCode = new Map<string, string>();
+    for (const [id, stamp] of stampBySale) {
+      const code = codeOf.get(id);
+      if (code && (newestByCode.get(code) ?? '') < stamp) newestByCode.set(code, stamp);
+    }
+    return [...newestByCode].map(([code, stamp]): ChangeRef => ({ kind: 'sale', key: code, sourceVersion: `sale:${stamp}` }));
+  });
 }
 
 /** The store order code of each sale: its reference, or for a return sale its origin's reference. */

@@ -6,11 +6,10 @@ import { DovetailError, permanent } from '../../errors.js';
 import { decimalToMinor, minorToDecimal } from '../../model/money.js';
 import { moneyTag, type CreditNote, type InventoryPayment, type ShipmentForCapture } from '../../model/payment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
-import { dec, decimalString, fromTrytonDate, trytonDateTime, type TrytonClient } from './client.js';
+import { dec, decimalString, type TrytonClient } from './client.js';
 import type { Company } from './writes.js';
-import { productCodes } from './reads.js';
+import { changedRows, productCodes } from './reads.js';
 
-const OVERLAP_MS = 5_000;
 const JOURNAL_NAME = 'Web store payments (Dovetail)';
 /** payments Dovetail records (store captures, refunds) carry this; the operator feed skips them */
 export const RECORDED = 'recorded';
@@ -175,47 +174,33 @@ export async function getCreditNote(client: TrytonClient, id: string): Promise<C
   return { id, orderCode, number: r.number, state: r.state, amountMinor: -total, description: r.description ?? '' };
 }
 
-const Stamped = z.object({ id: z.number(), write_date: z.unknown().optional(), create_date: z.unknown().optional() });
-const stampOf = (r: z.infer<typeof Stamped>) => {
-  const w = r.write_date ? fromTrytonDate(r.write_date) : null;
-  const c = r.create_date ? fromTrytonDate(r.create_date) : null;
-  return (w && c ? (w > c ? w : c) : (w ?? c ?? new Date(0))).toISOString();
-};
-
-async function changed<T extends z.ZodRawShape>(client: TrytonClient, model: string, cursor: string | null, domain: unknown[], shape: T) {
-  const since = new Date(cursor ? Date.parse(cursor) - OVERLAP_MS : 0);
-  const rows = z.array(Stamped.extend(shape)).parse(await client.searchRead(model,
-    [['OR', ['write_date', '>=', trytonDateTime(since)], ['create_date', '>=', trytonDateTime(since)]], ...domain],
-    ['write_date', 'create_date', ...Object.keys(shape)], { limit: 1_000, order: [['write_date', 'ASC'], ['id', 'ASC']] }));
-  let newest = cursor ?? since.toISOString();
-  for (const r of rows) { const s = stampOf(r as z.infer<typeof Stamped>); if (s > newest) newest = s; }
-  return { rows: rows as (z.infer<typeof Stamped> & z.infer<z.ZodObject<T>>)[], cursor: newest, more: rows.length >= 1_000 };
-}
-
 /** Receivable payments for web sales that an operator processed in Tryton (rules.settleFrom: inventory). */
-export async function paymentChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
-  const r = await changed(client, 'account.payment', cursor, [['kind', '=', 'receivable'], ['state', '=', 'processing'], ['origin', 'like', 'sale.sale,%']],
-    { origin: z.string().nullable(), description: z.string().nullable(), state: z.string() });
-  const changes: ChangeRef[] = [];
-  for (const p of r.rows) {
-    if ((p.description ?? '').includes(`[dovetail ${RECORDED} `)) continue;
-    const code = await orderCodeOfSale(client, Number(/\d+$/.exec(p.origin ?? '')?.[0]));
-    if (code) changes.push({ kind: 'payment', key: `${code}:${p.id}`, sourceVersion: `payment:${p.id}:${p.state}` });
-  }
-  return { changes, cursor: r.cursor, more: r.more };
+export function paymentChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
+  return changedRows(client, cursor, { payments: { model: 'account.payment', domain: [['kind', '=', 'receivable'], ['state', '=', 'processing'], ['origin', 'like', 'sale.sale,%']],
+    shape: { origin: z.string().nullable(), description: z.string().nullable(), state: z.string() } } }, async ({ payments }) => {
+    const changes: ChangeRef[] = [];
+    for (const p of payments) {
+      if ((p.description ?? '').includes(`[dovetail ${RECORDED} `)) continue;
+      const code = await orderCodeOfSale(client, Number(/\d+$/.exec(p.origin ?? '')?.[0]));
+      if (code) changes.push({ kind: 'payment', key: `${code}:${p.id}`, sourceVersion: `payment:${p.id}:${p.state}` });
+    }
+    return changes;
+  });
 }
 
 /** Credit notes (customer invoices with a negative total) posted for web sales (rules.refundsIn: inventory). */
-export async function creditNoteChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
-  const r = await changed(client, 'account.invoice', cursor, [['type', '=', 'out'], ['state', 'in', ['posted', 'paid']]],
-    { type: z.string(), state: z.string(), number: z.string().nullable(), total_amount: z.unknown(), description: z.string().nullable(), reference: z.string().nullable(), lines: z.array(z.number()) });
-  const changes: ChangeRef[] = [];
-  for (const inv of r.rows) {
-    if (decimalToMinor(decimalString(inv.total_amount)) >= 0 || (inv.description ?? '').includes('[dovetail ')) continue;
-    const code = await orderCodeOfInvoice(client, inv);
-    if (code) changes.push({ kind: 'creditNote', key: `${code}:${inv.id}`, sourceVersion: `creditNote:${inv.id}:posted` });
-  }
-  return { changes, cursor: r.cursor, more: r.more };
+export function creditNoteChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
+  return changedRows(client, cursor, { invoices: { model: 'account.invoice', domain: [['type', '=', 'out'], ['state', 'in', ['posted', 'paid']]],
+    shape: { type: z.string(), state: z.string(), number: z.string().nullable(), total_amount: z.unknown(), description: z.string().nullable(), reference: z.string().nullable(), lines: z.array(z.number()) } },
+  }, async ({ invoices }) => {
+    const changes: ChangeRef[] = [];
+    for (const inv of invoices) {
+      if (decimalToMinor(decimalString(inv.total_amount)) >= 0 || (inv.description ?? '').includes('[dovetail ')) continue;
+      const code = await orderCodeOfInvoice(client, inv);
+      if (code) changes.push({ kind: 'creditNote', key: `${code}:${inv.id}`, sourceVersion: `creditNote:${inv.id}:posted` });
+    }
+    return changes;
+  });
 }
 
 /** What one customer shipment shipped, and what the sale's earlier done shipments shipped (by SKU). */

@@ -1,53 +1,98 @@
-// Changes since a cursor by polling `write_date` / `create_date` (Tryton sets only create_date
-// on create). The cursor is the newest timestamp seen; each read starts a few seconds before it
-// since a transaction that commits late carries an earlier timestamp; re-read rows are
-// recognised downstream by their version.
+// Changes since a cursor by polling `write_date` / `create_date`, as keyset streams the engine's
+// change feed pages through (change-feed.ts): rows written, by (write_date, id), and rows never
+// written since created (write_date null), by (create_date, id). Re-read rows are recognised
+// downstream by their version.
 import { z } from 'zod';
+import { readFeed, type ChangeStream, type StreamKey } from '../../engine/change-feed.js';
+import { permanent } from '../../errors.js';
 import { SALE_KEY, type OrderShipments, type Shipment } from '../../model/shipment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
-import { fromTrytonDate, trytonDateTime, type TrytonClient } from './client.js';
+import { fromTrytonDate, type TrytonClient } from './client.js';
 
-const OVERLAP_MS = 5_000;
-const LIMIT = 2_000;
+/** a transaction of more rows than a page (an import, a stock-take) is read over several pages */
+const FEED = { pageSize: 2_000, overlapMs: 5_000, fractionDigits: 6 };
 
 const Stamped = z.object({ id: z.number(), write_date: z.unknown().optional(), create_date: z.unknown().optional() });
+type Stamped = z.infer<typeof Stamped>;
 
-export function stampOf(r: z.infer<typeof Stamped>): string {
+/** The time of a row's last change, to the millisecond: the part of a version that says "changed again". */
+export function stampOf(r: Stamped): string {
   const w = r.write_date ? fromTrytonDate(r.write_date) : null;
   const c = r.create_date ? fromTrytonDate(r.create_date) : null;
   return (w && c ? (w > c ? w : c) : (w ?? c ?? new Date(0))).toISOString();
 }
 
-const sinceDomain = (since: Date) => ['OR', ['write_date', '>=', trytonDateTime(since)], ['create_date', '>=', trytonDateTime(since)]];
+const WireStamp = z.object({ __class__: z.literal('datetime'), year: z.number(), month: z.number(), day: z.number(),
+  hour: z.number(), minute: z.number(), second: z.number(), microsecond: z.number().optional() });
+const two = (n: number) => String(n).padStart(2, '0');
 
-export async function changedRows<T extends z.ZodRawShape>(client: TrytonClient, model: string, cursor: string | null, extra: unknown[], shape: T)
-  : Promise<{ rows: (z.infer<typeof Stamped> & z.infer<z.ZodObject<T>>)[]; cursor: string; more: boolean }> {
-  const since = new Date(cursor ? Date.parse(cursor) - OVERLAP_MS : 0);
-  const rows = await client.searchRead(model, [sinceDomain(since), ...extra], ['write_date', 'create_date', ...Object.keys(shape)],
-    { limit: LIMIT, order: [['write_date', 'ASC'], ['id', 'ASC']] }, { active_test: false });
-  const parsed = z.array(Stamped.extend(shape)).parse(rows) as (z.infer<typeof Stamped> & z.infer<z.ZodObject<T>>)[];
-  let newest = cursor ?? since.toISOString();
-  for (const r of parsed) { const s = stampOf(r); if (s > newest) newest = s; }
-  return { rows: parsed, cursor: newest, more: parsed.length >= LIMIT };
+/** A Tryton datetime as stamp text, microseconds kept: a JS Date drops them, and `=` in a domain would then miss the row. */
+function stampText(v: unknown): string {
+  const d = WireStamp.parse(v);
+  return `${d.year}-${two(d.month)}-${two(d.day)}T${two(d.hour)}:${two(d.minute)}:${two(d.second)}.${String(d.microsecond ?? 0).padStart(6, '0')}Z`;
+}
+
+function wireStamp(at: string) {
+  const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{6})Z$/.exec(at);
+  if (!m) throw permanent(`not a Tryton stamp: ${at}`);
+  const [year, month, day, hour, minute, second, microsecond] = m.slice(1).map(Number);
+  return { __class__: 'datetime', year, month, day, hour, minute, second, microsecond };
+}
+
+/** What a feed reads of one model: the rows matching `domain`, with the fields of `shape`. */
+export interface ModelFeed<T extends z.ZodRawShape = z.ZodRawShape> { model: string; domain: unknown[]; shape: T }
+type RowOf<F> = F extends ModelFeed<infer T> ? Stamped & z.infer<z.ZodObject<T>> : never;
+
+function modelStream<T extends z.ZodRawShape>(client: TrytonClient, feed: ModelFeed<T>, column: 'write_date' | 'create_date'): ChangeStream<RowOf<ModelFeed<T>>> {
+  const Row = Stamped.extend(feed.shape);
+  return {
+    async readPage(after: StreamKey | null, limit: number) {
+      const at = after && wireStamp(after.at);
+      const position = !after ? [column, '!=', null] : after.id === null ? [column, '>=', at]
+        : ['OR', [column, '>', at], [[column, '=', at], ['id', '>', Number(after.id)]]];
+      const domain = [position, ...(column === 'create_date' ? [['write_date', '=', null]] : []), ...feed.domain];
+      const rows = z.array(Row).parse(await client.searchRead(feed.model, domain, ['write_date', 'create_date', ...Object.keys(feed.shape)],
+        { limit, order: [[column, 'ASC'], ['id', 'ASC']] }, { active_test: false })) as RowOf<ModelFeed<T>>[];
+      const last = rows.at(-1);
+      return { rows, last: last ? { at: stampText(last[column]), id: String(last.id) } : null, more: rows.length >= limit };
+    },
+  };
+}
+
+/**
+ * One page of a feed over several models, each read as two streams (written, and created but never
+ * written: a null write_date has no place in (write_date, id) order). `toChanges` gets the rows of
+ * each model this page read. A feed reads each model once: the stream names in the cursor are the models'.
+ */
+export async function changedRows<M extends Record<string, ModelFeed>>(client: TrytonClient, cursor: string | null, models: M,
+  toChanges: (rows: { [K in keyof M]: RowOf<M[K]>[] }) => Promise<ChangeRef[]> | ChangeRef[]): Promise<ChangePage> {
+  const streams: Record<string, ChangeStream<Stamped>> = {};
+  for (const feed of Object.values(models)) {
+    streams[`${feed.model}/written`] = modelStream(client, feed, 'write_date');
+    streams[`${feed.model}/created`] = modelStream(client, feed, 'create_date');
+  }
+  return readFeed(cursor, streams, (byStream) => toChanges(Object.fromEntries(Object.entries(models).map(([name, feed]) =>
+    [name, [...byStream[`${feed.model}/written`], ...byStream[`${feed.model}/created`]]])) as { [K in keyof M]: RowOf<M[K]>[] }), FEED);
 }
 
 /** Variants whose own record or whose template changed. */
-export async function productChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
-  const products = await changedRows(client, 'product.product', cursor, [['code', '!=', null], ['type', '=', 'goods']], { code: z.string().nullable() });
-  const templates = await changedRows(client, 'product.template', cursor, [['type', '=', 'goods']], { products: z.array(z.number()) });
-  // One version per SKU, the newest of its own and its template's stamps: two versions for one
-  // record in one read would each look new against the other on the next (overlapping) read.
-  const newestBySku = new Map<string, string>();
-  const note = (sku: string, stamp: string) => { if ((newestBySku.get(sku) ?? '') < stamp) newestBySku.set(sku, stamp); };
-  for (const p of products.rows) if (p.code) note(p.code, stampOf(p));
-  const variantIds = templates.rows.flatMap((t) => t.products);
-  if (variantIds.length) {
-    const stampByProduct = new Map(templates.rows.flatMap((t) => t.products.map((id) => [id, stampOf(t)] as const)));
-    for (const [id, code] of await productCodes(client, variantIds)) if (code) note(code, stampByProduct.get(id) ?? '');
-  }
-  const changes: ChangeRef[] = [...newestBySku].map(([sku, stamp]) => ({ kind: 'product', key: sku, sourceVersion: `product:${stamp}` }));
-  const newest = products.cursor > templates.cursor ? products.cursor : templates.cursor;
-  return { changes, cursor: newest, more: products.more || templates.more };
+export function productChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
+  return changedRows(client, cursor, {
+    products: { model: 'product.product', domain: [['code', '!=', null], ['type', '=', 'goods']], shape: { code: z.string().nullable() } },
+    templates: { model: 'product.template', domain: [['type', '=', 'goods']], shape: { products: z.array(z.number()) } },
+  }, async ({ products, templates }) => {
+    // One version per SKU, the newest of its own and its template's stamps: two versions for one
+    // record in one read would each look new against the other on the next (overlapping) read.
+    const newestBySku = new Map<string, string>();
+    const note = (sku: string, stamp: string) => { if ((newestBySku.get(sku) ?? '') < stamp) newestBySku.set(sku, stamp); };
+    for (const p of products) if (p.code) note(p.code, stampOf(p));
+    const variantIds = templates.flatMap((t) => t.products);
+    if (variantIds.length) {
+      const stampByProduct = new Map(templates.flatMap((t) => t.products.map((id) => [id, stampOf(t)] as const)));
+      for (const [id, code] of await productCodes(client, variantIds)) if (code) note(code, stampByProduct.get(id) ?? '');
+    }
+    return [...newestBySku].map(([sku, stamp]): ChangeRef => ({ kind: 'product', key: sku, sourceVersion: `product:${stamp}` }));
+  });
 }
 
 /** SKU (product code) of each product id, archived products included; null where a product has none. */
@@ -59,17 +104,17 @@ export async function productCodes(client: TrytonClient, productIds: number[]): 
 }
 
 /** Every stock move created, done, cancelled or edited changes what a SKU has available. */
-export async function stockChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
-  const moves = await changedRows(client, 'stock.move', cursor, [], { product: z.number(), state: z.string() });
-  const newestByProduct = new Map<number, string>();
-  for (const m of moves.rows) {
-    const s = `${stampOf(m)}:${m.id}:${m.state}`;
-    if ((newestByProduct.get(m.product) ?? '') < s) newestByProduct.set(m.product, s);
-  }
-  if (!newestByProduct.size) return { changes: [], cursor: moves.cursor, more: moves.more };
-  const codes = await productCodes(client, [...newestByProduct.keys()]);
-  const changes: ChangeRef[] = [...codes].filter(([, code]) => code).map(([id, code]) => ({ kind: 'stock', key: code!, sourceVersion: `move:${newestByProduct.get(id)}` }));
-  return { changes, cursor: moves.cursor, more: moves.more };
+export function stockChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
+  return changedRows(client, cursor, { moves: { model: 'stock.move', domain: [], shape: { product: z.number(), state: z.string() } } }, async ({ moves }) => {
+    const newestByProduct = new Map<number, string>();
+    for (const m of moves) {
+      const s = `${stampOf(m)}:${m.id}:${m.state}`;
+      if ((newestByProduct.get(m.product) ?? '') < s) newestByProduct.set(m.product, s);
+    }
+    if (!newestByProduct.size) return [];
+    const codes = await productCodes(client, [...newestByProduct.keys()]);
+    return [...codes].filter(([, code]) => code).map(([id, code]): ChangeRef => ({ kind: 'stock', key: code!, sourceVersion: `move:${newestByProduct.get(id)}` }));
+  });
 }
 
 /**
@@ -77,10 +122,14 @@ export async function stockChanges(client: TrytonClient, cursor: string | null):
  * every shipment of one order is then handled by one job at a time, in order. Sales without a
  * reference were not made from a store order and are left out.
  */
-export async function shipmentChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
-  const shipments = await changedRows(client, 'stock.shipment.out', cursor, [['state', '=', 'done']], { outgoing_moves: z.array(z.number()) });
-  const moveIds = shipments.rows.flatMap((s) => s.outgoing_moves);
-  if (!moveIds.length) return { changes: [], cursor: shipments.cursor, more: shipments.more };
+export function shipmentChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
+  return changedRows(client, cursor, { shipments: { model: 'stock.shipment.out', domain: [['state', '=', 'done']], shape: { outgoing_moves: z.array(z.number()) } } },
+    ({ shipments }) => shipmentOrders(client, shipments));
+}
+
+async function shipmentOrders(client: TrytonClient, shipments: (Stamped & { outgoing_moves: number[] })[]): Promise<ChangeRef[]> {
+  const moveIds = shipments.flatMap((s) => s.outgoing_moves);
+  if (!moveIds.length) return [];
   const moves = z.array(z.object({ id: z.number(), sale: z.number().nullable() })).parse(await client.read('stock.move', moveIds, ['sale']));
   const saleOfMove = new Map(moves.map((m) => [m.id, m.sale]));
   const saleIds = [...new Set(moves.map((m) => m.sale).filter((s): s is number => s !== null))];
@@ -90,7 +139,7 @@ export async function shipmentChanges(client: TrytonClient, cursor: string | nul
   // One version per order, the newest of its shipments (as for products: two versions of one key
   // in one read would each look new against the other on the next, overlapping read).
   const newestByOrder = new Map<string, string>();
-  for (const s of shipments.rows) {
+  for (const s of shipments) {
     for (const saleId of new Set(s.outgoing_moves.map((m) => saleOfMove.get(m)).filter((x): x is number => typeof x === 'number'))) {
       const version = `${stampOf(s)}:${s.id}`;
       // a web sale carries the store order code as its reference; a phone sale mirrored into the
@@ -100,8 +149,7 @@ export async function shipmentChanges(client: TrytonClient, cursor: string | nul
       }
     }
   }
-  const changes: ChangeRef[] = [...newestByOrder].map(([code, v]) => ({ kind: 'shipment', key: code, sourceVersion: `shipment:${v}` }));
-  return { changes, cursor: shipments.cursor, more: shipments.more };
+  return [...newestByOrder].map(([code, v]): ChangeRef => ({ kind: 'shipment', key: code, sourceVersion: `shipment:${v}` }));
 }
 
 const ShipmentRecord = z.object({

@@ -5,9 +5,11 @@ import { z } from 'zod';
 import { DovetailError, permanent } from '../../errors.js';
 import { orderMoney, refundReason, type CaptureResult, type OrderMoney, type RefundResult } from '../../model/payment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
+import { compareKeys, readFeed, shiftStamp, type ChangeStream, type StreamKey } from '../../engine/change-feed.js';
 import type { VendureClient } from './client.js';
+import { FEED, pageFromTie } from './reads.js';
 
-const OVERLAP_MS = 2_000;
+/** money rows per read of the plugin's feed */
 const PAGE = 200;
 
 const OrderPayments = z.object({
@@ -104,6 +106,7 @@ export async function refundPayment(client: VendureClient, code: string, amountM
   return { refundIds: ids, amountMinor, created: alreadyMinor < amountMinor };
 }
 
+type MoneyChange = z.infer<typeof MoneyChange>;
 const MoneyChange = z.object({
   kind: z.enum(['payment', 'refund']), id: z.string(), orderCode: z.string(), state: z.string(), amount: z.number().int(), updatedAt: z.string(),
   captureKey: z.string().nullable(), reason: z.string().nullable(),
@@ -114,21 +117,29 @@ const MoneyChange = z.object({
  * the ones Dovetail made itself (the job that made them records them). Key: `<orderCode>:<id>`.
  */
 export async function moneyChanges(client: VendureClient, kind: 'payment' | 'refund', cursor: string | null): Promise<ChangePage> {
-  const after = new Date(cursor ? Date.parse(cursor) - OVERLAP_MS : 0).toISOString();
-  let newest = cursor ?? after;
-  const changes: ChangeRef[] = [];
-  for (let skip = 0; ; skip += PAGE) {
-    const r = await client.admin(`query DovetailMoneyChanges($a: DateTime!, $s: Int, $t: Int) { dovetailMoneyChanges(updatedAfter: $a, skip: $s, take: $t) {
-      kind id orderCode state amount updatedAt captureKey reason } }`, { a: after, s: skip, t: PAGE }, z.object({ dovetailMoneyChanges: z.array(MoneyChange) }));
-    const rows = r.dovetailMoneyChanges;
-    for (const m of rows) {
-      if (m.updatedAt > newest) newest = m.updatedAt;
-      if (m.kind !== kind || m.state !== 'Settled') continue;
-      if (kind === 'payment' && m.captureKey) continue;
-      if (kind === 'refund' && m.reason?.startsWith('dovetail:')) continue;
-      changes.push({ kind, key: `${m.orderCode}:${m.id}`, sourceVersion: `${kind}:${m.id}:${m.state}` });
-    }
-    if (rows.length < PAGE) return { changes, cursor: newest, more: false };
-    if (skip + PAGE >= 2_000) return { changes, cursor: newest, more: true };
-  }
+  // The plugin's query answers payments and refunds stamped at or after a time, in (updatedAt,
+  // kind, id) order, by offset: a key's `tie` is its place in the answer from its own stamp on.
+  const keyOf = (m: MoneyChange): StreamKey => ({ at: m.updatedAt, id: `${m.kind}:${m.id}` });
+  const fetch = (since: string) => async (skip: number, take: number) => (await client.admin(`query DovetailMoneyChanges($a: DateTime!, $s: Int, $t: Int) {
+    dovetailMoneyChanges(updatedAfter: $a, skip: $s, take: $t) { kind id orderCode state amount updatedAt captureKey reason } }`,
+  { a: since, s: skip, t: take }, z.object({ dovetailMoneyChanges: z.array(MoneyChange) }))).dovetailMoneyChanges;
+  const money: ChangeStream<MoneyChange> = {
+    async readPage(after, limit) {
+      // a millisecond early: SQLite keeps whole seconds as text, which ">= hh:mm:ss.000" misses
+      const since = after ? shiftStamp(after.at, -1) : new Date(0).toISOString();
+      const page = after ? await pageFromTie(fetch(since), after, limit, (m) => compareKeys(keyOf(m), after) > 0)
+        : await fetch(since)(0, limit).then((rows) => ({ rows, position: rows.length, more: rows.length >= limit }));
+      const last = page.rows.at(-1);
+      if (!last) return { rows: [], last: after, more: false };
+      const fromSameStamp = after?.at === last.updatedAt ? page.position
+        : page.rows.filter((m) => m.updatedAt >= shiftStamp(last.updatedAt, -1)).length;
+      return { rows: page.rows, last: { ...keyOf(last), tie: fromSameStamp }, more: page.more };
+    },
+  };
+  return readFeed(cursor, { money }, ({ money: rows }) => rows.flatMap((m): ChangeRef[] => {
+    if (m.kind !== kind || m.state !== 'Settled') return [];
+    if (kind === 'payment' && m.captureKey) return [];
+    if (kind === 'refund' && m.reason?.startsWith('dovetail:')) return [];
+    return [{ kind, key: `${m.orderCode}:${m.id}`, sourceVersion: `${kind}:${m.id}:${m.state}` }];
+  }), { ...FEED, pageSize: PAGE });
 }
