@@ -45,7 +45,7 @@ async function run(scenario: string, opts: { bulkThreshold: number; createProduc
     }
     fake.bulkPollsToFinish = 3; // Shopify's bulk query takes a while; three polls is an assumption
     const res = await connector.setAvailable(skus.map((sku, i) => ({ sku, available: (i % 50) + 1 })));
-    if (res.filter((r) => r.written).length !== VARIANTS) throw new Error('not every row was written');
+    if (res.filter((r) => 'written' in r && r.written).length !== VARIANTS) throw new Error('not every row was written');
     const s = connector.client.stats;
     return { scenario, calls: s.calls, requestedCost: s.requestedCost, virtualSeconds: Math.round(clock.ms / 100) / 10, byOperation: s.byOperation };
   } finally { await fake.stop(); }

@@ -1,5 +1,6 @@
 // The contract every connector fills in. The engine only ever talks to these interfaces, so it
 // never knows whether the store is Vendure or Shopify, or the inventory system Tryton or Odoo.
+import type { DovetailError } from '../errors.js';
 import type { Customer } from '../model/customer.js';
 import type { Order } from '../model/order.js';
 import type { FieldGroup, Product, ProductFields } from '../model/product.js';
@@ -54,7 +55,15 @@ interface ConnectorBase {
   close?(): Promise<void>;
 }
 
-export interface WriteResult { sku: string; created: boolean }
+/**
+ * What a batch write did with one record. Records succeed or fail one by one: a record the target
+ * refuses carries its own error and the others are still written. `id` is the target's id of the
+ * record; `created` is true only when this call made it and the target was seen to keep it.
+ */
+export type WriteResult = { sku: string; id: string; created: boolean } | { sku: string; error: DovetailError };
+
+/** Like WriteResult, for stock: `written` is false when the store already showed the number. */
+export type StockWriteResult = { sku: string; written: boolean } | { sku: string; error: DovetailError };
 
 export interface InventoryConnector extends ConnectorBase {
   readonly side: 'inventory';
@@ -119,10 +128,19 @@ export interface InventoryConnector extends ConnectorBase {
 
 export interface StoreConnector extends ConnectorBase {
   readonly side: 'store';
-  /** Create missing products/variants and write the given field groups; matched by SKU. */
+  /**
+   * Create missing products/variants and write the given field groups; matched by SKU. One result
+   * per row: a row the store refuses fails alone. Creates look before they leap (a retry after a
+   * crash finds what the crashed attempt made), and every SKU becomes a variant of its own group's
+   * product. Throws only when the store cannot be written at all (down, settings).
+   */
   upsertProducts(rows: { product: Product; groups: FieldGroup[] }[]): Promise<WriteResult[]>;
-  /** Make the store sell at most `available` of each SKU (its own open orders already deducted by it). */
-  setAvailable(rows: { sku: string; available: number }[]): Promise<{ sku: string; written: boolean }[]>;
+  /**
+   * Make the store sell at most `available` of each SKU (its own open orders already deducted by
+   * it). One result per SKU the store has (SKUs it does not have are left out); a row the store
+   * refuses fails alone. Throws only when the store cannot be written at all.
+   */
+  setAvailable(rows: { sku: string; available: number }[]): Promise<StockWriteResult[]>;
   /** The order as charged, or null when the store does not know the code. */
   getOrder(code: string): Promise<Order | null>;
   getCustomer(email: string): Promise<Customer | null>;

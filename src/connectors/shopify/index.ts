@@ -5,7 +5,7 @@ import { DovetailError } from '../../errors.js';
 import type { Customer } from '../../model/customer.js';
 import type { Order } from '../../model/order.js';
 import type { FieldGroup, Product } from '../../model/product.js';
-import type { Capability, ChangePage, ChangeRef, RecordKind, StoreConnector, WriteResult } from '../types.js';
+import type { Capability, ChangePage, ChangeRef, RecordKind, StockWriteResult, StoreConnector, WriteResult } from '../types.js';
 import { API_VERSION, ShopifyClient, userErrorFailure, type ShopifyClientOptions } from './client.js';
 import { GroupKeyDefinitionCreate, Locations, ShopInfo, WebhookSubscriptionCreate, WebhookSubscriptionUpdate, WebhookSubscriptions } from './operations.js';
 import {
@@ -93,11 +93,11 @@ export class ShopifyConnector implements StoreConnector {
   getCustomer(email: string): Promise<Customer | null> { return getCustomer(this.ctx, email); }
   upsertProducts(rows: { product: Product; groups: FieldGroup[] }[]): Promise<WriteResult[]> { return upsertProducts(this.ctx, rows); }
 
-  /** The contract's single number per SKU goes to the default warehouse's location. */
-  async setAvailable(rows: { sku: string; available: number }[]): Promise<{ sku: string; written: boolean }[]> {
+  /** The contract's single number per SKU goes to the default warehouse's location; SKUs Shopify does not have are left out. */
+  async setAvailable(rows: { sku: string; available: number }[]): Promise<StockWriteResult[]> {
     const locationId = this.opts.locations[this.opts.defaultWarehouse]!;
     const res = await setStock(this.ctx, rows.map((r) => ({ ...r, locationId })));
-    return res.map(({ sku, written, reason }) => ({ sku, written, ...(reason ? { reason } : {}) }));
+    return res.filter((r) => r.reason !== 'unknown-sku').map(({ sku, written, reason, error }) => (error ? { sku, error } : { sku, written, ...(reason ? { reason } : {}) }));
   }
 
   /** Stock per inventory warehouse, each mapped to its Shopify location by `shopify.locations`. */

@@ -3,9 +3,10 @@
 // idempotency key derived from Dovetail's own ids or looks for its earlier result first.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { permanent, transient } from '../../errors.js';
+import { DovetailError, permanent, transient } from '../../errors.js';
 import type { Customer } from '../../model/customer.js';
 import type { FieldGroup, Product } from '../../model/product.js';
+import { refusalOf, writeEach } from '../per-record.js';
 import type { WriteResult } from '../types.js';
 import { userErrorFailure } from './client.js';
 import { stockSnapshot } from './bulk.js';
@@ -34,9 +35,17 @@ export function idempotencyKey(...parts: string[]): string {
 
 // ---------------- products ----------------
 
-export async function upsertProducts(ctx: ShopifyContext, rows: { product: Product; groups: FieldGroup[] }[]): Promise<WriteResult[]> {
+type ProductRow = { product: Product; groups: FieldGroup[] };
+
+/**
+ * Writes each row's field groups, making missing variants in their group's product. One result
+ * per row: a product or variant Shopify refuses fails alone (its rows carry the refusal), and a
+ * SKU is reported created only when Shopify is seen to have it afterwards.
+ */
+export async function upsertProducts(ctx: ShopifyContext, rows: ProductRow[]): Promise<WriteResult[]> {
   const existing = await variantsBySku(ctx, rows.map((r) => r.product.sku));
-  const results: WriteResult[] = [];
+  const refused = new Map<string, DovetailError>();
+  const refuse = (list: ProductRow[], error: DovetailError) => { for (const r of list) refused.set(r.product.sku, error); };
 
   // existing variants: one productUpdate and one productVariantsBulkUpdate per product
   const byProduct = new Map<string, { product: Product; groups: FieldGroup[]; variantId: string; optionName: string }[]>();
@@ -50,20 +59,24 @@ export async function upsertProducts(ctx: ShopifyContext, rows: { product: Produ
   for (const [productId, list] of byProduct) {
     const first = list[0]!;
     const update = productUpdateInput(productId, first.product.fields, first.groups);
-    if (update) {
+    const productRefusal = await refusalOf(async () => {
+      if (!update) return;
       const d = await ctx.client.request(ProductUpdate, { product: update }, z.object({ productUpdate: z.object({ userErrors: UserErrors }) }));
       if (d.productUpdate.userErrors.length) throw userErrorFailure('productUpdate', d.productUpdate.userErrors, { productId, sku: first.product.sku });
-    }
-    const variants = list.map((r) => ({ id: r.variantId, ...variantInput(r.product.fields, r.groups, r.optionName) })).filter((v) => Object.keys(v).length > 1);
+    });
+    if (productRefusal) { refuse(list, productRefusal); continue; }
+    const variants = list.map((r) => ({ row: r, input: { id: r.variantId, ...variantInput(r.product.fields, r.groups, r.optionName) } })).filter((v) => Object.keys(v.input).length > 1);
     for (const part of chunk(variants, MAX_INPUT_ROWS)) {
-      const d = await ctx.client.request(VariantsBulkUpdate, { productId, variants: part }, z.object({ productVariantsBulkUpdate: z.object({ userErrors: UserErrors }) }));
-      if (d.productVariantsBulkUpdate.userErrors.length) throw userErrorFailure('productVariantsBulkUpdate', d.productVariantsBulkUpdate.userErrors, { productId });
+      const refusals = await writeEach(part, async (some) => {
+        const d = await ctx.client.request(VariantsBulkUpdate, { productId, variants: some.map((v) => v.input) }, z.object({ productVariantsBulkUpdate: z.object({ userErrors: UserErrors }) }));
+        if (d.productVariantsBulkUpdate.userErrors.length) throw userErrorFailure('productVariantsBulkUpdate', d.productVariantsBulkUpdate.userErrors, { productId });
+      });
+      for (const [v, error] of refusals) refuse([v.row], error);
     }
-    results.push(...list.map((r) => ({ sku: r.product.sku, created: false })));
   }
 
   // missing variants: added to their group's product (found by its unique group-key metafield) or a new product
-  const missing = new Map<string, { product: Product; groups: FieldGroup[] }[]>();
+  const missing = new Map<string, ProductRow[]>();
   for (const r of rows) {
     if (existing.has(r.product.sku)) continue;
     const list = missing.get(r.product.groupKey) ?? [];
@@ -71,40 +84,55 @@ export async function upsertProducts(ctx: ShopifyContext, rows: { product: Produ
     missing.set(r.product.groupKey, list);
   }
   for (const [groupKey, list] of missing) {
-    const found = await ctx.client.request(ProductByGroupKey, { value: groupKey }, z.object({
-      productByIdentifier: z.object({ id: z.string(), options: z.array(z.object({ id: z.string(), name: z.string() })) }).nullable(),
-    }));
-    let productId = found.productByIdentifier?.id;
-    let optionName = found.productByIdentifier?.options[0]?.name ?? VARIANT_OPTION;
-    let rest = list;
-    if (!productId) {
-      const head = list.slice(0, MAX_INPUT_ROWS);
-      const d = await ctx.client.request(ProductCreate, { input: productCreateInput(groupKey, head) }, z.object({
-        productSet: z.object({ product: z.object({ id: z.string() }).nullable(), userErrors: UserErrors }),
-      }));
-      if (d.productSet.userErrors.length || !d.productSet.product) throw userErrorFailure('productSet', d.productSet.userErrors, { groupKey });
-      productId = d.productSet.product.id;
-      optionName = VARIANT_OPTION;
-      rest = list.slice(MAX_INPUT_ROWS);
-    }
-    for (const part of chunk(rest, MAX_INPUT_ROWS)) {
-      const variants = part.map((r) => {
-        const v = variantInput(r.product.fields, ['prices', 'dimensions'], optionName);
-        const item = (v.inventoryItem as Record<string, unknown> | undefined) ?? {};
-        return { ...v, optionValues: [{ optionName, name: r.product.fields.names?.variantName ?? r.product.sku }], inventoryItem: { ...item, sku: r.product.sku, tracked: true } };
-      });
-      const d = await ctx.client.request(VariantsBulkCreate, { productId, variants }, z.object({ productVariantsBulkCreate: z.object({ userErrors: UserErrors }) }));
-      if (d.productVariantsBulkCreate.userErrors.length) throw userErrorFailure('productVariantsBulkCreate', d.productVariantsBulkCreate.userErrors, { productId, groupKey });
-    }
-    results.push(...list.map((r) => ({ sku: r.product.sku, created: true })));
+    const error = await refusalOf(() => createGroupVariants(ctx, groupKey, list));
+    if (error) refuse(list, error);
   }
-  return results;
+
+  const expected = [...missing.values()].flat().map((r) => r.product.sku).filter((sku) => !refused.has(sku));
+  const made = expected.length ? await variantsBySku(ctx, expected) : new Map<string, { id: string }>();
+  return rows.map(({ product: { sku } }): WriteResult => {
+    const error = refused.get(sku);
+    if (error) return { sku, error };
+    const before = existing.get(sku);
+    if (before) return { sku, id: before.id, created: false };
+    const after = made.get(sku);
+    return after ? { sku, id: after.id, created: true } : { sku, error: permanent(`Shopify accepted variant ${sku} but does not have it afterwards`, { sku }) };
+  });
+}
+
+/** Makes one group's missing variants: in its product, found by the group key before one is made. */
+async function createGroupVariants(ctx: ShopifyContext, groupKey: string, list: ProductRow[]): Promise<void> {
+  const found = await ctx.client.request(ProductByGroupKey, { value: groupKey }, z.object({
+    productByIdentifier: z.object({ id: z.string(), options: z.array(z.object({ id: z.string(), name: z.string() })) }).nullable(),
+  }));
+  let productId = found.productByIdentifier?.id;
+  let optionName = found.productByIdentifier?.options[0]?.name ?? VARIANT_OPTION;
+  let rest = list;
+  if (!productId) {
+    const head = list.slice(0, MAX_INPUT_ROWS);
+    const d = await ctx.client.request(ProductCreate, { input: productCreateInput(groupKey, head) }, z.object({
+      productSet: z.object({ product: z.object({ id: z.string() }).nullable(), userErrors: UserErrors }),
+    }));
+    if (d.productSet.userErrors.length || !d.productSet.product) throw userErrorFailure('productSet', d.productSet.userErrors, { groupKey });
+    productId = d.productSet.product.id;
+    optionName = VARIANT_OPTION;
+    rest = list.slice(MAX_INPUT_ROWS);
+  }
+  for (const part of chunk(rest, MAX_INPUT_ROWS)) {
+    const variants = part.map((r) => {
+      const v = variantInput(r.product.fields, ['prices', 'dimensions'], optionName);
+      const item = (v.inventoryItem as Record<string, unknown> | undefined) ?? {};
+      return { ...v, optionValues: [{ optionName, name: r.product.fields.names?.variantName ?? r.product.sku }], inventoryItem: { ...item, sku: r.product.sku, tracked: true } };
+    });
+    const d = await ctx.client.request(VariantsBulkCreate, { productId, variants }, z.object({ productVariantsBulkCreate: z.object({ userErrors: UserErrors }) }));
+    if (d.productVariantsBulkCreate.userErrors.length) throw userErrorFailure('productVariantsBulkCreate', d.productVariantsBulkCreate.userErrors, { productId, groupKey });
+  }
 }
 
 // ---------------- stock ----------------
 
 export interface StockRow { sku: string; locationId: string; available: number }
-export interface StockResult { sku: string; locationId: string; written: boolean; reason?: 'unchanged' | 'unknown-sku' | 'already-set' }
+export interface StockResult { sku: string; locationId: string; written: boolean; reason?: 'unchanged' | 'unknown-sku' | 'already-set'; error?: DovetailError }
 
 const cellKey = (sku: string, locationId: string) => `${locationId}\u0000${sku}`;
 
@@ -127,49 +155,63 @@ async function currentStock(ctx: ShopifyContext, rows: StockRow[]): Promise<Map<
   return cells;
 }
 
+type PendingStock = StockRow & { inventoryItemId: string; changeFrom: number };
+
 /**
  * Sets `available` per SKU and location with compare-and-set. Rows already at their target are
  * not sent, so an engine retry after a failure half-way re-reads and sends only what is left.
- * A CHANGE_FROM_QUANTITY_STALE answer re-reads the batch and retries, once, only the rows
- * that are still not at their target; a second stale answer goes back to the engine.
+ * A row Shopify refuses fails alone (its result carries the error): a refused batch is sent
+ * again row by row. Failures that are not refusals (Shopify down, stale twice) are thrown.
  */
 export async function setStock(ctx: ShopifyContext, rows: StockRow[]): Promise<StockResult[]> {
   const cells = await currentStock(ctx, rows);
   const results: StockResult[] = [];
-  const pending: (StockRow & { inventoryItemId: string; changeFrom: number })[] = [];
+  const pending: PendingStock[] = [];
   for (const r of rows) {
     const cell = cells.get(cellKey(r.sku, r.locationId));
     if (!cell) { results.push({ sku: r.sku, locationId: r.locationId, written: false, reason: 'unknown-sku' }); continue; }
     let current = cell.available;
     if (current === null) {
-      const d = await ctx.client.request(InventoryActivate, { inventoryItemId: cell.inventoryItemId, locationId: r.locationId }, z.object({ inventoryActivate: z.object({ userErrors: UserErrors }) }));
-      if (d.inventoryActivate.userErrors.length) throw userErrorFailure('inventoryActivate', d.inventoryActivate.userErrors, { sku: r.sku, locationId: r.locationId });
+      const error = await refusalOf(async () => {
+        const d = await ctx.client.request(InventoryActivate, { inventoryItemId: cell.inventoryItemId, locationId: r.locationId }, z.object({ inventoryActivate: z.object({ userErrors: UserErrors }) }));
+        if (d.inventoryActivate.userErrors.length) throw userErrorFailure('inventoryActivate', d.inventoryActivate.userErrors, { sku: r.sku, locationId: r.locationId });
+      });
+      if (error) { results.push({ sku: r.sku, locationId: r.locationId, written: false, error }); continue; }
       current = 0;
     }
     if (current === r.available) { results.push({ sku: r.sku, locationId: r.locationId, written: false, reason: 'unchanged' }); continue; }
     pending.push({ ...r, inventoryItemId: cell.inventoryItemId, changeFrom: current });
   }
   for (const batch of chunk(pending, MAX_INPUT_ROWS)) {
-    const stale = await sendSetBatch(ctx, batch);
-    if (!stale) { results.push(...batch.map((b) => ({ sku: b.sku, locationId: b.locationId, written: true }))); continue; }
-    // which rows Shopify applied is not promised on a stale answer: read the batch again
-    const fresh = await currentStock(ctx, batch);
-    const retry: typeof batch = [];
-    for (const b of batch) {
-      const now = fresh.get(cellKey(b.sku, b.locationId))?.available ?? 0;
-      if (now === b.available) results.push({ sku: b.sku, locationId: b.locationId, written: true, reason: 'already-set' });
-      else retry.push({ ...b, changeFrom: now });
-    }
-    if (retry.length && await sendSetBatch(ctx, retry)) {
-      throw transient(`Shopify stock changed again while Dovetail was writing ${retry.length} rows`, { retryAfterSeconds: 5 });
-    }
-    results.push(...retry.map((b) => ({ sku: b.sku, locationId: b.locationId, written: true })));
+    const refusals = await writeEach(batch, async (part) => { results.push(...await setBatch(ctx, part)); });
+    for (const [b, error] of refusals) results.push({ sku: b.sku, locationId: b.locationId, written: false, error });
   }
   return results;
 }
 
+/**
+ * One compare-and-set call. A CHANGE_FROM_QUANTITY_STALE answer re-reads the batch and retries,
+ * once, only the rows that are still not at their target; a second stale answer is transient.
+ */
+async function setBatch(ctx: ShopifyContext, batch: PendingStock[]): Promise<StockResult[]> {
+  if (!await sendSetBatch(ctx, batch)) return batch.map((b) => ({ sku: b.sku, locationId: b.locationId, written: true }));
+  // which rows Shopify applied is not promised on a stale answer: read the batch again
+  const fresh = await currentStock(ctx, batch);
+  const results: StockResult[] = [];
+  const retry: PendingStock[] = [];
+  for (const b of batch) {
+    const now = fresh.get(cellKey(b.sku, b.locationId))?.available ?? 0;
+    if (now === b.available) results.push({ sku: b.sku, locationId: b.locationId, written: true, reason: 'already-set' });
+    else retry.push({ ...b, changeFrom: now });
+  }
+  if (retry.length && await sendSetBatch(ctx, retry)) {
+    throw transient(`Shopify stock changed again while Dovetail was writing ${retry.length} rows`, { retryAfterSeconds: 5 });
+  }
+  return [...results, ...retry.map((b) => ({ sku: b.sku, locationId: b.locationId, written: true }))];
+}
+
 /** One inventorySetQuantities call; true when Shopify answered CHANGE_FROM_QUANTITY_STALE. */
-async function sendSetBatch(ctx: ShopifyContext, batch: (StockRow & { inventoryItemId: string; changeFrom: number })[]): Promise<boolean> {
+async function sendSetBatch(ctx: ShopifyContext, batch: PendingStock[]): Promise<boolean> {
   if (batch.length > MAX_INPUT_ROWS) throw new Error('stock batch over the 250-row limit');
   const input = {
     name: 'available', reason: 'correction',

@@ -81,7 +81,7 @@ export class VendureConnector implements StoreConnector {
   }
 
   async upsertProducts(rows: { product: Product; groups: FieldGroup[] }[]) {
-    return upsertProducts(this.client, rows, await this.variantsBySku(rows.map((r) => r.product.sku)));
+    return upsertProducts(this.client, rows, (skus) => this.variantsBySku(skus));
   }
 
   async setAvailable(rows: { sku: string; available: number }[]) {

@@ -1,122 +1,199 @@
 // Writes to Vendure, batched where the Admin API allows: one updateProducts and one
-// updateProductVariants call carry every changed field of a batch. Creates look before they
-// leap: a variant is found by SKU and a half-made product by its slug, so a retry after a crash
+// updateProductVariants call carry every changed field of a batch, and a call Vendure refuses is
+// split so that only the refused record fails. Creates look before they leap: a variant is found
+// by SKU and a half-made product by the inventory key it carries (the plugin's dovetailGroupKey
+// field, never its slug, which Vendure changes to keep it unique), so a retry after a crash
 // finishes the product instead of making a second one.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { DovetailError } from '../../errors.js';
+import { DovetailError, permanent } from '../../errors.js';
 import type { FieldGroup, Product } from '../../model/product.js';
 import type { StoreShipment } from '../../model/shipment.js';
 import { failpoint } from '../../engine/failpoints.js';
-import type { WriteResult } from '../types.js';
+import { refusalOf, writeEach } from '../per-record.js';
+import type { StockWriteResult, WriteResult } from '../types.js';
 import type { VendureClient } from './client.js';
 import { CATEGORY_FACET, slugify, type VariantNode } from './mappers.js';
 
 const LANG = 'en';
 const Ids = z.array(z.object({ id: z.string() }).nullable());
 
-export async function upsertProducts(client: VendureClient, rows: { product: Product; groups: FieldGroup[] }[],
-  existing: Map<string, VariantNode>): Promise<WriteResult[]> {
-  const productUpdates = new Map<string, Record<string, unknown>>();
-  const productFacets = new Map<string, string[]>();
-  const variantUpdates: Record<string, unknown>[] = [];
-  const toCreate: { product: Product; groups: FieldGroup[] }[] = [];
+type Row = { product: Product; groups: FieldGroup[] };
+/** Reads Vendure's variants with these SKUs afresh. */
+export type ReadVariants = (skus: string[]) => Promise<Map<string, VariantNode>>;
 
-  for (const row of rows) {
-    const v = existing.get(row.product.sku);
-    if (!v) { toCreate.push(row); continue; }
-    const f = row.product.fields;
-    const tr: Record<string, unknown> = {};
-    const variant: Record<string, unknown> = { id: v.id };
-    for (const g of row.groups) {
-      if (g === 'names' && f.names) { tr.name = f.names.name; variant.translations = [{ languageCode: LANG, name: f.names.variantName }]; }
-      if (g === 'descriptions' && f.descriptions) tr.description = f.descriptions.description;
-      if (g === 'categories' && f.categories) {
-        const others = v.product.facetValues.filter((fv) => fv.facet.code !== CATEGORY_FACET).map((fv) => fv.id);
-        productFacets.set(v.product.id, [...others, ...await categoryValueIds(client, f.categories.names)]);
-      }
-      if (g === 'prices' && f.prices) variant.price = f.prices.priceMinor;
-      if (g === 'availability' && f.availability) variant.enabled = f.availability.enabled;
-      if (g === 'dimensions' && f.dimensions) variant.customFields = dimensionFields(f.dimensions);
-    }
-    if (Object.keys(tr).length) {
-      const prev = productUpdates.get(v.product.id) ?? {};
-      productUpdates.set(v.product.id, { ...prev, ...tr });
-    }
-    if (Object.keys(variant).length > 1) variantUpdates.push(variant);
-  }
-
-  const productIds = [...new Set([...productUpdates.keys(), ...productFacets.keys()])];
-  if (productIds.length) {
-    await client.admin(`mutation UpdateProducts($i: [UpdateProductInput!]!) { updateProducts(input: $i) { id } }`, { i: productIds.map((id) => ({ id,
-      ...(productUpdates.has(id) ? { translations: [{ languageCode: LANG, ...productUpdates.get(id) }] } : {}),
-      ...(productFacets.has(id) ? { facetValueIds: productFacets.get(id) } : {}) })) }, z.object({ updateProducts: Ids }));
-  }
-  if (variantUpdates.length) {
-    await client.admin(`mutation UpdateVariants($i: [UpdateProductVariantInput!]!) { updateProductVariants(input: $i) { id } }`,
-      { i: variantUpdates }, z.object({ updateProductVariants: Ids }));
-  }
-
-  const results: WriteResult[] = rows.filter((r) => existing.has(r.product.sku)).map((r) => ({ sku: r.product.sku, created: false }));
-  const groups = new Map<string, Product[]>();
-  for (const { product } of toCreate) groups.set(product.groupKey, [...(groups.get(product.groupKey) ?? []), product]);
-  if (groups.size) await createProducts(client, groups);
-  results.push(...toCreate.map((r) => ({ sku: r.product.sku, created: true })));
-  return results;
+/**
+ * Writes each row's field groups to its variant, making the missing products and variants. One
+ * result per row: a refusal is the row's own, and a SKU is reported created only when Vendure is
+ * seen to have it afterwards.
+ */
+export async function upsertProducts(client: VendureClient, rows: Row[], readVariants: ReadVariants): Promise<WriteResult[]> {
+  const existing = await readVariants(rows.map((r) => r.product.sku));
+  const refused = new Map<string, DovetailError>();
+  await updateVariants(client, rows.filter((r) => existing.has(r.product.sku)), existing, refused);
+  const toCreate = rows.filter((r) => !existing.has(r.product.sku));
+  await createVariants(client, toCreate, refused);
+  const expected = toCreate.map((r) => r.product.sku).filter((sku) => !refused.has(sku));
+  const made = expected.length ? await readVariants(expected) : new Map<string, VariantNode>();
+  return rows.map(({ product: { sku } }): WriteResult => {
+    const error = refused.get(sku);
+    if (error) return { sku, error };
+    const before = existing.get(sku);
+    if (before) return { sku, id: before.id, created: false };
+    const after = made.get(sku);
+    return after ? { sku, id: after.id, created: true } : { sku, error: permanent(`Vendure accepted variant ${sku} but does not have it afterwards`, { sku }) };
+  });
 }
 
 function dimensionFields(d: NonNullable<Product['fields']['dimensions']>) {
   return { weight: d.weightKg, length: d.lengthCm, width: d.widthCm, height: d.heightCm };
 }
 
-const ALIASES_PER_REQUEST = 50;
+/** Existing variants: one updateProducts and one updateProductVariants call for the batch. */
+async function updateVariants(client: VendureClient, rows: Row[], existing: Map<string, VariantNode>, refused: Map<string, DovetailError>): Promise<void> {
+  const products = new Map<string, { id: string; translation: Record<string, unknown>; facetValueIds?: string[]; skus: string[] }>();
+  const variants: { sku: string; input: Record<string, unknown> }[] = [];
+  for (const row of rows) {
+    const { sku, fields: f } = row.product;
+    const v = existing.get(sku)!;
+    const translation: Record<string, unknown> = {};
+    const variant: Record<string, unknown> = { id: v.id };
+    let facetValueIds: string[] | undefined;
+    const error = await refusalOf(async () => {
+      for (const g of row.groups) {
+        if (g === 'names' && f.names) { translation.name = f.names.name; variant.translations = [{ languageCode: LANG, name: f.names.variantName }]; }
+        if (g === 'descriptions' && f.descriptions) translation.description = f.descriptions.description;
+        if (g === 'categories' && f.categories) {
+          const others = v.product.facetValues.filter((fv) => fv.facet.code !== CATEGORY_FACET).map((fv) => fv.id);
+          facetValueIds = [...others, ...await categoryValueIds(client, f.categories.names)];
+        }
+        if (g === 'prices' && f.prices) variant.price = f.prices.priceMinor;
+        if (g === 'availability' && f.availability) variant.enabled = f.availability.enabled;
+        if (g === 'dimensions' && f.dimensions) variant.customFields = dimensionFields(f.dimensions);
+      }
+    });
+    if (error) { refused.set(sku, error); continue; }
+    if (Object.keys(translation).length || facetValueIds) {
+      const p = products.get(v.product.id) ?? { id: v.product.id, translation: {}, skus: [] };
+      Object.assign(p.translation, translation);
+      if (facetValueIds) p.facetValueIds = facetValueIds;
+      p.skus.push(sku);
+      products.set(v.product.id, p);
+    }
+    if (Object.keys(variant).length > 1) variants.push({ sku, input: variant });
+  }
+
+  const productRefusals = await writeEach([...products.values()], async (part) => {
+    await client.admin(`mutation UpdateProducts($i: [UpdateProductInput!]!) { updateProducts(input: $i) { id } }`, { i: part.map((p) => ({ id: p.id,
+      ...(Object.keys(p.translation).length ? { translations: [{ languageCode: LANG, ...p.translation }] } : {}),
+      ...(p.facetValueIds ? { facetValueIds: p.facetValueIds } : {}) })) }, z.object({ updateProducts: Ids }));
+  });
+  for (const [p, error] of productRefusals) for (const sku of p.skus) refused.set(sku, error);
+  const variantRefusals = await writeEach(variants, async (part) => {
+    await client.admin(`mutation UpdateVariants($i: [UpdateProductVariantInput!]!) { updateProductVariants(input: $i) { id } }`,
+      { i: part.map((v) => v.input) }, z.object({ updateProductVariants: Ids }));
+  });
+  for (const [v, error] of variantRefusals) refused.set(v.sku, error);
+}
+
+const PER_REQUEST = 50;
+
+const GroupProduct = z.object({
+  id: z.string(), slug: z.string(), customFields: z.object({ dovetailGroupKey: z.string().nullable().optional() }),
+  variants: z.array(z.object({ sku: z.string() })),
+  optionGroups: z.array(z.object({ id: z.string(), code: z.string(), options: z.array(z.object({ id: z.string(), code: z.string() })) })),
+});
+type GroupProduct = z.infer<typeof GroupProduct>;
+type OptionGroup = GroupProduct['optionGroups'][number];
+
+/** The products Dovetail made for these inventory keys, by key (the first one when there are several). */
+async function productsByGroupKey(client: VendureClient, keys: string[]): Promise<Map<string, GroupProduct>> {
+  const out = new Map<string, GroupProduct>();
+  for (let i = 0; i < keys.length; i += PER_REQUEST) {
+    const chunk = keys.slice(i, i + PER_REQUEST);
+    const r = await client.admin(`query ProductsByGroupKey($o: ProductListOptions) { products(options: $o) { items {
+      id slug customFields { dovetailGroupKey } variants { sku } optionGroups { id code options { id code } } } } }`,
+    { o: { filter: { dovetailGroupKey: { in: chunk } }, sort: { id: 'ASC' }, take: chunk.length * 2 } }, z.object({ products: z.object({ items: z.array(GroupProduct) }) }));
+    // compared here, not only in the database, whose collation may ignore case
+    for (const p of r.products.items) {
+      const key = p.customFields.dovetailGroupKey;
+      if (key && chunk.includes(key) && !out.has(key)) out.set(key, p);
+    }
+  }
+  return out;
+}
 
 /**
- * Creates products with their variants in as few requests as the API allows: one look-up of the
- * slugs (a product a crashed attempt made without variants is finished, not made again), aliased
- * createProduct mutations, and one createProductVariants for every variant.
+ * Makes the missing variants, each in its inventory group's product (a Tryton template): found by
+ * its key, or made carrying it. SKUs whose slugs would collide (SLUG.X1, SLUG-X1) are different
+ * groups, so each gets its own product, under whatever unique slug Vendure gives it.
  */
-async function createProducts(client: VendureClient, groups: Map<string, Product[]>): Promise<void> {
-  const bySlug = new Map([...groups].map(([groupKey, variants]) => [slugify(groupKey), variants]));
-  for (const [slug, variants] of bySlug) {
+async function createVariants(client: VendureClient, rows: Row[], refused: Map<string, DovetailError>): Promise<void> {
+  const groups = new Map<string, Product[]>();
+  for (const { product } of rows) groups.set(product.groupKey, [...(groups.get(product.groupKey) ?? []), product]);
+  const refuseGroup = (key: string, error: DovetailError) => {
+    for (const p of groups.get(key) ?? []) refused.set(p.sku, error);
+    groups.delete(key);
+  };
+  for (const [key, variants] of groups) {
     const f = variants[0].fields;
-    if (!f.names || !f.prices) throw new DovetailError('permanent', `product ${variants[0].sku} (${slug}) has no name or price to create it in Vendure with`);
+    if (!f.names || !f.prices) refuseGroup(key, permanent(`product ${variants[0].sku} (${key}) has no name or price to create it in Vendure with`, { sku: variants[0].sku }));
   }
-  const found = await client.admin(`query ProductsBySlug($o: ProductListOptions) { products(options: $o) { items { id slug variants { sku } } } }`,
-    { o: { filter: { slug: { in: [...bySlug.keys()] } }, take: bySlug.size } },
-    z.object({ products: z.object({ items: z.array(z.object({ id: z.string(), slug: z.string(), variants: z.array(z.object({ sku: z.string() })) })) }) }));
-  const productIds = new Map<string, string>();
-  for (const p of found.products.items) {
-    if (p.variants.length) {
-      throw new DovetailError('permanent', `Vendure already has a product at slug "${p.slug}" with other SKUs (${p.variants.map((v) => v.sku).join(', ')}); adding variants to an existing product is not supported yet`);
-    }
-    productIds.set(p.slug, p.id);
-  }
-  const missing = [...bySlug].filter(([slug]) => !productIds.has(slug));
-  for (let i = 0; i < missing.length; i += ALIASES_PER_REQUEST) {
-    const chunk = missing.slice(i, i + ALIASES_PER_REQUEST);
-    const vars: Record<string, unknown> = {};
-    for (const [n, [slug, variants]] of chunk.entries()) {
-      const f = variants[0].fields;
-      vars[`i${n}`] = { enabled: true, facetValueIds: f.categories ? await categoryValueIds(client, f.categories.names) : [],
-        translations: [{ languageCode: LANG, name: f.names!.name, slug, description: f.descriptions?.description ?? '' }] };
-    }
-    const created = await client.admin(`mutation CreateProducts(${chunk.map((_, n) => `$i${n}: CreateProductInput!`).join(', ')}) {
-      ${chunk.map((_, n) => `p${n}: createProduct(input: $i${n}) { id }`).join('\n')} }`, vars, z.record(z.string(), z.object({ id: z.string() })));
-    chunk.forEach(([slug], n) => productIds.set(slug, created[`p${n}`].id));
-  }
-  const inputs: Record<string, unknown>[] = [];
-  for (const [slug, variants] of bySlug) {
-    const productId = productIds.get(slug)!;
-    const optionIds = variants.length > 1 ? await variantOptions(client, productId, slug, variants) : variants.map(() => []);
-    variants.forEach((p, n) => inputs.push({
-      productId, sku: p.sku, price: p.fields.prices?.priceMinor ?? 0, enabled: p.fields.availability?.enabled ?? true,
+  if (!groups.size) return;
+
+  const found = await productsByGroupKey(client, [...groups.keys()]);
+  await createProducts(client, [...groups].filter(([key]) => !found.has(key)), refuseGroup);
+  const products = await productsByGroupKey(client, [...groups.keys()]);
+  const inputs: [string, Record<string, unknown>[]][] = [];
+  for (const [key, variants] of groups) {
+    const product = products.get(key);
+    if (!product) { refuseGroup(key, permanent(`Vendure accepted the product for ${key} but does not have it afterwards`, { group: key })); continue; }
+    let optionIds: string[][] = [];
+    const error = await refusalOf(async () => { optionIds = await variantOptions(client, product, variants); });
+    if (error) { refuseGroup(key, error); continue; }
+    inputs.push([key, variants.map((p, n) => ({
+      productId: product.id, sku: p.sku, price: p.fields.prices?.priceMinor ?? 0, enabled: p.fields.availability?.enabled ?? true,
       stockOnHand: 0, trackInventory: 'TRUE', optionIds: optionIds[n],
       translations: [{ languageCode: LANG, name: p.fields.names?.variantName ?? p.fields.names?.name ?? p.sku }],
       ...(p.fields.dimensions ? { customFields: dimensionFields(p.fields.dimensions) } : {}),
-    }));
+    }))]);
   }
-  await client.admin(`mutation CreateVariants($i: [CreateProductVariantInput!]!) { createProductVariants(input: $i) { id } }`,
-    { i: inputs }, z.object({ createProductVariants: Ids }));
+  // one call for every variant; Vendure makes them all or none, so a refused call is split by product
+  const variantRefusals = await writeEach(inputs, async (part) => {
+    await client.admin(`mutation CreateVariants($i: [CreateProductVariantInput!]!) { createProductVariants(input: $i) { id } }`,
+      { i: part.flatMap(([, list]) => list) }, z.object({ createProductVariants: Ids }));
+  });
+  for (const [[key], error] of variantRefusals) refuseGroup(key, error);
+}
+
+/**
+ * Makes the products of these groups, each carrying its key, in aliased createProduct calls. A
+ * refused call may have made some of its products before the refused one: they are looked up
+ * again, and the rest made one at a time, so that only the refused product fails.
+ */
+async function createProducts(client: VendureClient, groups: [string, Product[]][], refuseGroup: (key: string, error: DovetailError) => void): Promise<void> {
+  for (let i = 0; i < groups.length; i += PER_REQUEST) {
+    const chunk = groups.slice(i, i + PER_REQUEST);
+    const error = await refusalOf(() => createProductCall(client, chunk));
+    if (!error) continue;
+    if (chunk.length === 1) { refuseGroup(chunk[0][0], error); continue; }
+    const made = await productsByGroupKey(client, chunk.map(([key]) => key));
+    for (const group of chunk.filter(([key]) => !made.has(key))) {
+      const alone = await refusalOf(() => createProductCall(client, [group]));
+      if (alone) refuseGroup(group[0], alone);
+    }
+  }
+}
+
+async function createProductCall(client: VendureClient, groups: [string, Product[]][]): Promise<void> {
+  const vars: Record<string, unknown> = {};
+  for (const [n, [key, variants]] of groups.entries()) {
+    const f = variants[0].fields;
+    vars[`i${n}`] = { enabled: true, customFields: { dovetailGroupKey: key }, facetValueIds: f.categories ? await categoryValueIds(client, f.categories.names) : [],
+      translations: [{ languageCode: LANG, name: f.names!.name, slug: slugify(key), description: f.descriptions?.description ?? '' }] };
+  }
+  await client.admin(`mutation CreateProducts(${groups.map((_, n) => `$i${n}: CreateProductInput!`).join(', ')}) {
+    ${groups.map((_, n) => `p${n}: createProduct(input: $i${n}) { id }`).join('\n')} }`, vars, z.record(z.string(), z.object({ id: z.string() })));
 }
 
 const FacetValues = z.array(z.object({ id: z.string(), name: z.string() }));
@@ -144,30 +221,60 @@ async function categoryValueIds(client: VendureClient, names: string[]): Promise
   return names.map((n) => byName.get(n)!);
 }
 
-/** Vendure needs distinct options to tell several variants of one product apart. */
-async function variantOptions(client: VendureClient, productId: string, slug: string, variants: Product[]): Promise<string[][]> {
-  const group = await client.admin(`mutation CreateOptions($i: CreateProductOptionGroupInput!) { createProductOptionGroup(input: $i) { id options { id code } } }`, {
-    i: { code: `${slug}-variant`, translations: [{ languageCode: LANG, name: 'Variant' }],
-      options: variants.map((p) => ({ code: slugify(p.sku), translations: [{ languageCode: LANG, name: p.fields.names?.variantName ?? p.sku }] })) },
-  }, z.object({ createProductOptionGroup: z.object({ id: z.string(), options: z.array(z.object({ id: z.string(), code: z.string() })) }) }));
-  await client.admin(`mutation AddGroup($p: ID!, $g: ID!) { addOptionGroupToProduct(productId: $p, optionGroupId: $g) { id } }`,
-    { p: productId, g: group.createProductOptionGroup.id }, z.object({ addOptionGroupToProduct: z.object({ id: z.string() }) }));
-  const byCode = new Map(group.createProductOptionGroup.options.map((o) => [o.code, o.id]));
-  return variants.map((p) => [byCode.get(slugify(p.sku)) ?? '']);
+/** One option code per SKU: SKUs that differ only in case or punctuation (A.1, a-1) get different codes. */
+export function optionCode(sku: string): string {
+  const slug = slugify(sku);
+  return slug === sku ? slug : `${slug}-${createHash('sha256').update(sku).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * Vendure tells several variants of one product apart by options: one option group per product
+ * and one option per SKU, each found again (by code) before it is made.
+ */
+async function variantOptions(client: VendureClient, product: GroupProduct, variants: Product[]): Promise<string[][]> {
+  let group: OptionGroup | undefined = product.optionGroups[0];
+  if (!group) {
+    if (!product.variants.length && variants.length === 1) return [[]];
+    if (product.variants.length) {
+      throw permanent(`Vendure product "${product.slug}" has variants without options (${product.variants.map((v) => v.sku).join(', ')}); adding ${variants.map((p) => p.sku).join(', ')} to it is not supported yet`,
+        { product: product.slug });
+    }
+    const made = await client.admin(`mutation CreateOptions($i: CreateProductOptionGroupInput!) { createProductOptionGroup(input: $i) { id code options { id code } } }`, {
+      i: { code: `${product.slug}-variant`, translations: [{ languageCode: LANG, name: 'Variant' }],
+        options: variants.map((p) => ({ code: optionCode(p.sku), translations: [{ languageCode: LANG, name: p.fields.names?.variantName ?? p.sku }] })) },
+    }, z.object({ createProductOptionGroup: GroupProduct.shape.optionGroups.element }));
+    await client.admin(`mutation AddGroup($p: ID!, $g: ID!) { addOptionGroupToProduct(productId: $p, optionGroupId: $g) { id } }`,
+      { p: product.id, g: made.createProductOptionGroup.id }, z.object({ addOptionGroupToProduct: z.object({ id: z.string() }) }));
+    group = made.createProductOptionGroup;
+  }
+  const byCode = new Map(group.options.map((o) => [o.code, o.id]));
+  for (const p of variants.filter((v) => !byCode.has(optionCode(v.sku)))) {
+    const made = await client.admin(`mutation CreateOption($i: CreateProductOptionInput!) { createProductOption(input: $i) { id } }`,
+      { i: { productOptionGroupId: group.id, code: optionCode(p.sku), translations: [{ languageCode: LANG, name: p.fields.names?.variantName ?? p.sku }] } },
+      z.object({ createProductOption: z.object({ id: z.string() }) }));
+    byCode.set(optionCode(p.sku), made.createProductOption.id);
+  }
+  return variants.map((p) => [byCode.get(optionCode(p.sku))!]);
 }
 
 /**
  * Vendure sells stockOnHand − stockAllocated, and allocates its own open orders itself; so the
- * number written to stockOnHand is the inventory's available-to-sell. Only changed rows are sent.
+ * number written to stockOnHand is the inventory's available-to-sell. Only changed rows are sent,
+ * in one call, split when Vendure refuses it so that only the refused SKU fails.
  */
-export async function setAvailable(client: VendureClient, rows: { sku: string; available: number }[], existing: Map<string, VariantNode>) {
-  const changed = rows.filter((r) => existing.has(r.sku) && existing.get(r.sku)!.stockOnHand !== r.available);
-  if (changed.length) {
+export async function setAvailable(client: VendureClient, rows: { sku: string; available: number }[], existing: Map<string, VariantNode>): Promise<StockWriteResult[]> {
+  const known = rows.filter((r) => existing.has(r.sku));
+  const changed = known.filter((r) => existing.get(r.sku)!.stockOnHand !== r.available);
+  const refusals = await writeEach(changed, async (part) => {
     await client.admin(`mutation SetStock($i: [UpdateProductVariantInput!]!) { updateProductVariants(input: $i) { id } }`,
-      { i: changed.map((r) => ({ id: existing.get(r.sku)!.id, stockOnHand: r.available })) }, z.object({ updateProductVariants: Ids }));
-  }
+      { i: part.map((r) => ({ id: existing.get(r.sku)!.id, stockOnHand: r.available })) }, z.object({ updateProductVariants: Ids }));
+  });
+  const refused = new Map([...refusals].map(([r, error]) => [r.sku, error]));
   const written = new Set(changed.map((r) => r.sku));
-  return rows.filter((r) => existing.has(r.sku)).map((r) => ({ sku: r.sku, written: written.has(r.sku) }));
+  return known.map((r): StockWriteResult => {
+    const error = refused.get(r.sku);
+    return error ? { sku: r.sku, error } : { sku: r.sku, written: written.has(r.sku) };
+  });
 }
 
 // ---- shipments -------------------------------------------------------------------------------

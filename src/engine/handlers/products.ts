@@ -2,9 +2,12 @@
 // and a change made by the non-master is reverted or flagged per `ownership.onConflict`.
 // Snapshots of the last synced value per group tell a real edit from the echo of our own write.
 import { isDeepStrictEqual } from 'node:util';
+import { permanent } from '../../errors.js';
 import { FIELD_GROUPS, MASTER_KEY_OF_GROUP, type FieldGroup, type Product, type ProductFields } from '../../model/product.js';
 import { decideProductChange, ownerOf } from '../../rules/ownership.js';
+import type { WriteResult } from '../../connectors/types.js';
 import { allJobs, eachJob, type EngineContext, type JobHandler } from '../context.js';
+import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
 
 const settingOf = (ctx: EngineContext, g: FieldGroup) => `master.${MASTER_KEY_OF_GROUP[g]}=${ownerOf(g, ctx.config)}`;
@@ -13,7 +16,7 @@ export const productToStore: JobHandler = {
   kind: JOB.productToStore,
   batch: 50,
   async handle(ctx, jobs) {
-    const skus = jobs.map((j) => j.key);
+    const skus = [...new Set(jobs.map((j) => j.key))];
     const [source, target] = await Promise.all([ctx.inventory.getProducts(skus), ctx.store.getProducts(skus)]);
     const rows: { product: Product; groups: FieldGroup[] }[] = [];
     for (const sku of skus) {
@@ -29,25 +32,45 @@ export const productToStore: JobHandler = {
       if (groups.length) rows.push({ product, groups });
     }
     if (!rows.length) return allJobs(jobs, null);
+    let results: WriteResult[];
     try {
-      const results = await ctx.store.upsertProducts(rows);
-      const created = new Map(results.map((r) => [r.sku, r.created]));
-      for (const { product, groups } of rows) {
-        for (const g of groups) await ctx.storage.putSnapshot('product', product.sku, g, product.fields[g]);
-        await ctx.storage.audit({
-          recordKind: 'product', recordKey: product.sku, action: created.get(product.sku) ? 'product.created' : 'product.updated',
-          fromSystem: ctx.inventory.system, toSystem: ctx.store.system, setting: groups.map((g) => settingOf(ctx, g)).join(', '),
-          result: 'ok', detail: { groups, fields: Object.fromEntries(groups.map((g) => [g, product.fields[g]])) },
-        });
-        // a product new to the store needs its stock too
-        if (created.get(product.sku)) await ctx.storage.enqueue({ kind: JOB.stock, key: product.sku, reason: 'product created in the store' });
-      }
-      return allJobs(jobs, null);
+      results = await ctx.store.upsertProducts(rows);
     } catch (err) {
-      return allJobs(jobs, err as Error);
+      return allJobs(jobs, err as Error); // the store could not be written at all: every job tries again
     }
+    failpoint('product.written');
+    // each SKU has its own outcome: one the store refused fails alone, the rest are done
+    const bySku = new Map(results.map((r) => [r.sku, r]));
+    const failed = new Map<string, Error>();
+    for (const row of rows) {
+      const result = bySku.get(row.product.sku) ?? { sku: row.product.sku, error: permanent(`the ${ctx.store.system} connector answered nothing for ${row.product.sku}`) };
+      if ('error' in result) failed.set(row.product.sku, result.error);
+      else await recordWrite(ctx, row, result);
+    }
+    return new Map(jobs.map((j) => [j.id, failed.get(j.key) ?? null]));
   },
 };
+
+/**
+ * What one product written to the store leaves behind, in one transaction: the snapshots, the
+ * audit entry and, the first time Dovetail sees the product in the store, its stock job. The
+ * first time, not only when this attempt created it: a product made by an attempt that crashed
+ * before recording it is found (not created) by the retry, and still needs its stock.
+ */
+async function recordWrite(ctx: EngineContext, { product, groups }: { product: Product; groups: FieldGroup[] }, result: { id: string; created: boolean }) {
+  await ctx.storage.transaction(async (tx) => {
+    for (const g of groups) await tx.putSnapshot('product', product.sku, g, product.fields[g]);
+    await tx.audit({
+      recordKind: 'product', recordKey: product.sku, action: result.created ? 'product.created' : 'product.updated',
+      fromSystem: ctx.inventory.system, toSystem: ctx.store.system, setting: groups.map((g) => settingOf(ctx, g)).join(', '),
+      result: 'ok', detail: { groups, fields: Object.fromEntries(groups.map((g) => [g, product.fields[g]])) },
+    });
+    if (!(await tx.mapping(ctx.store.system, 'product', product.sku))) {
+      await tx.enqueue({ kind: JOB.stock, key: product.sku, reason: result.created ? 'product created in the store' : 'product new to Dovetail in the store' });
+      await tx.putMapping(ctx.store.system, 'product', product.sku, result.id);
+    }
+  });
+}
 
 export const productFromStore: JobHandler = {
   kind: JOB.productFromStore,
@@ -89,7 +112,7 @@ export const productFromStore: JobHandler = {
         }
       }
       if (revert.length && inInventory) {
-        await ctx.store.upsertProducts([{ product: inInventory, groups: revert }]);
+        for (const r of await ctx.store.upsertProducts([{ product: inInventory, groups: revert }])) if ('error' in r) throw r.error;
         for (const g of revert) {
           await ctx.storage.putSnapshot('product', sku, g, inInventory.fields[g]);
           await ctx.storage.resolveConflicts('product', sku, g);

@@ -1,5 +1,5 @@
 // Publishes available-to-sell per SKU. Jobs for one SKU coalesce while they wait (debounce),
-// and a batch of SKUs is read in one call and written in one call.
+// and a batch of SKUs is read in one call and written in one call, with an outcome per SKU.
 import { availableToSell } from '../../rules/available-to-sell.js';
 import { allJobs, type JobHandler } from '../context.js';
 import { JOB } from '../job-kinds.js';
@@ -31,15 +31,23 @@ export const stockToStore: JobHandler = {
         why.set(sku, { onHand: p.onHand, allocatedOffline, safetyStock: inv.safetyStock, available });
       }
       const results = rows.length ? await ctx.store.setAvailable(rows) : [];
+      const setting = `rules.liveInventory=true, rules.deductAllocated=${rules.deductAllocated}, inventory.safetyStock=${inv.safetyStock}`;
+      // each SKU has its own outcome: one the store refused fails alone, the rest are done
+      const failed = new Map<string, Error>();
       for (const r of results) {
+        if ('error' in r) { failed.set(r.sku, r.error); continue; }
         await ctx.storage.audit({
           recordKind: 'stock', recordKey: r.sku, action: r.written ? 'stock.published' : 'stock.unchanged',
-          fromSystem: ctx.inventory.system, toSystem: ctx.store.system,
-          setting: `rules.liveInventory=true, rules.deductAllocated=${rules.deductAllocated}, inventory.safetyStock=${inv.safetyStock}`,
+          fromSystem: ctx.inventory.system, toSystem: ctx.store.system, setting,
           result: r.written ? 'ok' : 'store already showed this', detail: why.get(r.sku),
         });
       }
-      return allJobs(jobs, null);
+      const answered = new Set(results.map((r) => r.sku));
+      for (const { sku } of rows.filter((r) => !answered.has(r.sku))) {
+        await ctx.storage.audit({ recordKind: 'stock', recordKey: sku, action: 'stock.skipped', fromSystem: ctx.inventory.system, toSystem: ctx.store.system, setting,
+          result: 'SKU not in the store (yet): its stock is published once the product is created there', detail: why.get(sku) });
+      }
+      return new Map(jobs.map((j) => [j.id, failed.get(j.key) ?? null]));
     } catch (err) {
       return allJobs(jobs, err as Error);
     }

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DovetailError } from '../../../src/errors.js';
+import type { FieldGroup, Product } from '../../../src/model/product.js';
 import { ShopifyConnector } from '../../../src/connectors/shopify/index.js';
 import { idempotencyKey, MAX_INPUT_ROWS } from '../../../src/connectors/shopify/writes.js';
 import { FakeShopify, VirtualClock } from './fake-shopify.js';
@@ -76,7 +77,7 @@ test('a stale compare-and-set re-reads and retries only the rows not yet at thei
       f.items.get('A')!.levels.set(LOC, 10);
     });
     const res = await connector.setAvailable([{ sku: 'A', available: 10 }, { sku: 'B', available: 8 }, { sku: 'C', available: 2 }]);
-    assert.deepEqual(res.map((r) => [r.sku, r.written]), [['A', true], ['B', true], ['C', true]]);
+    assert.deepEqual(res, [{ sku: 'A', written: true, reason: 'already-set' }, { sku: 'B', written: true }, { sku: 'C', written: true }]);
     const sent = setCalls(fake);
     assert.equal(sent.length, 2);
     assert.deepEqual(sent[0]!.map((q) => q.changeFromQuantity), [3, 5, 1]);
@@ -113,8 +114,8 @@ test('a 5xx half-way through a multi-batch write: batches of at most 250, and th
     assert.ok(batches.every((b) => b.length <= MAX_INPUT_ROWS));
     const firstBatchItems = new Set(batches[0]!.map((q) => q.inventoryItemId));
     assert.ok(batches.slice(2).every((b) => b.every((q) => !firstBatchItems.has(q.inventoryItemId))), 'accepted rows are not resent');
-    assert.equal(res.filter((r) => r.written).length, 350);
-    assert.equal(res.filter((r) => !r.written).length, 250);
+    assert.equal(res.filter((r) => 'written' in r && r.written).length, 350);
+    assert.equal(res.filter((r) => 'written' in r && !r.written).length, 250);
     for (let i = 0; i < 600; i++) assert.equal(fake.items.get(`S${i}`)!.levels.get(LOC), i + 1);
   } finally { await fake.stop(); }
 });
@@ -158,9 +159,47 @@ test('above the bulk threshold current stock comes from one bulk query, not page
     fake.bulkJsonl = lines.join('\n') + '\n';
     fake.bulkPollsToFinish = 2;
     const res = await connector.setAvailable(rows);
-    assert.equal(res.filter((r) => r.written).length, 30);
+    assert.equal(res.filter((r) => 'written' in r && r.written).length, 30);
     assert.equal(fake.calls('InventoryAtLocation').length, 0);
     assert.deepEqual([fake.calls('BulkRunQuery').length, fake.calls('BulkOperationStatus').length, fake.calls('InventorySetQuantities').length], [1, 2, 1]);
+  } finally { await fake.stop(); }
+});
+
+test('stock: a row Shopify refuses fails alone, with its reason; the others of the batch are written', async () => {
+  const { fake, connector } = await setup();
+  try {
+    fake.addItem('A', { [LOC]: 1 });
+    fake.addItem('TYPO', { [LOC]: 1 });
+    fake.addItem('C', { [LOC]: 1 });
+    const res = await connector.setAvailable([{ sku: 'A', available: 4 }, { sku: 'TYPO', available: 3_000_000_000 }, { sku: 'C', available: 6 }, { sku: 'NOPE', available: 1 }]);
+    const bySku = new Map(res.map((r) => [r.sku, r]));
+    assert.deepEqual(bySku.get('A'), { sku: 'A', written: true });
+    assert.deepEqual(bySku.get('C'), { sku: 'C', written: true });
+    const typo = bySku.get('TYPO');
+    assert.ok(typo && 'error' in typo && typo.error.kind === 'permanent' && /higher than/.test(typo.error.message), JSON.stringify(typo));
+    assert.equal(bySku.has('NOPE'), false, 'a SKU Shopify does not have is left out');
+    assert.deepEqual(['A', 'TYPO', 'C'].map((sku) => fake.items.get(sku)!.levels.get(LOC)), [4, 1, 6]);
+  } finally { await fake.stop(); }
+});
+
+const newProduct = (sku: string, name: string): { product: Product; groups: FieldGroup[] } => ({
+  product: { sku, groupKey: sku, fields: { names: { name, variantName: name }, prices: { priceMinor: 500, currency: 'EUR' }, availability: { enabled: true } } },
+  groups: ['names', 'prices', 'availability'],
+});
+
+test('products: one Shopify refuses fails alone, the others of the batch are created and reported with their ids', async () => {
+  const { fake, connector } = await setup();
+  try {
+    const res = await connector.upsertProducts([newProduct('P-1', 'Mug'), newProduct('P-2', 'M'.repeat(300)), newProduct('P-3', 'Bowl')]);
+    const bySku = new Map(res.map((r) => [r.sku, r]));
+    for (const sku of ['P-1', 'P-3']) assert.deepEqual(bySku.get(sku), { sku, id: fake.items.get(sku)!.variantId, created: true });
+    const refused = bySku.get('P-2');
+    assert.ok(refused && 'error' in refused && refused.error.kind === 'permanent' && /Title is too long/.test(refused.error.message), JSON.stringify(refused));
+    assert.equal(fake.items.has('P-2'), false);
+    // the retry of the refused row alone: found nothing, tried again, still refused; the others are found by SKU
+    const again = await connector.upsertProducts([newProduct('P-1', 'Mug'), newProduct('P-2', 'M'.repeat(300))]);
+    assert.deepEqual(again.map((r) => [r.sku, 'created' in r ? r.created : 'refused']), [['P-1', false], ['P-2', 'refused']]);
+    assert.equal(fake.calls('ProductCreate').length, 4, 'one more, for P-2 only: P-1 is not made twice');
   } finally { await fake.stop(); }
 });
 

@@ -108,6 +108,9 @@ export class FakeShopify {
   }
 }
 
+/** Shopify's documented limits, refused with a user error */
+const MAX_QUANTITY = 1_000_000_000;
+
 const skusIn = (query: unknown): string[] => [...String(query).matchAll(/sku:"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
 const money = (amount: string, currencyCode: string) => ({ shopMoney: { amount, currencyCode } });
 const toMinor = (s: string) => Math.round(Number(s) * 100);
@@ -131,6 +134,7 @@ const HANDLERS: Record<string, Handler> = {
     const byItem = new Map([...f.items.values()].map((i) => [i.inventoryItemId, i]));
     const userErrors: Json[] = [];
     input.quantities.forEach((q, i) => {
+      if (q.quantity > MAX_QUANTITY) userErrors.push({ code: 'INVALID_QUANTITY_TOO_HIGH', field: ['input', 'quantities', String(i), 'quantity'], message: `The quantity can't be higher than ${MAX_QUANTITY}.` });
       if (!('changeFromQuantity' in q)) userErrors.push({ code: 'CHANGE_FROM_QUANTITY_REQUIRED', field: ['input', 'quantities', String(i)], message: 'changeFromQuantity is required' });
       const current = byItem.get(q.inventoryItemId)?.levels.get(q.locationId) ?? 0;
       if (q.changeFromQuantity !== null && q.changeFromQuantity !== current) {
@@ -164,7 +168,8 @@ const HANDLERS: Record<string, Handler> = {
   }),
   ProductByGroupKey: () => ({ productByIdentifier: null }),
   ProductCreate: (v, f) => {
-    const input = v.input as { variants: { inventoryItem: { sku: string } }[] };
+    const input = v.input as { title: string; variants: { inventoryItem: { sku: string } }[] };
+    if (input.title.length > 255) return { productSet: { product: null, userErrors: [{ code: 'INVALID_INPUT', field: ['input', 'title'], message: 'Title is too long (maximum is 255 characters)' }] } };
     const productId = `gid://shopify/Product/new-${f.requests.length}`;
     for (const variant of input.variants) f.addItem(variant.inventoryItem.sku, {}, productId);
     return { productSet: { product: { id: productId, variants: { nodes: [] } }, userErrors: [] } };

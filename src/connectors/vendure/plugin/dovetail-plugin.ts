@@ -107,6 +107,10 @@ declare module '@vendure/core/dist/entity/custom-entity-fields' {
     /** rules.shipmentEmailsFrom: store — the store tells the customer when this fulfilment ships */
     notifyCustomer?: boolean | null;
   }
+  interface CustomProductFields {
+    /** the inventory system's key of the product (template) this one carries; Dovetail finds it by this before making one */
+    dovetailGroupKey?: string | null;
+  }
 }
 
 const fulfillmentField = (name: string, type: 'string' | 'boolean', label: string) => ({
@@ -149,6 +153,10 @@ const dimension = (name: string, label: string) => ({
   // Vendure has no native home for a variant's weight and size: Dovetail's connector reads and
   // writes these (master.productDimensions), so every store that installs the plugin has them.
   configuration: (config) => {
+    // Slugs are for people and Vendure changes them to keep them unique; Dovetail finds the
+    // product it made for an inventory template by this key instead, also after a crash.
+    config.customFields.Product = [...(config.customFields.Product ?? []).filter((f) => f.name !== 'dovetailGroupKey'),
+      { name: 'dovetailGroupKey', type: 'string', nullable: true, public: false, label: [{ languageCode: LanguageCode.en, value: 'Inventory product key (Dovetail)' }] }];
     config.customFields.ProductVariant = [...(config.customFields.ProductVariant ?? []).filter((f) => !['weight', 'length', 'width', 'height'].includes(f.name)),
       dimension('weight', 'Weight (kg)'), dimension('length', 'Length (cm)'), dimension('width', 'Width (cm)'), dimension('height', 'Height (cm)')];
     config.customFields.Fulfillment = [...(config.customFields.Fulfillment ?? []).filter((f) => !['dovetailRef', 'shippedOn', 'notifyCustomer'].includes(f.name)),
