@@ -1,5 +1,6 @@
 // Dovetail's Vendure plugin: a transactional outbox of store events, delivered to Dovetail's webhook
-// endpoint in order, signed, retried with backoff until a 2xx, across Vendure restarts.
+// endpoint in order, signed, retried with backoff until a 2xx, across Vendure restarts; an event
+// Dovetail refuses for good is set aside (refusedAt) so the ones after it keep flowing.
 import { createHmac, randomUUID } from 'crypto';
 import { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Column, Entity, Index, IsNull, In } from 'typeorm';
@@ -78,6 +79,10 @@ export class DovetailOutboxEntry extends VendureEntity {
   @Column({ type: Date, nullable: true }) deliveredAt: Date | null;
 
   @Column({ type: 'text', nullable: true }) lastError: string | null;
+
+  /** Set when the receiver refused this event for good (see isRefusal): it is not sent again. */
+  @Index()
+  @Column({ type: Date, nullable: true }) refusedAt: Date | null;
 }
 
 const FIRST_BACKOFF_MS = 1_000;
@@ -86,6 +91,16 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 /** 1 s, 2 s, 4 s … capped at 5 min, after the given number of failed attempts. */
 export function backoffMs(failedAttempts: number): number {
   return Math.min(FIRST_BACKOFF_MS * 2 ** Math.max(0, failedAttempts - 1), MAX_BACKOFF_MS);
+}
+
+/**
+ * A 4xx answer refuses the event itself (malformed, too large): sending it again cannot help, and
+ * waiting for it would hold back every later event. Not so 408 and 429 (try later), nor 401, 403
+ * and 404: those say the URL or the secret is wrong, which every event would meet alike, so the
+ * outbox waits for the settings to be fixed and then delivers everything in order.
+ */
+export function isRefusal(status: number): boolean {
+  return status >= 400 && status < 500 && ![401, 403, 404, 408, 429].includes(status);
 }
 
 export function signature(secret: string, rawBody: string): string {
@@ -210,7 +225,7 @@ export class DovetailPlugin implements OnApplicationBootstrap, OnApplicationShut
   /** A restart is a new chance: undelivered rows from before it are due at once, oldest first. */
   private async retryNowAfterRestart(): Promise<void> {
     try {
-      await this.connection.rawConnection.getRepository(DovetailOutboxEntry).update({ deliveredAt: IsNull() }, { nextAttemptAt: new Date() });
+      await this.connection.rawConnection.getRepository(DovetailOutboxEntry).update({ deliveredAt: IsNull(), refusedAt: IsNull() }, { nextAttemptAt: new Date() });
     } catch (err) {
       Logger.warn(`could not reset the outbox backoff: ${String(err)}`, loggerCtx);
     }
@@ -268,7 +283,7 @@ export class DovetailPlugin implements OnApplicationBootstrap, OnApplicationShut
       }
     }
     await this.connection.getRepository(ctx, DovetailOutboxEntry).save(
-      new DovetailOutboxEntry({ eventId: body.id, body: JSON.stringify(body), attempts: 0, nextAttemptAt: new Date(), deliveredAt: null, lastError: null }),
+      new DovetailOutboxEntry({ eventId: body.id, body: JSON.stringify(body), attempts: 0, nextAttemptAt: new Date(), deliveredAt: null, lastError: null, refusedAt: null }),
     );
   }
 
@@ -302,38 +317,47 @@ export class DovetailPlugin implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * Sends undelivered events oldest first and stops at the first failure: later events wait
-   * behind it, so Dovetail sees every record's changes in the order they happened.
+   * Sends undelivered events oldest first and stops at the first failure that may pass (the
+   * receiver down, busy, misconfigured): later events wait behind it, so Dovetail sees every
+   * record's changes in the order they happened. An event the receiver refuses for good is set
+   * aside with the reason, logged as an error, and the next one is sent at once.
    */
   private async deliverDue(): Promise<void> {
     const repo = this.connection.rawConnection.getRepository(DovetailOutboxEntry);
     while (!this.stopped) {
-      const next = await repo.findOne({ where: { deliveredAt: IsNull() }, order: { id: 'ASC' } });
+      const next = await repo.findOne({ where: { deliveredAt: IsNull(), refusedAt: IsNull() }, order: { id: 'ASC' } });
       if (!next || next.nextAttemptAt.getTime() > Date.now()) return;
-      const error = await this.send(next);
-      if (error === null) {
-        await repo.update({ id: next.id }, { deliveredAt: new Date(), attempts: next.attempts + 1, lastError: null });
+      const outcome = await this.send(next);
+      const attempts = next.attempts + 1;
+      if (outcome === 'delivered') {
+        await repo.update({ id: next.id }, { deliveredAt: new Date(), attempts, lastError: null });
         continue;
       }
-      const attempts = next.attempts + 1;
-      await repo.update({ id: next.id }, { attempts, lastError: error.slice(0, 500), nextAttemptAt: new Date(Date.now() + backoffMs(attempts)) });
-      Logger.warn(`event ${next.eventId} not delivered (attempt ${attempts}): ${error}; next in ${backoffMs(attempts) / 1000} s`, loggerCtx);
+      const lastError = outcome.error.slice(0, 500);
+      if (outcome.refused) {
+        await repo.update({ id: next.id }, { refusedAt: new Date(), attempts, lastError });
+        Logger.error(`event ${next.eventId} refused by Dovetail for good (${lastError}); set aside in dovetail_outbox_entry (refusedAt), later events continue. Body: ${next.body.slice(0, 300)}`, loggerCtx);
+        continue;
+      }
+      await repo.update({ id: next.id }, { attempts, lastError, nextAttemptAt: new Date(Date.now() + backoffMs(attempts)) });
+      Logger.warn(`event ${next.eventId} not delivered (attempt ${attempts}): ${lastError}; next in ${backoffMs(attempts) / 1000} s`, loggerCtx);
       return;
     }
   }
 
-  /** One POST; null on a 2xx, otherwise why not. */
-  private async send(entry: DovetailOutboxEntry): Promise<string | null> {
+  /** One POST: delivered on a 2xx, otherwise why not and whether the receiver refused the event itself. */
+  private async send(entry: DovetailOutboxEntry): Promise<'delivered' | { error: string; refused: boolean }> {
     const { url, secret } = DovetailPlugin.options;
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-dovetail-event-id': entry.eventId };
     if (secret) headers['x-dovetail-signature'] = signature(secret, entry.body);
     try {
       const res = await fetch(url as string, { method: 'POST', headers, body: entry.body, signal: AbortSignal.timeout(10_000) });
-      await res.arrayBuffer().catch(() => undefined);
-      return res.ok ? null : `HTTP ${res.status}`;
+      const answer = await res.text().catch(() => '');
+      if (res.ok) return 'delivered';
+      return { error: `HTTP ${res.status}${answer ? `: ${answer.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`, refused: isRefusal(res.status) };
     } catch (err) {
       const e = err as { message?: string; cause?: { code?: string } };
-      return e.cause?.code ?? e.message ?? String(err);
+      return { error: e.cause?.code ?? e.message ?? String(err), refused: false };
     }
   }
 }
