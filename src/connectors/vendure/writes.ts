@@ -32,7 +32,9 @@ export async function upsertProducts(client: VendureClient, rows: Row[], readVar
   const refused = new Map<string, DovetailError>();
   await updateVariants(client, rows.filter((r) => existing.has(r.product.sku)), existing, refused);
   const toCreate = rows.filter((r) => !existing.has(r.product.sku));
-  await createVariants(client, toCreate, refused);
+  // a refusal no single product explains (e.g. a store without the plugin's dovetailGroupKey) is every create's
+  const createRefusal = await refusalOf(() => createVariants(client, toCreate, refused));
+  if (createRefusal) for (const r of toCreate) if (!refused.has(r.product.sku)) refused.set(r.product.sku, createRefusal);
   const expected = toCreate.map((r) => r.product.sku).filter((sku) => !refused.has(sku));
   const made = expected.length ? await readVariants(expected) : new Map<string, VariantNode>();
   return rows.map(({ product: { sku } }): WriteResult => {
