@@ -26,7 +26,7 @@ export async function syncCommand(file: string, kind: string): Promise<number> {
       },
     });
     try {
-      const { queued, stats, left } = await engine.sync(kind as SyncKind, (p) => {
+      const { queued, stats, followUpsFailed, left } = await engine.sync(kind as SyncKind, (p) => {
         const secs = (Date.now() - started) / 1000;
         const rate = p.done / Math.max(secs, 0.001);
         const todo = Math.max(0, p.queued - p.done - p.failed);
@@ -35,8 +35,10 @@ export async function syncCommand(file: string, kind: string): Promise<number> {
       }, stop.signal);
       process.stderr.write('\n');
       const rest = left ? `; ${left} still queued (${stop.signal.aborted ? 'stopped early' : 'waiting to retry'}: \`dovetail run\` carries them on)` : '';
-      console.log(`${kind}: ${queued} queued, ${stats.done} done, ${stats.failed} failed${stats.failed ? ' (see `dovetail failures`)' : ''}${rest}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      return stats.failed ? 1 : stop.signal.aborted ? 130 : 0;
+      const failed = stats.failed + followUpsFailed;
+      const followUps = followUpsFailed ? ` (and ${followUpsFailed} follow-up${followUpsFailed === 1 ? '' : 's'}, such as stock)` : '';
+      console.log(`${kind}: ${queued} queued, ${stats.done} done, ${stats.failed} failed${followUps}${failed ? ' (see `dovetail failures`)' : ''}${rest}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return failed ? 1 : stop.signal.aborted ? 130 : 0;
     } finally {
       signals.dispose();
       await ctx.storage.close();

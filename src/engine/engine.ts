@@ -136,7 +136,7 @@ export class Engine {
    * more than a minute away, rather than holding the command for the whole outage.
    */
   async sync(kind: SyncKind, onProgress?: (p: { queued: number; done: number; failed: number }) => void, signal?: AbortSignal)
-    : Promise<{ queued: number; stats: RunStats; left: number }> {
+    : Promise<{ queued: number; stats: RunStats; followUpsFailed: number; left: number }> {
     const upkeep = this.startUpkeep();
     try {
       const pageSize = this.ctx.config.sync.batchSize;
@@ -154,16 +154,20 @@ export class Engine {
         for (const key of keys) { await this.ctx.storage.enqueue({ kind: job, key, reason: `first full load of ${kind}` }); queued++; }
         if (keys.length < pageSize) break;
       }
+      // progress counts the records of this kind; follow-ups (stock after products) run beside them
       const total: RunStats = { done: 0, retrying: 0, failed: 0 };
+      let followUpsFailed = 0;
       for (;;) {
-        const s = await this.runner.runReady(signal);
-        total.done += s.done; total.retrying += s.retrying; total.failed += s.failed;
-        onProgress?.({ queued, done: total.done, failed: total.failed });
+        await this.runner.runReady(signal, (kind, batch) => {
+          if (kind !== job) { followUpsFailed += batch.failed; return; }
+          total.done += batch.done; total.retrying += batch.retrying; total.failed += batch.failed;
+          onProgress?.({ queued, done: total.done, failed: total.failed });
+        });
         const waiting = await this.ctx.storage.jobs({ state: 'pending' });
-        if (!waiting.length || signal?.aborted) return { queued, stats: total, left: waiting.length };
+        if (!waiting.length || signal?.aborted) return { queued, stats: total, followUpsFailed, left: waiting.length };
         // retries wait for their backoff; wait for the earliest one, unless it is far off
         const next = Math.min(...waiting.map((j) => Date.parse(j.runAfter))) - Date.now();
-        if (next > SYNC_WAITS_FOR_RETRY_MS) return { queued, stats: total, left: waiting.length };
+        if (next > SYNC_WAITS_FOR_RETRY_MS) return { queued, stats: total, followUpsFailed, left: waiting.length };
         await sleep(Math.max(50, Math.min(next, 5_000)), signal);
       }
     } finally {

@@ -42,7 +42,7 @@ export class JobRunner {
   }
 
   /** Runs every job that is ready, in handler order (products before stock), until none is left. */
-  async runReady(signal?: AbortSignal): Promise<RunStats> {
+  async runReady(signal?: AbortSignal, onBatch?: (kind: string, batch: RunStats) => void): Promise<RunStats> {
     const stats: RunStats = { done: 0, retrying: 0, failed: 0 };
     for (;;) {
       let claimedAny = false;
@@ -52,14 +52,15 @@ export class JobRunner {
         if (!jobs.length) continue;
         claimedAny = true;
         const outcomes = await handler.handle(this.ctx, jobs).catch((err: unknown) => new Map(jobs.map((j) => [j.id, err as Error])));
+        const batch: RunStats = { done: 0, retrying: 0, failed: 0 };
         for (const job of jobs) {
           const err = storageFailure(outcomes.get(job.id) ?? null) as Error | null;
-          if (!err) { await this.ctx.storage.complete(job.id); stats.done++; jobOutcomes.inc({ kind: job.kind, outcome: 'done' }); continue; }
+          if (!err) { await this.ctx.storage.complete(job.id); batch.done++; jobOutcomes.inc({ kind: job.kind, outcome: 'done' }); continue; }
           const kind = failureKindOf(err);
           const giveUp = this.givesUp(job, err);
           const retryAfter = err instanceof DovetailError ? err.retryAfterSeconds : undefined;
           const result = await this.ctx.storage.fail(job.id, messageOf(err), kind, giveUp ? null : backoffMs(job.attempts, retryAfter));
-          stats[result === 'failed' ? 'failed' : 'retrying']++;
+          batch[result === 'failed' ? 'failed' : 'retrying']++;
           jobOutcomes.inc({ kind: job.kind, outcome: result });
           this.ctx.log[result === 'failed' ? 'error' : 'warn']({ job: job.kind, key: job.key, attempt: job.attempts, kind, err: messageOf(err) },
             result === 'failed' ? 'job failed: on the failure list' : 'job failed: will retry');
@@ -67,6 +68,8 @@ export class JobRunner {
             await this.ctx.storage.audit({ recordKind: job.kind.split('.')[0], recordKey: job.key, action: `${job.kind}.failed`, result: 'failed', detail: { error: messageOf(err), kind, attempts: job.attempts } });
           }
         }
+        stats.done += batch.done; stats.retrying += batch.retrying; stats.failed += batch.failed;
+        onBatch?.(handler.kind, batch);
         this.onProgress();
       }
       if (!claimedAny) return stats;
