@@ -69,6 +69,25 @@ export class Engine {
   private woken = false;
   readonly health = new EngineHealth();
 
+  /** How long the engine may go without finishing a step before it counts as stuck (a call that never returns). */
+  get stallAfterMs(): number { return Math.max(180_000, 10 * this.ctx.config.sync.pollIntervalMs); }
+
+  /**
+   * Whether Dovetail can do its work now: the engine's own problem (null: none), and each
+   * system's state as its feeds last met it — 'unreachable' with the reason, 'ok', or 'not read
+   * yet'. What /healthz and /readyz answer, and the dashboard shows.
+   */
+  readiness(): { engine: string | null; systems: Record<string, { state: 'ok' | 'unreachable' | 'not read yet'; reason: string | null }> } {
+    const systems: ReturnType<Engine['readiness']>['systems'] = {};
+    for (const system of [this.ctx.inventory.system, this.ctx.store.system]) {
+      const feeds = [...this.feeds.values()].filter((f) => f.system === system);
+      const failing = feeds.find((f) => f.lastError);
+      systems[system] = failing ? { state: 'unreachable', reason: failing.lastError }
+        : feeds.some((f) => f.lastPollAt) ? { state: 'ok', reason: null } : { state: 'not read yet', reason: null };
+    }
+    return { engine: this.health.problem(this.stallAfterMs), systems };
+  }
+
   /** Ends the current pause early (or skips the next one): a pushed event or a retry wants work done now. */
   wake(): void { this.woken = true; this.wakeUp?.abort(); }
 

@@ -11,7 +11,7 @@ import type { LoginThrottle, Refusal } from './throttle.js';
 
 export type AppEnv = { Bindings: HttpBindings; Variables: { session: Session | null } };
 
-const OPEN = [/^\/healthz$/, /^\/webhooks\//, /^\/assets\//];
+const OPEN = [/^\/healthz$/, /^\/readyz$/, /^\/webhooks\//, /^\/assets\//];
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Headers a reverse proxy adds: their presence means the socket's address is the proxy's, not the client's. */
 const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip'];

@@ -47,7 +47,20 @@ export function buildApp(engine: Engine): Hono<AppEnv> {
     return c.json({ error: 'Dovetail could not answer this request; the log has the reason' }, 500);
   });
 
-  app.get('/healthz', (c) => c.json({ ok: true }));
+  // Liveness: the engine's loop runs and makes progress (a process that answers HTTP while nothing
+  // works on what it accepted is not alive). Readiness: also, every system answered its last read.
+  // Both are open to monitors without a token, so they say which system, not the reason: the
+  // reasons (with the systems' addresses) are on /api/status and the dashboard.
+  app.get('/healthz', (c) => {
+    const problem = engine.health.problem(engine.stallAfterMs);
+    return c.json({ ok: !problem, engine: engine.health.view().state, ...(problem ? { problem: 'the engine is not working: see the log or /api/status' } : {}) }, problem ? 503 : 200);
+  });
+  app.get('/readyz', (c) => {
+    const r = engine.readiness();
+    const systems = Object.fromEntries(Object.entries(r.systems).map(([name, s]) => [name, s.state]));
+    const ready = !r.engine && Object.values(r.systems).every((s) => s.state === 'ok');
+    return c.json({ ready, engine: r.engine ? 'not working' : 'working', systems }, ready ? 200 : 503);
+  });
 
   // ---- webhooks ------------------------------------------------------------------------------
   app.post(`/webhooks/${ctx.store.system}`, async (c) => {
@@ -89,6 +102,7 @@ export function buildApp(engine: Engine): Hono<AppEnv> {
   const driftViews = async () => (await ctx.storage.conflicts()).map((d) => explainConflict(d, sides));
 
   app.get('/api/status', async (c) => c.json({
+    health: { ...engine.health.view(), ...engine.readiness() },
     queue: await ctx.storage.queueDepth(), feeds: [...engine.feeds.values()], cursors: await ctx.storage.cursors(),
     failures: (await ctx.storage.failures()).length, openConflicts: (await ctx.storage.conflicts()).length,
   }));

@@ -12,6 +12,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { JOB } from '../../src/engine/job-kinds.js';
 import { openContext } from '../../src/engine/open.js';
 import { createLogger } from '../../src/log.js';
+import { buildApp } from '../../src/server/http.js';
 
 const ENV = { TRYTON_PASSWORD: 'pw', VENDURE_PASSWORD: 'pw', DOVETAIL_WEBHOOK_SECRET: 'whsec-0123456789abcdef' };
 
@@ -55,6 +56,11 @@ test('the database locked for longer than SQLite waits: the loop says so, keeps 
   try {
     await until('the first pass', () => engine.health.view().state === 'working');
     assert.equal(engine.health.problem(60_000), null);
+    const app = buildApp(engine);
+    const answer = async (path: string) => { const r = await app.request(path); return { status: r.status, body: await r.json() as Record<string, unknown> }; };
+    assert.equal((await answer('/healthz')).status, 200, 'alive: the loop works, though both systems are down');
+    assert.deepEqual(await answer('/readyz'), { status: 503, body: { ready: false, engine: 'working', systems: { tryton: 'unreachable', vendure: 'unreachable' } } },
+      'not ready: readiness names the systems it cannot reach');
 
     const other = new Database(file);
     other.exec('BEGIN IMMEDIATE'); // a second writer holds the file, as a stuck backup or shell would
@@ -62,6 +68,8 @@ test('the database locked for longer than SQLite waits: the loop says so, keeps 
       await until('the engine to report the lock', () => engine.health.problem(60_000) !== null, 30_000);
       assert.match(engine.health.problem(60_000)!, /locked by another process/);
       assert.equal(ended, 'running', 'the loop is still running');
+      assert.equal((await answer('/healthz')).status, 503, '/healthz says the engine is not working');
+      assert.equal((await answer('/readyz')).body.engine, 'not working');
     } finally {
       other.exec('ROLLBACK');
       other.close();
@@ -70,6 +78,7 @@ test('the database locked for longer than SQLite waits: the loop says so, keeps 
     engine.wake();
     await until('the job that came in after the lock to be done', () => isDone(engine, 'ORDER-1:1'), 60_000);
     await until('the engine to be healthy again', () => engine.health.problem(60_000) === null, 60_000);
+    assert.equal((await answer('/healthz')).status, 200);
   } finally {
     stop.abort();
     await running;
