@@ -54,7 +54,9 @@ export async function accept(ctx: EngineContext, side: Feed['side'], changes: Ch
     }
     if (cursor) await tx.setCursor(system, cursor.feed, cursor.value);
     return fresh;
-  });
+    // Pushed changes (no cursor) are acknowledged to their sender once this commits, and never
+    // sent again: their commit must reach the disk. A polled page lost to a power cut is read again.
+  }, { durable: !cursor });
   // counted only once committed, so a rolled-back batch is not counted as received
   for (const kind of counted) changesReceived.inc({ system, kind });
   return fresh;

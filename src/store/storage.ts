@@ -46,7 +46,11 @@ export class Storage {
   /** Runs `fn` in one transaction: changes, jobs and the cursor that covers them commit together. */
   async transaction<T>(fn: (tx: Storage) => Promise<T>, opts: { durable?: boolean } = {}): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    if (opts.durable && this.dialect === 'sqlite') return this.syncedToDisk(() => this.transaction(fn));
+    if (opts.durable && this.dialect === 'sqlite') return this.syncedToDisk(() => this.begun(fn));
+    return this.begun(fn);
+  }
+
+  private async begun<T>(fn: (tx: Storage) => Promise<T>): Promise<T> {
     // Begun and ended by hand, not with db.transaction(): when a COMMIT fails (a full disk) SQLite
     // may have ended the transaction already, and the ROLLBACK's own error ("no transaction is
     // active") would hide the reason. The first error is the one that says what happened.
