@@ -28,6 +28,7 @@ export async function statusCommand(file: string, out: NodeJS.WritableStream = p
         if (!f.active) { say(`${f.title.padEnd(20)} ${f.why}`); continue; }
         const lag = f.lagSeconds ? `, oldest waiting ${f.lagSeconds} s` : '';
         say(`${f.title.padEnd(20)} ${f.direction}: ${f.counts.done} done, ${f.counts.waiting + f.counts.running} waiting, ${f.counts.failed} failed${lag}`);
+        if (f.retrying.count) say(`${''.padEnd(20)} ${f.retrying.count} retrying, failing since ${ago(f.retrying.since)}: ${f.retrying.reason ?? ''}`);
         if (f.lastMove) {
           const m = explainMove(f.lastMove);
           say(`${''.padEnd(20)} last move ${ago(f.lastMove.at)}: ${f.lastMove.recordKey} — ${m.what}`);

@@ -43,10 +43,13 @@ export function layout(chrome: Chrome, tab: Tab | null, title: string, body: Htm
 
 // ---- overview -------------------------------------------------------------------------------
 
+const hoursWords = (h: number) => (h === 1 ? '1 hour' : h < 1 ? `${Math.round(h * 60)} minutes` : `${h} hours`);
+
 function flowStatus(f: FlowView): [string, string] {
   if (!f.active) return ['off', f.name === 'stock' && f.why?.startsWith('Off') ? 'Off' : 'Not carried out yet'];
   if (f.feeds.some((x) => x.lastError)) return ['bad', 'Cannot read changes'];
   if (f.counts.failed) return ['bad', `${f.counts.failed} failed`];
+  if (f.retrying.count) return ['warn', 'Retrying'];
   if (f.counts.waiting || f.counts.running) return ['busy', 'Catching up'];
   return ['ok', 'Up to date'];
 }
@@ -72,6 +75,7 @@ export function overviewPage(chrome: Chrome, flows: FlowView[]): string {
   </dl>
   <p class="small">Last read: ${f.feeds.length ? f.feeds.map((x, i) => html`${i ? ' · ' : ''}${x.name} ${time(x.lastPollAt, 'not yet')}`) : 'when records of other flows need it'}</p>
   ${f.feeds.filter((x) => x.lastError).map((x) => html`<p class="error small">${x.name}: ${x.lastError}</p>`)}
+  ${f.retrying.count ? html`<p class="retrying small" data-retrying="${f.retrying.count}">${f.retrying.count} record${f.retrying.count === 1 ? '' : 's'} waiting to be tried again (failing since ${time(f.retrying.since, 'a moment ago')}; Dovetail keeps trying, with longer pauses, up to ${hoursWords(chrome.config.sync.keepRetryingHours)} after the first failure): ${f.retrying.reason ?? ''}</p>` : ''}
   <p class="small last-move">${f.lastMove ? html`Last move: ${lastMoveLine(explainMove(f.lastMove), f.lastMove)}` : html`<span class="muted">Nothing has moved yet.</span>`}</p>
   ${f.counts.failed ? html`<p><a class="button small-button" href="/failures">See what failed</a></p>` : ''}` : html`<p class="small">${f.why}</p>`}
 </article>`;

@@ -28,6 +28,11 @@ export interface FlowView {
   /** feeds read for this flow: when each was last read, and its last error */
   feeds: { name: string; lastPollAt: string | null; lastError: string | null }[];
   counts: { done: number; waiting: number; running: number; failed: number };
+  /**
+   * Waiting jobs whose last attempts failed and that are retried with backoff (a system down,
+   * 5xx, 429, timeouts): how many, since when the oldest has been failing, and the latest reason.
+   */
+  retrying: { count: number; since: string | null; reason: string | null };
   /** seconds the oldest waiting job has waited; 0 when caught up */
   lagSeconds: number;
   lastMove: AuditRow | null;
@@ -49,6 +54,12 @@ export async function flows(storage: Storage, config: Config, feeds: Iterable<Fe
   const jobRows = await storage.db.selectFrom('jobs')
     .select(['kind', 'state', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min('created_at').as('oldest')])
     .groupBy(['kind', 'state']).execute();
+  const retryRows = await storage.db.selectFrom('jobs')
+    .select(['kind', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min('failing_since').as('since'), (eb) => eb.fn.max('updated_at').as('latest')])
+    .where('state', '=', 'pending').where('failing_since', 'is not', null).groupBy('kind').execute();
+  const latestReasons = retryRows.length ? await storage.db.selectFrom('jobs').select(['kind', 'last_error', 'updated_at'])
+    .where('state', '=', 'pending').where('failing_since', 'is not', null)
+    .where((eb) => eb.or(retryRows.map((r) => eb.and([eb('kind', '=', r.kind), eb('updated_at', '=', String(r.latest))])))).execute() : [];
   const lastAudit = await storage.db.selectFrom('audit').select(['record_kind', (eb) => eb.fn.max('id').as('id')])
     .where('action', '!=', 'webhook.malformed').groupBy('record_kind').execute();
   const lastIds = lastAudit.map((r) => Number(r.id)).filter((n) => n > 0);
@@ -74,10 +85,19 @@ export async function flows(storage: Storage, config: Config, feeds: Iterable<Fe
         if (r.oldest) oldest = Math.min(oldest, Date.parse(String(r.oldest)));
       }
     }
+    const retrying: FlowView['retrying'] = { count: 0, since: null, reason: null };
+    let latest = '';
+    for (const r of retryRows) {
+      if (!kinds.includes(r.kind)) continue;
+      retrying.count += Number(r.n);
+      if (r.since && (!retrying.since || String(r.since) < retrying.since)) retrying.since = String(r.since);
+      const reason = latestReasons.find((x) => x.kind === r.kind && x.updated_at === String(r.latest));
+      if (reason && String(r.latest) > latest) { latest = String(r.latest); retrying.reason = properNames(reason.last_error ?? ''); }
+    }
     const recordKinds = RECORD_KINDS[name] ?? [];
     const row = lastRows.filter((r) => recordKinds.includes(r.record_kind)).sort((a, b) => b.id - a.id)[0];
     return {
-      name, title, direction, active: true, why: null, counts,
+      name, title, direction, active: true, why: null, counts, retrying,
       lagSeconds: Number.isFinite(oldest) ? Math.max(0, Math.round((now - oldest) / 1000)) : 0,
       feeds: feedList.filter((f) => FEED_KIND[f.kind] === name).map((f) => ({ name: `${systemName(f.system)} ${FEED_WORDS[f.kind] ?? f.kind}`, lastPollAt: f.lastPollAt, lastError: f.lastError })),
       lastMove: row ? { id: row.id, at: row.at, recordKind: row.record_kind, recordKey: row.record_key, action: row.action, fromSystem: row.from_system,

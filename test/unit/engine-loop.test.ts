@@ -13,6 +13,8 @@ import { JOB } from '../../src/engine/job-kinds.js';
 import { openContext } from '../../src/engine/open.js';
 import { createLogger } from '../../src/log.js';
 import { buildApp } from '../../src/server/http.js';
+import { overviewPage } from '../../src/server/pages.js';
+import { flows } from '../../src/server/state.js';
 
 const ENV = { TRYTON_PASSWORD: 'pw', VENDURE_PASSWORD: 'pw', DOVETAIL_WEBHOOK_SECRET: 'whsec-0123456789abcdef' };
 
@@ -119,6 +121,14 @@ test('a system down for hours keeps its records retrying (not on the failure lis
   assert.equal(job.state, 'pending');
   assert.equal(job.attempts, 6, 'more attempts than sync.maxAttempts');
   assert.match(job.lastError ?? '', /127\.0\.0\.1:9/, 'the reason names the system that cannot be reached');
+  // the dashboard and `status` say so: retrying, since when, and why
+  const stock = (await flows(storage, engine.ctx.config)).find((f) => f.name === 'stock')!;
+  assert.equal(stock.retrying.count, 1);
+  assert.equal(stock.retrying.since, job.failingSince);
+  assert.match(stock.retrying.reason ?? '', /127\.0\.0\.1:9/);
+  const page = overviewPage({ config: engine.ctx.config, failures: 0, drift: 0 }, await flows(storage, engine.ctx.config));
+  assert.match(page, /<span class="pill warn">Retrying<\/span>/);
+  assert.match(page, /1 record waiting to be tried again \(failing since .*up to 2 hours after the first failure\)/);
   // the outage has lasted longer than the settings allow: now it goes to the failure list
   await storage.db.updateTable('jobs').set({ failing_since: new Date(Date.now() - 3 * 3_600_000).toISOString() }).where('key', '=', 'MUG-1').execute();
   assert.deepEqual(await engine.runner.runReady(), { done: 0, retrying: 0, failed: 1 });
