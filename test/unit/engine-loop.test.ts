@@ -126,7 +126,7 @@ test('a system down for hours keeps its records retrying (not on the failure lis
   assert.equal(stock.retrying.count, 1);
   assert.equal(stock.retrying.since, job.failingSince);
   assert.match(stock.retrying.reason ?? '', /127\.0\.0\.1:9/);
-  const page = overviewPage({ config: engine.ctx.config, failures: 0, drift: 0 }, await flows(storage, engine.ctx.config));
+  const page = overviewPage({ config: engine.ctx.config, failures: 0, drift: 0, csrf: null, signedIn: false }, await flows(storage, engine.ctx.config));
   assert.match(page, /<span class="pill warn">Retrying<\/span>/);
   assert.match(page, /1 record waiting to be tried again \(failing since .*up to 2 hours after the first failure\)/);
   // the outage has lasted longer than the settings allow: now it goes to the failure list
