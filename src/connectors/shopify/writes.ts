@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DovetailError, permanent, transient } from '../../errors.js';
 import type { Customer } from '../../model/customer.js';
 import type { FieldGroup, Product } from '../../model/product.js';
-import { refusalOf, writeEach } from '../per-record.js';
+import { refusalOf, upsertOutcomes, writeEach } from '../per-record.js';
 import type { WriteResult } from '../types.js';
 import { userErrorFailure } from './client.js';
 import { stockSnapshot } from './bulk.js';
@@ -90,14 +90,7 @@ export async function upsertProducts(ctx: ShopifyContext, rows: ProductRow[]): P
 
   const expected = [...missing.values()].flat().map((r) => r.product.sku).filter((sku) => !refused.has(sku));
   const made = expected.length ? await variantsBySku(ctx, expected) : new Map<string, { id: string }>();
-  return rows.map(({ product: { sku } }): WriteResult => {
-    const error = refused.get(sku);
-    if (error) return { sku, error };
-    const before = existing.get(sku);
-    if (before) return { sku, id: before.id, created: false };
-    const after = made.get(sku);
-    return after ? { sku, id: after.id, created: true } : { sku, error: permanent(`Shopify accepted variant ${sku} but does not have it afterwards`, { sku }) };
-  });
+  return upsertOutcomes(rows.map((r) => r.product.sku), { system: 'Shopify', refused, before: existing, after: made });
 }
 
 /** Makes one group's missing variants: in its product, found by the group key before one is made. */

@@ -10,7 +10,7 @@ import { DovetailError, permanent } from '../../errors.js';
 import type { FieldGroup, Product } from '../../model/product.js';
 import type { StoreShipment } from '../../model/shipment.js';
 import { failpoint } from '../../engine/failpoints.js';
-import { refusalOf, writeEach } from '../per-record.js';
+import { refusalOf, upsertOutcomes, writeEach } from '../per-record.js';
 import type { StockWriteResult, WriteResult } from '../types.js';
 import type { VendureClient } from './client.js';
 import { CATEGORY_FACET, slugify, type VariantNode } from './mappers.js';
@@ -37,14 +37,7 @@ export async function upsertProducts(client: VendureClient, rows: Row[], readVar
   if (createRefusal) for (const r of toCreate) if (!refused.has(r.product.sku)) refused.set(r.product.sku, createRefusal);
   const expected = toCreate.map((r) => r.product.sku).filter((sku) => !refused.has(sku));
   const made = expected.length ? await readVariants(expected) : new Map<string, VariantNode>();
-  return rows.map(({ product: { sku } }): WriteResult => {
-    const error = refused.get(sku);
-    if (error) return { sku, error };
-    const before = existing.get(sku);
-    if (before) return { sku, id: before.id, created: false };
-    const after = made.get(sku);
-    return after ? { sku, id: after.id, created: true } : { sku, error: permanent(`Vendure accepted variant ${sku} but does not have it afterwards`, { sku }) };
-  });
+  return upsertOutcomes(rows.map((r) => r.product.sku), { system: 'Vendure', refused, before: existing, after: made });
 }
 
 function dimensionFields(d: NonNullable<Product['fields']['dimensions']>) {
