@@ -11,6 +11,7 @@ import { shipmentsToStore } from './handlers/shipments.js';
 import { stockToStore } from './handlers/stock.js';
 import { MONEY_HANDLERS } from './handlers/payments.js';
 import { FEEDS, pollFeed } from './intake.js';
+import { feedIsRead } from '../rules/live-inventory.js';
 import { JOB } from './job-kinds.js';
 import { StorageError, storageFailure } from '../store/failures.js';
 import { backoffMs } from './backoff.js';
@@ -48,8 +49,7 @@ export class Engine {
       const system = feed.side === 'inventory' ? this.ctx.inventory.system : this.ctx.store.system;
       const state: FeedState = this.feeds.get(`${system}.${feed.kind}`) ?? { system, kind: feed.kind, lastPollAt: null, lastError: null, fresh: 0 };
       this.feeds.set(`${system}.${feed.kind}`, state);
-      if (feed.kind === 'stock' && !this.ctx.config.rules.liveInventory) continue;
-      if (feed.enabled && !feed.enabled(this.ctx.config)) continue;
+      if (!feedIsRead(feed, this.ctx.config)) continue;
       try {
         state.fresh += await pollFeed(this.ctx, feed);
         this.health.progressed();

@@ -21,6 +21,8 @@ export const Customer = z.object({
   lastName: z.string(),
   phone: z.string().optional(),
   addresses: z.array(Address),
+  /** the store's customer groups the customer is in (rules.salespeople `customerGroup`); absent where the store has none */
+  groups: z.array(z.string()).optional(),
 });
 export type Customer = z.infer<typeof Customer>;
 

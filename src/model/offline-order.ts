@@ -3,6 +3,10 @@
 import { z } from 'zod';
 import { Address, Customer } from './customer.js';
 
+/** A sale in the inventory system: draft, quotation (a quote), confirmed / processing / done (an order), cancelled. */
+export const SaleState = z.enum(['draft', 'quotation', 'confirmed', 'processing', 'done', 'cancelled']);
+export type SaleState = z.infer<typeof SaleState>;
+
 export const OfflineSaleLine = z.object({ sku: z.string(), name: z.string(), quantity: z.number().int().positive() });
 export type OfflineSaleLine = z.infer<typeof OfflineSaleLine>;
 
@@ -11,8 +15,7 @@ export const OfflineSale = z.object({
   id: z.string(),
   /** its number as people see it, e.g. S0042 */
   number: z.string(),
-  /** draft, quotation (a quote), confirmed / processing / done (an order), cancelled */
-  state: z.string(),
+  state: SaleState,
   /** true when everything on it has left the warehouse */
   shipped: z.boolean(),
   /** what the sale's reference field holds: a store order code for sales made from web orders */

@@ -27,6 +27,10 @@ export const ShippingCharge = z.object({
 });
 export type ShippingCharge = z.infer<typeof ShippingCharge>;
 
+/** What an order's state means to Dovetail: a cart (not placed yet), placed, or cancelled. Only placed orders are imported. */
+export const OrderStatus = z.enum(['cart', 'placed', 'cancelled']);
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
 export const Order = z.object({
   code: z.string(),
   channel: z.string(),
@@ -44,7 +48,6 @@ export const Order = z.object({
   totalMinor: z.number().int(),
   /** the store's own state name, e.g. PaymentAuthorized, kept for people to read */
   state: z.string(),
-  /** what the state means to Dovetail: only placed orders are imported */
-  status: z.enum(['cart', 'placed', 'cancelled']),
+  status: OrderStatus,
 });
 export type Order = z.infer<typeof Order>;

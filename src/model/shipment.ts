@@ -2,6 +2,10 @@
 // quantities, when, with which carrier and tracking code. Partial shipments are separate records.
 import { z } from 'zod';
 
+/** A customer shipment: preparing (not left yet), shipped (left, not done), done (delivered and booked), cancelled. */
+export const ShipmentState = z.enum(['preparing', 'shipped', 'done', 'cancelled']);
+export type ShipmentState = z.infer<typeof ShipmentState>;
+
 export const ShipmentLine = z.object({
   sku: z.string(),
   quantity: z.number().int().positive(),

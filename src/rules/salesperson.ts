@@ -2,6 +2,7 @@
 // the default. The Tryton connector sets the result as the sale's agent.
 import { decimalToMinor } from '../model/money.js';
 import type { SalespeopleConfig } from '../config/schema.js';
+import type { Order } from '../model/order.js';
 
 export interface OrderForSalesperson {
   channel: string;
@@ -13,6 +14,15 @@ export interface OrderForSalesperson {
   /** order total in integer minor units (2-decimal currencies) */
   totalMinor: number;
   skus: string[];
+}
+
+/** What the rules read of a canonical web order: the shipping (else billing) address's place, the customer's groups, the total, the SKUs. */
+export function salespersonOrderOf(order: Order): OrderForSalesperson {
+  const address = order.shippingAddress ?? order.billingAddress;
+  return {
+    channel: order.channel, countryCode: address?.countryCode ?? '', region: address?.province,
+    customerGroups: order.customer.groups ?? [], totalMinor: order.totalMinor, skus: [...new Set(order.lines.map((l) => l.sku))],
+  };
 }
 
 export interface SalespersonAssignment {

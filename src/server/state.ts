@@ -2,6 +2,7 @@
 // flow's counts, lag and last move; failures and audit rows in plain words; drift.
 import type { Config } from '../config/schema.js';
 import { FEEDS } from '../engine/intake.js';
+import { feedIsRead } from '../rules/live-inventory.js';
 import { FLOW_JOBS } from '../engine/metrics.js';
 import type { FeedState } from '../engine/engine.js';
 import type { AuditRow, Conflict, Job, Storage } from '../store/storage.js';
@@ -66,7 +67,7 @@ export async function flows(storage: Storage, config: Config, feeds: Iterable<Fe
   const lastRows = lastIds.length ? await storage.db.selectFrom('audit').selectAll().where('id', 'in', lastIds).execute() : [];
   // feeds a setting turns off are listed by the engine but never read: leave them out
   const systemOf = (side: 'inventory' | 'store') => (side === 'inventory' ? s.inventory : s.store);
-  const readFeeds = new Set(FEEDS.filter((f) => (!f.enabled || f.enabled(config)) && (f.kind !== 'stock' || config.rules.liveInventory))
+  const readFeeds = new Set(FEEDS.filter((f) => feedIsRead(f, config))
     .map((f) => `${systemOf(f.side)}.${f.kind}`));
   const feedList = [...feeds].filter((f) => readFeeds.has(`${f.system}.${f.kind}`));
   const now = Date.now();

@@ -1,8 +1,13 @@
 // Tryton records to and from the canonical model. Tryton speaks decimals; Dovetail speaks
 // minor units: every amount crosses here through exact string arithmetic, never a float.
+// Tryton's state words become Dovetail's here too, so no engine code reads them.
 import { z } from 'zod';
+import { permanent } from '../../errors.js';
 import { decimalToMinor } from '../../model/money.js';
+import { SaleState } from '../../model/offline-order.js';
+import type { CreditNoteState, InventoryPaymentState } from '../../model/payment.js';
 import type { Product } from '../../model/product.js';
+import type { ShipmentState } from '../../model/shipment.js';
 import { decimalString } from './client.js';
 
 export const PRODUCT_FIELDS = ['code', 'name', 'description', 'list_price', 'active', 'salable', 'template', 'write_date', 'create_date',
@@ -54,4 +59,44 @@ export function toProduct(p: ProductRecord, templateCode: string | null, variant
       },
     },
   };
+}
+
+/** The tag Dovetail writes into a Tryton record's description, so a retry finds what it made and a feed knows its own writes. */
+export const moneyTag = (key: string) => `[dovetail ${key}]`;
+
+// ---- states in Dovetail's words ------------------------------------------------------------
+
+/** Tryton's sale states are Dovetail's sale states word for word; anything else is refused here, not guessed. */
+export const toSaleState = (state: string): SaleState => SaleState.parse(state);
+
+/** account.payment: draft and approved are waiting for an operator; processing means they processed it. */
+export function toInventoryPaymentState(state: string): InventoryPaymentState {
+  switch (state) {
+    case 'draft': case 'approved': return 'pending';
+    case 'processing': return 'processing';
+    case 'succeeded': return 'succeeded';
+    case 'failed': return 'failed';
+    default: throw permanent(`Tryton payment state ${JSON.stringify(state)} is not one Dovetail knows`);
+  }
+}
+
+/** account.invoice: a validated invoice is not final yet, like a draft. */
+export function toCreditNoteState(state: string): CreditNoteState {
+  switch (state) {
+    case 'draft': case 'validated': return 'draft';
+    case 'posted': return 'posted';
+    case 'paid': return 'paid';
+    case 'cancelled': return 'cancelled';
+    default: throw permanent(`Tryton invoice state ${JSON.stringify(state)} is not one Dovetail knows`);
+  }
+}
+
+/** stock.shipment.out: everything before `shipped` is still being prepared. */
+export function toShipmentState(state: string): ShipmentState {
+  switch (state) {
+    case 'shipped': return 'shipped';
+    case 'done': return 'done';
+    case 'cancelled': return 'cancelled';
+    default: return 'preparing';
+  }
 }

@@ -6,6 +6,7 @@ import { decimalToMinor } from '../../model/money.js';
 import type { InventoryCustomer, OfflineSale } from '../../model/offline-order.js';
 import type { ChangePage, ChangeRef } from '../types.js';
 import { decimalString, type TrytonClient } from './client.js';
+import { toSaleState } from './mappers.js';
 import { changedRows, stampOf } from './reads.js';
 
 /** a sale past draft: quoted to the customer, or an order */
@@ -111,7 +112,7 @@ export async function offlineSale(client: TrytonClient, saleId: number, currency
   const addressIds = [sale.shipment_address, sale.invoice_address].filter((a): a is number => a !== null);
   const all = await addresses(client, [...new Set([...addressIds, ...party.addresses])], party.name);
   return {
-    id: String(sale.id), number: sale.number ?? `#${sale.id}`, state: sale.state, shipped: sale.shipment_state === 'sent', reference: sale.reference?.trim() || null,
+    id: String(sale.id), number: sale.number ?? `#${sale.id}`, state: toSaleState(sale.state), shipped: sale.shipment_state === 'sent', reference: sale.reference?.trim() || null,
     customer: { email, ...splitName(party.name), phone, addresses: party.addresses.map((id) => all.get(id)).filter((a): a is Address => !!a) },
     shippingAddress: (sale.shipment_address !== null ? all.get(sale.shipment_address) : undefined) ?? null,
     billingAddress: (sale.invoice_address !== null ? all.get(sale.invoice_address) : undefined) ?? null,

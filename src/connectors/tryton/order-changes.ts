@@ -5,9 +5,9 @@ import { z } from 'zod';
 import { DovetailError, permanent, transient } from '../../errors.js';
 import { decimalToMinor, minorToDecimal } from '../../model/money.js';
 import type { OrderLinesState } from '../../model/order-lines.js';
-import { moneyTag } from '../../model/payment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
 import { dec, decimalString, type TrytonClient } from './client.js';
+import { moneyTag } from './mappers.js';
 import { changedRows, productCodes, stampOf } from './reads.js';
 import { taxFor, type Company } from './writes.js';
 

@@ -4,15 +4,20 @@
 import { z } from 'zod';
 import { DovetailError, permanent } from '../../errors.js';
 import { decimalToMinor, minorToDecimal } from '../../model/money.js';
-import { moneyTag, type CreditNote, type InventoryPayment, type ShipmentForCapture } from '../../model/payment.js';
+import type { CreditNote, InventoryPayment, ShipmentForCapture } from '../../model/payment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
 import { dec, decimalString, type TrytonClient } from './client.js';
 import type { Company } from './writes.js';
+import { moneyTag, toCreditNoteState, toInventoryPaymentState, toShipmentState } from './mappers.js';
 import { changedRows, productCodes } from './reads.js';
 
 const JOURNAL_NAME = 'Web store payments (Dovetail)';
 /** payments Dovetail records (store captures, refunds) carry this; the operator feed skips them */
 export const RECORDED = 'recorded';
+/** what the tag of a payment Dovetail recorded starts with (moneyTag(`recorded <key>`)) */
+const RECORDED_TAG = `[dovetail ${RECORDED} `;
+/** what every tag Dovetail writes starts with */
+const DOVETAIL_TAG = '[dovetail ';
 
 const Sale = z.object({ id: z.number(), reference: z.string().nullable(), party: z.number(), state: z.string() });
 
@@ -100,13 +105,16 @@ export async function getPayment(client: TrytonClient, id: string): Promise<Inve
   const saleId = /^sale\.sale,(\d+)$/.exec(r.origin ?? '')?.[1];
   const orderCode = saleId ? await orderCodeOfSale(client, Number(saleId)) : null;
   if (!orderCode) return null;
-  return { id, orderCode, kind: r.kind, state: r.state, amountMinor: decimalToMinor(decimalString(r.amount)), description: r.description ?? '' };
+  const description = r.description ?? '';
+  return { id, orderCode, kind: r.kind, state: toInventoryPaymentState(r.state), amountMinor: decimalToMinor(decimalString(r.amount)), description,
+    recordedByDovetail: description.includes(RECORDED_TAG) };
 }
 
-/** Ends an operator's payment once the store captured it (or refused): succeeded or failed, with the capture's tag. */
+/** Ends an operator's payment once the store captured it (or refused): succeeded or failed, with what happened as its tag. */
 export async function completePayment(client: TrytonClient, id: string, outcome: 'succeeded' | 'failed', note: string): Promise<void> {
   const [r] = z.array(PaymentRecord).parse(await client.read('account.payment', [Number(id)], PAYMENT_FIELDS));
-  if (!(r.description ?? '').includes(note)) await client.write('account.payment', [Number(id)], { description: `${r.description ?? ''} ${note}`.trim() });
+  const tag = moneyTag(note);
+  if (!(r.description ?? '').includes(tag)) await client.write('account.payment', [Number(id)], { description: `${r.description ?? ''} ${tag}`.trim() });
   await advance(client, Number(id), r.state, outcome);
 }
 
@@ -171,7 +179,8 @@ export async function getCreditNote(client: TrytonClient, id: string): Promise<C
   if (total >= 0) return null;
   const orderCode = await orderCodeOfInvoice(client, r);
   if (!orderCode) return null;
-  return { id, orderCode, number: r.number, state: r.state, amountMinor: -total, description: r.description ?? '' };
+  const description = r.description ?? '';
+  return { id, orderCode, number: r.number, state: toCreditNoteState(r.state), amountMinor: -total, description, byDovetail: description.includes(DOVETAIL_TAG) };
 }
 
 /** Receivable payments for web sales that an operator processed in Tryton (rules.settleFrom: inventory). */
@@ -180,7 +189,7 @@ export function paymentChanges(client: TrytonClient, cursor: string | null): Pro
     shape: { origin: z.string().nullable(), description: z.string().nullable(), state: z.string() } } }, async ({ payments }) => {
     const changes: ChangeRef[] = [];
     for (const p of payments) {
-      if ((p.description ?? '').includes(`[dovetail ${RECORDED} `)) continue;
+      if ((p.description ?? '').includes(RECORDED_TAG)) continue;
       const code = await orderCodeOfSale(client, Number(/\d+$/.exec(p.origin ?? '')?.[0]));
       if (code) changes.push({ kind: 'payment', key: `${code}:${p.id}`, sourceVersion: `payment:${p.id}:${p.state}` });
     }
@@ -195,7 +204,7 @@ export function creditNoteChanges(client: TrytonClient, cursor: string | null): 
   }, async ({ invoices }) => {
     const changes: ChangeRef[] = [];
     for (const inv of invoices) {
-      if (decimalToMinor(decimalString(inv.total_amount)) >= 0 || (inv.description ?? '').includes('[dovetail ')) continue;
+      if (decimalToMinor(decimalString(inv.total_amount)) >= 0 || (inv.description ?? '').includes(DOVETAIL_TAG)) continue;
       const code = await orderCodeOfInvoice(client, inv);
       if (code) changes.push({ kind: 'creditNote', key: `${code}:${inv.id}`, sourceVersion: `creditNote:${inv.id}:posted` });
     }
@@ -225,7 +234,7 @@ export async function shipmentForCapture(client: TrytonClient, shipmentId: strin
   const qty = (ms: z.infer<typeof Move>[]) => ms.map((m) => ({ sku: codes.get(m.product) ?? `#${m.product}`, quantity: m.quantity }));
   const doneShipments = [...new Set(saleMoves.map(shipmentOf).filter((n) => !Number.isNaN(n)))].sort((a, b) => a - b);
   return {
-    shipmentId, orderCode, state: sh.state,
+    shipmentId, orderCode, state: toShipmentState(sh.state),
     lines: qty(moves.filter((m) => m.state === 'done')),
     earlier: qty(saleMoves.filter((m) => shipmentOf(m) < sh.id)),
     first: doneShipments[0] === sh.id,

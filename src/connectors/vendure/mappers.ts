@@ -2,7 +2,8 @@
 // Vendure already speaks integer minor units, so money passes through untouched.
 import { z } from 'zod';
 import type { Address, Customer } from '../../model/customer.js';
-import type { Order } from '../../model/order.js';
+import type { Order, OrderStatus } from '../../model/order.js';
+import type { PaymentState, RefundState } from '../../model/payment.js';
 import type { Product } from '../../model/product.js';
 
 /** the facet whose values are the product's categories */
@@ -44,7 +45,7 @@ export function toProduct(v: VariantNode): Product {
 const ADDRESS_FIELDS = 'fullName company streetLine1 streetLine2 city province postalCode countryCode phoneNumber';
 export const ORDER_FIELDS = `code state active orderPlacedAt updatedAt currencyCode
   channels { code }
-  customer { firstName lastName emailAddress phoneNumber }
+  customer { firstName lastName emailAddress phoneNumber groups { name } }
   shippingAddress { ${ADDRESS_FIELDS} }
   billingAddress { ${ADDRESS_FIELDS} }
   lines { quantity unitPrice proratedLinePrice proratedLinePriceWithTax taxRate productVariant { sku name } }
@@ -60,7 +61,8 @@ const OrderAddressNode = z.object({
 export const OrderNode = z.object({
   code: z.string(), state: z.string(), active: z.boolean(), orderPlacedAt: z.string().nullable(), updatedAt: z.string(), currencyCode: z.string(),
   channels: z.array(z.object({ code: z.string() })),
-  customer: z.object({ firstName: z.string(), lastName: z.string(), emailAddress: z.string(), phoneNumber: z.string().nullable() }).nullable(),
+  customer: z.object({ firstName: z.string(), lastName: z.string(), emailAddress: z.string(), phoneNumber: z.string().nullable(),
+    groups: z.array(z.object({ name: z.string() })).optional() }).nullable(),
   shippingAddress: OrderAddressNode.nullable(), billingAddress: OrderAddressNode.nullable(),
   lines: z.array(z.object({ quantity: z.number().int(), unitPrice: z.number().int(), proratedLinePrice: z.number().int(), proratedLinePriceWithTax: z.number().int(), taxRate: z.number(), productVariant: z.object({ sku: z.string(), name: z.string() }) })),
   shippingLines: z.array(z.object({ shippingMethod: z.object({ name: z.string() }), discountedPrice: z.number().int(), discountedPriceWithTax: z.number().int() })),
@@ -80,8 +82,12 @@ function toAddress(a: z.infer<typeof OrderAddressNode> | null): Address | null {
 /** A rate from what was charged, when the API gives no rate (shipping lines): 500 with 550 -> 10. */
 const rateOf = (net: number, gross: number) => (net === 0 ? 0 : Math.round(((gross - net) / net) * 10_000) / 100);
 
+/** A Vendure order is placed once it has a placing date and is no longer the active cart (drafts and orders arranging payment are carts). */
+export const toOrderStatus = (o: { state: string; active: boolean; orderPlacedAt: string | null }): OrderStatus =>
+  o.state === 'Cancelled' ? 'cancelled' : o.orderPlacedAt && !o.active ? 'placed' : 'cart';
+
 export function toOrder(o: OrderNode): Order {
-  const status = o.state === 'Cancelled' ? 'cancelled' : o.orderPlacedAt && !o.active ? 'placed' : 'cart';
+  const status = toOrderStatus(o);
   const lines = o.lines.filter((l) => l.quantity > 0).map((l) => ({
     sku: l.productVariant.sku, name: l.productVariant.name, quantity: l.quantity, unitPriceMinor: l.unitPrice,
     lineNetMinor: l.proratedLinePrice, lineTaxMinor: l.proratedLinePriceWithTax - l.proratedLinePrice, taxRatePercent: l.taxRate,
@@ -92,7 +98,7 @@ export function toOrder(o: OrderNode): Order {
   const c = o.customer;
   return {
     code: o.code, channel: o.channels[0]?.code ?? 'default', placedAt: o.orderPlacedAt ?? o.updatedAt, currency: o.currencyCode,
-    customer: { email: c?.emailAddress ?? '', firstName: c?.firstName ?? '', lastName: c?.lastName ?? '', phone: c?.phoneNumber || undefined,
+    customer: { email: c?.emailAddress ?? '', firstName: c?.firstName ?? '', lastName: c?.lastName ?? '', phone: c?.phoneNumber || undefined, groups: c?.groups?.map((g) => g.name) ?? [],
       addresses: [toAddress(o.shippingAddress), toAddress(o.billingAddress)].filter((a): a is Address => a !== null) },
     shippingAddress: toAddress(o.shippingAddress), billingAddress: toAddress(o.billingAddress) ?? toAddress(o.shippingAddress),
     lines, shipping, discounts: o.discounts.map((d) => ({ description: d.description, amountMinor: d.amount })),
@@ -118,3 +124,33 @@ export function toCustomer(c: z.infer<typeof CustomerNode>): Customer {
 
 /** Vendure slugs are lowercase words joined by dashes. */
 export const slugify = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'product';
+
+// ---- money states and Dovetail's own refunds -------------------------------------------------
+
+/** Vendure's payment states in Dovetail's words; a custom state Dovetail does not know counts for nothing (pending). */
+export function toPaymentState(state: string): PaymentState {
+  switch (state) {
+    case 'Authorized': return 'authorised';
+    case 'Settled': return 'captured';
+    case 'Declined': return 'declined';
+    case 'Cancelled': return 'cancelled';
+    case 'Error': return 'failed';
+    default: return 'pending';
+  }
+}
+
+/** Vendure's refund states in Dovetail's words. */
+export function toRefundState(state: string): RefundState {
+  switch (state) {
+    case 'Settled': return 'settled';
+    case 'Failed': return 'failed';
+    default: return 'pending';
+  }
+}
+
+/** A refund Dovetail makes carries `dovetail:<key> <note>` as its reason: that is how it is recognised. */
+const REFUND_MARK = 'dovetail:';
+export const refundReason = (key: string, note: string) => `${REFUND_MARK}${key} ${note}`.slice(0, 250);
+/** The key Dovetail gave a refund, read back from its reason; null for a refund someone else made. */
+export const refundKeyOf = (reason: string | null): string | null =>
+  reason?.startsWith(REFUND_MARK) ? reason.slice(REFUND_MARK.length).split(' ')[0] || null : null;

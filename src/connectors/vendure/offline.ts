@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { DovetailError, permanent } from '../../errors.js';
 import { fullName, type Address, type Customer } from '../../model/customer.js';
 import type { OfflineSale } from '../../model/offline-order.js';
+import type { OrderStatus } from '../../model/order.js';
 import type { VendureClient } from './client.js';
+import { toOrderStatus } from './mappers.js';
 
 /** the shipping method only offline orders may use: no charge, the inventory system ships them */
 export const OFFLINE_SHIPPING_CODE = 'dovetail-offline';
@@ -93,11 +95,13 @@ export async function addCustomerAddresses(client: VendureClient, customerId: st
 
 // ---- offline orders -------------------------------------------------------------------------
 
-export async function findOfflineOrder(client: VendureClient, ref: string) {
-  const r = await client.admin(`query OfflineOrder($o: OrderListOptions) { orders(options: $o) { items { code state } } }`,
+/** The store order made for an offline sale, found by its ref; its state in Dovetail's words (cart until placed). */
+export async function findOfflineOrder(client: VendureClient, ref: string): Promise<{ code: string; state: OrderStatus } | null> {
+  const r = await client.admin(`query OfflineOrder($o: OrderListOptions) { orders(options: $o) { items { code state active orderPlacedAt } } }`,
     { o: { filter: { dovetailOfflineRef: { eq: ref } }, sort: { id: 'ASC' }, take: 1 } },
-    z.object({ orders: z.object({ items: z.array(z.object({ code: z.string(), state: z.string() })) }) }));
-  return r.orders.items[0] ?? null;
+    z.object({ orders: z.object({ items: z.array(z.object({ code: z.string(), state: z.string(), active: z.boolean(), orderPlacedAt: z.string().nullable() })) }) }));
+  const o = r.orders.items[0];
+  return o ? { code: o.code, state: toOrderStatus(o) } : null;
 }
 
 export async function startOfflineOrder(client: VendureClient, sale: OfflineSale, opts: { ref: string }) {

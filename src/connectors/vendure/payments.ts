@@ -3,10 +3,11 @@
 // before one is made, and the payments/refunds feed since a cursor (the plugin's query).
 import { z } from 'zod';
 import { DovetailError, permanent } from '../../errors.js';
-import { orderMoney, refundReason, type CaptureResult, type OrderMoney, type RefundResult } from '../../model/payment.js';
+import { orderMoney, type CaptureResult, type OrderMoney, type RefundResult } from '../../model/payment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
 import { compareKeys, readFeed, shiftStamp, type ChangeStream, type StreamKey } from '../../engine/change-feed.js';
 import type { VendureClient } from './client.js';
+import { refundKeyOf, refundReason, toPaymentState, toRefundState } from './mappers.js';
 import { FEED, pageFromTie } from './reads.js';
 
 /** money rows per read of the plugin's feed */
@@ -31,9 +32,9 @@ export async function getPayments(client: VendureClient, code: string): Promise<
   const o = await orderPayments(client, code);
   if (!o) return null;
   return orderMoney(o.code, o.totalWithTax, (o.payments ?? []).map((p) => ({
-    id: p.id, state: p.state, amountMinor: p.amount, method: p.method,
+    id: p.id, state: toPaymentState(p.state), amountMinor: p.amount, method: p.method,
     captureKey: typeof p.metadata?.dovetailCaptureKey === 'string' ? p.metadata.dovetailCaptureKey : null,
-    refunds: p.refunds.map((r) => ({ id: r.id, state: r.state, totalMinor: r.total, reason: r.reason })),
+    refunds: p.refunds.map((r) => ({ id: r.id, state: toRefundState(r.state), totalMinor: r.total, reason: r.reason, dovetailKey: refundKeyOf(r.reason) })),
   })));
 }
 
@@ -49,7 +50,7 @@ export async function capturePayment(client: VendureClient, code: string, amount
   if (!money) throw permanent(`order ${code} was not found in Vendure`, { order: code });
   const done = money.payments.find((p) => p.captureKey === key);
   if (done) return { paymentId: done.id, amountMinor: done.amountMinor, created: false, remainingAuthorisedMinor: money.authorisedMinor };
-  const source = money.payments.filter((p) => p.state === 'Authorized').sort((a, b) => b.amountMinor - a.amountMinor)[0];
+  const source = money.payments.filter((p) => p.state === 'authorised').sort((a, b) => b.amountMinor - a.amountMinor)[0];
   if (!source || source.amountMinor < amountMinor) {
     throw permanent(`capture of ${amountMinor} for order ${code} refused: only ${money.authorisedMinor} is still authorised (captured so far ${money.capturedMinor} of ${money.totalMinor}); a capture never exceeds the authorisation`,
       { order: code, key, amountMinor, authorisedMinor: money.authorisedMinor });
@@ -70,8 +71,7 @@ const RefundAnswer = z.object({ __typename: z.string(), id: z.string().optional(
 export async function refundPayment(client: VendureClient, code: string, amountMinor: number, key: string, note: string): Promise<RefundResult> {
   const money = await getPayments(client, code);
   if (!money) throw permanent(`order ${code} was not found in Vendure`, { order: code });
-  const reason = refundReason(key);
-  const mine = money.payments.flatMap((p) => p.refunds.filter((r) => r.reason?.startsWith(reason) && r.state !== 'Failed'));
+  const mine = money.payments.flatMap((p) => p.refunds.filter((r) => r.dovetailKey === key && r.state !== 'failed'));
   const alreadyMinor = mine.reduce((n, r) => n + r.totalMinor, 0);
   if (alreadyMinor > amountMinor) throw permanent(`order ${code}: refunds for ${key} already total ${alreadyMinor}, more than the ${amountMinor} asked`, { order: code, key });
   const othersMinor = money.refundedMinor - alreadyMinor;
@@ -81,14 +81,14 @@ export async function refundPayment(client: VendureClient, code: string, amountM
   }
   let left = amountMinor - alreadyMinor;
   const ids = mine.map((r) => r.id);
-  for (const p of money.payments.filter((x) => x.state === 'Settled')) {
+  for (const p of money.payments.filter((x) => x.state === 'captured')) {
     if (left <= 0) break;
-    const refundable = p.amountMinor - p.refunds.filter((r) => r.state !== 'Failed').reduce((n, r) => n + r.totalMinor, 0);
+    const refundable = p.amountMinor - p.refunds.filter((r) => r.state !== 'failed').reduce((n, r) => n + r.totalMinor, 0);
     const take = Math.min(left, refundable);
     if (take <= 0) continue;
     const r = await client.admin(`mutation DovetailRefund($i: RefundOrderInput!) { refundOrder(input: $i) {
       __typename ... on Refund { id state } ... on ErrorResult { errorCode message } } }`,
-    { i: { paymentId: p.id, amount: take, shipping: 0, adjustment: 0, reason: `${reason} ${note}`.slice(0, 250) } }, z.object({ refundOrder: RefundAnswer }));
+    { i: { paymentId: p.id, amount: take, shipping: 0, adjustment: 0, reason: refundReason(key, note) } }, z.object({ refundOrder: RefundAnswer }));
     if (r.refundOrder.__typename !== 'Refund' || !r.refundOrder.id) {
       throw permanent(`Vendure refused the refund of ${take} on payment ${p.id} of order ${code}: ${r.refundOrder.errorCode ?? r.refundOrder.__typename} ${r.refundOrder.message ?? ''}`.trim(), { order: code, key });
     }
@@ -99,9 +99,9 @@ export async function refundPayment(client: VendureClient, code: string, amountM
   // A refund stays Pending with a gateway that confirms later (the dummy handler): settle ours.
   const again = await getPayments(client, code);
   for (const r of again?.payments.flatMap((p) => p.refunds) ?? []) {
-    if (!ids.includes(r.id) || r.state !== 'Pending') continue;
+    if (!ids.includes(r.id) || r.state !== 'pending') continue;
     await client.admin(`mutation DovetailSettleRefund($i: SettleRefundInput!) { settleRefund(input: $i) { __typename ... on Refund { id state } ... on ErrorResult { errorCode message } } }`,
-      { i: { id: r.id, transactionId: `${reason}#${r.id}` } }, z.object({ settleRefund: RefundAnswer }));
+      { i: { id: r.id, transactionId: `dovetail:${key}#${r.id}` } }, z.object({ settleRefund: RefundAnswer }));
   }
   return { refundIds: ids, amountMinor, created: alreadyMinor < amountMinor };
 }
@@ -139,7 +139,7 @@ export async function moneyChanges(client: VendureClient, kind: 'payment' | 'ref
   return readFeed(cursor, { money }, ({ money: rows }) => rows.flatMap((m): ChangeRef[] => {
     if (m.kind !== kind || m.state !== 'Settled') return [];
     if (kind === 'payment' && m.captureKey) return [];
-    if (kind === 'refund' && m.reason?.startsWith('dovetail:')) return [];
+    if (kind === 'refund' && refundKeyOf(m.reason)) return [];
     return [{ kind, key: `${m.orderCode}:${m.id}`, sourceVersion: `${kind}:${m.id}:${m.state}` }];
   }), { ...FEED, pageSize: PAGE });
 }

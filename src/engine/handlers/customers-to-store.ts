@@ -6,6 +6,7 @@
 import { eachJob, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
+import { MAPPING } from '../mapping-kinds.js';
 
 export const customerToStore: JobHandler = {
   kind: JOB.customerToStore,
@@ -28,29 +29,29 @@ export const customerToStore: JobHandler = {
     // salespeople are parties too, and never hear from the store.
     if (!found?.hasSales) return;
 
-    let id = await ctx.storage.mapping(sys, 'customerAccount', email);
+    let id = await ctx.storage.mapping(sys, MAPPING.customerAccount, email);
     if (!id) {
       const existing = await store.findCustomerAccount(email);
-      const oursFromBefore = (await ctx.storage.mapping(sys, 'customerAccountPending', email)) !== null;
+      const oursFromBefore = (await ctx.storage.mapping(sys, MAPPING.customerAccountPending, email)) !== null;
       if (existing && !oursFromBefore) {
         // The store knows them already (registered, or a guest from a web order): nothing to make.
-        if (!(await ctx.storage.mapping(sys, 'customerAccountExisting', email))) {
-          await ctx.storage.putMapping(sys, 'customerAccountExisting', email, existing.id);
+        if (!(await ctx.storage.mapping(sys, MAPPING.customerAccountExisting, email))) {
+          await ctx.storage.putMapping(sys, MAPPING.customerAccountExisting, email, existing.id);
           await audit('customer.accountExists', `not made: the store already has this customer (${existing.hasAccount ? 'with an account' : 'as a guest'})`, { customer: existing.id });
         }
         return;
       }
       // Marked before the create: a retry after a crash in between knows the account it finds is ours.
-      await ctx.storage.putMapping(sys, 'customerAccountPending', email, 'creating');
+      await ctx.storage.putMapping(sys, MAPPING.customerAccountPending, email, 'creating');
       const made = existing ? { id: existing.id, created: false } : await store.createCustomerAccount(found.customer, { invite: mode === 'invite' });
       failpoint('customer.accountCreated');
       id = made.id;
-      await ctx.storage.putMapping(sys, 'customerAccount', email, id);
+      await ctx.storage.putMapping(sys, MAPPING.customerAccount, email, id);
       await audit('customer.accountCreated', 'ok', { customer: id, invitation: mode === 'invite' ? 'follows' : 'none: no email is sent' });
     }
-    if (mode === 'invite' && !(await ctx.storage.mapping(sys, 'customerInvited', email))) {
+    if (mode === 'invite' && !(await ctx.storage.mapping(sys, MAPPING.customerInvited, email))) {
       const sent = await store.inviteCustomer(email);
-      await ctx.storage.putMapping(sys, 'customerInvited', email, sent.how);
+      await ctx.storage.putMapping(sys, MAPPING.customerInvited, email, sent.how);
       await audit('customer.invited', 'ok', { customer: id, how: sent.how });
     }
     if (copyAddresses && found.customer.addresses.length) {

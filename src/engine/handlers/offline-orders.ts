@@ -4,14 +4,14 @@
 // (found before one is made), the mapping ('sale', store code -> sale id) and one job per sale.
 // The same mapping tells the stock flow that the store now reserves the sale's stock itself,
 // and tells the web-order import that this store order is not a new sale.
+import { OrderStatus } from '../../model/order.js';
+import { offlineOrdersToStore, quotesFrom } from '../../rules/offline-orders.js';
 import type { Job } from '../../store/storage.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
+import { MAPPING } from '../mapping-kinds.js';
 import { stockToStore } from './stock.js';
-
-const ORDER_STATES = ['confirmed', 'processing', 'done'];
-const NOT_PLACED = ['Draft', 'ArrangingPayment'];
 
 export const offlineOrderToStore: JobHandler = {
   kind: JOB.offlineOrder,
@@ -29,44 +29,41 @@ export const offlineOrderToStore: JobHandler = {
     }
     // Web orders come the other way: a sale Dovetail imported is known by its store order code
     // (checked before reading the sale: every amendment of a web sale passes through here).
-    const mappedCode = (await ctx.storage.keysForExternalIds(inv, 'sale', [saleId])).get(saleId) ?? null;
-    if (mappedCode !== null && !(await ctx.storage.mapping(inv, 'offlineOrder', mappedCode))) return;
+    const mappedCode = (await ctx.storage.keysForExternalIds(inv, MAPPING.sale, [saleId])).get(saleId) ?? null;
+    if (mappedCode !== null && !(await ctx.storage.mapping(inv, MAPPING.offlineOrder, mappedCode))) return;
     const sale = await ctx.inventory.getOfflineSale(saleId);
     if (!sale) return; // deleted since the change was read
     const ref = `${inv}:${saleId}`;
     if (mappedCode === null && sale.reference && (await store.getOrder(sale.reference))) return; // its import is being recorded
 
-    if (sale.state === 'quotation') {
-      // A quote reserves nothing (Tryton makes no stock moves before confirmation) and goes nowhere until accepted.
-      if (rules.quotesFrom === 'inventory' && !(await ctx.storage.mapping(inv, 'quote', saleId))) {
-        await ctx.storage.putMapping(inv, 'quote', saleId, sale.number);
+    const kind = quotesFrom(rules.quotesFrom, sale.state);
+    if (kind === 'holdQuote') {
+      if (!(await ctx.storage.mapping(inv, MAPPING.quote, saleId))) {
+        await ctx.storage.putMapping(inv, MAPPING.quote, saleId, sale.number);
         await audit('quote.pending', 'a quote: nothing sent to the store, no stock held, until the customer accepts it', { sale: sale.number }, 'rules.quotesFrom=inventory');
       }
       return;
     }
-    if (!ORDER_STATES.includes(sale.state)) return;
+    if (kind === 'nothing') return;
 
     const found = await store.findOfflineOrder(ref);
-    if (found && !NOT_PLACED.includes(found.state)) {
+    // the connector answers the order's status in Dovetail's words: a cart is started but not placed yet
+    if (found && OrderStatus.parse(found.state) !== 'cart') {
       if (mappedCode !== found.code) { // placed before a crash: record it
-        await ctx.storage.putMapping(inv, 'offlineOrder', found.code, saleId);
-        await ctx.storage.putMapping(inv, 'sale', found.code, saleId);
+        await ctx.storage.putMapping(inv, MAPPING.offlineOrder, found.code, saleId);
+        await ctx.storage.putMapping(inv, MAPPING.sale, found.code, saleId);
       }
       return;
     }
     const account = sale.customer.email && store.findCustomerAccount ? await store.findCustomerAccount(sale.customer.email) : null;
     if (!found) {
-      const acceptedQuote = rules.quotesFrom === 'inventory' && (await ctx.storage.mapping(inv, 'quote', saleId)) !== null;
-      const refusal = acceptedQuote ? null
-        : rules.offlineOrdersToStore === 'none' ? 'orders entered in the inventory system stay there'
-        : rules.offlineOrdersToStore === 'customersWithAccount' && !account?.hasAccount ? `${sale.customer.email || 'the customer'} has no store account`
-        : null;
-      const why = refusal ?? (!sale.customer.email ? 'the customer has no email address, so the store cannot file the order under anyone'
-        : sale.shipped ? 'everything on it has shipped already: the store would hold stock for it that never leaves'
-        : !sale.lines.length ? 'it has no products the store sells' : null);
-      if (why) {
-        if (!(await ctx.storage.mapping(inv, 'offlineOrderSkipped', `${saleId}:${why}`))) {
-          await ctx.storage.putMapping(inv, 'offlineOrderSkipped', `${saleId}:${why}`, sale.number);
+      const acceptedQuote = rules.quotesFrom === 'inventory' && (await ctx.storage.mapping(inv, MAPPING.quote, saleId)) !== null;
+      const decision = offlineOrdersToStore(rules.offlineOrdersToStore, { acceptedQuote, email: sale.customer.email,
+        hasStoreAccount: account?.hasAccount ?? false, shipped: sale.shipped, lineCount: sale.lines.length });
+      if (!decision.send) {
+        const { why } = decision;
+        if (!(await ctx.storage.mapping(inv, MAPPING.offlineOrderSkipped, `${saleId}:${why}`))) {
+          await ctx.storage.putMapping(inv, MAPPING.offlineOrderSkipped, `${saleId}:${why}`, sale.number);
           await audit('offlineOrder.notSent', `not sent to the store: ${why}`, { sale: sale.number, acceptedQuote });
         }
         return;
@@ -78,15 +75,15 @@ export const offlineOrderToStore: JobHandler = {
     // (the store reserves it once placed) and the web-order import knows the code.
     // 'offlineOrder' tells the money flows that this store order charged nothing (its payment is a marker)
     if (mappedCode !== code) {
-      await ctx.storage.putMapping(inv, 'offlineOrder', code, saleId);
-      await ctx.storage.putMapping(inv, 'sale', code, saleId);
+      await ctx.storage.putMapping(inv, MAPPING.offlineOrder, code, saleId);
+      await ctx.storage.putMapping(inv, MAPPING.sale, code, saleId);
     }
     const skus = sale.lines.map((l) => l.sku);
     // Make room first: the store refuses an order for more than it shows, and it still shows the
     // sale's quantity deducted. Published with the sale counted as the store's own.
     await publishStock(ctx, skus, `offline sale ${sale.number} goes to the store`);
     const placed = await store.placeOfflineOrder(code, sale, { customerId: account?.id ?? null });
-    const acceptedQuote = (await ctx.storage.mapping(inv, 'quote', saleId)) !== null;
+    const acceptedQuote = (await ctx.storage.mapping(inv, MAPPING.quote, saleId)) !== null;
     await audit(acceptedQuote && rules.quotesFrom === 'inventory' ? 'quote.accepted' : 'offlineOrder.placed', 'ok', {
       sale: sale.number, storeOrder: code, storeState: placed.state, inventoryTotal: sale.totalMinor, storeTotal: placed.totalMinor,
       customer: account ? (account.hasAccount ? 'store account' : 'store customer without account') : 'new guest customer',

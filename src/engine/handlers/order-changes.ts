@@ -15,9 +15,12 @@ import { createHash } from 'node:crypto';
 import { permanent } from '../../errors.js';
 import { changesBetween, describeChange, linesAgree, linesAsPlaced, notYetIn, RULE_OF_CHANGE, type LineChange, type OrderLinesState } from '../../model/order-lines.js';
 import type { Order } from '../../model/order.js';
+import { cancelledUnitsMoney } from '../../rules/capture.js';
+import { cancellationRefund } from '../../rules/refunds.js';
 import { eachJob, need, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
+import { MAPPING } from '../mapping-kinds.js';
 
 type Side = 'store' | 'inventory';
 const SNAPSHOT = 'orderLines';
@@ -37,9 +40,9 @@ export const orderChanges: JobHandler = {
     const inv = ctx.inventory.system, storeName = ctx.store.system;
     // connectors that cannot read an order's lines yet (`dovetail check` says so) leave orders as imported
     if (!ctx.store.getOrderLines || !ctx.inventory.getSaleLines) return;
-    if (!(await ctx.storage.mapping(inv, 'sale', code))) return; // not imported (yet): the import flow owns it
+    if (!(await ctx.storage.mapping(inv, MAPPING.sale, code))) return; // not imported (yet): the import flow owns it
     // a phone sale shown in the store: the inventory system is its master, the store a mirror of it
-    if (await ctx.storage.mapping(inv, 'offlineOrder', code)) return;
+    if (await ctx.storage.mapping(inv, MAPPING.offlineOrder, code)) return;
     const readStore = () => ctx.store.getOrderLines!(code);
     const readInventory = () => ctx.inventory.getSaleLines!(code);
     let [store, inventory] = await Promise.all([readStore(), readInventory()]);
@@ -184,9 +187,10 @@ async function settleCancelledUnits(ctx: EngineContext, code: string, before: Or
   if (!cancels.length) return;
   const store = ctx.store, inv = ctx.inventory;
   const setting = `rules.capture=${ctx.config.rules.capture}`;
-  if (ctx.config.rules.capture === 'atShipment') {
-    const unshipped = after.lines.reduce((n, l) => n + Math.max(0, l.quantity + l.returned - l.shipped), 0);
-    if (unshipped > 0 || !store.releaseAuthorisation) return;
+  const plan = cancelledUnitsMoney(ctx.config.rules.capture, after);
+  if (plan === 'wait') return;
+  if (plan === 'release') {
+    if (!store.releaseAuthorisation) return;
     const r = await store.releaseAuthorisation(code, `nothing left to ship after ${cancels.map(describeChange).join(', ')}`);
     if (r.releasedMinor > 0) {
       await ctx.storage.audit({ recordKind: 'payment', recordKey: code, action: 'payment.released', toSystem: store.system, setting, result: 'ok',
@@ -194,16 +198,11 @@ async function settleCancelledUnits(ctx: EngineContext, code: string, before: Or
     }
     return;
   }
-  const unitsOnly = changes.every((c) => c.kind === 'cancel' && accepted(c.sku));
-  const previous = new Map(before.lines.map((l) => [l.sku, l]));
-  // the store's own total difference is exact (its rounding, its discounts) when nothing else changed
-  const value = unitsOnly ? before.totalMinor - after.totalMinor
-    : cancels.reduce((n, c) => n + c.quantity * (previous.get(c.sku)?.unitGrossMinor ?? 0), 0);
   const money = await need(store.getPayments, store.system, 'read payments').call(store, code);
   if (!money) throw permanent(`order ${code} was not found in ${store.system}`, { order: code });
   const key = `${code}:cancel-${digest([before.lines, after.lines])}`;
-  const made = money.payments.flatMap((p) => p.refunds).some((r) => r.reason === `dovetail:${key}` && r.state !== 'Failed');
-  const amount = made ? value : Math.min(value, money.capturedMinor - money.refundedMinor - after.totalMinor);
+  const refundedBefore = money.payments.flatMap((p) => p.refunds).some((r) => r.dovetailKey === key && r.state !== 'failed');
+  const { valueMinor: value, amountMinor: amount } = cancellationRefund({ before, after, accepted, money, refundedBefore });
   if (amount <= 0) {
     await ctx.storage.audit({ recordKind: 'payment', recordKey: code, action: 'payment.nothingToRefund', fromSystem: store.system, setting,
       result: `${cancels.map(describeChange).join(', ')}: nothing captured for them beyond what the order now costs (not paid yet, or refunded already)`,

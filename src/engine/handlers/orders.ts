@@ -4,11 +4,12 @@
 import { permanent } from '../../errors.js';
 import { normaliseEmail, type Customer } from '../../model/customer.js';
 import type { Order } from '../../model/order.js';
-import { assignSalesperson } from '../../rules/salesperson.js';
+import { assignSalesperson, salespersonOrderOf } from '../../rules/salesperson.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { noteImported } from './order-changes.js';
 import { JOB } from '../job-kinds.js';
+import { MAPPING } from '../mapping-kinds.js';
 
 export const importOrder: JobHandler = {
   kind: JOB.order,
@@ -16,7 +17,7 @@ export const importOrder: JobHandler = {
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const code = job.key;
     const inv = ctx.inventory.system;
-    if (await ctx.storage.mapping(inv, 'sale', code)) {
+    if (await ctx.storage.mapping(inv, MAPPING.sale, code)) {
       // imported before: a change to a placed order (cancelled, returned, edited) is another flow
       await ctx.storage.enqueue({ kind: JOB.orderChanges, key: code, reason: `order ${code} changed in ${ctx.store.system}` });
       return;
@@ -29,13 +30,10 @@ export const importOrder: JobHandler = {
     }
     const skus = [...new Set(order.lines.map((l) => l.sku))];
     const customerId = await ensureCustomer(ctx, order.customer, `order ${code}`);
-    const assignment = assignSalesperson(ctx.config.rules.salespeople, {
-      channel: order.channel, countryCode: order.shippingAddress?.countryCode ?? order.billingAddress?.countryCode ?? '',
-      region: order.shippingAddress?.province, totalMinor: order.totalMinor, skus,
-    });
+    const assignment = assignSalesperson(ctx.config.rules.salespeople, salespersonOrderOf(order));
     const sale = await ctx.inventory.importOrder(order, { customerId, salesperson: assignment.salesperson ?? undefined });
     failpoint('order.saleWritten');
-    await ctx.storage.putMapping(inv, 'sale', code, sale.id);
+    await ctx.storage.putMapping(inv, MAPPING.sale, code, sale.id);
     await ctx.storage.audit({
       recordKind: 'order', recordKey: code, action: sale.created ? 'order.imported' : 'order.linked', fromSystem: ctx.store.system, toSystem: inv,
       setting: 'web orders start in the store', result: 'ok',
@@ -63,10 +61,10 @@ async function checkTotals(ctx: EngineContext, order: Order, inventoryTotal: num
 /** The inventory system's id for this customer: the mapping if known, else found by email or created. */
 export async function ensureCustomer(ctx: EngineContext, customer: Customer, why: string): Promise<string> {
   const email = normaliseEmail(customer.email);
-  const known = await ctx.storage.mapping(ctx.inventory.system, 'party', email);
+  const known = await ctx.storage.mapping(ctx.inventory.system, MAPPING.party, email);
   if (known) return known;
   const party = await ctx.inventory.upsertCustomer({ ...customer, email });
-  await ctx.storage.putMapping(ctx.inventory.system, 'party', email, party.id);
+  await ctx.storage.putMapping(ctx.inventory.system, MAPPING.party, email, party.id);
   await ctx.storage.audit({ recordKind: 'customer', recordKey: email, action: party.created ? 'customer.created' : 'customer.linked',
     fromSystem: ctx.store.system, toSystem: ctx.inventory.system, setting: `master.customers=${ctx.config.master.customers}`, result: 'ok', detail: { party: party.id, for: why } });
   return party.id;

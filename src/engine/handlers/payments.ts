@@ -6,18 +6,20 @@
 // keeps with each capture (Dovetail's Vendure plugin), the tag each inventory record carries
 // (found before one is made), the mapping row written last, and one job per key at a time.
 import { DovetailError, permanent } from '../../errors.js';
-import { moneyTag, splitMoneyKey } from '../../model/payment.js';
+import { splitMoneyKey } from '../../model/payment.js';
 import { captureAmount, shipmentCapture } from '../../rules/capture-amount.js';
+import { inventoryPaymentToCapture, shipmentCapturePlan, storeCaptureToRecord } from '../../rules/capture.js';
 import { eachJob, need, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
+import { MAPPING } from '../mapping-kinds.js';
 import { refundFromInventory, refundFromStore } from './refunds.js';
 
 const settingOf = (ctx: EngineContext) => `rules.capture=${ctx.config.rules.capture}, rules.settleFrom=${ctx.config.rules.settleFrom}`;
 
 /** The sale must be imported before money is recorded against it: wait for it (a retry), or say why not. */
 async function requireSale(ctx: EngineContext, orderCode: string): Promise<void> {
-  if (await ctx.storage.mapping(ctx.inventory.system, 'sale', orderCode)) return;
+  if (await ctx.storage.mapping(ctx.inventory.system, MAPPING.sale, orderCode)) return;
   throw new DovetailError('transient', `order ${orderCode} is not imported into ${ctx.inventory.system} yet: its money is recorded once the sale exists`);
 }
 
@@ -26,36 +28,36 @@ async function requireSale(ctx: EngineContext, orderCode: string): Promise<void>
  * shipments flow for every done shipment of an order; a shipment captured before is a no-op.
  */
 export async function enqueueCaptureForShipment(ctx: EngineContext, orderCode: string, shipmentId: string, reason: string): Promise<void> {
-  if (ctx.config.rules.capture !== 'atShipment') return;
-  if (await ctx.storage.mapping(ctx.inventory.system, 'capture', `${orderCode}:${shipmentId}`)) return;
+  if (shipmentCapturePlan(ctx.config.rules) === 'capturedAtOrder') return;
+  if (await ctx.storage.mapping(ctx.inventory.system, MAPPING.capture, `${orderCode}:${shipmentId}`)) return;
   await ctx.storage.enqueue({ kind: JOB.capture, key: `${orderCode}:${shipmentId}`, reason });
 }
 
-/** A capture the store made by itself (a Settled payment without Dovetail's key) becomes a succeeded payment against the sale. */
+/** A capture the store made by itself (a captured payment without Dovetail's key) becomes a succeeded payment against the sale. */
 export const paymentFromStore: JobHandler = {
   kind: JOB.paymentFromStore,
   batch: 1,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const inv = ctx.inventory.system, store = ctx.store.system;
-    if (await ctx.storage.mapping(inv, 'payment', job.key)) return;
+    if (await ctx.storage.mapping(inv, MAPPING.payment, job.key)) return;
     const { orderCode, id } = splitMoneyKey(job.key);
-    if (await ctx.storage.mapping(inv, 'offlineOrder', orderCode)) {
+    if (await ctx.storage.mapping(inv, MAPPING.offlineOrder, orderCode)) {
       await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.ignored', fromSystem: store, setting: 'rules.offlineOrdersToStore',
         result: 'an order entered in the inventory system and shown in the store: its payment marks it paid offline, nothing was charged' });
       return;
     }
     const money = await need(ctx.store.getPayments, store, 'read payments').call(ctx.store, orderCode);
-    const p = money?.payments.find((x) => x.id === id);
-    if (!p || p.state !== 'Settled' || p.captureKey) {
-      await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.ignored', fromSystem: store,
-        result: !p ? `payment ${id} not found` : p.captureKey ? 'captured by Dovetail: recorded by the job that captured it' : `payment ${id} is ${p.state}, not captured` });
+    const decision = storeCaptureToRecord(id, money?.payments.find((x) => x.id === id));
+    if (!decision.act) {
+      await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.ignored', fromSystem: store, result: decision.why });
       return;
     }
+    const p = decision.payment;
     await requireSale(ctx, orderCode);
     const rec = await need(ctx.inventory.recordPayment, inv, 'record payments').call(ctx.inventory, orderCode,
       { kind: 'receivable', amountMinor: p.amountMinor, key: `${store}-payment:${p.id}`, description: `Captured in ${store}: payment ${p.id} (${p.method}) of order ${orderCode}` });
     failpoint('payment.recorded');
-    await ctx.storage.putMapping(inv, 'payment', job.key, rec.id);
+    await ctx.storage.putMapping(inv, MAPPING.payment, job.key, rec.id);
     await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: rec.created ? 'payment.recorded' : 'payment.linked', fromSystem: store, toSystem: inv,
       setting: settingOf(ctx), result: ctx.config.rules.settleFrom === 'inventory' ? 'ok (note: captured in the store although rules.settleFrom=inventory)' : 'ok',
       detail: { storePayment: p.id, amountMinor: p.amountMinor, inventoryPayment: rec.id } });
@@ -68,13 +70,13 @@ export const captureShipment: JobHandler = {
   batch: 1,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const inv = ctx.inventory.system, store = ctx.store.system;
-    const { capture, settleFrom } = ctx.config.rules;
+    const plan = shipmentCapturePlan(ctx.config.rules);
     const { orderCode, id: shipmentId } = splitMoneyKey(job.key);
-    if (capture !== 'atShipment') {
+    if (plan === 'capturedAtOrder') {
       await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.captureSkipped', setting: settingOf(ctx), result: 'captured at order, not per shipment' });
       return;
     }
-    if (await ctx.storage.mapping(inv, 'capture', job.key)) return;
+    if (await ctx.storage.mapping(inv, MAPPING.capture, job.key)) return;
     await requireSale(ctx, orderCode);
     const shipment = await need(ctx.inventory.shipmentForCapture, inv, 'read shipments for capture').call(ctx.inventory, shipmentId);
     if (!shipment || shipment.orderCode !== orderCode) throw permanent(`shipment ${shipmentId} of order ${orderCode} was not found in ${inv}`, { order: orderCode, shipment: shipmentId });
@@ -87,12 +89,12 @@ export const captureShipment: JobHandler = {
     let amount;
     try { amount = captureAmount(order, shipment); } catch (err) { throw permanent(`order ${orderCode}, shipment ${shipmentId}: ${(err as Error).message}`, { order: orderCode }); }
     const why = { shipment: shipmentId, parts: amount.parts, shippingMinor: amount.shippingMinor, amountMinor: amount.amountMinor };
-    if (settleFrom === 'inventory') {
+    if (plan === 'proposeInInventory') {
       // The operator settles: the shipment's amount waits in the inventory system as an approved
       // payment; processing it there is what captures (paymentFromInventory).
       const proposed = await need(ctx.inventory.proposePayment, inv, 'propose payments').call(ctx.inventory, orderCode,
         { amountMinor: amount.amountMinor, key: `capture ${job.key}`, description: `To capture for shipment ${shipmentId} of order ${orderCode}` });
-      await ctx.storage.putMapping(inv, 'capture', job.key, `proposed:${proposed.id}`);
+      await ctx.storage.putMapping(inv, MAPPING.capture, job.key, `proposed:${proposed.id}`);
       await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.proposed', fromSystem: inv, toSystem: inv, setting: settingOf(ctx),
         result: 'waiting for an operator to process the payment in the inventory system', detail: { ...why, inventoryPayment: proposed.id } });
       return;
@@ -102,7 +104,7 @@ export const captureShipment: JobHandler = {
     if (!money) throw permanent(`order ${orderCode} was not found in ${store}`, { order: orderCode });
     const decision = shipmentCapture(amount.amountMinor, { ...money, capturedForThisKey: money.payments.some((p) => p.captureKey === captureKey) });
     if (!decision.capture) {
-      await ctx.storage.putMapping(inv, 'capture', job.key, 'nothing');
+      await ctx.storage.putMapping(inv, MAPPING.capture, job.key, 'nothing');
       await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.nothingToCapture', fromSystem: inv, toSystem: store, setting: settingOf(ctx),
         result: decision.why, detail: { ...why, authorisedMinor: money.authorisedMinor, capturedMinor: money.capturedMinor } });
       return;
@@ -111,7 +113,7 @@ export const captureShipment: JobHandler = {
     failpoint('capture.captured');
     const rec = await need(ctx.inventory.recordPayment, inv, 'record payments').call(ctx.inventory, orderCode,
       { kind: 'receivable', amountMinor: captured.amountMinor, key: `capture:${job.key}`, description: `Captured in ${store} for shipment ${shipmentId} of order ${orderCode} (payment ${captured.paymentId})` });
-    await ctx.storage.putMapping(inv, 'capture', job.key, rec.id);
+    await ctx.storage.putMapping(inv, MAPPING.capture, job.key, rec.id);
     await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: captured.created ? 'payment.captured' : 'payment.captureFound', fromSystem: inv, toSystem: store,
       setting: settingOf(ctx), result: 'ok', detail: { ...why, storePayment: captured.paymentId, remainingAuthorisedMinor: captured.remainingAuthorisedMinor, inventoryPayment: rec.id } });
   }),
@@ -125,13 +127,13 @@ export const paymentFromInventory: JobHandler = {
     const inv = ctx.inventory.system, store = ctx.store.system;
     const { orderCode, id } = splitMoneyKey(job.key);
     if (ctx.config.rules.settleFrom !== 'inventory') return;
-    if (await ctx.storage.mapping(inv, 'settled', job.key)) return;
-    const p = await need(ctx.inventory.getPayment, inv, 'read payments').call(ctx.inventory, id);
-    if (!p || p.kind !== 'receivable' || p.description.includes('[dovetail recorded ') || !['processing', 'succeeded'].includes(p.state)) {
-      await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.ignored', fromSystem: inv,
-        result: !p ? `payment ${id} not found` : `payment ${id} is a ${p.kind} payment in state ${p.state}: nothing to capture` });
+    if (await ctx.storage.mapping(inv, MAPPING.settled, job.key)) return;
+    const decision = inventoryPaymentToCapture(id, await need(ctx.inventory.getPayment, inv, 'read payments').call(ctx.inventory, id));
+    if (!decision.act) {
+      await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.ignored', fromSystem: inv, result: decision.why });
       return;
     }
+    const p = decision.payment;
     const key = `${orderCode}:${inv}-payment-${id}`;
     let captured;
     try {
@@ -139,15 +141,15 @@ export const paymentFromInventory: JobHandler = {
     } catch (err) {
       if (err instanceof DovetailError && err.kind === 'permanent') {
         // the store refused (more than is authorised): the operator sees it failed, where they made it
-        await ctx.inventory.completePayment?.(id, 'failed', moneyTag(`refused by ${store}`));
+        await ctx.inventory.completePayment?.(id, 'failed', `refused by ${store}`);
         await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.captureRefused', fromSystem: inv, toSystem: store, setting: settingOf(ctx),
           result: 'failed', detail: { inventoryPayment: id, amountMinor: p.amountMinor, error: err.message } });
       }
       throw err;
     }
     failpoint('capture.captured');
-    await need(ctx.inventory.completePayment, inv, 'complete payments').call(ctx.inventory, id, 'succeeded', moneyTag(`captured ${store} payment ${captured.paymentId}`));
-    await ctx.storage.putMapping(inv, 'settled', job.key, captured.paymentId);
+    await need(ctx.inventory.completePayment, inv, 'complete payments').call(ctx.inventory, id, 'succeeded', `captured ${store} payment ${captured.paymentId}`);
+    await ctx.storage.putMapping(inv, MAPPING.settled, job.key, captured.paymentId);
     await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: captured.created ? 'payment.captured' : 'payment.captureFound', fromSystem: inv, toSystem: store,
       setting: settingOf(ctx), result: 'ok', detail: { inventoryPayment: id, amountMinor: captured.amountMinor, storePayment: captured.paymentId, remainingAuthorisedMinor: captured.remainingAuthorisedMinor } });
   }),

@@ -9,6 +9,7 @@ import type { WriteResult } from '../../connectors/types.js';
 import { allJobs, eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
+import { MAPPING } from '../mapping-kinds.js';
 
 const settingOf = (ctx: EngineContext, g: FieldGroup) => `master.${MASTER_KEY_OF_GROUP[g]}=${ownerOf(g, ctx.config)}`;
 
@@ -65,9 +66,9 @@ async function recordWrite(ctx: EngineContext, { product, groups }: { product: P
       fromSystem: ctx.inventory.system, toSystem: ctx.store.system, setting: groups.map((g) => settingOf(ctx, g)).join(', '),
       result: 'ok', detail: { groups, fields: Object.fromEntries(groups.map((g) => [g, product.fields[g]])) },
     });
-    if (!(await tx.mapping(ctx.store.system, 'product', product.sku))) {
+    if (!(await tx.mapping(ctx.store.system, MAPPING.product, product.sku))) {
       await tx.enqueue({ kind: JOB.stock, key: product.sku, reason: result.created ? 'product created in the store' : 'product new to Dovetail in the store' });
-      await tx.putMapping(ctx.store.system, 'product', product.sku, result.id);
+      await tx.putMapping(ctx.store.system, MAPPING.product, product.sku, result.id);
     }
   });
 }

@@ -6,9 +6,11 @@
 // amount through the store's payment API once, and record the refund payment against the sale.
 import { DovetailError } from '../../errors.js';
 import { splitMoneyKey } from '../../model/payment.js';
+import { creditNoteToRefund, storeRefundToRecord } from '../../rules/refunds.js';
 import { eachJob, need, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
+import { MAPPING } from '../mapping-kinds.js';
 
 const settingOf = (ctx: EngineContext) => `rules.refundsIn=${ctx.config.rules.refundsIn}, rules.creditMemosIn=${ctx.config.rules.creditMemosIn}`;
 
@@ -18,16 +20,16 @@ export const refundFromStore: JobHandler = {
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const inv = ctx.inventory.system, store = ctx.store.system;
     if (ctx.config.rules.refundsIn !== 'store') return;
-    if (await ctx.storage.mapping(inv, 'refund', job.key)) return;
+    if (await ctx.storage.mapping(inv, MAPPING.refund, job.key)) return;
     const { orderCode, id } = splitMoneyKey(job.key);
     const money = await need(ctx.store.getPayments, store, 'read payments').call(ctx.store, orderCode);
-    const refund = money?.payments.flatMap((p) => p.refunds.map((r) => ({ ...r, paymentId: p.id }))).find((r) => r.id === id);
-    if (!refund || refund.state !== 'Settled' || refund.reason?.startsWith('dovetail:')) {
-      await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: 'refund.ignored', fromSystem: store,
-        result: !refund ? `refund ${id} not found` : refund.reason?.startsWith('dovetail:') ? 'made by Dovetail: recorded by the job that made it' : `refund ${id} is ${refund.state}` });
+    const decision = storeRefundToRecord(id, money?.payments.flatMap((p) => p.refunds.map((r) => ({ ...r, paymentId: p.id }))).find((r) => r.id === id));
+    if (!decision.act) {
+      await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: 'refund.ignored', fromSystem: store, result: decision.why });
       return;
     }
-    if (!(await ctx.storage.mapping(inv, 'sale', orderCode))) throw new DovetailError('transient', `order ${orderCode} is not imported into ${inv} yet: its refund is recorded once the sale exists`);
+    const { refund } = decision;
+    if (!(await ctx.storage.mapping(inv, MAPPING.sale, orderCode))) throw new DovetailError('transient', `order ${orderCode} is not imported into ${inv} yet: its refund is recorded once the sale exists`);
     const key = `${store}-refund:${refund.id}`;
     const what = `Refund ${refund.id} made in ${store} for order ${orderCode}${refund.reason ? `: ${refund.reason}` : ''}`;
     const creditNote = ctx.config.rules.creditMemosIn === 'store'
@@ -35,7 +37,7 @@ export const refundFromStore: JobHandler = {
       : null;
     const payment = await need(ctx.inventory.recordPayment, inv, 'record payments').call(ctx.inventory, orderCode, { kind: 'payable', amountMinor: refund.totalMinor, key, description: what });
     failpoint('refund.recorded');
-    await ctx.storage.putMapping(inv, 'refund', job.key, payment.id);
+    await ctx.storage.putMapping(inv, MAPPING.refund, job.key, payment.id);
     await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: 'refund.recorded', fromSystem: store, toSystem: inv, setting: settingOf(ctx),
       result: creditNote ? 'ok' : 'ok (the credit note is made in the inventory system by hand: rules.creditMemosIn=inventory)',
       detail: { storeRefund: refund.id, storePayment: refund.paymentId, amountMinor: refund.totalMinor, creditNote: creditNote?.id ?? null, inventoryPayment: payment.id } });
@@ -48,21 +50,21 @@ export const refundFromInventory: JobHandler = {
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const inv = ctx.inventory.system, store = ctx.store.system;
     if (ctx.config.rules.refundsIn !== 'inventory') return;
-    if (await ctx.storage.mapping(inv, 'refund', job.key)) return;
+    if (await ctx.storage.mapping(inv, MAPPING.refund, job.key)) return;
     const { orderCode, id } = splitMoneyKey(job.key);
-    const note = await need(ctx.inventory.getCreditNote, inv, 'read credit notes').call(ctx.inventory, id);
-    if (!note || note.description.includes('[dovetail ') || !['posted', 'paid'].includes(note.state)) {
-      await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: 'refund.ignored', fromSystem: inv,
-        result: !note ? `credit note ${id} not found` : note.description.includes('[dovetail ') ? 'made by Dovetail' : `credit note ${id} is ${note.state}, not posted` });
+    const decision = creditNoteToRefund(id, await need(ctx.inventory.getCreditNote, inv, 'read credit notes').call(ctx.inventory, id));
+    if (!decision.act) {
+      await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: 'refund.ignored', fromSystem: inv, result: decision.why });
       return;
     }
+    const { note } = decision;
     const label = `credit note ${note.number ?? note.id}`;
     // refunded <= captured is checked by the connector against the store's own payments (and by the store)
     const refund = await need(ctx.store.refundPayment, store, 'refund payments').call(ctx.store, orderCode, note.amountMinor, `${orderCode}:${inv}-credit-${note.id}`, label);
     failpoint('refund.refunded');
     const payment = await need(ctx.inventory.recordPayment, inv, 'record payments').call(ctx.inventory, orderCode,
       { kind: 'payable', amountMinor: note.amountMinor, key: `${inv}-credit:${note.id}`, description: `Refunded through ${store} for ${label} of order ${orderCode}` });
-    await ctx.storage.putMapping(inv, 'refund', job.key, payment.id);
+    await ctx.storage.putMapping(inv, MAPPING.refund, job.key, payment.id);
     await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: refund.created ? 'refund.made' : 'refund.found', fromSystem: inv, toSystem: store, setting: settingOf(ctx),
       result: ctx.config.rules.creditMemosIn === 'store' ? 'ok (note: rules.creditMemosIn=store, yet the credit note was made in the inventory system)' : 'ok',
       detail: { creditNote: note.id, amountMinor: note.amountMinor, storeRefunds: refund.refundIds, inventoryPayment: payment.id } });

@@ -7,24 +7,14 @@
 // it but before the mapping was written is found there), and one job per order at a time.
 import { DovetailError, transient } from '../../errors.js';
 import type { Order } from '../../model/order.js';
-import { combineShipments, SALE_KEY, type OrderShipments, type StoreShipment } from '../../model/shipment.js';
+import { SALE_KEY, type StoreShipment } from '../../model/shipment.js';
 import { sendEmail, shipmentEmail } from '../../notify/shipment-email.js';
+import { partialShipmentsToStore as plannedReports, shipmentEmailsFrom as whoTells } from '../../rules/shipment-reports.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
+import { MAPPING } from '../mapping-kinds.js';
 import { enqueueCaptureForShipment } from './payments.js';
-
-/** The fulfilments the store should have for this order under the rules, oldest first. */
-export function reportsFor(system: string, found: OrderShipments, partialShipmentsToStore: boolean): { shipment: StoreShipment; whole: boolean }[] {
-  if (partialShipmentsToStore) {
-    return found.shipments.map((s, i) => ({
-      whole: found.complete && found.shipments.length === 1 && i === 0,
-      shipment: { ref: `${system}-shipment-${s.id}`, shippedOn: s.shippedOn, carrier: s.carrier, trackingCode: s.trackingCode, lines: s.lines },
-    }));
-  }
-  // Only once everything has left: one fulfilment with every line, none before.
-  return found.complete && found.shipments.length ? [{ whole: true, shipment: combineShipments(`${system}-sale-${found.saleId}-complete`, found.shipments) }] : [];
-}
 
 export const shipmentsToStore: JobHandler = {
   kind: JOB.shipment,
@@ -39,11 +29,11 @@ export const shipmentsToStore: JobHandler = {
     // A sale keyed by its id: a phone sale Dovetail mirrored into the store (rules.offlineOrdersToStore)
     // is fulfilled there too, or the store would hold its stock forever; any other sale is not ours.
     const saleId = job.key.startsWith(SALE_KEY) ? job.key.slice(SALE_KEY.length) : undefined;
-    const code = saleId ? (await ctx.storage.keysForExternalIds(inv, 'offlineOrder', [saleId])).get(saleId) : job.key;
+    const code = saleId ? (await ctx.storage.keysForExternalIds(inv, MAPPING.offlineOrder, [saleId])).get(saleId) : job.key;
     if (!code) return;
-    if (!saleId && await ctx.storage.mapping(inv, 'offlineOrder', code)) return; // reported under its sale id
+    if (!saleId && await ctx.storage.mapping(inv, MAPPING.offlineOrder, code)) return; // reported under its sale id
 
-    if (!(await ctx.storage.mapping(inv, 'sale', code))) {
+    if (!(await ctx.storage.mapping(inv, MAPPING.sale, code))) {
       // A sale Dovetail did not import: an offline sale whose reference only looks like an order
       // code is not ours to report; a web order whose import is not recorded yet waits for it.
       if (await ctx.store.getOrder(code)) throw transient(`order ${code} shipped in ${inv}, but its import is not recorded yet; trying again`);
@@ -55,7 +45,8 @@ export const shipmentsToStore: JobHandler = {
     // rules.capture: atShipment — each done shipment captures its own amount (payments.ts; a no-op
     // otherwise or once captured). A phone sale was paid offline: nothing to capture in the store.
     if (!saleId) for (const s of found.shipments) await enqueueCaptureForShipment(ctx, code, s.id, `shipment ${s.number} of order ${code} done in ${inv}`);
-    const reports = reportsFor(inv, found, partialShipmentsToStore);
+    const reports = plannedReports(partialShipmentsToStore, inv, found);
+    const tells = whoTells(shipmentEmailsFrom);
     const setting = `rules.partialShipmentsToStore=${partialShipmentsToStore}, rules.shipmentEmailsFrom=${shipmentEmailsFrom}`;
     if (!reports.length) {
       await ctx.storage.audit({ recordKind: 'shipment', recordKey: code, action: 'shipment.held', fromSystem: inv, toSystem: store, setting,
@@ -66,11 +57,11 @@ export const shipmentsToStore: JobHandler = {
 
     let order: Order | null | undefined;
     for (const { shipment, whole } of reports) {
-      let fulfilment = await ctx.storage.mapping(store, 'fulfillment', shipment.ref);
+      let fulfilment = await ctx.storage.mapping(store, MAPPING.fulfilment, shipment.ref);
       if (!fulfilment) {
-        const made = await ctx.store.recordShipment(code, shipment, { notifyCustomer: shipmentEmailsFrom === 'store' });
+        const made = await ctx.store.recordShipment(code, shipment, { notifyCustomer: tells.storeNotifies });
         failpoint('shipment.fulfilmentWritten');
-        await ctx.storage.putMapping(store, 'fulfillment', shipment.ref, made.id);
+        await ctx.storage.putMapping(store, MAPPING.fulfilment, shipment.ref, made.id);
         fulfilment = made.id;
         await ctx.storage.audit({
           recordKind: 'shipment', recordKey: code, action: made.created ? 'shipment.reported' : 'shipment.linked', fromSystem: inv, toSystem: store, setting, result: 'ok',
@@ -80,7 +71,7 @@ export const shipmentsToStore: JobHandler = {
         // The fulfilment made the store count these goods as sold: publish the inventory's count again.
         for (const l of shipment.lines) await ctx.storage.enqueue({ kind: JOB.stock, key: l.sku, reason: `shipment of order ${code} reported`, delayMs: ctx.config.inventory.debounceMs });
       }
-      if (shipmentEmailsFrom === 'dovetail') {
+      if (tells.dovetailEmails) {
         order ??= await ctx.store.getOrder(code);
         await emailOnce(ctx, code, order, shipment, whole, fulfilment);
       }
@@ -96,7 +87,7 @@ export const shipmentsToStore: JobHandler = {
  * duplicate their mail client can fold, is the lesser harm than a customer never told.
  */
 async function emailOnce(ctx: EngineContext, code: string, order: Order | null, shipment: StoreShipment, whole: boolean, fulfilment: string) {
-  if (await ctx.storage.mapping('dovetail', 'shipment-email', shipment.ref)) return;
+  if (await ctx.storage.mapping('dovetail', MAPPING.shipmentEmail, shipment.ref)) return;
   if (!order?.customer.email) {
     await ctx.storage.audit({ recordKind: 'shipment', recordKey: code, action: 'shipment.emailSkipped', setting: 'rules.shipmentEmailsFrom=dovetail',
       result: `no email sent: ${ctx.store.system} order ${code} has no customer email` });
@@ -107,7 +98,7 @@ async function emailOnce(ctx: EngineContext, code: string, order: Order | null, 
     shipment, itemNames, whole });
   await sendEmail(ctx.config.email, mail);
   failpoint('shipment.emailSent');
-  await ctx.storage.putMapping('dovetail', 'shipment-email', shipment.ref, mail.messageId);
+  await ctx.storage.putMapping('dovetail', MAPPING.shipmentEmail, shipment.ref, mail.messageId);
   await ctx.storage.audit({ recordKind: 'shipment', recordKey: code, action: 'shipment.emailed', fromSystem: 'dovetail', setting: 'rules.shipmentEmailsFrom=dovetail', result: 'ok',
     detail: { to: mail.to, messageId: mail.messageId, ref: shipment.ref, fulfilment } });
 }

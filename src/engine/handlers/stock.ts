@@ -1,22 +1,24 @@
 // Publishes available-to-sell per SKU. Jobs for one SKU coalesce while they wait (debounce),
 // and a batch of SKUs is read in one call and written in one call, with an outcome per SKU.
 import { availableToSell } from '../../rules/available-to-sell.js';
+import { liveInventory } from '../../rules/live-inventory.js';
 import { allJobs, type JobHandler } from '../context.js';
 import { JOB } from '../job-kinds.js';
+import { MAPPING } from '../mapping-kinds.js';
 
 export const stockToStore: JobHandler = {
   kind: JOB.stock,
   batch: 100,
   async handle(ctx, jobs) {
     const { rules, inventory: inv } = ctx.config;
-    if (!rules.liveInventory) return allJobs(jobs, null);
+    if (!liveInventory(rules)) return allJobs(jobs, null);
     const skus = [...new Set(jobs.map((j) => j.key))];
     try {
       const positions = await ctx.inventory.getStock(skus);
       const saleIds = [...new Set([...positions.values()].flatMap((p) => p.allocations.map((a) => a.saleId)))];
       // Sales made from store orders are already reserved by the store itself: deducting them
       // again would count each web order twice.
-      const storeSales = await ctx.storage.keysForExternalIds(ctx.inventory.system, 'sale', saleIds);
+      const storeSales = await ctx.storage.keysForExternalIds(ctx.inventory.system, MAPPING.sale, saleIds);
       const rows = [];
       const why = new Map<string, object>();
       for (const sku of skus) {
