@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TrytonClient } from '../../src/connectors/tryton/client.js';
 import type { Engine } from '../../src/engine/engine.js';
-import { freshTrytonDatabase, shopCheckout, startVendure, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
+import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, engineFor, receiveStock, salesFor, settingsFor, trytonAdmin } from './helpers/dovetail.js';
 
 const oregon = { streetLine1: '1 Main St', city: 'Portland', province: 'Oregon', postalCode: '97201', countryCode: 'US' };
@@ -25,6 +25,7 @@ describe('rules.salespeople: imported web orders get the salesperson of the firs
       rules: {
         salespeople: {
           rules: [
+            { when: { customerGroup: 'trade' }, assign: 'Greta Groups' },
             { when: { region: 'Oregon' }, assign: 'Olivia Oregon' },
             { when: { minTotal: 100 }, assign: 'Bob Bigorders' },
             { when: { sku: 'TEA-1' }, assign: 'Tim Tea' },
@@ -74,7 +75,7 @@ describe('rules.salespeople: imported web orders get the salesperson of the firs
     assert.equal(await agentOf(texasTea.code), 'Tim Tea');
     assert.equal(await agentOf(texasMug.code), 'Dana Default');
 
-    const expected: [string, number | null, string][] = [[oregonBig.code, 0, 'Olivia Oregon'], [texasBig.code, 1, 'Bob Bigorders'], [texasTea.code, 2, 'Tim Tea'], [texasMug.code, null, 'Dana Default']];
+    const expected: [string, number | null, string][] = [[oregonBig.code, 1, 'Olivia Oregon'], [texasBig.code, 2, 'Bob Bigorders'], [texasTea.code, 3, 'Tim Tea'], [texasMug.code, null, 'Dana Default']];
     for (const [code, matchedRule, salesperson] of expected) {
       const rows = await salespersonAudit(code);
       assert.equal(rows.length, 1, `one salesperson audit row for ${code}`);
@@ -97,5 +98,48 @@ describe('rules.salespeople: imported web orders get the salesperson of the firs
     await engine.ctx.storage.enqueue({ kind: 'order', key: again.code, reason: 'test: the same order again' });
     await engine.tick();
     assert.equal((await salespersonAudit(again.code)).length, 1, 'assigned once');
+  });
+});
+
+describe('rules.salespeople customerGroup: the store\'s customer groups decide', () => {
+  let tryton: TrytonDatabase;
+  let vendure: VendureInstance;
+  let t: TrytonClient;
+  let engine: Engine;
+
+  before(async () => {
+    tryton = await freshTrytonDatabase();
+    vendure = await startVendure();
+    t = await trytonAdmin(tryton);
+    const settings = settingsFor(tryton, vendure, {
+      rules: { salespeople: { rules: [{ when: { customerGroup: 'Trade' }, assign: 'Greta Groups' }], default: 'Dana Default' } },
+    });
+    engine = await engineFor(settings.config);
+    await receiveStock(t, await createTrytonProduct(t, 'MUG-1', 'Enamel mug', '12.50'), 100);
+    await engine.tick();
+  });
+  after(async () => {
+    await engine?.ctx.storage.close();
+    await vendure?.stop();
+  });
+
+  test('a customer in the group gets the group\'s salesperson (names compared ignoring case); one outside it the default', async () => {
+    const inGroup = await shopCheckout(vendure.url, { email: 'trade@example.com', firstName: 'Tia', lastName: 'Trader', address: texas, lines: [{ sku: 'MUG-1', quantity: 1 }] });
+    const outside = await shopCheckout(vendure.url, { email: 'retail@example.com', firstName: 'Rae', lastName: 'Retail', address: texas, lines: [{ sku: 'MUG-1', quantity: 1 }] });
+    const admin = await adminGql(vendure.url);
+    const found = await admin<{ customers: { items: { id: string }[] } }>(
+      'query($e: String!) { customers(options: { filter: { emailAddress: { eq: $e } } }) { items { id } } }', { e: 'trade@example.com' });
+    await admin('mutation($i: CreateCustomerGroupInput!) { createCustomerGroup(input: $i) { id } }', { i: { name: 'trade', customerIds: [found.customers.items[0].id] } });
+    await engine.tick();
+
+    const agentName = async (code: string) => {
+      const [sale] = await salesFor(t, code);
+      const [agent] = await t.read<{ party: number }>('commission.agent', [sale.agent!], ['party']);
+      return (await t.read<{ name: string }>('party.party', [agent.party], ['name']))[0].name;
+    };
+    assert.equal(await agentName(inGroup.code), 'Greta Groups');
+    assert.equal(await agentName(outside.code), 'Dana Default');
+    const [row] = (await engine.ctx.storage.auditTrail(inGroup.code)).filter((a) => a.action === 'order.salesperson');
+    assert.match(JSON.parse(row.detail ?? '{}').why, /customer group Trade/);
   });
 });
