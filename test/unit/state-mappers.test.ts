@@ -38,7 +38,7 @@ test('Vendure: the customer\'s groups come with the order (rules.salespeople cus
 test('Tryton sale, payment, credit note and shipment states in Dovetail\'s words', () => {
   assert.deepEqual(['draft', 'quotation', 'confirmed', 'processing', 'done', 'cancelled'].map(toSaleState), ['draft', 'quotation', 'confirmed', 'processing', 'done', 'cancelled']);
   assert.throws(() => toSaleState('archived'));
-  assert.deepEqual(['draft', 'approved', 'processing', 'succeeded', 'failed'].map(toInventoryPaymentState), ['pending', 'pending', 'processing', 'succeeded', 'failed']);
+  assert.deepEqual(['draft', 'submitted', 'approved', 'processing', 'succeeded', 'failed'].map(toInventoryPaymentState), ['pending', 'pending', 'pending', 'processing', 'succeeded', 'failed']);
   assert.throws(() => toInventoryPaymentState('refunded'), /not one Dovetail knows/);
   assert.deepEqual(['draft', 'validated', 'posted', 'paid', 'cancelled'].map(toCreditNoteState), ['draft', 'draft', 'posted', 'paid', 'cancelled']);
   assert.throws(() => toCreditNoteState('disputed'), /not one Dovetail knows/);

@@ -69,10 +69,10 @@ export const moneyTag = (key: string) => `[dovetail ${key}]`;
 /** Tryton's sale states are Dovetail's sale states word for word; anything else is refused here, not guessed. */
 export const toSaleState = (state: string): SaleState => SaleState.parse(state);
 
-/** account.payment: draft and approved are waiting for an operator; processing means they processed it. */
+/** account.payment: draft, submitted and approved are waiting for an operator; processing means they processed it. */
 export function toInventoryPaymentState(state: string): InventoryPaymentState {
   switch (state) {
-    case 'draft': case 'approved': return 'pending';
+    case 'draft': case 'submitted': case 'approved': return 'pending';
     case 'processing': return 'processing';
     case 'succeeded': return 'succeeded';
     case 'failed': return 'failed';
