@@ -132,7 +132,7 @@ export function buildApp(engine: Engine): Hono<AppEnv> {
     const body = assets.get(name);
     return body === undefined ? c.notFound() : c.body(body, 200, { 'content-type': ASSETS[name], 'cache-control': 'no-cache' });
   });
-  app.get('/', async (c) => c.html(overviewPage(await chrome(c), await flows(ctx.storage, config, engine.feeds.values()))));
+  app.get('/', async (c) => c.html(overviewPage(await chrome(c), await flows(ctx.storage, config, engine.feeds.values()), engine.health.problem(engine.stallAfterMs))));
   app.get('/checklist', async (c) => c.html(checklistPage(await chrome(c))));
   app.get('/failures', async (c) => {
     const retried = c.req.query('retried');
