@@ -313,6 +313,18 @@ export interface StoreConnector extends ConnectorBase, StoreCatalogue, StoreStoc
   readonly capabilities: readonly StoreCapability[];
 }
 
+// a Record so that a group added to a side's interface cannot be left out of its list
+const STORE_GROUPS: Record<StoreCapability, true> = { catalogue: true, stock: true, customers: true, orders: true, fulfilment: true,
+  payments: true, orderChanges: true, offlineOrders: true, accounts: true, webhooks: true };
+const INVENTORY_GROUPS: Record<InventoryCapability, true> = { catalogue: true, stock: true, customers: true, sales: true, shipments: true,
+  payments: true, orderChanges: true, offlineSales: true };
+
+/** Every capability group of each side. */
+export const ALL_CAPABILITIES = {
+  store: Object.keys(STORE_GROUPS) as StoreCapability[],
+  inventory: Object.keys(INVENTORY_GROUPS) as InventoryCapability[],
+};
+
 /** The groups every connector of a side must carry, whatever else it declares. */
 export const CORE_CAPABILITIES = {
   store: ['catalogue', 'stock', 'customers', 'orders'],
