@@ -331,6 +331,15 @@ export const CORE_CAPABILITIES = {
   inventory: ['catalogue', 'stock', 'customers', 'sales'],
 } as const satisfies { store: readonly StoreCapability[]; inventory: readonly InventoryCapability[] };
 
+/**
+ * The change feeds that belong to a capability beyond the core: a connector that does not carry it
+ * is not asked for them (the engine skips the feed rather than read something else under its name).
+ */
+export const FEED_CAPABILITY: { store: Partial<Record<RecordKind, StoreCapability>>; inventory: Partial<Record<RecordKind, InventoryCapability>> } = {
+  store: { payment: 'payments', refund: 'payments' },
+  inventory: { shipment: 'shipments', sale: 'orderChanges', payment: 'payments', creditNote: 'payments', order: 'offlineSales', customer: 'offlineSales' },
+};
+
 /** A connector class that carries the groups `C` on top of its side's core. */
 export type StoreConnectorWith<C extends StoreCapability> = StoreConnector & UnionToIntersection<StoreCapabilities[C]>;
 export type InventoryConnectorWith<C extends InventoryCapability> = InventoryConnector & UnionToIntersection<InventoryCapabilities[C]>;
