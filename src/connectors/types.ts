@@ -359,6 +359,12 @@ export function capability(connector: StoreConnector | InventoryConnector, group
   return connector;
 }
 
+/** What the first of these connectors lacking its group does not carry, in words; null: each carries its group. */
+export function lacking(...wanted: ([StoreConnector, StoreCapability] | [InventoryConnector, InventoryCapability])[]): string | null {
+  const missing = wanted.find(([connector, group]) => !hasCapability(connector, group));
+  return missing ? `the ${missing[0].system} connector does not carry ${missing[1]}` : null;
+}
+
 /** Whether the connector declares `group` (core groups always count). */
 export function hasCapability(connector: StoreConnector | InventoryConnector, group: string): boolean {
   return (CORE_CAPABILITIES[connector.side] as readonly string[]).includes(group) || (connector.capabilities as readonly string[]).includes(group);

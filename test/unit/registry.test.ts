@@ -4,12 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load.js';
 import { INVENTORY_SYSTEMS, STORE_SYSTEMS, SYSTEMS, carries, displayNameOf } from '../../src/connectors/registry.js';
-import { capability, hasCapability } from '../../src/connectors/types.js';
+import { capability, hasCapability, lacking } from '../../src/connectors/types.js';
+import { customerToStore } from '../../src/engine/handlers/customers-to-store.js';
+import { offlineOrderToStore } from '../../src/engine/handlers/offline-orders.js';
 import { openContext } from '../../src/engine/open.js';
 import { DovetailError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 
-const settings = (store: string) => parseConfig(`database: { path: ":memory:" }\nsystems:\n  inventory: { password: x }\n  store: ${store}\n`, {}, 'x');
+const settings = (store: string, more = '') => parseConfig(`database: { path: ":memory:" }\nsystems:\n  inventory: { password: x }\n  store: ${store}\n${more}`, {}, 'x');
 const SHOPIFY = '{ type: shopify, shop: acme.myshopify.com, accessToken: t, webhookSecret: 0123456789abcdef }';
 const VENDURE = '{ password: x, webhookSecret: 0123456789abcdef }';
 
@@ -48,5 +50,23 @@ test('capability: the group of a connector that carries it, else one config erro
     const shopifyDescriptor = STORE_SYSTEMS.find((d) => d.system === 'shopify')!;
     assert.equal(carries(shopifyDescriptor, 'orders'), true);
     assert.equal(carries(shopifyDescriptor, 'orderChanges'), false);
+    assert.equal(lacking([shopify.store, 'accounts'], [shopify.inventory, 'offlineSales']), 'the shopify connector does not carry accounts');
+    assert.equal(lacking([vendure.store, 'accounts'], [vendure.inventory, 'offlineSales']), null);
   } finally { await shopify.storage.close(); await vendure.storage.close(); }
+});
+
+test('a rule the store cannot carry out leaves an audit row saying what its connector lacks, and no failure', async () => {
+  const ctx = await openContext(settings(SHOPIFY, 'rules: { offlineCustomerAccounts: create, offlineOrdersToStore: all }\n'), createLogger('silent'));
+  try {
+    await ctx.storage.enqueue({ kind: customerToStore.kind, key: 'phone@example.com', reason: 'test' });
+    await ctx.storage.enqueue({ kind: offlineOrderToStore.kind, key: '42', reason: 'test' });
+    const jobs = await ctx.storage.jobs({ state: 'pending' });
+    for (const handler of [customerToStore, offlineOrderToStore]) {
+      const outcomes = await handler.handle(ctx, jobs.filter((j) => j.kind === handler.kind));
+      assert.deepEqual([...outcomes.values()], [null], handler.kind);
+    }
+    const trail = await ctx.storage.auditTrail();
+    assert.equal(trail.find((a) => a.action === 'customer.accountUnsupported')?.result, 'not carried out: the shopify connector does not carry accounts');
+    assert.equal(trail.find((a) => a.action === 'offlineOrder.unsupported')?.result, 'not carried out: the shopify connector does not carry offlineOrders');
+  } finally { await ctx.storage.close(); }
 });

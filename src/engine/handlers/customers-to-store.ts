@@ -3,7 +3,7 @@
 // quietly, `invite` makes it and has the store invite them to set a password; their addresses
 // follow when rules.copyAddresses. Exactly once per email: mappings record each step done
 // (account made, invitation sent), and the store is searched by email before anything is made.
-import { capability, hasCapability } from '../../connectors/types.js';
+import { capability, lacking } from '../../connectors/types.js';
 import { eachJob, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
@@ -23,9 +23,9 @@ export const customerToStore: JobHandler = {
     // the rule is on but the pair cannot carry it out (`dovetail check` says so): each customer's
     // audit row says why, without a failure per customer
     const need = 'website accounts for phone customers (rules.offlineCustomerAccounts)';
-    if (!hasCapability(store, 'accounts') || !hasCapability(ctx.inventory, 'offlineSales')) {
-      const lacking = !hasCapability(store, 'accounts') ? `the ${sys} connector does not carry accounts` : `the ${ctx.inventory.system} connector does not carry offlineSales`;
-      await audit('customer.accountUnsupported', `not carried out: ${lacking}`);
+    const missing = lacking([store, 'accounts'], [ctx.inventory, 'offlineSales']);
+    if (missing) {
+      await audit('customer.accountUnsupported', `not carried out: ${missing}`);
       return;
     }
     const accounts = capability(store, 'accounts', need);

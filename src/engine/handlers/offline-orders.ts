@@ -5,7 +5,7 @@
 // The same mapping tells the stock flow that the store now reserves the sale's stock itself,
 // and tells the web-order import that this store order is not a new sale.
 import type { Job } from '../../store/storage.js';
-import { capability, hasCapability } from '../../connectors/types.js';
+import { capability, hasCapability, lacking } from '../../connectors/types.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
@@ -26,9 +26,9 @@ export const offlineOrderToStore: JobHandler = {
       ctx.storage.audit({ recordKind: 'sale', recordKey: saleId, action, fromSystem: inv, toSystem: store.system, setting, result, detail });
     // the rule is on but the pair cannot carry it out (`dovetail check` says so): each sale's audit row says why
     const need = 'offline orders and accepted quotes shown in the store (rules.offlineOrdersToStore, quotesFrom)';
-    if (!hasCapability(store, 'offlineOrders') || !hasCapability(ctx.inventory, 'offlineSales')) {
-      const lacking = !hasCapability(store, 'offlineOrders') ? `the ${store.system} connector does not carry offlineOrders` : `the ${inv} connector does not carry offlineSales`;
-      await audit('offlineOrder.unsupported', `not carried out: ${lacking}`);
+    const missing = lacking([store, 'offlineOrders'], [ctx.inventory, 'offlineSales']);
+    if (missing) {
+      await audit('offlineOrder.unsupported', `not carried out: ${missing}`);
       return;
     }
     const offline = capability(store, 'offlineOrders', need);
