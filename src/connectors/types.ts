@@ -1,5 +1,5 @@
-// The contract every connector fills in. The engine only ever talks to these interfaces, so it
-// never knows whether the store is Vendure or Shopify, or the inventory system Tryton or Odoo.
+// The contract every connector fills in, grouped by capability: a connector carries a group whole
+// or declares that it does not. The engine only talks to these interfaces, never to one system.
 import type { z } from 'zod';
 import { DovetailError } from '../errors.js';
 import type { Customer } from '../model/customer.js';
