@@ -4,6 +4,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export TRYTON_PORT=${TRYTON_PORT:-18000}
+# stop only what this run started: a server already running (a demo beside the tests) stays up
+export SYSTEMS_STARTED; SYSTEMS_STARTED=$(mktemp)
 trap 'bash scripts/systems.sh stop >/dev/null 2>&1 || true' EXIT
 bash scripts/systems.sh start >/dev/null
 export TRYTON_URL="http://127.0.0.1:$TRYTON_PORT" TRYTON_DB_DIR="$ROOT/.run/tryton/db"

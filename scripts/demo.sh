@@ -9,6 +9,8 @@ cd "$ROOT"
 export TRYTON_PORT=${TRYTON_PORT:-18000} VENDURE_PORT=${VENDURE_PORT:-3000} DOVETAIL_PORT=${DOVETAIL_PORT:-8790}
 export DOVETAIL_WEBHOOK_SECRET=${DOVETAIL_WEBHOOK_SECRET:-demo-webhook-secret-$(date +%s)}
 export DOVETAIL_WEBHOOK_URL="http://127.0.0.1:$DOVETAIL_PORT/webhooks/vendure"
+# stop only what this run started: a server already running (a demo beside the tests) stays up
+export SYSTEMS_STARTED; SYSTEMS_STARTED=$(mktemp)
 trap 'bash scripts/systems.sh stop >/dev/null 2>&1 || true' EXIT
 echo "Starting Tryton (inventory) and Vendure (store) on 127.0.0.1 — the first run installs packages and takes a few minutes…"
 WITH_VENDURE=1 bash scripts/systems.sh start >/dev/null

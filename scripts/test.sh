@@ -11,6 +11,8 @@ find .run/tryton/db -maxdepth 1 -name '*.sqlite' ! -name 'golden.sqlite' -delete
 rm -rf .run/vendure/instances
 
 T0=$(date +%s)
+# stop only what this run started: a server already running (a demo beside the tests) stays up
+export SYSTEMS_STARTED; SYSTEMS_STARTED=$(mktemp)
 trap 'bash scripts/systems.sh stop' EXIT
 EXTRA_PACKAGES=chromium bash scripts/systems.sh start
 export TRYTON_URL="http://127.0.0.1:$TRYTON_PORT"

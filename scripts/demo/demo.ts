@@ -8,8 +8,8 @@ import { adminGql } from '../vendure-app/gql.js';
 import { shopCheckout } from '../../test/integration/helpers/systems.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const DIR = path.join(ROOT, '.run', 'demo');
-const tryton = { url: `http://127.0.0.1:${process.env.TRYTON_PORT ?? 18000}`, database: 'demo', username: 'admin', password: 'admin' };
+const DIR = process.env.DEMO_DIR ?? path.join(ROOT, '.run', 'demo');
+const tryton = { url: `http://127.0.0.1:${process.env.TRYTON_PORT ?? 18000}`, database: process.env.DEMO_TRYTON_DATABASE ?? 'demo', username: 'admin', password: 'admin' };
 const vendureUrl = `http://127.0.0.1:${process.env.VENDURE_PORT ?? 3000}`;
 const say = (s: string) => console.log(s);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,7 +43,7 @@ rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
 writeFileSync(path.join(DIR, 'dovetail.yaml'), `# written by the demo; see dovetail.example.yaml for every setting
 systems:
-  inventory: { url: "${tryton.url}", database: demo, username: admin, password: "\${TRYTON_PASSWORD}" }
+  inventory: { url: "${tryton.url}", database: ${tryton.database}, username: admin, password: "\${TRYTON_PASSWORD}" }
   store: { url: "${vendureUrl}", username: superadmin, password: "\${VENDURE_PASSWORD}", webhookSecret: "\${DOVETAIL_WEBHOOK_SECRET}" }
 inventory: { debounceMs: 500 }
 sync: { pollIntervalMs: 1000 }

@@ -4,6 +4,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseConfig } from '../config/load.js';
+import { INVENTORY_SYSTEMS, STORE_SYSTEMS } from '../connectors/registry.js';
+import type { SystemDescriptor } from '../connectors/types.js';
 import { messageOf } from '../errors.js';
 
 export interface Choice { value: string | boolean; label: string }
@@ -18,6 +20,9 @@ export interface Question {
   /** choices, or free text / a whole number */
   choices?: Choice[];
   input?: 'text' | 'number';
+  /** what a text answer must look like, and how to ask again when it does not */
+  pattern?: RegExp;
+  hint?: string;
   default: string | boolean | number;
   /** why the default is what it is */
   because: string;
@@ -34,14 +39,28 @@ const master = (key: string, topic: string, dflt: 'store' | 'inventory', because
   choices: [STORE, INVENTORY], default: dflt, because, comment: `${topic}: store or inventory`,
 });
 
-/** Every question `dovetail init` asks, in the order of the checklist. The dashboard and the report name items with `topic`. */
-export const QUESTIONS: Question[] = [
-  { key: 'systems.inventory.url', topic: 'inventory system address', ask: 'What is the address of your inventory system (Tryton)?', input: 'text', default: 'http://127.0.0.1:8000', because: 'Tryton listens on port 8000 of the machine it runs on unless set otherwise.', comment: 'Tryton JSON-RPC address' },
-  { key: 'systems.inventory.database', topic: 'inventory database', ask: 'What is the name of the Tryton database?', input: 'text', default: 'tryton', because: 'a fresh Tryton install usually calls it "tryton".', comment: 'Tryton database name' },
-  { key: 'systems.inventory.username', topic: 'inventory user', ask: 'Which Tryton user should Dovetail log in as? (its password is read from the environment variable TRYTON_PASSWORD)', input: 'text', default: 'admin', because: 'a dedicated user is better, but admin works everywhere.', comment: 'Tryton user; the password comes from TRYTON_PASSWORD' },
-  { key: 'systems.store.url', topic: 'online store address', ask: 'What is the address of your online store (Vendure)?', input: 'text', default: 'http://127.0.0.1:3000', because: 'Vendure listens on port 3000 unless set otherwise.', comment: 'Vendure address (Admin API at /admin-api)' },
-  { key: 'systems.store.username', topic: 'store user', ask: 'Which Vendure administrator should Dovetail log in as? (its password is read from VENDURE_PASSWORD)', input: 'text', default: 'superadmin', because: 'it is the administrator every Vendure starts with.', comment: 'Vendure administrator; the password comes from VENDURE_PASSWORD' },
+const SIDES = { inventory: { systems: INVENTORY_SYSTEMS as readonly SystemDescriptor[], topic: 'inventory system', ask: 'Which inventory system (ERP) do you run?' },
+  store: { systems: STORE_SYSTEMS as readonly SystemDescriptor[], topic: 'online store', ask: 'Which online store do you run?' } };
+type Side = keyof typeof SIDES;
 
+/** The questions about one system: its own connection keys (address, user…), from its descriptor. */
+const connectionQuestions = (side: Side, d: SystemDescriptor): Question[] => d.setup.questions.map((q) => ({
+  key: `systems.${side}.${q.key}`, topic: q.topic, ask: q.ask, input: 'text', pattern: q.pattern, hint: q.hint, default: q.default, because: q.because, comment: q.comment,
+}));
+
+/** Which system serves a side: asked only when the registry offers more than one. */
+function systemChoice(side: Side): Question[] {
+  const { systems, topic, ask } = SIDES[side];
+  if (systems.length < 2) return [];
+  return [{ key: `systems.${side}.type`, topic, ask, choices: systems.map((d) => ({ value: d.system, label: d.displayName })), default: systems[0].system,
+    because: `${systems[0].displayName} carries every answer of the checklist; \`dovetail check\` says what the others cannot do yet.`, comment: systems.map((d) => d.system).join(' or ') }];
+}
+
+const chosenSystem = (side: Side, answers: ReadonlyMap<string, unknown>): SystemDescriptor =>
+  SIDES[side].systems.find((d) => d.system === answers.get(`systems.${side}.type`)) ?? SIDES[side].systems[0];
+
+/** The checklist questions that follow the systems. */
+const RULE_QUESTIONS: Question[] = [
   master('productNames', 'product names', 'inventory', 'product records usually start in the inventory system, where they are bought and counted.'),
   master('productAttributes', 'product attributes and variants (colour, size…)', 'inventory', 'variants are stock-keeping units, which the inventory system counts.'),
   master('productDescriptions', 'product descriptions and specifications', 'store', 'marketing text is written for the website.'),
@@ -103,7 +122,18 @@ export const QUESTIONS: Question[] = [
     input: 'text', default: '', because: 'most web orders need no salesperson.', comment: 'salesperson when no rule matches; null = none' },
 ];
 
-export const questionFor = (key: string) => QUESTIONS.find((q) => q.key === key);
+/** The questions asked for these answers so far: the systems chosen decide which connection keys are asked. */
+export function questionsFor(answers: ReadonlyMap<string, unknown>): Question[] {
+  return [...systemChoice('inventory'), ...connectionQuestions('inventory', chosenSystem('inventory', answers)),
+    ...systemChoice('store'), ...connectionQuestions('store', chosenSystem('store', answers)), ...RULE_QUESTIONS];
+}
+
+/** Every question `dovetail init` asks when each default is kept, in the order of the checklist. The dashboard and the report name items with `topic`. */
+export const QUESTIONS: Question[] = questionsFor(new Map());
+
+/** Any question init may ask, whichever systems are chosen. */
+const EVERY_QUESTION: Question[] = [...(Object.keys(SIDES) as Side[]).flatMap((side) => [...systemChoice(side), ...SIDES[side].systems.flatMap((d) => connectionQuestions(side, d))]), ...RULE_QUESTIONS];
+export const questionFor = (key: string) => EVERY_QUESTION.find((q) => q.key === key);
 
 const show = (v: string | boolean | number) => (v === '' ? '(none)' : String(v));
 
@@ -127,7 +157,7 @@ export function parseAnswer(q: Question, line: string): string | boolean | numbe
     return byValue ? byValue.value : null;
   }
   if (q.input === 'number') return /^\d+$/.test(a) ? Number(a) : null;
-  if (q.key.endsWith('.url')) return /^https?:\/\/\S+$/.test(a) ? a : null;
+  if (q.pattern) return q.pattern.test(a) ? a : null;
   return a;
 }
 
@@ -140,13 +170,13 @@ const yamlScalar = (v: string | boolean | number) => {
 /** A commented dovetail.yaml holding the answers; everything not asked keeps its default. */
 export function renderYaml(answers: Map<string, string | boolean | number>): string {
   const get = (key: string) => answers.get(key) ?? questionFor(key)!.default;
+  const section = (prefix: string, indent: number) => RULE_QUESTIONS.filter((q) => q.key.startsWith(prefix) && q.key.split('.').length === prefix.split('.').length).map((q) => line(indent, q.key));
   const line = (indent: number, key: string) => {
     const q = questionFor(key)!;
     const name = key.split('.').pop()!;
     const comment = key.startsWith('rules.') && !key.startsWith('rules.salespeople') ? `${q.topic}: ${q.comment}` : q.comment;
     return `${' '.repeat(indent)}${`${name}: ${yamlScalar(get(key))}`.padEnd(38 - indent)} # ${comment}`;
   };
-  const section = (prefix: string, indent: number) => QUESTIONS.filter((q) => q.key.startsWith(prefix) && q.key.split('.').length === prefix.split('.').length).map((q) => line(indent, q.key));
   return [
     '# dovetail.yaml — written by `dovetail init`. Every answer of the integration checklist is one key.',
     '# Change any answer here (docs/settings.md explains every key), then run `dovetail check`.',
@@ -157,15 +187,11 @@ export function renderYaml(answers: Map<string, string | boolean | number>): str
     '  path: dovetail.sqlite                 # relative to this file\'s folder',
     '',
     'systems:',
-    '  inventory:',
-    '    type: tryton',
-    ...section('systems.inventory.', 4),
-    '    password: ${TRYTON_PASSWORD}',
-    '  store:',
-    '    type: vendure',
-    ...section('systems.store.', 4),
-    '    password: ${VENDURE_PASSWORD}',
-    '    webhookSecret: ${DOVETAIL_WEBHOOK_SECRET}   # at least 16 characters, shared with the store\'s Dovetail plugin',
+    ...(Object.keys(SIDES) as Side[]).flatMap((side) => {
+      const d = chosenSystem(side, answers);
+      return [`  ${side}:`, `    type: ${d.system}`, ...connectionQuestions(side, d).map((q) => line(4, q.key)),
+        ...d.setup.secrets.map((s) => `    ${`${s.key}: \${${s.env}}`.padEnd(34)}${s.comment ? ` # ${s.comment}` : ''}`.trimEnd())];
+    }),
     '',
     '# Which system is the master (where it is edited) of each kind of data.',
     'master:',
@@ -209,8 +235,10 @@ export async function initCommand(file: string, opts: { force?: boolean; input?:
   const lines = rl[Symbol.asyncIterator]();
   const answers = new Map<string, string | boolean | number>();
   try {
-    for (const [i, q] of QUESTIONS.entries()) {
-      say(screen(q, i, QUESTIONS.length));
+    // the list is read again after each answer: choosing a system changes the questions about it
+    for (let i = 0, flow = questionsFor(answers); i < flow.length; i++, flow = questionsFor(answers)) {
+      const q = flow[i];
+      say(screen(q, i, flow.length));
       for (;;) {
         out.write('> ');
         const next = await lines.next();
@@ -218,21 +246,22 @@ export async function initCommand(file: string, opts: { force?: boolean; input?:
         const answer = parseAnswer(q, String(next.value));
         if (answer !== null) { answers.set(q.key, answer); say(`  → ${q.choices?.find((c) => c.value === answer)?.label ?? show(answer)}`); break; }
         say(q.choices ? `  Please type a number from 1 to ${q.choices.length}, or press Enter for the default.`
-          : q.input === 'number' ? '  Please type a whole number, or press Enter for the default.' : '  Please type an address starting with http:// or https://.');
+          : q.input === 'number' ? '  Please type a whole number, or press Enter for the default.' : `  Please type ${q.hint ?? 'an answer'}.`);
       }
     }
   } finally {
     rl.close();
   }
   const text = renderYaml(answers);
+  const secrets = (Object.keys(SIDES) as Side[]).flatMap((side) => chosenSystem(side, answers).setup.secrets.map((s) => s.env));
   try {
     // the file must load as written; secrets are stand-ins here, read from the environment at start
-    parseConfig(text, { TRYTON_PASSWORD: 'x', VENDURE_PASSWORD: 'x', DOVETAIL_WEBHOOK_SECRET: 'x'.repeat(16) });
+    parseConfig(text, Object.fromEntries(secrets.map((env) => [env, 'x'.repeat(32)])));
   } catch (err) {
     say(`These answers do not make valid settings (a bug in init): ${messageOf(err)}`);
     return 1;
   }
   writeFileSync(file, text);
-  say(`\nWrote ${file}. Next: set TRYTON_PASSWORD, VENDURE_PASSWORD and DOVETAIL_WEBHOOK_SECRET, then run \`dovetail check\` and \`dovetail report\`.`);
+  say(`\nWrote ${file}. Next: set ${secrets.slice(0, -1).join(', ')} and ${secrets.at(-1)}, then run \`dovetail check\` and \`dovetail report\`.`);
   return 0;
 }

@@ -1,5 +1,7 @@
 // Which checklist answers this version of Dovetail actually carries out, in plain words for the
 // operations manager, for `dovetail check`, `dovetail report` and the dashboard.
+import { carries, inventorySystemOf, storeSystemOf } from '../connectors/registry.js';
+import { ALL_CAPABILITIES, type InventoryCapability, type StoreCapability } from '../connectors/types.js';
 import type { Config, MasterKey } from './schema.js';
 
 export interface CoverageRow {
@@ -15,9 +17,25 @@ export interface CoverageRow {
 
 export const NOT_YET = 'not carried out yet by this version';
 
-const SYSTEM_NAMES: Record<string, string> = {
-  tryton: 'Tryton', odoo: 'Odoo', vendure: 'Vendure', shopify: 'Shopify', magento: 'Magento / Adobe Commerce', woocommerce: 'WooCommerce',
+/** What an answer asks of each connector beyond the core every connector of its side carries. */
+interface Needs { store?: StoreCapability[]; inventory?: InventoryCapability[] }
+
+/** The capability groups in the words of the notes. */
+const CAPABILITY_WORDS: Record<StoreCapability | InventoryCapability, string> = {
+  catalogue: 'products', stock: 'stock', customers: 'customers', orders: 'orders', sales: 'sales',
+  fulfilment: 'shipments on store orders', shipments: 'shipments', payments: 'payments (captures and refunds)',
+  orderChanges: 'changes to placed orders', offlineOrders: 'orders placed offline', offlineSales: 'sales entered by staff',
+  accounts: 'customer accounts', webhooks: 'pushed events',
 };
+
+/** What the chosen pair's connectors lack of `needs`, one phrase per connector; empty: nothing. */
+function lacking(config: Config, needs: Needs): string[] {
+  const pair = [[storeSystemOf(config.systems.store.type), needs.store ?? []], [inventorySystemOf(config.systems.inventory.type), needs.inventory ?? []]] as const;
+  return pair.flatMap(([system, groups]) => {
+    const missing = groups.filter((g) => !carries(system, g));
+    return missing.length ? [`the ${system.displayName} connector does not carry ${missing.map((g) => `${CAPABILITY_WORDS[g]} (${g})`).join(', ')}`] : [];
+  });
+}
 
 /** What each kind of master data is, for the notes. */
 const MASTER_DATA: Record<MasterKey, string> = {
@@ -81,14 +99,25 @@ export function coverage(config: Config): CoverageRow[] {
   const r = config.rules;
   const inv = config.inventory;
   const rows: CoverageRow[] = [];
-  const add = (key: string, answer: unknown, carriedOut: boolean, note: string) => rows.push({ key, answer: typeof answer === 'string' ? answer : JSON.stringify(answer), carriedOut, note });
+  /** `needs`: what the answer asks of the connectors; when the chosen pair lacks it, the answer is not carried out. */
+  const add = (key: string, answer: unknown, carriedOut: boolean, note: string, needs: Needs = {}) => {
+    const missing = carriedOut ? lacking(config, needs) : [];
+    rows.push({ key, answer: typeof answer === 'string' ? answer : JSON.stringify(answer), carriedOut: missing.length === 0 && carriedOut,
+      note: missing.length ? `With these two systems this answer is ${NOT_YET}: ${missing.join('; ')}. What it would do: ${note}` : note });
+  };
+  const systemNote = (what: string, type: string, side: 'store' | 'inventory') => {
+    const system = side === 'store' ? storeSystemOf(type) : inventorySystemOf(type);
+    const absent = (ALL_CAPABILITIES[side] as (StoreCapability | InventoryCapability)[]).filter((g) => !carries(system, g));
+    return `${what} is ${system.displayName}.${absent.length ? ` Its connector does not carry ${absent.map((g) => CAPABILITY_WORDS[g]).join(', ')} yet: the answers that need them say so.` : ''}`;
+  };
+  add('systems.inventory.type', config.systems.inventory.type, true, systemNote('The inventory system', config.systems.inventory.type, 'inventory'));
+  add('systems.store.type', config.systems.store.type, true, systemNote('The online store', config.systems.store.type, 'store'));
 
-  const invType = config.systems.inventory.type;
-  add('systems.inventory.type', invType, invType === 'tryton',
-    invType === 'tryton' ? 'The inventory system is Tryton.' : `The inventory system is ${SYSTEM_NAMES[invType]}: its connector is ${NOT_YET}.`);
-  const storeType = config.systems.store.type;
-  add('systems.store.type', storeType, storeType === 'vendure',
-    storeType === 'vendure' ? 'The online store is Vendure.' : `The online store is ${SYSTEM_NAMES[storeType]}: its connector is ${NOT_YET}.`);
+  const PAYMENTS: Needs = { store: ['payments'], inventory: ['payments'] };
+  const ORDER_CHANGES: Needs = { store: ['orderChanges'], inventory: ['orderChanges'] };
+  const SHIPMENTS: Needs = { store: ['fulfilment'], inventory: ['shipments'] };
+  const OFFLINE: Needs = { store: ['offlineOrders'], inventory: ['offlineSales'] };
+  const ACCOUNTS: Needs = { store: ['accounts'], inventory: ['offlineSales'] };
 
   for (const key of Object.keys(config.master) as MasterKey[]) rows.push(masterRow(config, key));
 
@@ -99,22 +128,24 @@ export function coverage(config: Config): CoverageRow[] {
   // 1
   add('rules.offlineOrdersToStore', r.offlineOrdersToStore, true, r.offlineOrdersToStore === 'none'
     ? 'Orders taken by phone, email or sales staff stay in the inventory system; customers do not see them on the website.'
-    : `Orders taken by phone, email or sales staff in the inventory system appear in the customer's order history on the website${r.offlineOrdersToStore === 'customersWithAccount' ? ' (only for customers who can log in there)' : ''}, marked as placed offline with the inventory system's order number; nothing is charged through the store, and the store then holds their stock itself, so it is counted once; when they ship, the store order is fulfilled, so the store stops holding it. Orders that have already shipped in full are not copied.`);
+    : `Orders taken by phone, email or sales staff in the inventory system appear in the customer's order history on the website${r.offlineOrdersToStore === 'customersWithAccount' ? ' (only for customers who can log in there)' : ''}, marked as placed offline with the inventory system's order number; nothing is charged through the store, and the store then holds their stock itself, so it is counted once; when they ship, the store order is fulfilled, so the store stops holding it. Orders that have already shipped in full are not copied.`,
+    r.offlineOrdersToStore === 'none' ? {} : r.offlineOrdersToStore === 'all' ? OFFLINE : { store: ['offlineOrders', 'accounts'], inventory: ['offlineSales'] });
   // 2
   add('rules.orderEditsIn', r.orderEditsIn, true,
-    `Units added to a placed order, or a product added to it, are entered in ${systemWord(r.orderEditsIn)} and copied to ${systemWord(otherSide(r.orderEditsIn))}${r.orderEditsIn === 'inventory' ? ' (when that raises the total, the order waits for the customer to pay the difference and the dashboard says how much)' : ' (the store collects any difference itself; the sale\'s total follows)'}; a lowered quantity is a cancellation, whichever way it was entered, and follows rules.cancellationsIn. An edit made in ${systemWord(otherSide(r.orderEditsIn))} is not copied: it is shown on the dashboard as a conflict.`);
+    `Units added to a placed order, or a product added to it, are entered in ${systemWord(r.orderEditsIn)} and copied to ${systemWord(otherSide(r.orderEditsIn))}${r.orderEditsIn === 'inventory' ? ' (when that raises the total, the order waits for the customer to pay the difference and the dashboard says how much)' : ' (the store collects any difference itself; the sale\'s total follows)'}; a lowered quantity is a cancellation, whichever way it was entered, and follows rules.cancellationsIn. An edit made in ${systemWord(otherSide(r.orderEditsIn))} is not copied: it is shown on the dashboard as a conflict.`, ORDER_CHANGES);
   // 3
   add('rules.offlineCustomerAccounts', r.offlineCustomerAccounts, true, r.offlineCustomerAccounts === 'none'
     ? 'Phone and email customers do not get a website account.'
-    : `Customers of the inventory system (anyone with an email address and a quote or order there) whom the website does not know get a website account, once; ${r.offlineCustomerAccounts === 'create' ? 'no email is sent to them (they can use "forgot password" to log in)' : 'the website emails them an invitation to set their password'}.`);
+    : `Customers of the inventory system (anyone with an email address and a quote or order there) whom the website does not know get a website account, once; ${r.offlineCustomerAccounts === 'create' ? 'no email is sent to them (they can use "forgot password" to log in)' : 'the website emails them an invitation to set their password'}.`, r.offlineCustomerAccounts === 'none' ? {} : ACCOUNTS);
   const accounts = r.offlineCustomerAccounts !== 'none';
   add('rules.copyAddresses', r.copyAddresses, true, !accounts
     ? 'Has no effect while phone customers get no website account (rules.offlineCustomerAccounts: none).'
-    : r.copyAddresses ? 'Addresses of phone customers are copied to their website account (new ones too, later).' : 'Addresses of phone customers are not copied to the website.');
+    : r.copyAddresses ? 'Addresses of phone customers are copied to their website account (new ones too, later).' : 'Addresses of phone customers are not copied to the website.',
+    accounts && r.copyAddresses ? ACCOUNTS : {});
   // 4
   add('rules.partialShipmentsToStore', r.partialShipmentsToStore, true, r.partialShipmentsToStore
     ? 'Each shipment the warehouse completes, even a partial one, appears on the store order as a shipped fulfilment with its items and quantities, ship date, carrier and tracking code; the rest follows as further fulfilments when it ships.'
-    : 'Nothing is shown on the store order while part of it waits; once everything has left the warehouse, the store order gets one shipped fulfilment with every item, the last carrier and every tracking code.');
+    : 'Nothing is shown on the store order while part of it waits; once everything has left the warehouse, the store order gets one shipped fulfilment with every item, the last carrier and every tracking code.', SHIPMENTS);
   // 5
   const emails = r.shipmentEmailsFrom;
   add('rules.shipmentEmailsFrom', emails, true, {
@@ -122,11 +153,12 @@ export function coverage(config: Config): CoverageRow[] {
     inventory: 'Dovetail sends no shipment emails and tells the store not to; the inventory system must be set up to email customers itself.',
     dovetail: `Dovetail emails the customer about each shipment itself, once, through the SMTP server in email: (${config.email.host}:${config.email.port}); the store is told not to.`,
     none: 'Nobody emails customers about shipments: Dovetail sends nothing and tells the store not to.',
-  }[emails]);
+  }[emails], SHIPMENTS);
   // 6
   add('rules.quotesFrom', r.quotesFrom, true, r.quotesFrom === 'inventory'
     ? 'Quotes are made in the inventory system (a sale in the quotation state, seen there by Dovetail); while it is a quote nothing goes to the website and no stock is held. Once the customer accepts (the sale is confirmed) it appears in their website order history as an order placed offline, whatever rules.offlineOrdersToStore says.'
-    : 'Quotes are made in the online store as draft orders; a draft holds no stock and charges nothing, and only once it is completed (placed) does it become a sale in the inventory system. Quotations typed into the inventory system are treated as ordinary offline orders.');
+    : 'Quotes are made in the online store as draft orders; a draft holds no stock and charges nothing, and only once it is completed (placed) does it become a sale in the inventory system. Quotations typed into the inventory system are treated as ordinary offline orders.',
+    r.quotesFrom === 'inventory' ? OFFLINE : {});
   // 7
   add('rules.liveInventory', r.liveInventory, true, r.liveInventory
     ? `Stock counts are pushed to the store as they change in the inventory system (after a pause of ${seconds(inv.debounceMs)} to group bursts of changes).`
@@ -149,27 +181,30 @@ export function coverage(config: Config): CoverageRow[] {
     : 'No safety stock: the website may sell down to the last unit.');
   // 9-12
   add('rules.cancellationsIn', r.cancellationsIn, true,
-    `Units that have not shipped are cancelled in ${systemWord(r.cancellationsIn)} (${r.cancellationsIn === 'inventory' ? 'an amendment, or cancelling them on the shipment' : 'cancelling order lines'}) and Dovetail cancels them in ${systemWord(otherSide(r.cancellationsIn))}, so their stock is freed; ${r.capture === 'atOrder' ? 'what the customer paid for them is refunded once through the store and recorded against the sale' : 'nothing was charged for them, and once nothing is left to ship what is still authorised is released'}. A cancellation made in ${systemWord(otherSide(r.cancellationsIn))} is not copied: it is shown on the dashboard as a conflict.`);
+    `Units that have not shipped are cancelled in ${systemWord(r.cancellationsIn)} (${r.cancellationsIn === 'inventory' ? 'an amendment, or cancelling them on the shipment' : 'cancelling order lines'}) and Dovetail cancels them in ${systemWord(otherSide(r.cancellationsIn))}, so their stock is freed; ${r.capture === 'atOrder' ? 'what the customer paid for them is refunded once through the store and recorded against the sale' : 'nothing was charged for them, and once nothing is left to ship what is still authorised is released'}. A cancellation made in ${systemWord(otherSide(r.cancellationsIn))} is not copied: it is shown on the dashboard as a conflict.`,
+    r.capture === 'atOrder' ? { store: ['orderChanges', 'payments'], inventory: ['orderChanges', 'payments'] } : ORDER_CHANGES);
   add('rules.returnsIn', r.returnsIn, true, r.returnsIn === 'inventory'
     ? 'Returns are booked in the inventory system (a return of the sale, its goods received back into stock); returns entered in the store are not copied but shown on the dashboard as a conflict.'
-    : 'Returns are entered in the online store (shipped items taken off the order, with a reason starting "Return"); Dovetail books them in the inventory system as a customer return received back into stock. Returns booked in the inventory system are not copied: they are shown as a conflict.');
+    : 'Returns are entered in the online store (shipped items taken off the order, with a reason starting "Return"); Dovetail books them in the inventory system as a customer return received back into stock. Returns booked in the inventory system are not copied: they are shown as a conflict.', ORDER_CHANGES);
   add('rules.returnsToStore', r.returnsToStore, true, r.returnsIn === 'store'
     ? 'Has no effect while returns are entered in the store (they are on the store order already).'
     : r.returnsToStore ? 'Each return booked in the inventory system is shown on the store order: the items are taken off it, with the reason "Returned", where the customer sees them.'
-      : 'Returns booked in the inventory system are not shown on the website; the stock they bring back is.');
+      : 'Returns booked in the inventory system are not shown on the website; the stock they bring back is.',
+    r.returnsIn === 'inventory' && r.returnsToStore ? ORDER_CHANGES : {});
   add('rules.creditMemosIn', r.creditMemosIn, true, r.creditMemosIn === 'store'
     ? `The store's refund is the credit memo of record: Dovetail makes the matching credit note in the inventory system${r.refundsIn === 'inventory' ? ' (with refunds made from the inventory system, its credit note is what starts the refund)' : ''}.`
-    : `Credit memos are made in the inventory system by the accountant${r.refundsIn === 'store' ? '; for a refund made in the store, Dovetail records only the refund payment and leaves the credit note to them' : ', and a posted one is what makes Dovetail refund the customer'}.`);
+    : `Credit memos are made in the inventory system by the accountant${r.refundsIn === 'store' ? '; for a refund made in the store, Dovetail records only the refund payment and leaves the credit note to them' : ', and a posted one is what makes Dovetail refund the customer'}.`, PAYMENTS);
   // 13-15
   add('rules.capture', r.capture, true, r.capture === 'atOrder'
     ? 'The customer\'s card is charged when the order is placed; each payment the online store captures is recorded once against the sale in the inventory system, as a succeeded payment.'
-    : `The card is only authorised at order; each shipment made in the inventory system captures the amount of what it shipped (its lines with tax; the shipping charge goes with the first shipment), once, never more than was authorised${r.settleFrom === 'inventory' ? ', when an operator processes the payment Dovetail proposes for it in the inventory system' : ''}; each capture is recorded against the sale.`);
+    : `The card is only authorised at order; each shipment made in the inventory system captures the amount of what it shipped (its lines with tax; the shipping charge goes with the first shipment), once, never more than was authorised${r.settleFrom === 'inventory' ? ', when an operator processes the payment Dovetail proposes for it in the inventory system' : ''}; each capture is recorded against the sale.`,
+    r.capture === 'atOrder' ? PAYMENTS : { store: ['payments'], inventory: ['payments', 'shipments'] });
   add('rules.settleFrom', r.settleFrom, true, r.settleFrom === 'store'
     ? `Payments are settled in the online store${r.capture === 'atShipment' ? ' (per shipment, through its payment API)' : ''}; Dovetail records them in the inventory system.`
-    : 'Payments are settled from the inventory system: a payment for a web sale processed there makes Dovetail capture that amount through the store\'s payment gateway, once, and mark it succeeded (or failed, when the store refuses it).');
+    : 'Payments are settled from the inventory system: a payment for a web sale processed there makes Dovetail capture that amount through the store\'s payment gateway, once, and mark it succeeded (or failed, when the store refuses it).', PAYMENTS);
   add('rules.refundsIn', r.refundsIn, true, r.refundsIn === 'store'
     ? 'Refunds are made in the online store; each one is recorded once in the inventory system as a refund payment against the sale (and a credit note, per rules.creditMemosIn).'
-    : 'Refunds are made from the inventory system: a credit note posted there for a web sale makes Dovetail refund that amount once through the store\'s payment gateway, never more than was captured, and record the refund payment against the sale.');
+    : 'Refunds are made from the inventory system: a credit note posted there for a web sale makes Dovetail refund that amount once through the store\'s payment gateway, never more than was captured, and record the refund payment against the sale.', PAYMENTS);
   // 16
   const sp = r.salespeople;
   add('rules.salespeople', sp.rules.length === 0 && sp.default === null ? 'none' : `${sp.rules.length} rule${sp.rules.length === 1 ? '' : 's'}, default ${sp.default ?? 'none'}`, true,
@@ -182,18 +217,18 @@ export function coverage(config: Config): CoverageRow[] {
 /**
  * The answers this version does not carry out. Note that even the defaults have some (quotes,
  * order edits, shipments, returns, refunds…), so a caller should refuse to start only on the ones
- * it cannot run without (the system types) and show the rest as warnings.
+ * it cannot run without (settingsThisVersionCannotRun) and show the rest as warnings.
  */
 export function unsupportedAnswers(config: Config): CoverageRow[] {
   return coverage(config).filter((row) => !row.carriedOut);
 }
 
 /**
- * Settings this version cannot run with at all: another system's connector, or a storage it does
- * not have. `run` stops on them at start, so `check` (offline too) fails on them first.
+ * Settings this version cannot run with at all: a storage it does not have. (Every system the
+ * settings accept is in the registry and runs; what its connector lacks is shown per answer.) `run` stops on them at start, so `check` (offline too) fails on them first.
  */
 export function settingsThisVersionCannotRun(config: Config): CoverageRow[] {
-  const rows = coverage(config).filter((row) => row.key.startsWith('systems.') && !row.carriedOut);
+  const rows: CoverageRow[] = [];
   if (config.database.driver === 'postgres') {
     rows.push({ key: 'database.driver', answer: 'postgres', carriedOut: false, note: `Keeping Dovetail's queue, mappings and audit trail in PostgreSQL is ${NOT_YET}: use driver sqlite.` });
   }

@@ -1,6 +1,7 @@
 // The shape of dovetail.yaml: every checklist answer is one key here, with its default inline.
 // Objects are strict so a misspelt key is refused at start instead of being silently ignored.
 import { z } from 'zod';
+import { INVENTORY_SYSTEMS, STORE_SYSTEMS } from '../connectors/registry.js';
 import { decimalToMinor, minorToDecimal } from '../model/money.js';
 
 /** Which system is the master of a kind of data. */
@@ -23,29 +24,18 @@ const postgresDatabase = z.object({
 
 export const DatabaseSettings = z.discriminatedUnion('driver', [sqliteDatabase, postgresDatabase]).prefault({});
 
-const httpUrl = z.url({ protocol: /^https?$/ });
+/**
+ * One side's connection block: a discriminated union of the registry's connection schemas, by
+ * `type`. The registry's first system of the side is the default, so `type` may be left out for it.
+ */
+function connectionOf<const D extends readonly { system: string; connection: z.ZodObject }[]>(systems: D) {
+  const [first, ...rest] = systems;
+  const withDefault = first.connection.extend({ type: z.literal(first.system).default(first.system) });
+  return z.discriminatedUnion('type', [withDefault, ...rest.map((d) => d.connection)] as unknown as [D[number]['connection'], ...D[number]['connection'][]]);
+}
 
-export const InventorySystemSettings = z.object({
-  /** only tryton is carried out by this version; `check` refuses the others (see coverage.ts) */
-  type: z.enum(['tryton', 'odoo']).default('tryton'),
-  url: httpUrl.default('http://127.0.0.1:8000'),
-  database: nonEmpty.default('tryton'),
-  username: nonEmpty.default('admin'),
-  password: nonEmpty,
-  /** warehouse code or name; null = the first warehouse */
-  warehouse: nonEmpty.nullable().default(null),
-}).strict();
-
-export const StoreSystemSettings = z.object({
-  /** only vendure is carried out by this version; `check` refuses the others (see coverage.ts) */
-  type: z.enum(['vendure', 'shopify', 'magento', 'woocommerce']).default('vendure'),
-  url: httpUrl.default('http://127.0.0.1:3000'),
-  channelToken: nonEmpty.nullable().default(null),
-  username: nonEmpty.default('superadmin'),
-  password: nonEmpty,
-  /** shared secret of the store's webhooks; signatures are checked with it before anything is queued */
-  webhookSecret: z.string().min(16, { message: 'must be at least 16 characters, so it cannot be guessed' }),
-}).strict();
+export const InventorySystemSettings = connectionOf(INVENTORY_SYSTEMS);
+export const StoreSystemSettings = connectionOf(STORE_SYSTEMS);
 
 export const SystemsSettings = z.object({
   inventory: InventorySystemSettings,

@@ -1,7 +1,6 @@
 // What every job handler gets: the settings, durable state and the two connectors. Handlers
 // never construct connectors themselves, so the engine stays blind to which systems are joined.
 import type { Config } from '../config/schema.js';
-import { DovetailError } from '../errors.js';
 import type { InventoryConnector, StoreConnector } from '../connectors/types.js';
 import type { Logger } from '../log.js';
 import type { Job, Storage } from '../store/storage.js';
@@ -36,10 +35,4 @@ export async function eachJob(jobs: Job[], fn: (job: Job) => Promise<void>): Pro
 /** The same outcome for every job of a batch call. */
 export function allJobs(jobs: Job[], err: Error | null): Outcomes {
   return new Map(jobs.map((j) => [j.id, err]));
-}
-
-/** An optional connector method a flow cannot do without: a clear config error when the connector lacks it. */
-export function need<T>(method: T | undefined, system: string, what: string): NonNullable<T> {
-  if (!method) throw new DovetailError('config', `the ${system} connector cannot ${what} yet`);
-  return method as NonNullable<T>;
 }

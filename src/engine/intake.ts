@@ -1,7 +1,7 @@
 // Changes come in here, from polling or from a pushed webhook, and become jobs. A change and its
 // job are written in the same transaction as the cursor that covers them: a crash either keeps
 // all three or none, and the next poll reads the same page again (recognised as duplicates).
-import type { ChangeRef, RecordKind } from '../connectors/types.js';
+import { FEED_CAPABILITY, hasCapability, type ChangeRef, type RecordKind } from '../connectors/types.js';
 import { PAGES_PER_POLL } from './change-feed.js';
 import type { EngineContext } from './context.js';
 import { JOB, type JobKind } from './job-kinds.js';
@@ -69,6 +69,8 @@ export async function accept(ctx: EngineContext, side: Feed['side'], changes: Ch
  */
 export async function pollFeed(ctx: EngineContext, feed: Feed): Promise<number> {
   const connector = feed.side === 'inventory' ? ctx.inventory : ctx.store;
+  const needs = FEED_CAPABILITY[feed.side][feed.kind];
+  if (needs && !hasCapability(connector, needs)) return 0; // `dovetail check` names the answers this leaves undone
   let fresh = 0;
   for (let page = 0; page < PAGES_PER_POLL; page++) {
     const cursor = await ctx.storage.cursor(connector.system, feed.kind);

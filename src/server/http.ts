@@ -7,6 +7,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context, type Env } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { redactConfig } from '../config/load.js';
+import { capability, hasCapability } from '../connectors/types.js';
 import { renderHtml, renderMarkdown } from '../cli/report.js';
 import { DovetailError, messageOf } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
@@ -64,12 +65,12 @@ export function buildApp(engine: Engine): Hono<AppEnv> {
 
   // ---- webhooks ------------------------------------------------------------------------------
   app.post(`/webhooks/${ctx.store.system}`, async (c) => {
-    if (!ctx.store.parseWebhook) return c.json({ error: `${ctx.store.system} does not push events` }, 404);
+    if (!hasCapability(ctx.store, 'webhooks')) return c.json({ error: `${ctx.store.system} does not push events` }, 404);
     const raw = new Uint8Array(await c.req.arrayBuffer()); // verified as received: decoding first would hide invalid bytes
     const headers = Object.fromEntries([...c.req.raw.headers].map(([k, v]) => [k.toLowerCase(), v]));
     let changes;
     try {
-      changes = ctx.store.parseWebhook(raw, headers);
+      changes = capability(ctx.store, 'webhooks', 'pushed events').parseWebhook(raw, headers);
     } catch (err) {
       const badSignature = err instanceof DovetailError && (err.kind === 'config' || err.detail?.reason === 'signature');
       ctx.log.warn({ err: messageOf(err), eventId: headers['x-dovetail-event-id'] }, badSignature ? 'webhook refused: bad signature' : 'webhook refused: malformed');
@@ -132,7 +133,7 @@ export function buildApp(engine: Engine): Hono<AppEnv> {
     const body = assets.get(name);
     return body === undefined ? c.notFound() : c.body(body, 200, { 'content-type': ASSETS[name], 'cache-control': 'no-cache' });
   });
-  app.get('/', async (c) => c.html(overviewPage(await chrome(c), await flows(ctx.storage, config, engine.feeds.values()))));
+  app.get('/', async (c) => c.html(overviewPage(await chrome(c), await flows(ctx.storage, config, engine.feeds.values()), engine.health.problem(engine.stallAfterMs))));
   app.get('/checklist', async (c) => c.html(checklistPage(await chrome(c))));
   app.get('/failures', async (c) => {
     const retried = c.req.query('retried');

@@ -58,7 +58,8 @@ function lastMoveLine(m: MoveView, row: AuditRow): Html {
   return html`<a href="/records?q=${encodeURIComponent(row.recordKey)}">${row.recordKey}</a> · ${m.what} · ${time(row.at)}`;
 }
 
-export function overviewPage(chrome: Chrome, flows: FlowView[]): string {
+/** `engineProblem`: why the engine is not doing its work (its passes fail, or it is stuck), shown above everything. */
+export function overviewPage(chrome: Chrome, flows: FlowView[], engineProblem: string | null = null): string {
   const active = flows.filter((f) => f.active);
   const waiting = active.reduce((n, f) => n + f.counts.waiting + f.counts.running, 0);
   const lastPoll = active.flatMap((f) => f.feeds.map((x) => x.lastPollAt)).filter((x): x is string => !!x).sort().pop();
@@ -82,6 +83,7 @@ export function overviewPage(chrome: Chrome, flows: FlowView[]): string {
   });
   return layout(chrome, 'overview', 'Overview', html`
 <section class="hero">
+  ${engineProblem ? html`<p class="alert" role="alert"><b>Dovetail is not moving anything right now:</b> ${engineProblem}. What the systems send is kept and is worked on once this is mended.</p>` : ''}
   <h1>What is moving between the two systems</h1>
   <p class="muted">Updated every few seconds. Last read from the systems: ${time(lastPoll, 'not yet')}.</p>
   <div class="tiles">

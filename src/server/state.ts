@@ -1,16 +1,14 @@
 // What the dashboard, the admin API and `dovetail status` show, read from durable state: each
 // flow's counts, lag and last move; failures and audit rows in plain words; drift.
 import type { Config } from '../config/schema.js';
+import { displayNameOf, SYSTEMS } from '../connectors/registry.js';
 import { FEEDS } from '../engine/intake.js';
 import { feedIsRead } from '../rules/live-inventory.js';
 import { FLOW_JOBS } from '../engine/metrics.js';
 import type { FeedState } from '../engine/engine.js';
 import type { AuditRow, Conflict, Job, Storage } from '../store/storage.js';
 
-const SYSTEM_NAMES: Record<string, string> = {
-  tryton: 'Tryton', odoo: 'Odoo', vendure: 'Vendure', shopify: 'Shopify', magento: 'Magento', woocommerce: 'WooCommerce',
-};
-export const systemName = (s: string | null | undefined) => (s ? SYSTEM_NAMES[s] ?? s : '');
+export const systemName = (s: string | null | undefined) => (s ? displayNameOf(s) : '');
 
 /** Names the two systems once, for every sentence below. */
 export interface Sides { inventory: string; store: string }
@@ -166,8 +164,11 @@ export async function refusedDeliveries(storage: Storage, limit = 50): Promise<A
     toSystem: r.to_system, setting: r.setting, result: r.result, detail: r.detail }));
 }
 
+/** Every system the registry knows, as a word in a sentence (not in an address or a key like tryton:12). */
+const SYSTEM_WORDS = new RegExp(`\\b(${SYSTEMS.map((d) => d.system).join('|')})\\b(?![./:])`, 'g');
+
 function properNames(text: string): string {
-  return text.replace(/\b(tryton|vendure|shopify|odoo)\b(?![./:])/g, (m) => systemName(m));
+  return text.replace(SYSTEM_WORDS, (m) => systemName(m));
 }
 
 // ---- the audit trail in words ---------------------------------------------------------------

@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TrytonClient } from '../../src/connectors/tryton/client.js';
+import { capability } from '../../src/connectors/types.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, engineFor, receiveStock, salesFor, settingsFor, trytonAdmin } from './helpers/dovetail.js';
@@ -88,7 +89,7 @@ describe('offlineOrdersToStore: all', () => {
     const phone = await phoneCustomer(t, 'Carl Crash', 'carl@example.com');
     const sale = await offlineSale(t, phone, [{ product: lamp, quantity: 1, price: '40.00' }]);
     // a previous attempt died after starting the store order (before recording it)
-    const started = await engine.ctx.store.startOfflineOrder!((await engine.ctx.inventory.getOfflineSale!(String(sale)))!, { ref: `tryton:${sale}` });
+    const started = await capability(engine.ctx.store, 'offlineOrders', 'this test').startOfflineOrder((await capability(engine.ctx.inventory, 'offlineSales', 'this test').getOfflineSale(String(sale)))!, { ref: `tryton:${sale}` });
     await settle(engine);
     await engine.ctx.storage.db.deleteFrom('cursors').execute();
     await engine.ctx.storage.db.deleteFrom('changes').execute();

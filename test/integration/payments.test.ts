@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { decimalString, type TrytonClient } from '../../src/connectors/tryton/client.js';
+import { capability } from '../../src/connectors/types.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { enqueueCaptureForShipment } from '../../src/engine/handlers/payments.js';
 import { decimalToMinor } from '../../src/model/money.js';
@@ -151,7 +152,7 @@ describe('capture: atShipment, settleFrom: store — each shipment captures what
   });
 
   test('a capture beyond what is authorised is refused with a clear failure and nothing is charged', async () => {
-    const money = engine.ctx.store.capturePayment!;
+    const money = capability(engine.ctx.store, 'payments', 'this test').capturePayment;
     await receiveStock(t, pen, 1);
     const order = await shopCheckout(v.url, { ...buyer('over@example.com'), lines: [{ sku: 'PEN-1', quantity: 1 }] });
     await assert.rejects(money.call(engine.ctx.store, order.code, order.totalWithTax + 1, `${order.code}:too-much`), /only \d+ is still authorised.*never exceeds the authorisation/);

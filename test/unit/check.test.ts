@@ -17,9 +17,10 @@ async function checkOffline(yaml: string): Promise<{ exitCode: number; printed: 
   writeFileSync(file, yaml);
   const lines: string[] = [];
   const log = mock.method(console, 'log', (...args: unknown[]) => { lines.push(args.join(' ')); });
+  const err = mock.method(process.stderr, 'write', (chunk: unknown) => { lines.push(String(chunk)); return true; });
   try {
     return { exitCode: await checkCommand(file, { offline: true }), printed: lines.join('\n') };
-  } finally { log.mock.restore(); }
+  } finally { log.mock.restore(); err.mock.restore(); }
 }
 
 test('check passes settings this version runs with', async () => {
@@ -35,8 +36,22 @@ test('check refuses database.driver postgres, which this version does not carry 
   assert.match(printed, /^ {2}database\.driver = postgres: Keeping Dovetail's queue, mappings and audit trail in PostgreSQL is not carried out yet by this version: use driver sqlite\.$/m);
 });
 
-test('check refuses a system whose connector this version does not have', async () => {
+test('check refuses a system the registry does not have, naming the ones it has', async () => {
   const { exitCode, printed } = await checkOffline(SYSTEMS.replace('inventory: {', 'inventory: { type: odoo,'));
   assert.equal(exitCode, 2);
-  assert.match(printed, /^ {2}systems\.inventory\.type = odoo: The inventory system is Odoo: its connector is not carried out yet/m);
+  assert.match(printed, /^ {2}systems\.inventory\.type: got "odoo"; allowed: tryton$/m);
+  const store = await checkOffline(SYSTEMS.replace('store: {', 'store: { type: magento,'));
+  assert.match(store.printed, /^ {2}systems\.store\.type: got "magento"; allowed: vendure, shopify$/m);
+});
+
+test('check accepts a Shopify store block and says which answers Shopify cannot carry out yet', async () => {
+  const { exitCode, printed } = await checkOffline(`systems:
+  inventory: { password: x }
+  store: { type: shopify, shop: my-shop.myshopify.com, accessToken: "\${SHOPIFY_ACCESS_TOKEN:-shpat_x}", webhookSecret: 0123456789abcdef }
+`);
+  assert.equal(exitCode, 0, printed);
+  assert.doesNotMatch(printed, /cannot run/);
+  assert.match(printed, /^ {2}ok {5} {2}systems\.store\.type = shopify$/m);
+  assert.match(printed, /^ {2}NOT YET {2}rules\.capture = atOrder: With these two systems this answer is not carried out yet by this version: the Shopify connector does not carry payments/m);
+  assert.match(printed, /^ {2}NOT YET {2}rules\.partialShipmentsToStore = true: .*the Shopify connector does not carry shipments on store orders \(fulfilment\)/m);
 });

@@ -93,8 +93,11 @@ test('every enum-valued setting refuses a value outside its list', () => {
   ];
   for (const [extra, path, allowed] of cases) assert.equal(issueAt(refused(MINIMAL + extra), path).allowed, allowed, path);
   const types = refused('systems:\n  inventory: { type: sap, password: x }\n  store: { type: wix, password: x, webhookSecret: 0123456789abcdef }\n');
-  assert.equal(issueAt(types, 'systems.inventory.type').allowed, 'tryton, odoo');
-  assert.equal(issueAt(types, 'systems.store.type').allowed, 'vendure, shopify, magento, woocommerce');
+  // the systems the registry has, no more: a system without a connector is refused by name
+  assert.equal(issueAt(types, 'systems.inventory.type').allowed, 'tryton');
+  assert.equal(issueAt(types, 'systems.store.type').allowed, 'vendure, shopify');
+  const odoo = issueAt(refused(MINIMAL.replace('inventory:', 'inventory:\n    type: odoo')), 'systems.inventory.type');
+  assert.equal(odoo.message, 'got "odoo"; allowed: tryton');
 });
 
 test('numbers out of range are refused with the range', () => {
@@ -193,6 +196,7 @@ test('secrets are never echoed in refusals', () => {
 test('redactConfig hides passwords, tokens, secrets and URL credentials, and keeps the rest', () => {
   const c = parseConfig(`${MINIMAL}database: { driver: postgres, url: "postgres://dt:pw@db:5432/dovetail" }\nserver: { host: 0.0.0.0, token: 0123456789abcdef0123 }\n`, ENV, 'x');
   const r = redactConfig(c);
+  assert.ok(r.systems.store.type === 'vendure');
   assert.equal(r.systems.inventory.password, '(hidden)');
   assert.equal(r.systems.store.password, '(hidden)');
   assert.equal(r.systems.store.webhookSecret, '(hidden)');
@@ -280,20 +284,20 @@ test('coverage: what this version carries out', () => {
 
 test('coverage: answers that need work are not carried out, and unsupportedAnswers lists them', () => {
   const c = parse('rules: { offlineOrdersToStore: all, capture: atShipment, quotesFrom: store, settleFrom: inventory }\ninventory: { locations: [Main, Annex] }\n');
-  const other = parseConfig('systems:\n  inventory: { type: odoo, password: x }\n  store: { type: shopify, password: x, webhookSecret: 0123456789abcdef }\n', {}, 'x');
+  const other = parseConfig(SHOPIFY, {}, 'x');
   for (const key of ['inventory.locations']) {
     assert.equal(rowOf(c, key).carriedOut, false, key);
     assert.match(rowOf(c, key).note, /not carried out yet by this version/);
   }
-  assert.equal(rowOf(other, 'systems.inventory.type').carriedOut, false);
-  assert.match(rowOf(other, 'systems.store.type').note, /Shopify/);
+  assert.equal(rowOf(other, 'systems.store.type').carriedOut, true, 'a system in the registry runs');
+  assert.match(rowOf(other, 'systems.store.type').note, /^The online store is Shopify\. Its connector does not carry shipments on store orders, payments/);
   const unsupported = unsupportedAnswers(c).map((r) => r.key);
   assert.deepEqual(unsupported, coverage(c).filter((r) => !r.carriedOut).map((r) => r.key));
   assert.ok(unsupported.includes('inventory.locations'));
   assert.ok(!unsupported.includes('rules.offlineOrdersToStore') && !unsupported.includes('rules.quotesFrom'), 'offline orders and quotes are carried out');
   assert.ok(!unsupported.includes('rules.capture') && !unsupported.includes('rules.settleFrom'), 'captures and settlement from either side are carried out');
   assert.ok(!unsupported.includes('rules.liveInventory'));
-  assert.ok(unsupportedAnswers(other).some((r) => r.key === 'systems.store.type'));
+  assert.ok(!unsupportedAnswers(other).some((r) => r.key.startsWith('systems.')));
   assert.ok(!unsupportedAnswers(parse()).some((r) => r.key.startsWith('systems.')));
 });
 
@@ -332,4 +336,44 @@ test('docs/settings.md has a row for every key', () => {
     ...Object.keys(c.inventory), ...Object.keys(c.sync), ...Object.keys(c.server), 'driver', 'path', 'url',
   ];
   for (const k of keys) assert.match(doc, new RegExp(`^\\| \`${k.replace('.', '\\.')}\` \\|`, 'm'), k);
+});
+
+const SHOPIFY = `systems:
+  inventory: { password: x }
+  store: { type: shopify, shop: my-shop.myshopify.com, accessToken: shpat_x, webhookSecret: 0123456789abcdef }
+`;
+
+test('a Shopify store block: its own keys, no Vendure keys, the API version pinned by default', () => {
+  const c = parseConfig(SHOPIFY, {}, 'x');
+  assert.deepEqual(c.systems.store, { type: 'shopify', shop: 'my-shop.myshopify.com', accessToken: 'shpat_x', webhookSecret: '0123456789abcdef', apiVersion: '2026-10', locations: {} });
+  const err = refused('systems:\n  inventory: { password: x }\n  store: { type: shopify, shop: my-shop.com, accessToken: t, webhookSecret: 0123456789abcdef, apiVersion: "2024-01", password: x }\n');
+  assert.match(issueAt(err, 'systems.store.shop').message, /myshopify\.com/);
+  assert.equal(issueAt(err, 'systems.store.apiVersion').allowed, '2026-10');
+  assert.match(issueAt(err, 'systems.store.password').message, /^unknown key; allowed keys: type, shop, accessToken, webhookSecret, apiVersion, locations/, 'a Vendure key is not a Shopify key');
+  const missing = refused('systems:\n  inventory: { password: x }\n  store: { type: shopify }\n');
+  for (const p of ['systems.store.shop', 'systems.store.accessToken', 'systems.store.webhookSecret']) assert.match(issueAt(missing, p).message, /missing/, p);
+});
+
+test('coverage: an answer needing a capability the chosen connector lacks is not carried out, and says which', () => {
+  const shopify = (rules = '') => parseConfig(SHOPIFY + rules, {}, 'x');
+  const c = shopify();
+  for (const key of ['rules.capture', 'rules.settleFrom', 'rules.refundsIn', 'rules.creditMemosIn', 'rules.partialShipmentsToStore', 'rules.shipmentEmailsFrom',
+    'rules.cancellationsIn', 'rules.returnsIn', 'rules.orderEditsIn', 'rules.returnsToStore', 'rules.quotesFrom']) {
+    assert.equal(rowOf(c, key).carriedOut, false, key);
+    assert.match(rowOf(c, key).note, /^With these two systems this answer is not carried out yet by this version: the Shopify connector does not carry /, key);
+  }
+  assert.match(rowOf(c, 'rules.capture').note, /does not carry payments \(captures and refunds\) \(payments\)\. What it would do: The customer's card is charged/);
+  assert.match(rowOf(shopify('rules: { capture: atShipment }\n'), 'rules.capture').note, /Shopify connector does not carry payments/);
+  // answers that ask nothing of a missing capability stay carried out
+  for (const key of ['master.productNames', 'master.customers', 'rules.liveInventory', 'rules.salespeople', 'rules.offlineOrdersToStore', 'rules.offlineCustomerAccounts', 'rules.copyAddresses']) {
+    assert.equal(rowOf(c, key).carriedOut, true, key);
+  }
+  assert.equal(rowOf(shopify('rules: { quotesFrom: store }\n'), 'rules.quotesFrom').carriedOut, true);
+  assert.equal(rowOf(shopify('rules: { returnsIn: store }\n'), 'rules.returnsToStore').carriedOut, true, 'returnsToStore has no effect then');
+  for (const [rule, key] of [['offlineOrdersToStore: all', 'rules.offlineOrdersToStore'], ['offlineCustomerAccounts: create', 'rules.offlineCustomerAccounts'], ['offlineCustomerAccounts: invite', 'rules.copyAddresses']]) {
+    assert.match(rowOf(shopify(`rules: { ${rule} }\n`), key).note, /Shopify connector does not carry (orders placed offline|customer accounts)/, rule);
+  }
+  // Vendure and Tryton carry every capability
+  assert.deepEqual(unsupportedAnswers(parse('rules: { offlineOrdersToStore: customersWithAccount, offlineCustomerAccounts: invite, capture: atShipment, settleFrom: inventory, refundsIn: inventory }\n'))
+    .filter((r) => r.key.startsWith('rules.')).map((r) => r.key), []);
 });

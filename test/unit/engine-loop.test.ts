@@ -72,6 +72,9 @@ test('the database locked for longer than SQLite waits: the loop says so, keeps 
       assert.equal(ended, 'running', 'the loop is still running');
       assert.equal((await answer('/healthz')).status, 503, '/healthz says the engine is not working');
       assert.equal((await answer('/readyz')).body.engine, 'not working');
+      const fromThisMachine = { incoming: { socket: { remoteAddress: '127.0.0.1' } } };
+      const overview = await (await app.request('http://127.0.0.1/', {}, fromThisMachine)).text();
+      assert.match(overview, /role="alert"><b>Dovetail is not moving anything right now:<\/b> the engine(?:'|&#39;)s passes have been failing since .*locked by another process/);
     } finally {
       other.exec('ROLLBACK');
       other.close();

@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { QUESTIONS } from '../../src/cli/init.js';
-import { loadConfig } from '../../src/config/load.js';
+import { parseAnswer, questionFor, questionsFor, QUESTIONS, renderYaml } from '../../src/cli/init.js';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
 
 const ENV = { TRYTON_PASSWORD: 'p', VENDURE_PASSWORD: 'p', DOVETAIL_WEBHOOK_SECRET: 'a-secret-of-16-chars-or-more' };
 
@@ -80,4 +80,18 @@ test('init leaves an existing file alone without --force, and writes nothing whe
   assert.equal(stopped.code, 1);
   assert.match(stopped.out, /Stopped before the last question; nothing was written/);
   assert.equal(existsSync(partial), false);
+});
+
+test('init offers the stores of the registry, and a chosen Shopify gets its own questions and block', () => {
+  const choice = questionFor('systems.store.type');
+  assert.deepEqual(choice?.choices?.map((c) => c.value), ['vendure', 'shopify']);
+  assert.equal(questionFor('systems.inventory.type'), undefined, 'one inventory system: nothing to choose');
+  const answers = new Map<string, string>([['systems.store.type', 'shopify'], ['systems.store.shop', 'acme.myshopify.com']]);
+  const keys = questionsFor(answers).map((q) => q.key);
+  assert.ok(keys.includes('systems.store.shop') && !keys.includes('systems.store.url') && !keys.includes('systems.store.username'), keys.join());
+  assert.equal(parseAnswer(questionFor('systems.store.shop')!, 'acme.com'), null, 'not a myshopify.com domain');
+  const text = renderYaml(answers);
+  assert.match(text, /accessToken: \$\{SHOPIFY_ACCESS_TOKEN\}/);
+  const config = parseConfig(text, { TRYTON_PASSWORD: 'p', SHOPIFY_ACCESS_TOKEN: 'shpat_x', SHOPIFY_WEBHOOK_SECRET: 'a-secret-of-16-chars-or-more' });
+  assert.deepEqual(config.systems.store, { type: 'shopify', shop: 'acme.myshopify.com', accessToken: 'shpat_x', webhookSecret: 'a-secret-of-16-chars-or-more', apiVersion: '2026-10', locations: {} });
 });

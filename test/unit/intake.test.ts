@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { parseConfig } from '../../src/config/load.js';
 import type { EngineContext } from '../../src/engine/context.js';
-import { accept } from '../../src/engine/intake.js';
+import { accept, FEEDS, pollFeed } from '../../src/engine/intake.js';
 import { createLogger } from '../../src/log.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
 import type { Storage } from '../../src/store/storage.js';
@@ -43,5 +43,19 @@ test('a pushed change commits with synchronous = FULL; a polled page, read again
   await accept(ctx, 'store', [{ kind: 'order', key: 'ORD-1', sourceVersion: 'event:1' }]);
   await accept(ctx, 'store', [{ kind: 'order', key: 'ORD-2', sourceVersion: 'v1' }], { feed: 'order', value: 'c1' });
   assert.deepEqual(syncLevels, [2, 1]);
+  await ctx.storage.close();
+});
+
+test('a feed of a capability the connector does not carry is not read', async () => {
+  const { ctx } = await intake();
+  const asked: string[] = [];
+  const readChanges = async (kind: string) => { asked.push(kind); return { changes: [], cursor: 'c', more: false }; };
+  ctx.store = { system: 'shopify', side: 'store', capabilities: ['webhooks'], readChanges } as unknown as EngineContext['store'];
+  for (const feed of FEEDS.filter((f) => f.side === 'store')) await pollFeed(ctx, feed);
+  assert.deepEqual(asked.sort(), ['customer', 'order', 'product'], 'payments and refunds belong to the payments capability');
+  ctx.store = { system: 'vendure', side: 'store', capabilities: ['payments'], readChanges } as unknown as EngineContext['store'];
+  asked.length = 0;
+  for (const feed of FEEDS.filter((f) => f.side === 'store' && f.kind === 'payment')) await pollFeed(ctx, feed);
+  assert.deepEqual(asked, ['payment']);
   await ctx.storage.close();
 });

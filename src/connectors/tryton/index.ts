@@ -7,12 +7,12 @@ import { minorToDecimal } from '../../model/money.js';
 import type { Order } from '../../model/order.js';
 import type { Product, ProductFields } from '../../model/product.js';
 import type { StockPosition } from '../../model/stock.js';
-import type { Capability, ChangePage, InventoryConnector, RecordKind } from '../types.js';
+import { HTTP_ADDRESS, inventorySystem, type ChangePage, type InventoryCapability, type InventoryConnector, type RecordKind } from '../types.js';
 import { dec, TrytonClient, type TrytonOptions } from './client.js';
 import * as money from './payments.js';
 import { PRODUCT_FIELDS, ProductRecord, toProduct } from './mappers.js';
 import { orderShipments, productChanges, shipmentChanges, stockChanges } from './reads.js';
-import { findSale, importOrder, upsertCustomer, type Company } from './writes.js';
+import { importOrder, upsertCustomer, type Company } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 import * as orderChanges from './order-changes.js';
 
@@ -23,10 +23,13 @@ export interface TrytonConnectorOptions extends TrytonOptions {
 
 const OPEN_MOVE_STATES = ['draft', 'staging', 'assigned'];
 
+/** Everything an inventory system can carry: Tryton is the reference inventory connector. */
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales'] as const satisfies readonly InventoryCapability[];
+
 export class TrytonConnector implements InventoryConnector {
   readonly system = 'tryton';
   readonly side = 'inventory';
-  readonly capabilities: readonly Capability[] = ['products.read', 'products.write', 'stock.read', 'customers.write', 'orders.write'];
+  readonly capabilities = CAPABILITIES;
   readonly client: TrytonClient;
   private company?: Promise<Company>;
 
@@ -209,11 +212,6 @@ export class TrytonConnector implements InventoryConnector {
     return orderShipments(this.client, orderCode, opts.saleId);
   }
 
-  async findSale(orderCode: string) {
-    await this.companyInfo();
-    return findSale(this.client, orderCode);
-  }
-
   // ---- changes to placed web orders: cancellations, returns, edits (see order-changes.ts)
   async getSaleLines(orderCode: string) {
     await this.companyInfo();
@@ -237,3 +235,36 @@ export class TrytonConnector implements InventoryConnector {
     return importOrder(this.client, company, productIds, order, opts);
   }
 }
+
+const nonEmpty = z.string().min(1);
+
+/** `systems.inventory` when `type: tryton`. */
+const TrytonConnection = z.object({
+  type: z.literal('tryton'),
+  url: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8000'),
+  database: nonEmpty.default('tryton'),
+  username: nonEmpty.default('admin'),
+  password: nonEmpty,
+  /** warehouse code or name; null = the first warehouse */
+  warehouse: nonEmpty.nullable().default(null),
+}).strict();
+
+export const tryton = inventorySystem({
+  system: 'tryton',
+  displayName: 'Tryton',
+  connection: TrytonConnection,
+  capabilities: CAPABILITIES,
+  create: (c, settings) => new TrytonConnector({ url: c.url, database: c.database, username: c.username, password: c.password,
+    locations: settings.locations.length ? settings.locations : c.warehouse ? [c.warehouse] : [] }),
+  setup: {
+    questions: [
+      { key: 'url', topic: 'inventory system address', ask: 'What is the address of your inventory system (Tryton)?', default: 'http://127.0.0.1:8000',
+        because: 'Tryton listens on port 8000 of the machine it runs on unless set otherwise.', comment: 'Tryton JSON-RPC address', pattern: HTTP_ADDRESS, hint: 'an address starting with http:// or https://' },
+      { key: 'database', topic: 'inventory database', ask: 'What is the name of the Tryton database?', default: 'tryton',
+        because: 'a fresh Tryton install usually calls it "tryton".', comment: 'Tryton database name', pattern: /\S/, hint: 'a name' },
+      { key: 'username', topic: 'inventory user', ask: 'Which Tryton user should Dovetail log in as? (its password is read from the environment variable TRYTON_PASSWORD)', default: 'admin',
+        because: 'a dedicated user is better, but admin works everywhere.', comment: 'Tryton user; the password comes from TRYTON_PASSWORD', pattern: /\S/, hint: 'a user name' },
+    ],
+    secrets: [{ key: 'password', env: 'TRYTON_PASSWORD' }],
+  },
+});

@@ -5,7 +5,7 @@ import type { Customer } from '../../model/customer.js';
 import type { Order } from '../../model/order.js';
 import type { FieldGroup, Product } from '../../model/product.js';
 import type { StoreShipment } from '../../model/shipment.js';
-import type { Capability, ChangePage, ChangeRef, RecordKind, StoreConnector } from '../types.js';
+import { HTTP_ADDRESS, storeSystem, type ChangePage, type ChangeRef, type RecordKind, type StoreCapability, type StoreConnector } from '../types.js';
 import { DovetailError } from '../../errors.js';
 import { VendureClient, type VendureOptions } from './client.js';
 import * as money from './payments.js';
@@ -25,10 +25,13 @@ const CHUNK = 100;
 const PLUGIN_CUSTOM_FIELDS = ['ProductVariant.weight', 'ProductVariant.length', 'ProductVariant.width', 'ProductVariant.height',
   'Fulfillment.dovetailRef', 'Fulfillment.shippedOn', 'Fulfillment.notifyCustomer'];
 
+/** Everything a store can carry: Vendure with Dovetail's plugin is the reference store connector. */
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks'] as const satisfies readonly StoreCapability[];
+
 export class VendureConnector implements StoreConnector {
   readonly system = 'vendure';
   readonly side = 'store';
-  readonly capabilities: readonly Capability[] = ['products.read', 'products.write', 'stock.write', 'orders.read', 'customers.read', 'webhooks'];
+  readonly capabilities = CAPABILITIES;
   readonly client: VendureClient;
 
   constructor(private readonly opts: VendureConnectorOptions) {
@@ -141,3 +144,36 @@ export class VendureConnector implements StoreConnector {
   startOfflineOrder(sale: OfflineSale, opts: { ref: string }) { return offline.startOfflineOrder(this.client, sale, opts); }
   placeOfflineOrder(code: string, sale: OfflineSale, opts: { customerId: string | null }) { return offline.placeOfflineOrder(this.client, code, sale, opts); }
 }
+
+const nonEmpty = z.string().min(1);
+
+/** `systems.store` when `type: vendure`. */
+const VendureConnection = z.object({
+  type: z.literal('vendure'),
+  url: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000'),
+  channelToken: nonEmpty.nullable().default(null),
+  username: nonEmpty.default('superadmin'),
+  password: nonEmpty,
+  /** shared secret of the store's webhooks; signatures are checked with it before anything is queued */
+  webhookSecret: z.string().min(16, { message: 'must be at least 16 characters, so it cannot be guessed' }),
+}).strict();
+
+export const vendure = storeSystem({
+  system: 'vendure',
+  displayName: 'Vendure',
+  connection: VendureConnection,
+  capabilities: CAPABILITIES,
+  create: (c) => new VendureConnector({ url: c.url, username: c.username, password: c.password, channelToken: c.channelToken, webhookSecret: c.webhookSecret }),
+  setup: {
+    questions: [
+      { key: 'url', topic: 'online store address', ask: 'What is the address of your online store (Vendure)?', default: 'http://127.0.0.1:3000',
+        because: 'Vendure listens on port 3000 unless set otherwise.', comment: 'Vendure address (Admin API at /admin-api)', pattern: HTTP_ADDRESS, hint: 'an address starting with http:// or https://' },
+      { key: 'username', topic: 'store user', ask: 'Which Vendure administrator should Dovetail log in as? (its password is read from VENDURE_PASSWORD)', default: 'superadmin',
+        because: 'it is the administrator every Vendure starts with.', comment: 'Vendure administrator; the password comes from VENDURE_PASSWORD', pattern: /\S/, hint: 'a user name' },
+    ],
+    secrets: [
+      { key: 'password', env: 'VENDURE_PASSWORD' },
+      { key: 'webhookSecret', env: 'DOVETAIL_WEBHOOK_SECRET', comment: "at least 16 characters, shared with the store's Dovetail plugin" },
+    ],
+  },
+});

@@ -3,6 +3,7 @@
 // quietly, `invite` makes it and has the store invite them to set a password; their addresses
 // follow when rules.copyAddresses. Exactly once per email: mappings record each step done
 // (account made, invitation sent), and the store is searched by email before anything is made.
+import { capability, lacking } from '../../connectors/types.js';
 import { eachJob, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
@@ -20,18 +21,23 @@ export const customerToStore: JobHandler = {
     const setting = `rules.offlineCustomerAccounts=${mode}, rules.copyAddresses=${copyAddresses}`;
     const audit = (action: string, result: string, detail?: object) =>
       ctx.storage.audit({ recordKind: 'customer', recordKey: email, action, fromSystem: ctx.inventory.system, toSystem: sys, setting, result, detail });
-    if (!ctx.inventory.getInventoryCustomer || !store.findCustomerAccount || !store.createCustomerAccount || !store.inviteCustomer || !store.addCustomerAddresses) {
-      await audit('customer.accountUnsupported', `not carried out: the ${ctx.inventory.system} or ${sys} connector cannot do this yet`);
+    // the rule is on but the pair cannot carry it out (`dovetail check` says so): each customer's
+    // audit row says why, without a failure per customer
+    const need = 'website accounts for phone customers (rules.offlineCustomerAccounts)';
+    const missing = lacking([store, 'accounts'], [ctx.inventory, 'offlineSales']);
+    if (missing) {
+      await audit('customer.accountUnsupported', `not carried out: ${missing}`);
       return;
     }
-    const found = await ctx.inventory.getInventoryCustomer(email);
+    const accounts = capability(store, 'accounts', need);
+    const found = await capability(ctx.inventory, 'offlineSales', need).getInventoryCustomer(email);
     // Only customers: a party with a sale past draft (quoted, ordered). Suppliers, carriers and
     // salespeople are parties too, and never hear from the store.
     if (!found?.hasSales) return;
 
     let id = await ctx.storage.mapping(sys, MAPPING.customerAccount, email);
     if (!id) {
-      const existing = await store.findCustomerAccount(email);
+      const existing = await accounts.findCustomerAccount(email);
       const oursFromBefore = (await ctx.storage.mapping(sys, MAPPING.customerAccountPending, email)) !== null;
       if (existing && !oursFromBefore) {
         // The store knows them already (registered, or a guest from a web order): nothing to make.
@@ -43,19 +49,19 @@ export const customerToStore: JobHandler = {
       }
       // Marked before the create: a retry after a crash in between knows the account it finds is ours.
       await ctx.storage.putMapping(sys, MAPPING.customerAccountPending, email, 'creating');
-      const made = existing ? { id: existing.id, created: false } : await store.createCustomerAccount(found.customer, { invite: mode === 'invite' });
+      const made = existing ? { id: existing.id, created: false } : await accounts.createCustomerAccount(found.customer, { invite: mode === 'invite' });
       failpoint('customer.accountCreated');
       id = made.id;
       await ctx.storage.putMapping(sys, MAPPING.customerAccount, email, id);
       await audit('customer.accountCreated', 'ok', { customer: id, invitation: mode === 'invite' ? 'follows' : 'none: no email is sent' });
     }
     if (mode === 'invite' && !(await ctx.storage.mapping(sys, MAPPING.customerInvited, email))) {
-      const sent = await store.inviteCustomer(email);
+      const sent = await accounts.inviteCustomer(email);
       await ctx.storage.putMapping(sys, MAPPING.customerInvited, email, sent.how);
       await audit('customer.invited', 'ok', { customer: id, how: sent.how });
     }
     if (copyAddresses && found.customer.addresses.length) {
-      const added = await store.addCustomerAddresses(id, found.customer.addresses);
+      const added = await accounts.addCustomerAddresses(id, found.customer.addresses);
       if (added) await audit('customer.addressesCopied', 'ok', { customer: id, added });
     }
   }),

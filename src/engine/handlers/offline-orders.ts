@@ -7,6 +7,7 @@
 import { OrderStatus } from '../../model/order.js';
 import { offlineOrdersToStore, quotesFrom } from '../../rules/offline-orders.js';
 import type { Job } from '../../store/storage.js';
+import { capability, hasCapability, lacking } from '../../connectors/types.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
@@ -23,15 +24,19 @@ export const offlineOrderToStore: JobHandler = {
     const saleId = job.key;
     const audit = (action: string, result: string, detail?: object, setting = `rules.offlineOrdersToStore=${rules.offlineOrdersToStore}`) =>
       ctx.storage.audit({ recordKind: 'sale', recordKey: saleId, action, fromSystem: inv, toSystem: store.system, setting, result, detail });
-    if (!ctx.inventory.getOfflineSale || !store.findOfflineOrder || !store.startOfflineOrder || !store.placeOfflineOrder) {
-      await audit('offlineOrder.unsupported', `not carried out: the ${inv} or ${store.system} connector cannot do this yet`);
+    // the rule is on but the pair cannot carry it out (`dovetail check` says so): each sale's audit row says why
+    const need = 'offline orders and accepted quotes shown in the store (rules.offlineOrdersToStore, quotesFrom)';
+    const missing = lacking([store, 'offlineOrders'], [ctx.inventory, 'offlineSales']);
+    if (missing) {
+      await audit('offlineOrder.unsupported', `not carried out: ${missing}`);
       return;
     }
+    const offline = capability(store, 'offlineOrders', need);
     // Web orders come the other way: a sale Dovetail imported is known by its store order code
     // (checked before reading the sale: every amendment of a web sale passes through here).
     const mappedCode = (await ctx.storage.keysForExternalIds(inv, MAPPING.sale, [saleId])).get(saleId) ?? null;
     if (mappedCode !== null && !(await ctx.storage.mapping(inv, MAPPING.offlineOrder, mappedCode))) return;
-    const sale = await ctx.inventory.getOfflineSale(saleId);
+    const sale = await capability(ctx.inventory, 'offlineSales', need).getOfflineSale(saleId);
     if (!sale) return; // deleted since the change was read
     const ref = `${inv}:${saleId}`;
     if (mappedCode === null && sale.reference && (await store.getOrder(sale.reference))) return; // its import is being recorded
@@ -46,7 +51,7 @@ export const offlineOrderToStore: JobHandler = {
     }
     if (kind === 'nothing') return;
 
-    const found = await store.findOfflineOrder(ref);
+    const found = await offline.findOfflineOrder(ref);
     // the connector answers the order's status in Dovetail's words: a cart is started but not placed yet
     if (found && OrderStatus.parse(found.state) !== 'cart') {
       if (mappedCode !== found.code) { // placed before a crash: record it
@@ -55,7 +60,8 @@ export const offlineOrderToStore: JobHandler = {
       }
       return;
     }
-    const account = sale.customer.email && store.findCustomerAccount ? await store.findCustomerAccount(sale.customer.email) : null;
+    // without accounts every offline order goes to the store as a guest's
+    const account = sale.customer.email && hasCapability(store, 'accounts') ? await capability(store, 'accounts', need).findCustomerAccount(sale.customer.email) : null;
     if (!found) {
       const acceptedQuote = rules.quotesFrom === 'inventory' && (await ctx.storage.mapping(inv, MAPPING.quote, saleId)) !== null;
       const decision = offlineOrdersToStore(rules.offlineOrdersToStore, { acceptedQuote, email: sale.customer.email,
@@ -69,7 +75,7 @@ export const offlineOrderToStore: JobHandler = {
         return;
       }
     }
-    const code = found?.code ?? (await store.startOfflineOrder(sale, { ref })).code;
+    const code = found?.code ?? (await offline.startOfflineOrder(sale, { ref })).code;
     failpoint('offlineOrder.started');
     // From here the store's order stands for the sale: the stock flow stops deducting the sale
     // (the store reserves it once placed) and the web-order import knows the code.
@@ -82,7 +88,7 @@ export const offlineOrderToStore: JobHandler = {
     // Make room first: the store refuses an order for more than it shows, and it still shows the
     // sale's quantity deducted. Published with the sale counted as the store's own.
     await publishStock(ctx, skus, `offline sale ${sale.number} goes to the store`);
-    const placed = await store.placeOfflineOrder(code, sale, { customerId: account?.id ?? null });
+    const placed = await offline.placeOfflineOrder(code, sale, { customerId: account?.id ?? null });
     const acceptedQuote = (await ctx.storage.mapping(inv, MAPPING.quote, saleId)) !== null;
     await audit(acceptedQuote && rules.quotesFrom === 'inventory' ? 'quote.accepted' : 'offlineOrder.placed', 'ok', {
       sale: sale.number, storeOrder: code, storeState: placed.state, inventoryTotal: sale.totalMinor, storeTotal: placed.totalMinor,

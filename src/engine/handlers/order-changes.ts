@@ -15,9 +15,10 @@ import { createHash } from 'node:crypto';
 import { permanent } from '../../errors.js';
 import { changesBetween, describeChange, linesAgree, linesAsPlaced, notYetIn, RULE_OF_CHANGE, type LineChange, type OrderLinesState } from '../../model/order-lines.js';
 import type { Order } from '../../model/order.js';
+import { capability, hasCapability } from '../../connectors/types.js';
 import { cancelledUnitsMoney } from '../../rules/capture.js';
 import { cancellationRefund } from '../../rules/refunds.js';
-import { eachJob, need, type EngineContext, type JobHandler } from '../context.js';
+import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../mapping-kinds.js';
@@ -38,13 +39,14 @@ export const orderChanges: JobHandler = {
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const code = job.key;
     const inv = ctx.inventory.system, storeName = ctx.store.system;
-    // connectors that cannot read an order's lines yet (`dovetail check` says so) leave orders as imported
-    if (!ctx.store.getOrderLines || !ctx.inventory.getSaleLines) return;
+    // a pair that does not carry order changes (`dovetail check` says so) leaves orders as imported:
+    // every order update passes through here, and each would otherwise fail the same way
+    if (!hasCapability(ctx.store, 'orderChanges') || !hasCapability(ctx.inventory, 'orderChanges')) return;
     if (!(await ctx.storage.mapping(inv, MAPPING.sale, code))) return; // not imported (yet): the import flow owns it
     // a phone sale shown in the store: the inventory system is its master, the store a mirror of it
     if (await ctx.storage.mapping(inv, MAPPING.offlineOrder, code)) return;
-    const readStore = () => ctx.store.getOrderLines!(code);
-    const readInventory = () => ctx.inventory.getSaleLines!(code);
+    const readStore = () => capability(ctx.store, 'orderChanges', 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)').getOrderLines(code);
+    const readInventory = () => capability(ctx.inventory, 'orderChanges', 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)').getSaleLines(code);
     let [store, inventory] = await Promise.all([readStore(), readInventory()]);
     if (!store) throw permanent(`order ${code} was not found in ${storeName} (deleted?)`, { order: code });
     if (!inventory) throw permanent(`the sale for order ${code} was not found in ${inv} (deleted?)`, { order: code });
@@ -126,7 +128,8 @@ async function carry(ctx: EngineContext, code: string, side: Side, changes: Line
 
 async function carryToInventory(ctx: EngineContext, code: string, changes: LineChange[], note: string) {
   const inv = ctx.inventory;
-  const now = await need(inv.getSaleLines, inv.system, 'read sale lines').call(inv, code);
+  const sale = capability(inv, 'orderChanges', 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)');
+  const now = await sale.getSaleLines(code);
   if (!now) throw permanent(`the sale for order ${code} was not found in ${inv.system}`, { order: code });
   const current = new Map(now.lines.map((l) => [l.sku, l]));
   // cancellations and edits become target quantities (safe to repeat); returns become one return
@@ -139,23 +142,24 @@ async function carryToInventory(ctx: EngineContext, code: string, changes: LineC
     targets.set(c.sku, { sku: c.sku, quantity: Math.max(0, quantity),
       unitNetMinor: c.kind === 'edit' ? c.unitNetMinor : line?.unitNetMinor ?? 0, taxRatePercent: c.kind === 'edit' ? c.taxRatePercent : line?.taxRatePercent ?? 0 });
   }
-  if (targets.size) await need(inv.setSaleQuantities, inv.system, 'change sale quantities').call(inv, code, [...targets.values()], note);
+  if (targets.size) await sale.setSaleQuantities(code, [...targets.values()], note);
   const returns = changes.filter((c) => c.kind === 'return');
   if (returns.length) {
-    await need(inv.recordReturn, inv.system, 'book returns').call(inv, code, returns.map((r) => ({ sku: r.sku, quantity: r.quantity })),
+    await sale.recordReturn(code, returns.map((r) => ({ sku: r.sku, quantity: r.quantity })),
       { key: `${ctx.store.system}-return:${code}:${digest(returns)}`, note, creditNote: ctx.config.rules.creditMemosIn === 'inventory' });
   }
 }
 
 async function carryToStore(ctx: EngineContext, code: string, changes: LineChange[], note: string) {
   const store = ctx.store;
+  const order = capability(store, 'orderChanges', 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)');
   const cancels = changes.filter((c) => c.kind === 'cancel');
   if (cancels.length) {
-    await need(store.cancelOrderUnits, store.system, 'cancel order lines').call(store, code, cancels.map((c) => ({ sku: c.sku, quantity: c.quantity })), { kind: 'cancel', reason: note });
+    await order.cancelOrderUnits(code, cancels.map((c) => ({ sku: c.sku, quantity: c.quantity })), { kind: 'cancel', reason: note });
   }
   const returns = changes.filter((c) => c.kind === 'return');
   if (returns.length && ctx.config.rules.returnsToStore) {
-    await need(store.cancelOrderUnits, store.system, 'show returns on orders').call(store, code, returns.map((c) => ({ sku: c.sku, quantity: c.quantity })),
+    await order.cancelOrderUnits(code, returns.map((c) => ({ sku: c.sku, quantity: c.quantity })),
       { kind: 'return', reason: `Returned: ${returns.map(describeChange).join(', ')} (booked in ${ctx.inventory.system})` });
   } else if (returns.length) {
     await ctx.storage.audit({ recordKind: 'orderChange', recordKey: code, action: 'order.returnNotShown', fromSystem: ctx.inventory.system, setting: 'rules.returnsToStore=false',
@@ -163,7 +167,7 @@ async function carryToStore(ctx: EngineContext, code: string, changes: LineChang
   }
   const edits = changes.filter((c) => c.kind === 'edit');
   if (edits.length) {
-    const r = await need(store.raiseOrderQuantities, store.system, 'edit orders').call(store, code, edits.map((c) => ({ sku: c.sku, quantity: c.quantity })), note);
+    const r = await order.raiseOrderQuantities(code, edits.map((c) => ({ sku: c.sku, quantity: c.quantity })), note);
     if (r.totalAfterMinor > r.totalBeforeMinor) {
       // The customer now owes more than they paid or authorised: a person must arrange it.
       await ctx.storage.flagConflict({ recordKind: 'order', recordKey: code, fieldGroup: 'payment', masterSystem: ctx.inventory.system,
@@ -190,15 +194,15 @@ async function settleCancelledUnits(ctx: EngineContext, code: string, before: Or
   const plan = cancelledUnitsMoney(ctx.config.rules.capture, after);
   if (plan === 'wait') return;
   if (plan === 'release') {
-    if (!store.releaseAuthorisation) return;
-    const r = await store.releaseAuthorisation(code, `nothing left to ship after ${cancels.map(describeChange).join(', ')}`);
+    const r = await capability(store, 'orderChanges', 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)').releaseAuthorisation(code, `nothing left to ship after ${cancels.map(describeChange).join(', ')}`);
     if (r.releasedMinor > 0) {
       await ctx.storage.audit({ recordKind: 'payment', recordKey: code, action: 'payment.released', toSystem: store.system, setting, result: 'ok',
         detail: { releasedMinor: r.releasedMinor, cancelled: cancels } });
     }
     return;
   }
-  const money = await need(store.getPayments, store.system, 'read payments').call(store, code);
+  const payments = capability(store, 'payments', 'refunds of cancelled units (rules.cancellationsIn with rules.capture: atOrder)');
+  const money = await payments.getPayments(code);
   if (!money) throw permanent(`order ${code} was not found in ${store.system}`, { order: code });
   const key = `${code}:cancel-${digest([before.lines, after.lines])}`;
   const refundedBefore = money.payments.flatMap((p) => p.refunds).some((r) => r.dovetailKey === key && r.state !== 'failed');
@@ -210,9 +214,9 @@ async function settleCancelledUnits(ctx: EngineContext, code: string, before: Or
     return;
   }
   const what = `Refund for ${cancels.map(describeChange).join(', ')} of order ${code}`;
-  const refund = await need(store.refundPayment, store.system, 'refund payments').call(store, code, amount, key, what);
+  const refund = await payments.refundPayment(code, amount, key, what);
   failpoint('orderChanges.refunded');
-  const payment = await need(inv.recordPayment, inv.system, 'record payments').call(inv, code, { kind: 'payable', amountMinor: refund.amountMinor, key: `cancel:${key}`, description: what });
+  const payment = await capability(inv, 'payments', 'refunds of cancelled units (rules.cancellationsIn with rules.capture: atOrder)').recordPayment(code, { kind: 'payable', amountMinor: refund.amountMinor, key: `cancel:${key}`, description: what });
   await ctx.storage.audit({ recordKind: 'payment', recordKey: code, action: refund.created ? 'payment.refundedCancelled' : 'payment.refundFound', fromSystem: store.system, toSystem: inv.system,
     setting, result: 'ok', detail: { amountMinor: refund.amountMinor, storeRefunds: refund.refundIds, inventoryPayment: payment.id, cancelled: cancels } });
 }

@@ -8,8 +8,9 @@
 import { DovetailError, permanent } from '../../errors.js';
 import { splitMoneyKey } from '../../model/payment.js';
 import { captureAmount, shipmentCapture } from '../../rules/capture-amount.js';
+import { capability } from '../../connectors/types.js';
 import { inventoryPaymentToCapture, shipmentCapturePlan, storeCaptureToRecord } from '../../rules/capture.js';
-import { eachJob, need, type EngineContext, type JobHandler } from '../context.js';
+import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../mapping-kinds.js';
@@ -46,7 +47,7 @@ export const paymentFromStore: JobHandler = {
         result: 'an order entered in the inventory system and shown in the store: its payment marks it paid offline, nothing was charged' });
       return;
     }
-    const money = await need(ctx.store.getPayments, store, 'read payments').call(ctx.store, orderCode);
+    const money = await capability(ctx.store, 'payments', 'captures recorded against the sale (rules.capture, rules.settleFrom)').getPayments(orderCode);
     const decision = storeCaptureToRecord(id, money?.payments.find((x) => x.id === id));
     if (!decision.act) {
       await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.ignored', fromSystem: store, result: decision.why });
@@ -54,7 +55,7 @@ export const paymentFromStore: JobHandler = {
     }
     const p = decision.payment;
     await requireSale(ctx, orderCode);
-    const rec = await need(ctx.inventory.recordPayment, inv, 'record payments').call(ctx.inventory, orderCode,
+    const rec = await capability(ctx.inventory, 'payments', 'captures recorded against the sale (rules.capture, rules.settleFrom)').recordPayment(orderCode,
       { kind: 'receivable', amountMinor: p.amountMinor, key: `${store}-payment:${p.id}`, description: `Captured in ${store}: payment ${p.id} (${p.method}) of order ${orderCode}` });
     failpoint('payment.recorded');
     await ctx.storage.putMapping(inv, MAPPING.payment, job.key, rec.id);
@@ -78,7 +79,7 @@ export const captureShipment: JobHandler = {
     }
     if (await ctx.storage.mapping(inv, MAPPING.capture, job.key)) return;
     await requireSale(ctx, orderCode);
-    const shipment = await need(ctx.inventory.shipmentForCapture, inv, 'read shipments for capture').call(ctx.inventory, shipmentId);
+    const shipment = await capability(ctx.inventory, 'shipments', 'capture per shipment (rules.capture: atShipment)').shipmentForCapture(shipmentId);
     if (!shipment || shipment.orderCode !== orderCode) throw permanent(`shipment ${shipmentId} of order ${orderCode} was not found in ${inv}`, { order: orderCode, shipment: shipmentId });
     if (shipment.state !== 'done') {
       await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.captureWaits', fromSystem: inv, result: `shipment ${shipmentId} is ${shipment.state}, not done: nothing captured` });
@@ -92,7 +93,7 @@ export const captureShipment: JobHandler = {
     if (plan === 'proposeInInventory') {
       // The operator settles: the shipment's amount waits in the inventory system as an approved
       // payment; processing it there is what captures (paymentFromInventory).
-      const proposed = await need(ctx.inventory.proposePayment, inv, 'propose payments').call(ctx.inventory, orderCode,
+      const proposed = await capability(ctx.inventory, 'payments', 'payments settled from the inventory system (rules.settleFrom: inventory)').proposePayment(orderCode,
         { amountMinor: amount.amountMinor, key: `capture ${job.key}`, description: `To capture for shipment ${shipmentId} of order ${orderCode}` });
       await ctx.storage.putMapping(inv, MAPPING.capture, job.key, `proposed:${proposed.id}`);
       await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.proposed', fromSystem: inv, toSystem: inv, setting: settingOf(ctx),
@@ -100,7 +101,8 @@ export const captureShipment: JobHandler = {
       return;
     }
     const captureKey = `${orderCode}:${inv}-shipment-${shipmentId}`;
-    const money = await need(ctx.store.getPayments, store, 'read payments').call(ctx.store, orderCode);
+    const payments = capability(ctx.store, 'payments', 'capture per shipment (rules.capture: atShipment)');
+    const money = await payments.getPayments(orderCode);
     if (!money) throw permanent(`order ${orderCode} was not found in ${store}`, { order: orderCode });
     const decision = shipmentCapture(amount.amountMinor, { ...money, capturedForThisKey: money.payments.some((p) => p.captureKey === captureKey) });
     if (!decision.capture) {
@@ -109,9 +111,9 @@ export const captureShipment: JobHandler = {
         result: decision.why, detail: { ...why, authorisedMinor: money.authorisedMinor, capturedMinor: money.capturedMinor } });
       return;
     }
-    const captured = await need(ctx.store.capturePayment, store, 'capture part of a payment').call(ctx.store, orderCode, amount.amountMinor, captureKey);
+    const captured = await payments.capturePayment(orderCode, amount.amountMinor, captureKey);
     failpoint('capture.captured');
-    const rec = await need(ctx.inventory.recordPayment, inv, 'record payments').call(ctx.inventory, orderCode,
+    const rec = await capability(ctx.inventory, 'payments', 'capture per shipment (rules.capture: atShipment)').recordPayment(orderCode,
       { kind: 'receivable', amountMinor: captured.amountMinor, key: `capture:${job.key}`, description: `Captured in ${store} for shipment ${shipmentId} of order ${orderCode} (payment ${captured.paymentId})` });
     await ctx.storage.putMapping(inv, MAPPING.capture, job.key, rec.id);
     await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: captured.created ? 'payment.captured' : 'payment.captureFound', fromSystem: inv, toSystem: store,
@@ -128,7 +130,9 @@ export const paymentFromInventory: JobHandler = {
     const { orderCode, id } = splitMoneyKey(job.key);
     if (ctx.config.rules.settleFrom !== 'inventory') return;
     if (await ctx.storage.mapping(inv, MAPPING.settled, job.key)) return;
-    const decision = inventoryPaymentToCapture(id, await need(ctx.inventory.getPayment, inv, 'read payments').call(ctx.inventory, id));
+    const settle = 'payments settled from the inventory system (rules.settleFrom: inventory)';
+    const invPayments = capability(ctx.inventory, 'payments', settle);
+    const decision = inventoryPaymentToCapture(id, await invPayments.getPayment(id));
     if (!decision.act) {
       await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.ignored', fromSystem: inv, result: decision.why });
       return;
@@ -137,18 +141,18 @@ export const paymentFromInventory: JobHandler = {
     const key = `${orderCode}:${inv}-payment-${id}`;
     let captured;
     try {
-      captured = await need(ctx.store.capturePayment, store, 'capture part of a payment').call(ctx.store, orderCode, p.amountMinor, key);
+      captured = await capability(ctx.store, 'payments', settle).capturePayment(orderCode, p.amountMinor, key);
     } catch (err) {
       if (err instanceof DovetailError && err.kind === 'permanent') {
         // the store refused (more than is authorised): the operator sees it failed, where they made it
-        await ctx.inventory.completePayment?.(id, 'failed', `refused by ${store}`);
+        await invPayments.completePayment(id, 'failed', `refused by ${store}`);
         await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: 'payment.captureRefused', fromSystem: inv, toSystem: store, setting: settingOf(ctx),
           result: 'failed', detail: { inventoryPayment: id, amountMinor: p.amountMinor, error: err.message } });
       }
       throw err;
     }
     failpoint('capture.captured');
-    await need(ctx.inventory.completePayment, inv, 'complete payments').call(ctx.inventory, id, 'succeeded', `captured ${store} payment ${captured.paymentId}`);
+    await invPayments.completePayment(id, 'succeeded', `captured ${store} payment ${captured.paymentId}`);
     await ctx.storage.putMapping(inv, MAPPING.settled, job.key, captured.paymentId);
     await ctx.storage.audit({ recordKind: 'payment', recordKey: orderCode, action: captured.created ? 'payment.captured' : 'payment.captureFound', fromSystem: inv, toSystem: store,
       setting: settingOf(ctx), result: 'ok', detail: { inventoryPayment: id, amountMinor: captured.amountMinor, storePayment: captured.paymentId, remainingAuthorisedMinor: captured.remainingAuthorisedMinor } });

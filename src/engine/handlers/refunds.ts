@@ -6,8 +6,9 @@
 // amount through the store's payment API once, and record the refund payment against the sale.
 import { DovetailError } from '../../errors.js';
 import { splitMoneyKey } from '../../model/payment.js';
+import { capability } from '../../connectors/types.js';
 import { creditNoteToRefund, storeRefundToRecord } from '../../rules/refunds.js';
-import { eachJob, need, type EngineContext, type JobHandler } from '../context.js';
+import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../mapping-kinds.js';
@@ -22,7 +23,7 @@ export const refundFromStore: JobHandler = {
     if (ctx.config.rules.refundsIn !== 'store') return;
     if (await ctx.storage.mapping(inv, MAPPING.refund, job.key)) return;
     const { orderCode, id } = splitMoneyKey(job.key);
-    const money = await need(ctx.store.getPayments, store, 'read payments').call(ctx.store, orderCode);
+    const money = await capability(ctx.store, 'payments', 'refunds made in the store recorded in the inventory system (rules.refundsIn: store)').getPayments(orderCode);
     const decision = storeRefundToRecord(id, money?.payments.flatMap((p) => p.refunds.map((r) => ({ ...r, paymentId: p.id }))).find((r) => r.id === id));
     if (!decision.act) {
       await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: 'refund.ignored', fromSystem: store, result: decision.why });
@@ -33,9 +34,9 @@ export const refundFromStore: JobHandler = {
     const key = `${store}-refund:${refund.id}`;
     const what = `Refund ${refund.id} made in ${store} for order ${orderCode}${refund.reason ? `: ${refund.reason}` : ''}`;
     const creditNote = ctx.config.rules.creditMemosIn === 'store'
-      ? await need(ctx.inventory.recordCreditNote, inv, 'record credit notes').call(ctx.inventory, orderCode, { amountMinor: refund.totalMinor, key, description: what })
+      ? await capability(ctx.inventory, 'payments', 'refunds made in the store recorded in the inventory system (rules.refundsIn: store)').recordCreditNote(orderCode, { amountMinor: refund.totalMinor, key, description: what })
       : null;
-    const payment = await need(ctx.inventory.recordPayment, inv, 'record payments').call(ctx.inventory, orderCode, { kind: 'payable', amountMinor: refund.totalMinor, key, description: what });
+    const payment = await capability(ctx.inventory, 'payments', 'refunds made in the store recorded in the inventory system (rules.refundsIn: store)').recordPayment(orderCode, { kind: 'payable', amountMinor: refund.totalMinor, key, description: what });
     failpoint('refund.recorded');
     await ctx.storage.putMapping(inv, MAPPING.refund, job.key, payment.id);
     await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: 'refund.recorded', fromSystem: store, toSystem: inv, setting: settingOf(ctx),
@@ -52,7 +53,8 @@ export const refundFromInventory: JobHandler = {
     if (ctx.config.rules.refundsIn !== 'inventory') return;
     if (await ctx.storage.mapping(inv, MAPPING.refund, job.key)) return;
     const { orderCode, id } = splitMoneyKey(job.key);
-    const decision = creditNoteToRefund(id, await need(ctx.inventory.getCreditNote, inv, 'read credit notes').call(ctx.inventory, id));
+    const invPayments = capability(ctx.inventory, 'payments', 'refunds started by credit notes in the inventory system (rules.refundsIn: inventory)');
+    const decision = creditNoteToRefund(id, await invPayments.getCreditNote(id));
     if (!decision.act) {
       await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: 'refund.ignored', fromSystem: inv, result: decision.why });
       return;
@@ -60,9 +62,9 @@ export const refundFromInventory: JobHandler = {
     const { note } = decision;
     const label = `credit note ${note.number ?? note.id}`;
     // refunded <= captured is checked by the connector against the store's own payments (and by the store)
-    const refund = await need(ctx.store.refundPayment, store, 'refund payments').call(ctx.store, orderCode, note.amountMinor, `${orderCode}:${inv}-credit-${note.id}`, label);
+    const refund = await capability(ctx.store, 'payments', 'refunds started by credit notes in the inventory system (rules.refundsIn: inventory)').refundPayment(orderCode, note.amountMinor, `${orderCode}:${inv}-credit-${note.id}`, label);
     failpoint('refund.refunded');
-    const payment = await need(ctx.inventory.recordPayment, inv, 'record payments').call(ctx.inventory, orderCode,
+    const payment = await invPayments.recordPayment(orderCode,
       { kind: 'payable', amountMinor: note.amountMinor, key: `${inv}-credit:${note.id}`, description: `Refunded through ${store} for ${label} of order ${orderCode}` });
     await ctx.storage.putMapping(inv, MAPPING.refund, job.key, payment.id);
     await ctx.storage.audit({ recordKind: 'refund', recordKey: orderCode, action: refund.created ? 'refund.made' : 'refund.found', fromSystem: inv, toSystem: store, setting: settingOf(ctx),

@@ -9,6 +9,7 @@ import { DovetailError, transient } from '../../errors.js';
 import type { Order } from '../../model/order.js';
 import { SALE_KEY, type StoreShipment } from '../../model/shipment.js';
 import { sendEmail, shipmentEmail } from '../../notify/shipment-email.js';
+import { capability } from '../../connectors/types.js';
 import { partialShipmentsToStore as plannedReports, shipmentEmailsFrom as whoTells } from '../../rules/shipment-reports.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
@@ -23,8 +24,8 @@ export const shipmentsToStore: JobHandler = {
     const inv = ctx.inventory.system;
     const store = ctx.store.system;
     const { partialShipmentsToStore, shipmentEmailsFrom } = ctx.config.rules;
-    if (!ctx.inventory.getShipments) throw new DovetailError('config', `the ${inv} connector cannot read shipments yet`);
-    if (!ctx.store.recordShipment) throw new DovetailError('config', `the ${store} connector cannot record shipments yet`);
+    const shipments = capability(ctx.inventory, 'shipments', 'shipments shown on store orders (rules.partialShipmentsToStore)');
+    const storeFulfilment = capability(ctx.store, 'fulfilment', 'shipments shown on store orders (rules.partialShipmentsToStore)');
 
     // A sale keyed by its id: a phone sale Dovetail mirrored into the store (rules.offlineOrdersToStore)
     // is fulfilled there too, or the store would hold its stock forever; any other sale is not ours.
@@ -40,7 +41,7 @@ export const shipmentsToStore: JobHandler = {
       await ctx.storage.audit({ recordKind: 'shipment', recordKey: code, action: 'shipment.ignored', fromSystem: inv, result: `not reported: ${store} has no order ${code}` });
       return;
     }
-    const found = await ctx.inventory.getShipments(code, { saleId });
+    const found = await shipments.getShipments(code, { saleId });
     if (!found || !found.shipments.length) return;
     // rules.capture: atShipment — each done shipment captures its own amount (payments.ts; a no-op
     // otherwise or once captured). A phone sale was paid offline: nothing to capture in the store.
@@ -59,7 +60,7 @@ export const shipmentsToStore: JobHandler = {
     for (const { shipment, whole } of reports) {
       let fulfilment = await ctx.storage.mapping(store, MAPPING.fulfilment, shipment.ref);
       if (!fulfilment) {
-        const made = await ctx.store.recordShipment(code, shipment, { notifyCustomer: tells.storeNotifies });
+        const made = await storeFulfilment.recordShipment(code, shipment, { notifyCustomer: tells.storeNotifies });
         failpoint('shipment.fulfilmentWritten');
         await ctx.storage.putMapping(store, MAPPING.fulfilment, shipment.ref, made.id);
         fulfilment = made.id;
