@@ -229,7 +229,7 @@ describe('Vendure connector: changes to a placed order', () => {
           assert.equal(r.created, true);
           const after = await vendure.getPayments(o.code);
           assert.equal(after?.refundedMinor, 2200, 'a refund still works on a cancelled order');
-          assert.deepEqual(after?.payments.flatMap((p) => p.refunds.map((x) => x.state)), ['Settled']);
+          assert.deepEqual(after?.payments.flatMap((p) => p.refunds.map((x) => x.state)), ['settled'], 'in Dovetail\'s words');
           await assertReported(o.code, 'a refund', { pushedOnly: true });
         }
       });
@@ -242,7 +242,7 @@ describe('Vendure connector: changes to a placed order', () => {
       await vendure.capturePayment(o.code, 1100, `${o.code}:ship-1`);
       assert.deepEqual(await vendure.releaseAuthorisation(o.code, 'second mug never ships'), { releasedMinor: o.totalWithTax - 1100 });
       const money = await vendure.getPayments(o.code);
-      assert.deepEqual(money?.payments.map((p) => [p.state, p.amountMinor]).sort(), [['Cancelled', o.totalWithTax - 1100], ['Settled', 1100]]);
+      assert.deepEqual(money?.payments.map((p) => [p.state, p.amountMinor]).sort(), [['cancelled', o.totalWithTax - 1100], ['captured', 1100]], 'in Dovetail\'s words');
       assert.deepEqual(await vendure.releaseAuthorisation(o.code, 'again'), { releasedMinor: 0 }, 'nothing left: 0, no error');
       const order = await operatorOrder(admin, o.code);
       assert.equal(order.payments.filter((p) => p.state === 'Authorized').length, 0);
