@@ -2,7 +2,7 @@
 // `check`, `init` and the dashboard all read it. Adding a system is one folder and one line here.
 import { shopify } from './shopify/index.js';
 import { tryton } from './tryton/index.js';
-import { CORE_CAPABILITIES, type InventoryCapability, type InventorySystem, type StoreCapability, type StoreSystem, type SystemDescriptor } from './types.js';
+import { hasCapability, type InventoryCapability, type InventorySystem, type StoreCapability, type StoreSystem, type SystemDescriptor } from './types.js';
 import { vendure } from './vendure/index.js';
 
 /** The inventory systems; the first is the default of `systems.inventory.type`. */
@@ -29,5 +29,5 @@ export const displayNameOf = (system: string): string => SYSTEMS.find((d) => d.s
 
 /** Whether a system carries `group`, by its descriptor (a side's core groups always count). */
 export function carries(descriptor: SystemDescriptor, group: StoreCapability | InventoryCapability): boolean {
-  return (CORE_CAPABILITIES[descriptor.side] as readonly string[]).includes(group) || (descriptor.capabilities as readonly string[]).includes(group);
+  return hasCapability(descriptor, group);
 }

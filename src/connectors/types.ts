@@ -365,9 +365,9 @@ export function lacking(...wanted: ([StoreConnector, StoreCapability] | [Invento
   return missing ? `the ${missing[0].system} connector does not carry ${missing[1]}` : null;
 }
 
-/** Whether the connector declares `group` (core groups always count). */
-export function hasCapability(connector: StoreConnector | InventoryConnector, group: string): boolean {
-  return (CORE_CAPABILITIES[connector.side] as readonly string[]).includes(group) || (connector.capabilities as readonly string[]).includes(group);
+/** Whether a connector (or its descriptor) declares `group` (core groups always count). */
+export function hasCapability(system: { side: 'store' | 'inventory'; capabilities: readonly string[] }, group: string): boolean {
+  return (CORE_CAPABILITIES[system.side] as readonly string[]).includes(group) || system.capabilities.includes(group);
 }
 
 // ---- how a system is described to the rest of Dovetail (see registry.ts) -----------------------

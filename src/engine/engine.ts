@@ -10,7 +10,7 @@ import { productFromStore, productToStore } from './handlers/products.js';
 import { shipmentsToStore } from './handlers/shipments.js';
 import { stockToStore } from './handlers/stock.js';
 import { MONEY_HANDLERS } from './handlers/payments.js';
-import { FEEDS, pollFeed } from './intake.js';
+import { FEEDS, feedCarried, pollFeed } from './intake.js';
 import { feedIsRead } from '../rules/live-inventory.js';
 import { JOB } from './job-kinds.js';
 import { StorageError, storageFailure } from '../store/failures.js';
@@ -49,7 +49,8 @@ export class Engine {
       const system = feed.side === 'inventory' ? this.ctx.inventory.system : this.ctx.store.system;
       const state: FeedState = this.feeds.get(`${system}.${feed.kind}`) ?? { system, kind: feed.kind, lastPollAt: null, lastError: null, fresh: 0 };
       this.feeds.set(`${system}.${feed.kind}`, state);
-      if (!feedIsRead(feed, this.ctx.config)) continue;
+      // a feed the settings or the connector leave unread is not polled, nor shown as read
+      if (!feedIsRead(feed, this.ctx.config) || !feedCarried(feed, feed.side === 'inventory' ? this.ctx.inventory : this.ctx.store)) continue;
       try {
         state.fresh += await pollFeed(this.ctx, feed);
         this.health.progressed();
@@ -57,7 +58,8 @@ export class Engine {
         state.lastError = null;
       } catch (err) {
         // Dovetail's own database failing is not the system's fault: the whole pass fails and says so.
-        if (storageFailure(err) instanceof StorageError) throw storageFailure(err);
+        const failure = storageFailure(err);
+        if (failure instanceof StorageError) throw failure;
         // One system being down must not stop the other flows; the cursor did not move.
         state.lastError = messageOf(err);
         this.ctx.log.warn({ feed: `${system}.${feed.kind}`, err: state.lastError }, 'could not read changes; will try again');

@@ -62,6 +62,12 @@ export async function accept(ctx: EngineContext, side: Feed['side'], changes: Ch
   return fresh;
 }
 
+/** Whether a system carries what a feed reads (`system`: the connector, or its descriptor). */
+export function feedCarried(feed: Feed, system: { side: 'store' | 'inventory'; capabilities: readonly string[] }): boolean {
+  const needs = FEED_CAPABILITY[feed.side][feed.kind];
+  return !needs || hasCapability(system, needs);
+}
+
 /**
  * Reads one feed from its cursor until it has nothing new (or a page limit, to stay responsive);
  * each page's changes and the cursor past them commit together. Polled feeds page with the keyset
@@ -69,8 +75,7 @@ export async function accept(ctx: EngineContext, side: Feed['side'], changes: Ch
  */
 export async function pollFeed(ctx: EngineContext, feed: Feed): Promise<number> {
   const connector = feed.side === 'inventory' ? ctx.inventory : ctx.store;
-  const needs = FEED_CAPABILITY[feed.side][feed.kind];
-  if (needs && !hasCapability(connector, needs)) return 0; // `dovetail check` names the answers this leaves undone
+  if (!feedCarried(feed, connector)) return 0; // `dovetail check` names the answers this leaves undone
   let fresh = 0;
   for (let page = 0; page < PAGES_PER_POLL; page++) {
     const cursor = await ctx.storage.cursor(connector.system, feed.kind);

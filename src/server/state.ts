@@ -1,8 +1,8 @@
 // What the dashboard, the admin API and `dovetail status` show, read from durable state: each
 // flow's counts, lag and last move; failures and audit rows in plain words; drift.
 import type { Config } from '../config/schema.js';
-import { displayNameOf, SYSTEMS } from '../connectors/registry.js';
-import { FEEDS } from '../engine/intake.js';
+import { displayNameOf, inventorySystemOf, storeSystemOf, SYSTEMS } from '../connectors/registry.js';
+import { FEEDS, feedCarried } from '../engine/intake.js';
 import { feedIsRead } from '../rules/live-inventory.js';
 import { FLOW_JOBS } from '../engine/metrics.js';
 import type { FeedState } from '../engine/engine.js';
@@ -65,7 +65,8 @@ export async function flows(storage: Storage, config: Config, feeds: Iterable<Fe
   const lastRows = lastIds.length ? await storage.db.selectFrom('audit').selectAll().where('id', 'in', lastIds).execute() : [];
   // feeds a setting turns off are listed by the engine but never read: leave them out
   const systemOf = (side: 'inventory' | 'store') => (side === 'inventory' ? s.inventory : s.store);
-  const readFeeds = new Set(FEEDS.filter((f) => feedIsRead(f, config))
+  const descriptorOf = (side: 'inventory' | 'store') => (side === 'inventory' ? inventorySystemOf(s.inventory) : storeSystemOf(s.store));
+  const readFeeds = new Set(FEEDS.filter((f) => feedIsRead(f, config) && feedCarried(f, descriptorOf(f.side)))
     .map((f) => `${systemOf(f.side)}.${f.kind}`));
   const feedList = [...feeds].filter((f) => readFeeds.has(`${f.system}.${f.kind}`));
   const now = Date.now();
