@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dec } from '../../src/connectors/tryton/client.js';
 import { settingsFor, trytonAdmin, until } from './helpers/dovetail.js';
+import { UNREACHABLE_ENV, unreachableSettings } from '../helpers/unreachable-systems.js';
 import { freshTrytonDatabase, startVendure, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 
 interface Launched { child: ChildProcess; stderr: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; afterMs: number }> }
@@ -67,22 +68,14 @@ describe('dovetail run stops on a signal, even while its database is locked', ()
   // the systems are not needed to show this: both point at a closed port
   const dir = mkdtempSync(path.join(tmpdir(), 'dovetail-stop-'));
   const file = path.join(dir, 'dovetail.yaml');
-  const env = { TRYTON_PASSWORD: 'pw', VENDURE_PASSWORD: 'pw', DOVETAIL_WEBHOOK_SECRET: 'whsec-0123456789abcdef' };
+  const env = UNREACHABLE_ENV;
   let port = 0;
   before(async () => {
     port = await freePort();
-    writeFileSync(file, `database: { path: dovetail.sqlite }
-systems:
-  inventory:
-    url: http://127.0.0.1:9
-    password: \${TRYTON_PASSWORD}
-  store:
-    url: http://127.0.0.1:9
-    password: \${VENDURE_PASSWORD}
-    webhookSecret: \${DOVETAIL_WEBHOOK_SECRET}
+    writeFileSync(file, unreachableSettings(`database: { path: dovetail.sqlite }
 sync: { pollIntervalMs: 200 }
 server: { port: ${port} }
-`);
+`));
   });
 
   // a second signal ends it at once (130) unless the clean stop was quicker still (0)

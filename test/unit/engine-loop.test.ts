@@ -15,25 +15,16 @@ import { createLogger } from '../../src/log.js';
 import { buildApp } from '../../src/server/http.js';
 import { overviewPage } from '../../src/server/pages.js';
 import { flows } from '../../src/server/state.js';
-
-const ENV = { TRYTON_PASSWORD: 'pw', VENDURE_PASSWORD: 'pw', DOVETAIL_WEBHOOK_SECRET: 'whsec-0123456789abcdef' };
+import { UNREACHABLE_ENV, unreachableSettings } from '../helpers/unreachable-systems.js';
 
 /** Settings whose two systems are unreachable (port 9 on loopback refuses every connection). */
 async function engineWithSystemsDown(rules = 'capture: atOrder', sync = 'pollIntervalMs: 200', leaseMs?: number) {
   const dir = mkdtempSync(join(tmpdir(), 'dovetail-loop-'));
-  const config = parseConfig(`database: { path: ${join(dir, 'd.sqlite')} }
-systems:
-  inventory:
-    url: http://127.0.0.1:9
-    password: \${TRYTON_PASSWORD}
-  store:
-    url: http://127.0.0.1:9
-    password: \${VENDURE_PASSWORD}
-    webhookSecret: \${DOVETAIL_WEBHOOK_SECRET}
+  const config = parseConfig(unreachableSettings(`database: { path: ${join(dir, 'd.sqlite')} }
 rules: { ${rules} }
 inventory: { debounceMs: 0 }
 sync: { ${sync} }
-`, ENV, 'test.yaml');
+`), UNREACHABLE_ENV, 'test.yaml');
   const file = config.database.driver === 'sqlite' ? config.database.path : '';
   return { engine: new Engine(await openContext(config, createLogger('silent')), { leaseMs }), file };
 }
