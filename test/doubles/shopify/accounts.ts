@@ -17,7 +17,11 @@ export const ACCOUNTS: Record<string, Handler> = {
   CustomerAccount: (v, shop) => { const c = byEmail(shop, v.email); return { customerByIdentifier: c ? customerNode(c) : null }; },
   CustomerByEmail: (v, shop) => { const c = byEmail(shop, v.email); return { customerByIdentifier: c ? customerNode(c) : null }; },
   CustomerAddresses: (v, shop) => { const c = shop.customers.get(String(v.id)); return { customer: c ? customerNode(c) : null }; },
-  CustomersUpdatedSince: (_v, shop) => ({ customers: { nodes: [...shop.customers.values()].map(customerNode), pageInfo: { hasNextPage: false, endCursor: null } } }),
+  CustomersUpdatedSince: (v, shop) => {
+    const since = Date.parse(/updated_at:>=?"?([^"\s]+)"?/.exec(String(v.query))?.[1] ?? '1970-01-01T00:00:00Z');
+    const changed = [...shop.customers.values()].filter((c) => Date.parse(c.updatedAt) >= since).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    return { customers: { nodes: changed.map(customerNode), pageInfo: { hasNextPage: false, endCursor: null } } };
+  },
   CustomerEmailPage: (_v, shop) => ({ customers: { nodes: [...shop.customers.values()].map(customerNode), pageInfo: { hasNextPage: false, endCursor: null } } }),
 
   CustomerCreate: (v, shop) => {

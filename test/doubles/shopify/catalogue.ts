@@ -1,7 +1,7 @@
 // The double's products, variants and stock: SKU search, compare-and-set quantities, activation,
 // product creation and updates, bulk operations, the shop itself.
 import type { Handler } from './server.js';
-import type { Json } from './state.js';
+import { CURRENCY, toMinor, type Json } from './state.js';
 
 /** Shopify's documented limits, refused with a user error */
 const MAX_QUANTITY = 1_000_000_000;
@@ -9,7 +9,7 @@ const MAX_QUANTITY = 1_000_000_000;
 export const skusIn = (query: unknown): string[] => [...String(query).matchAll(/sku:"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
 
 export const CATALOGUE: Record<string, Handler> = {
-  ShopInfo: () => ({ shop: { name: 'Fake', myshopifyDomain: 'fake.myshopify.com', currencyCode: 'EUR' } }),
+  ShopInfo: () => ({ shop: { name: 'Fake', myshopifyDomain: 'fake.myshopify.com', currencyCode: CURRENCY } }),
   Locations: () => ({ locations: { nodes: [{ id: 'gid://shopify/Location/1', name: 'Main', isActive: true }, { id: 'gid://shopify/Location/2', name: 'Annex', isActive: true }] } }),
 
   InventoryAtLocation: (v, shop) => ({
@@ -61,14 +61,20 @@ export const CATALOGUE: Record<string, Handler> = {
   }),
   ProductByGroupKey: () => ({ productByIdentifier: null }),
   ProductCreate: (v, shop, server) => {
-    const input = v.input as { title: string; variants: { inventoryItem: { sku: string } }[] };
+    const input = v.input as { title: string; variants: { price?: string; inventoryItem: { sku: string } }[] };
     if (input.title.length > 255) return { productSet: { product: null, userErrors: [{ code: 'INVALID_INPUT', field: ['input', 'title'], message: 'Title is too long (maximum is 255 characters)' }] } };
     const productId = `gid://shopify/Product/${9000 + server.requests.length}`;
-    for (const variant of input.variants) shop.addItem(variant.inventoryItem.sku, {}, productId);
+    for (const variant of input.variants) shop.addItem(variant.inventoryItem.sku, {}, productId, variant.price ? toMinor(variant.price) : undefined);
     return { productSet: { product: { id: productId, variants: { nodes: [] } }, userErrors: [] } };
   },
   ProductUpdate: (v) => ({ productUpdate: { product: { id: (v.product as { id: string }).id }, userErrors: [] } }),
-  VariantsBulkUpdate: () => ({ productVariantsBulkUpdate: { productVariants: [], userErrors: [] } }),
+  VariantsBulkUpdate: (v, shop) => {
+    for (const variant of v.variants as { id: string; price?: string }[]) {
+      const item = shop.itemByVariant(variant.id);
+      if (item && variant.price) item.priceMinor = toMinor(variant.price);
+    }
+    return { productVariantsBulkUpdate: { productVariants: [], userErrors: [] } };
+  },
   SkuPage: (_v, shop) => ({ productVariants: { nodes: [...shop.items.values()].map((i) => ({ sku: i.sku })), pageInfo: { hasNextPage: false, endCursor: null } } }),
   ProductsUpdatedSince: () => ({ products: { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } } }),
 };

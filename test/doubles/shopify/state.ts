@@ -45,7 +45,8 @@ export interface Customer {
   state: 'DISABLED' | 'INVITED' | 'ENABLED' | 'DECLINED'; addresses: Address[]; invitationsSent: number; updatedAt: string;
 }
 
-export const CURRENCY = 'EUR';
+/** the shop's currency: USD, as the golden Tryton company keeps its books */
+export const CURRENCY = 'USD';
 export const money = (minor: number) => ({ shopMoney: { amount: (minor / 100).toFixed(2), currencyCode: CURRENCY } });
 /** Shopify's decimal strings, parsed exactly. */
 export const toMinor = (amount: string) => {

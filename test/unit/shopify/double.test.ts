@@ -28,6 +28,6 @@ test('a document with a field the schema lacks, or variables of the wrong type, 
     assert.equal(order.transactions.length, 1, 'only the checkout authorisation: nothing was captured');
 
     const ok = await post(fake, OPERATIONS.find((o) => o.name === 'ShopInfo')!.document, 'ShopInfo', {});
-    assert.deepEqual(ok.body.data, { shop: { name: 'Fake', myshopifyDomain: 'fake.myshopify.com', currencyCode: 'EUR' } }, 'answers hold exactly the fields asked for');
+    assert.deepEqual(ok.body.data, { shop: { name: 'Fake', myshopifyDomain: 'fake.myshopify.com', currencyCode: 'USD' } }, 'answers hold exactly the fields asked for');
   } finally { await fake.stop(); }
 });
