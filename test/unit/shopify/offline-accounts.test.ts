@@ -39,13 +39,27 @@ test('an offline sale: a draft found by its ref, placed as paid offline (nothing
   } finally { await stop(); }
 });
 
+test('a draft Shopify made before its answer was lost is found by the sale\'s ref', async () => {
+  const { fake, connector, stop } = await shopifyOnDouble();
+  try {
+    fake.addItem('MUG', { [LOCATION]: 10 }, undefined, 1000);
+    fake.failures.push({ name: 'DraftOrderCreate', nth: 1, status: 502, when: 'after' });
+    await assert.rejects(connector.startOfflineOrder(sale('grace@example.com'), { ref: 'tryton:42' }));
+    const found = await connector.findOfflineOrder('tryton:42');
+    assert.deepEqual(found, { code: [...fake.shop.drafts.keys()][0], state: 'cart' }, 'the engine carries on with this one instead of starting another');
+    assert.equal(await connector.findOfflineOrder('tryton:4'), null, 'another sale\'s ref does not match it');
+  } finally { await stop(); }
+});
+
 test('accounts: made once by email, no email until invited, Shopify\'s invitation sent, addresses added once', async () => {
   const { fake, connector, stop } = await shopifyOnDouble();
   try {
     const grace = sale('Grace@Example.com').customer;
     assert.equal(await connector.findCustomerAccount('grace@example.com'), null);
+    fake.failures.push({ name: 'CustomerCreate', nth: 1, status: 502, when: 'after' });
+    await assert.rejects(connector.createCustomerAccount(grace, { invite: true }));
     const made = await connector.createCustomerAccount(grace, { invite: true });
-    assert.equal(made.created, true);
+    assert.equal(made.created, false, 'the customer a lost answer made is found by email');
     assert.deepEqual(await connector.createCustomerAccount(grace, { invite: true }), { id: made.id, created: false });
     assert.equal(fake.calls('CustomerCreate').length, 1);
     assert.deepEqual(await connector.findCustomerAccount('grace@example.com'), { id: made.id, hasAccount: false }, 'no login before the invitation');

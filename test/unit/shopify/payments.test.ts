@@ -53,6 +53,22 @@ test('capture: once per key, a lost answer found again by the ledger, never beyo
   } finally { await stop(); }
 });
 
+test('a concurrent write of the ledger between read and write is refused by its digest: transient, nothing captured', async () => {
+  const { fake, connector, code, order, stop } = await withOrder();
+  try {
+    await connector.capturePayment(code, 1000, `${code}:ship-1`);
+    fake.hooks.set('LedgerSet', (_f, nth) => {
+      if (nth !== 3) return; // the intent of the second capture: another writer got there first
+      const ledger = order.metafields.get('dovetail.ledger')!;
+      order.metafields.set('dovetail.ledger', { ...ledger, compareDigest: 'someone-else' });
+    });
+    await assert.rejects(connector.capturePayment(code, 1000, `${code}:ship-2`), (e: unknown) => e instanceof DovetailError && e.kind === 'transient');
+    assert.equal(fake.calls('OrderCapture').length, 1, 'no capture without its intent noted');
+    const retried = await connector.capturePayment(code, 1000, `${code}:ship-2`);
+    assert.equal(retried.created, true);
+  } finally { await stop(); }
+});
+
 test('refund: once per key (a lost answer is recognised), drawn from captures, never beyond what was captured', async () => {
   const { fake, connector, code, order, stop } = await withOrder();
   try {
