@@ -15,6 +15,11 @@ export interface FakeOrder {
   refunds: { id: string; note: string; amount: string }[];
 }
 
+/** A customer of the change listing. */
+export interface FakeCustomer { id: string; email: string | null; updatedAt: string }
+/** An order of the change listing; `node`, when set, is what OrderById answers for it. */
+export interface ListedOrder { legacyResourceId: string; updatedAt: string; node?: Json }
+
 type Json = Record<string, unknown>;
 type Handler = (vars: Json, fake: FakeShopify) => Json;
 
@@ -31,6 +36,10 @@ export class FakeShopify {
   readonly items = new Map<string, Item>();
   readonly orders = new Map<string, FakeOrder>();
   readonly refundKeys = new Map<string, string>();
+  /** `updatedAt` of each product (by product id) in the change listing; unset: DEFAULT_STAMP */
+  readonly productStamps = new Map<string, string>();
+  readonly customers = new Map<string, FakeCustomer>();
+  readonly listedOrders = new Map<string, ListedOrder>();
   bucket = { maximumAvailable: 1000, currentlyAvailable: 1000, restoreRate: 50, at: 0 };
   /** answer this HTTP status instead, before (`before`) or after (`after`) applying the call */
   readonly failures: { name: string; nth: number; status: number; when: 'before' | 'after' }[] = [];
@@ -116,7 +125,52 @@ const money = (amount: string, currencyCode: string) => ({ shopMoney: { amount, 
 const toMinor = (s: string) => Math.round(Number(s) * 100);
 const fromMinor = (n: number) => (n / 100).toFixed(2);
 
+export const DEFAULT_STAMP = '2026-01-01T00:00:00Z';
+const legacyId = (gid: string) => Number(gid.slice(gid.lastIndexOf('/') + 1));
+
+/**
+ * The search terms the change listings send, joined by AND: `updated_at:>=` / `<=` / `>` with a
+ * quoted time, and `id:>` a number. Anything else is refused, so a new query shape fails loudly.
+ */
+function matchesSearch(query: unknown, row: { updatedAt: string; id: number }): boolean {
+  const q = String(query ?? '').trim();
+  if (!q) return true;
+  return q.split(' AND ').every((term) => {
+    const stamp = /^updated_at:(>=|<=|>)"([^"]+)"$/.exec(term);
+    if (stamp) {
+      const [a, b] = [Date.parse(row.updatedAt), Date.parse(stamp[2]!)];
+      return stamp[1] === '>=' ? a >= b : stamp[1] === '<=' ? a <= b : a > b;
+    }
+    const id = /^id:>(\d+)$/.exec(term);
+    if (id) return row.id > Number(id[1]);
+    throw new Error(`the fake does not understand the search term ${term}`);
+  });
+}
+
+/**
+ * One page of a change listing from its start. Shopify promises no order among rows of one
+ * stamp under UPDATED_AT, so the fake gives them the least convenient one: highest id first.
+ */
+function listingPage<T>(rows: T[], vars: Json, first: number, keyOf: (row: T) => { updatedAt: string; id: number }): { nodes: T[]; pageInfo: Json } {
+  const byId = (a: T, b: T) => keyOf(a).id - keyOf(b).id;
+  const sorted = rows.filter((r) => matchesSearch(vars.query, keyOf(r))).sort(vars.sortKey === 'ID' ? byId
+    : (a, b) => Date.parse(keyOf(a).updatedAt) - Date.parse(keyOf(b).updatedAt) || -byId(a, b));
+  return { nodes: sorted.slice(0, first), pageInfo: { hasNextPage: sorted.length > first } };
+}
+
 const HANDLERS: Record<string, Handler> = {
+  ProductsUpdatedSince: (v, f) => {
+    const products = new Map<string, string[]>();
+    for (const it of f.items.values()) products.set(it.productId, [...(products.get(it.productId) ?? []), it.sku]);
+    const rows = [...products].map(([id, skus]) => ({ id, updatedAt: f.productStamps.get(id) ?? DEFAULT_STAMP,
+      variants: { nodes: skus.slice(0, 35).map((sku) => ({ sku })), pageInfo: { hasNextPage: skus.length > 35 } } }));
+    return { products: listingPage(rows, v, 25, (p) => ({ updatedAt: p.updatedAt, id: legacyId(p.id) })) };
+  },
+  CustomersUpdatedSince: (v, f) => ({ customers: listingPage([...f.customers.values()].map((c) => ({ id: c.id, updatedAt: c.updatedAt,
+    defaultEmailAddress: c.email === null ? null : { emailAddress: c.email } })), v, 250, (c) => ({ updatedAt: c.updatedAt, id: legacyId(c.id) })) }),
+  OrdersUpdatedSince: (v, f) => ({ orders: listingPage([...f.listedOrders.values()].map((o) => ({ legacyResourceId: o.legacyResourceId, updatedAt: o.updatedAt })),
+    v, 250, (o) => ({ updatedAt: o.updatedAt, id: Number(o.legacyResourceId) })) }),
+
   ShopInfo: () => ({ shop: { name: 'Fake', myshopifyDomain: 'fake.myshopify.com', currencyCode: 'EUR' } }),
 
   InventoryAtLocation: (v, f) => ({
