@@ -1,13 +1,18 @@
 // A local stand-in for Shopify's GraphQL Admin endpoint on 127.0.0.1: a leaky-bucket cost
 // budget on a virtual clock, compare-and-set inventory, payments with idempotency keys, bulk
 // operations. Answers have the documented shapes; every request is recorded for assertions.
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OPERATIONS } from '../../../src/connectors/shopify/operations.js';
 
 export interface Recorded { name: string; variables: Record<string, unknown>; status: number }
 
-export interface Item { sku: string; variantId: string; inventoryItemId: string; productId: string; levels: Map<string, number> }
+export interface Item {
+  sku: string; variantId: string; inventoryItemId: string; productId: string; levels: Map<string, number>;
+  /** as created by productSet (absent: the fake's placeholders) */
+  title?: string; price?: string;
+}
 
 export interface FakeOrder {
   id: string; currencyCode: string; capturableMinor: number;
@@ -40,6 +45,9 @@ export class FakeShopify {
   readonly productStamps = new Map<string, string>();
   readonly customers = new Map<string, FakeCustomer>();
   readonly listedOrders = new Map<string, ListedOrder>();
+  /** customerSet writes, by email */
+  readonly customerWrites = new Map<string, Json>();
+  shopCurrency = 'EUR';
   bucket = { maximumAvailable: 1000, currentlyAvailable: 1000, restoreRate: 50, at: 0 };
   /** answer this HTTP status instead, before (`before`) or after (`after`) applying the call */
   readonly failures: { name: string; nth: number; status: number; when: 'before' | 'after' }[] = [];
@@ -110,6 +118,33 @@ export class FakeShopify {
     send(200, { data, extensions: { cost: { requestedQueryCost: cost, actualQueryCost: cost, throttleStatus: status() } } });
   }
 
+  /**
+   * Places a web order: listed by OrdersUpdatedSince, answered by OrderById, and returned as the
+   * `orders/create` delivery Shopify would push for it, signed with `secret`.
+   */
+  placeOrder(order: { id: string; name: string; updatedAt: string; email: string; currency: string; address: Json;
+    lines: { sku: string; quantity: number; unitPrice: string }[] }, secret: string): { body: string; headers: Record<string, string> } {
+    const money = (amount: string) => ({ shopMoney: { amount, currencyCode: order.currency } });
+    const total = order.lines.reduce((sum, l) => sum + toMinor(l.unitPrice) * l.quantity, 0);
+    const node = {
+      id: `gid://shopify/Order/${order.id}`, legacyResourceId: order.id, name: order.name, createdAt: order.updatedAt, updatedAt: order.updatedAt,
+      cancelledAt: null, currencyCode: order.currency, taxesIncluded: false, displayFinancialStatus: 'PAID', sourceName: 'web',
+      email: order.email, phone: null, customer: { firstName: order.address.firstName, lastName: order.address.lastName, defaultEmailAddress: { emailAddress: order.email } },
+      shippingAddress: order.address, billingAddress: order.address, totalPriceSet: money(fromMinor(total)), totalTaxSet: money('0.00'), discountCodes: [],
+      lineItems: { nodes: order.lines.map((l, i) => ({ id: `gid://shopify/LineItem/${order.id}${i}`, sku: l.sku, name: l.sku, quantity: l.quantity, currentQuantity: l.quantity,
+        originalUnitPriceSet: money(l.unitPrice), originalTotalSet: money(fromMinor(toMinor(l.unitPrice) * l.quantity)), discountAllocations: [], taxLines: [] })),
+      pageInfo: { hasNextPage: false, endCursor: null } },
+      shippingLines: { nodes: [] },
+    };
+    this.listedOrders.set(order.id, { legacyResourceId: order.id, updatedAt: order.updatedAt, node });
+    const body = JSON.stringify({ id: Number(order.id), admin_graphql_api_id: node.id, name: order.name, email: order.email, updated_at: order.updatedAt });
+    return { body, headers: {
+      'content-type': 'application/json', 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': `create-${order.id}`,
+      'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'), 'x-shopify-shop-domain': 'fake.myshopify.com',
+      'x-shopify-triggered-at': order.updatedAt,
+    } };
+  }
+
   pollBulk(): Json {
     this.bulkPolls++;
     const done = this.bulkPolls >= this.bulkPollsToFinish;
@@ -159,6 +194,19 @@ function listingPage<T>(rows: T[], vars: Json, first: number, keyOf: (row: T) =>
 }
 
 const HANDLERS: Record<string, Handler> = {
+  // ---- what `dovetail run` asks of a shop besides writes: orders by id, customers, listings by offset
+  OrderById: (v, f) => ({ order: [...f.listedOrders.values()].find((o) => `gid://shopify/Order/${o.legacyResourceId}` === v.id)?.node ?? null }),
+  OrderIdByName: (v, f) => ({ orders: { nodes: [...f.listedOrders.values()].filter((o) => o.node && `name:"${String(o.node.name)}"` === v.query)
+    .map((o) => ({ id: `gid://shopify/Order/${o.legacyResourceId}`, legacyResourceId: o.legacyResourceId })) } }),
+  OrderIdPage: (_v, f) => ({ orders: { nodes: [...f.listedOrders.values()].map((o) => ({ legacyResourceId: o.legacyResourceId })), pageInfo: { hasNextPage: false, endCursor: null } } }),
+  SkuPage: (_v, f) => ({ productVariants: { nodes: [...f.items.keys()].map((sku) => ({ sku })), pageInfo: { hasNextPage: false, endCursor: null } } }),
+  CustomerEmailPage: (_v, f) => ({ customers: { nodes: [...f.customers.values()].map((c) => ({ defaultEmailAddress: c.email === null ? null : { emailAddress: c.email } })), pageInfo: { hasNextPage: false, endCursor: null } } }),
+  CustomerByEmail: () => ({ customerByIdentifier: null }),
+  CustomerSet: (v, f) => {
+    f.customerWrites.set(String(v.email), v.input as Json);
+    return { customerSet: { customer: { id: `gid://shopify/Customer/${f.customerWrites.size}` }, userErrors: [] } };
+  },
+
   ProductsUpdatedSince: (v, f) => {
     const products = new Map<string, string[]>();
     for (const it of f.items.values()) products.set(it.productId, [...(products.get(it.productId) ?? []), it.sku]);
@@ -171,7 +219,7 @@ const HANDLERS: Record<string, Handler> = {
   OrdersUpdatedSince: (v, f) => ({ orders: listingPage([...f.listedOrders.values()].map((o) => ({ legacyResourceId: o.legacyResourceId, updatedAt: o.updatedAt })),
     v, 250, (o) => ({ updatedAt: o.updatedAt, id: Number(o.legacyResourceId) })) }),
 
-  ShopInfo: () => ({ shop: { name: 'Fake', myshopifyDomain: 'fake.myshopify.com', currencyCode: 'EUR' } }),
+  ShopInfo: (_v, f) => ({ shop: { name: 'Fake', myshopifyDomain: 'fake.myshopify.com', currencyCode: f.shopCurrency } }),
 
   InventoryAtLocation: (v, f) => ({
     inventoryItems: { nodes: skusIn(v.query).flatMap((sku) => {
@@ -214,18 +262,18 @@ const HANDLERS: Record<string, Handler> = {
     productVariants: { nodes: skusIn(v.query).flatMap((sku) => {
       const it = f.items.get(sku);
       return it ? [{
-        id: it.variantId, sku, title: sku, price: '10.00', updatedAt: '2026-01-01T00:00:00Z', selectedOptions: [{ name: 'Variant', value: sku }],
+        id: it.variantId, sku, title: sku, price: it.price ?? '10.00', updatedAt: '2026-01-01T00:00:00Z', selectedOptions: [{ name: 'Variant', value: sku }],
         inventoryItem: { id: it.inventoryItemId, measurement: { weight: null } }, metafields: { nodes: [] },
-        product: { id: it.productId, title: 'P', descriptionHtml: '', status: 'ACTIVE', updatedAt: '2026-01-01T00:00:00Z', groupKey: null },
+        product: { id: it.productId, title: it.title ?? 'P', descriptionHtml: '', status: 'ACTIVE', updatedAt: '2026-01-01T00:00:00Z', groupKey: null },
       }] : [];
     }) },
   }),
   ProductByGroupKey: () => ({ productByIdentifier: null }),
   ProductCreate: (v, f) => {
-    const input = v.input as { title: string; variants: { inventoryItem: { sku: string } }[] };
+    const input = v.input as { title: string; variants: { price?: string; inventoryItem: { sku: string } }[] };
     if (input.title.length > 255) return { productSet: { product: null, userErrors: [{ code: 'INVALID_INPUT', field: ['input', 'title'], message: 'Title is too long (maximum is 255 characters)' }] } };
     const productId = `gid://shopify/Product/new-${f.requests.length}`;
-    for (const variant of input.variants) f.addItem(variant.inventoryItem.sku, {}, productId);
+    for (const variant of input.variants) Object.assign(f.addItem(variant.inventoryItem.sku, {}, productId), { title: input.title, price: variant.price });
     return { productSet: { product: { id: productId, variants: { nodes: [] } }, userErrors: [] } };
   },
   ProductUpdate: () => ({ productUpdate: { product: { id: 'x' }, userErrors: [] } }),
