@@ -41,8 +41,8 @@ export const chunk = <T>(xs: T[], n: number): T[][] => {
 
 // ---------- change feeds ----------
 
-/** Shopify stamps `updatedAt` to the second; a listing answers at most a few hundred rows. */
-const feedOptions = (ctx: ShopifyContext) => ({ pageSize: 250, overlapMs: ctx.pollOverlapSeconds * 1000, fractionDigits: 0 });
+/** Shopify stamps `updatedAt` to the second; `pageSize` is the `first:` of the listing's document. */
+const feedOptions = (ctx: ShopifyContext, pageSize: number) => ({ pageSize, overlapMs: ctx.pollOverlapSeconds * 1000, fractionDigits: 0 });
 
 /** The cursor of versions before the engine's keyset feed: a time window and Shopify's cursor inside it. */
 const EarlierCursor = z.object({ since: z.string().nullable(), after: z.string().nullable(), max: z.string().nullable() });
@@ -70,7 +70,7 @@ const stampQuery = (op: string, at: string) => `updated_at:${op}${searchValue(at
  * that is full may end inside a run of one stamp, and Shopify does not promise id order inside it:
  * that run is left for the next page, which reads it by id from its start.
  */
-export function listingStream<R>(list: Listing<R>, keyOf: (row: R) => { at: string; id: string }): ChangeStream<R> {
+function listingStream<R>(list: Listing<R>, keyOf: (row: R) => { at: string; id: string }): ChangeStream<R> {
   const key = (row: R) => { const k = keyOf(row); return { at: shiftStamp(k.at, 0, 0), id: k.id }; };
   const newestOf = (rows: R[]): StreamKey | null => rows.map(key).reduce<StreamKey | null>((a, b) => (!a || compareKeys(b, a) > 0 ? b : a), null);
   return {
@@ -99,7 +99,7 @@ export async function readChanges(ctx: ShopifyContext, kind: RecordKind, raw: st
   const cursor = feedCursor(raw);
   if (kind === 'stock') {
     // the inventory system is the stock master; Shopify's own decrements come in as orders
-    return readFeed(cursor, {}, () => [], feedOptions(ctx));
+    return readFeed(cursor, {}, () => [], feedOptions(ctx, 0));
   }
   if (kind === 'order') {
     const Page = z.object({ orders: z.object({ nodes: z.array(z.object({ legacyResourceId: z.string(), updatedAt: z.string() })), pageInfo: PageInfo }) });
@@ -110,7 +110,7 @@ export async function readChanges(ctx: ShopifyContext, kind: RecordKind, raw: st
     return readFeed(cursor, { orders }, (rows) => rows.orders.map((o): ChangeRef => {
       ctx.noteUpdatedAt('order', o.legacyResourceId, o.updatedAt);
       return { kind: 'order', key: o.legacyResourceId, sourceVersion: `${o.legacyResourceId}@${o.updatedAt}` };
-    }), feedOptions(ctx));
+    }), feedOptions(ctx, 250));
   }
   if (kind === 'customer') {
     const Page = z.object({ customers: z.object({ nodes: z.array(z.object({ id: z.string(), updatedAt: z.string(),
@@ -124,7 +124,7 @@ export async function readChanges(ctx: ShopifyContext, kind: RecordKind, raw: st
       if (!email) return []; // customers without email cannot be matched; orders carry their own
       ctx.noteUpdatedAt('customer', email, n.updatedAt);
       return [{ kind: 'customer', key: email, sourceVersion: version(n.id, n.updatedAt) }];
-    }), feedOptions(ctx));
+    }), feedOptions(ctx, 250));
   }
   const Page = z.object({ products: z.object({
     nodes: z.array(z.object({ id: z.string(), updatedAt: z.string(), variants: z.object({ nodes: z.array(z.object({ sku: z.string().nullable() })), pageInfo: z.object({ hasNextPage: z.boolean() }) }) })),
@@ -145,7 +145,7 @@ export async function readChanges(ctx: ShopifyContext, kind: RecordKind, raw: st
       }
     }
     return changes;
-  }, feedOptions(ctx));
+  }, feedOptions(ctx, 25));
 }
 
 async function allVariantSkus(ctx: ShopifyContext, productId: string): Promise<(string | null)[]> {
