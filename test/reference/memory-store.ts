@@ -69,6 +69,7 @@ export class MemoryStore implements StoreConnector {
   private readonly taxRatePercent: number;
   private readonly webhookSecret: string;
   private readonly products = new Map<string, { id: string; product: Product }>();
+  /** what Dovetail last said the store may sell, before the store's own open orders (see saleableOf) */
   private readonly available = new Map<string, number>();
   /** SKUs whose every write the store refuses (a validation error of its own) */
   private readonly refused = new Set<string>();
@@ -273,7 +274,7 @@ export class MemoryStore implements StoreConnector {
       if (!customer) this.guest({ ...sale.customer, email: normaliseEmail(sale.customer.email) });
       o.customer = structuredClone(customer ?? sale.customer);
       o.lines = sale.lines.map((l) => this.priced(l.sku, l.quantity));
-      this.hold(o.lines);
+      this.checkSaleable(o.lines);
       o.status = 'placed';
       o.placedAt = new Date().toISOString();
       // paid offline: a payment marks the order paid, no money moved through the store
@@ -372,14 +373,14 @@ export class MemoryStore implements StoreConnector {
     pay?: 'authorise' | 'capture'; cart?: boolean }): string {
     const code = this.nextId('WEB-');
     const customer = { ...structuredClone(o.customer), email: normaliseEmail(o.customer.email) };
-    if (!this.customers.has(customer.email)) this.guest(customer);
     const shippingMinor = o.shippingMinor ?? 0;
     const order: StoreOrder = { code, channel: o.channel ?? 'default', placedAt: new Date().toISOString(), status: o.cart ? 'cart' : 'placed', customer,
       address: customer.addresses[0], lines: o.lines.map((l) => this.priced(l.sku, l.quantity)), shippingMinor, shippingTaxMinor: taxOf(shippingMinor, this.taxRatePercent),
       payments: [], fulfilments: [], history: [], offlineRef: null };
+    if (!o.cart) this.checkSaleable(order.lines);
+    if (!this.customers.has(customer.email)) this.guest(customer);
     this.orders.set(code, order);
     if (!o.cart) {
-      this.hold(order.lines);
       const paid: StorePayment = { id: this.nextId('payment-'), state: o.pay === 'capture' ? 'captured' : 'authorised', amountMinor: this.totalOf(order), method: 'card', captureKey: null, refunds: [] };
       order.payments.push(paid);
       if (paid.state === 'captured') this.changes.note('payment', `${code}:${paid.id}`);
@@ -432,6 +433,12 @@ export class MemoryStore implements StoreConnector {
     return o;
   }
   availableOf(sku: string): number | undefined { return this.available.get(sku); }
+  /** what a customer may still buy: the published number less the units the store's open orders hold */
+  saleableOf(sku: string): number {
+    const held = [...this.orders.values()].filter((o) => o.status === 'placed')
+      .reduce((n, o) => n + o.lines.filter((l) => l.sku === sku).reduce((m, l) => m + Math.max(0, l.ordered - l.cancelled - l.shipped), 0), 0);
+    return (this.available.get(sku) ?? 0) - held;
+  }
   productOf(sku: string): Product | undefined { return this.products.get(sku)?.product; }
   customerOf(email: string): Readonly<StoreCustomer> | undefined { return this.customers.get(normaliseEmail(email)); }
 
@@ -450,12 +457,11 @@ export class MemoryStore implements StoreConnector {
       unitNetMinor: net, unitTaxMinor: taxOf(net, this.taxRatePercent), taxRatePercent: this.taxRatePercent };
   }
 
-  /** A placed order holds its units: the store sells no more than it shows. */
-  private hold(lines: OrderLine[]): void {
+  /** The store sells no more than it shows; a placed order then holds its units until they ship. */
+  private checkSaleable(lines: OrderLine[]): void {
     for (const l of lines) {
-      const left = this.available.get(l.sku) ?? 0;
+      const left = this.saleableOf(l.sku);
       if (left < l.ordered) throw permanent(`the store has only ${left} of ${l.sku}, ${l.ordered} ordered`);
-      this.available.set(l.sku, left - l.ordered);
     }
   }
 
@@ -497,7 +503,6 @@ export class MemoryStore implements StoreConnector {
     for (const { sku, quantity } of lines) {
       const l = o.lines.find((x) => x.sku === sku)!;
       if (kind === 'cancel') l.cancelled += quantity; else l.returned += quantity;
-      if (kind === 'cancel') this.available.set(sku, (this.available.get(sku) ?? 0) + quantity);
     }
     o.history.push(reason);
     this.changes.note('order', o.code);
