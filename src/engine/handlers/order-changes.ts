@@ -12,7 +12,7 @@
 // only thing that must not happen twice, the refund of cancelled units, is keyed by the change it
 // pays for (the store's snapshot before and after), so a retry finds the refund it made.
 import { createHash } from 'node:crypto';
-import { permanent } from '../../errors.js';
+import { permanent, transient } from '../../errors.js';
 import { changesBetween, describeChange, linesAgree, linesAsPlaced, notYetIn, RULE_OF_CHANGE, type LineChange, type OrderLinesState } from '../../model/order-lines.js';
 import type { Order } from '../../model/order.js';
 import { capability, hasCapability } from '../../connectors/types.js';
@@ -176,6 +176,19 @@ async function carryToStore(ctx: EngineContext, code: string, changes: LineChang
   }
 }
 
+/** The order's done shipments whose capture (rules.capture: atShipment) is not done yet: not made, or proposed and not settled by an operator. */
+async function shipmentsNotCaptured(ctx: EngineContext, code: string): Promise<string[]> {
+  const inv = ctx.inventory.system;
+  const found = await capability(ctx.inventory, 'shipments', 'capture per shipment (rules.capture: atShipment)').getShipments(code);
+  const waiting: string[] = [];
+  for (const s of found?.shipments ?? []) {
+    const capture = await ctx.storage.mapping(inv, MAPPING.capture, `${code}:${s.id}`);
+    const proposed = capture?.startsWith('proposed:') ? capture.slice('proposed:'.length) : null;
+    if (!capture || (proposed && !(await ctx.storage.mapping(inv, MAPPING.settled, `${code}:${proposed}`)))) waiting.push(s.number);
+  }
+  return waiting;
+}
+
 const digest = (x: unknown) => createHash('sha1').update(JSON.stringify(x)).digest('hex').slice(0, 16);
 
 /**
@@ -194,6 +207,11 @@ async function settleCancelledUnits(ctx: EngineContext, code: string, before: Or
   const plan = cancelledUnitsMoney(ctx.config.rules.capture, after);
   if (plan === 'wait') return;
   if (plan === 'release') {
+    // Each shipment captures its own amount from this same authorisation: releasing it first would
+    // give up the money for goods that left (a shipment and the cancellation of the rest seen in
+    // one pass). Wait until every shipment's capture is done.
+    const uncaptured = await shipmentsNotCaptured(ctx, code);
+    if (uncaptured.length) throw transient(`order ${code}: the authorisation is released once shipments ${uncaptured.join(', ')} are captured`);
     const r = await capability(store, 'orderChanges', 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)').releaseAuthorisation(code, `nothing left to ship after ${cancels.map(describeChange).join(', ')}`);
     if (r.releasedMinor > 0) {
       await ctx.storage.audit({ recordKind: 'payment', recordKey: code, action: 'payment.released', toSystem: store.system, setting, result: 'ok',
