@@ -115,6 +115,19 @@ describe('rules.capture for cancelled units', () => {
     await shop.close();
   });
 
+  test('atShipment: a shipment and the cancellation of the rest seen together — the shipment is captured first, then the rest released', async () => {
+    const { shop, code } = await shopWithOrder({ cancellationsIn: 'inventory', capture: 'atShipment' }, 'authorise');
+    shop.inv.ship(code, [{ sku: 'LAMP', quantity: 1 }, { sku: 'BULB', quantity: 1 }]);
+    shop.inv.cancelUnits(code, 'LAMP', 1); // the backorder cancelled before Dovetail's next look
+    await shop.settle();
+    await shop.later();
+    const payments = shop.store.order(code).payments;
+    assert.deepEqual(payments.filter((p) => p.state === 'captured').map((p) => p.amountMinor), [3630], 'the goods that left are paid for');
+    assert.deepEqual(payments.filter((p) => p.state === 'cancelled').map((p) => p.amountMinor), [3300]);
+    assert.deepEqual(await shop.engine.ctx.storage.failures(), []);
+    await shop.close();
+  });
+
   test('atShipment: a cancellation while units still wait releases nothing yet, and the shipment captures only what it shipped', async () => {
     const { shop, code } = await shopWithOrder({ cancellationsIn: 'inventory', capture: 'atShipment' }, 'authorise');
     shop.inv.cancelUnits(code, 'LAMP', 1);
