@@ -128,15 +128,19 @@ describe('rules.capture for cancelled units', () => {
     await shop.close();
   });
 
-  test('atShipment: a cancellation while units still wait releases nothing yet, and the shipment captures only what it shipped', async () => {
+  test('atShipment: a cancellation while units still wait releases nothing yet; the last shipment captures its part and lets the rest go', async () => {
     const { shop, code } = await shopWithOrder({ cancellationsIn: 'inventory', capture: 'atShipment' }, 'authorise');
     shop.inv.cancelUnits(code, 'LAMP', 1);
     await shop.settle();
     assert.deepEqual(shop.store.order(code).payments.map((p) => p.state), ['authorised'], 'still to ship: nothing released');
     shop.inv.ship(code);
     await shop.settle();
+    await shop.later(); // the release waited for the shipment's capture
     const payments = shop.store.order(code).payments;
     assert.deepEqual(payments.filter((p) => p.state === 'captured').map((p) => p.amountMinor), [3630], 'not the cancelled lamp');
+    assert.deepEqual(payments.filter((p) => p.state === 'authorised'), [], 'no authorisation left hanging');
+    assert.deepEqual(payments.filter((p) => p.state === 'cancelled').map((p) => p.amountMinor), [3300]);
+    assert.equal((await shop.actions(code)).filter((a) => a === 'payment.released').length, 1);
     await shop.close();
   });
 });
