@@ -207,6 +207,18 @@ describe('rules.returnsIn and returnsToStore', () => {
     await shop.close();
   });
 
+  test('returnsIn: store, creditMemosIn and refundsIn: inventory — the operator posts the return\'s credit note and the store refunds it once', async () => {
+    const { shop, code } = await shippedOrder({ returnsIn: 'store', creditMemosIn: 'inventory', refundsIn: 'inventory' });
+    shop.store.returnUnits(code, 'LAMP', 1);
+    await shop.settle();
+    assert.deepEqual(refunds(shop, code), [], 'nothing refunded by the return itself');
+    shop.inv.postDraftCreditNote(shop.inv.creditNotesOf(code)[0].id);
+    await shop.settle();
+    assert.deepEqual(refunds(shop, code), [3300]);
+    assert.deepEqual(payable(shop, code), [3300]);
+    await shop.close();
+  });
+
   test('returnsIn: store — a return booked in the inventory system is not shown in the store and is flagged', async () => {
     const { shop, code } = await shippedOrder({ returnsIn: 'store' });
     shop.inv.returnUnits(code, [{ sku: 'LAMP', quantity: 1 }]);
