@@ -30,24 +30,23 @@ import { freshTrytonDatabase, type TrytonDatabase } from './helpers/systems.js';
 const LOCATION = 'gid://shopify/Location/1';
 const address = { firstName: 'Grace', lastName: 'Buyer', company: null, address1: '9 Harbour Rd', address2: null, city: 'Springfield', provinceCode: null, zip: '12345', countryCode: 'US', phone: null };
 
-/** Settings with `type: shopify`; the engine's store connector is then pointed at the double's endpoint. */
+/** Settings with `type: shopify` whose `adminUrl` is the double's endpoint, and the engine over them. */
 async function engineOnDouble(tdb: TrytonDatabase, fake: FakeShopify, rules: Record<string, unknown>): Promise<Engine> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dovetail-shopify-'));
   const text = stringify({
     database: { driver: 'sqlite', path: 'dovetail.sqlite' },
     systems: {
       inventory: { type: 'tryton', url: tdb.url, database: tdb.database, username: tdb.username, password: '${TRYTON_PASSWORD}' },
-      store: { type: 'shopify', shop: 'fake.myshopify.com', accessToken: 'shpat_test', webhookSecret: 'test-webhook-secret-0123456789', locations: { Main: LOCATION } },
+      store: { type: 'shopify', shop: 'fake.myshopify.com', accessToken: 'shpat_test', webhookSecret: 'test-webhook-secret-0123456789',
+        adminUrl: fake.endpoint, locations: { Main: LOCATION } },
     },
     inventory: { debounceMs: 0 },
     rules,
   });
   const config = parseConfig(text, { TRYTON_PASSWORD: tdb.password }, path.join(dir, 'dovetail.yaml'), { baseDir: dir });
-  const ctx = await openContext(config, createLogger(process.env.DOVETAIL_TEST_LOG ?? 'silent'));
-  assert.equal(ctx.store.system, 'shopify');
-  ctx.store = new ShopifyConnector({ shop: 'fake.myshopify.com', accessToken: 'shpat_test', endpoint: fake.endpoint, appSecret: 'test-webhook-secret-0123456789',
-    locations: { Main: LOCATION }, defaultWarehouse: 'Main', sleep: async () => {} });
-  return new Engine(ctx);
+  const engine = new Engine(await openContext(config, createLogger(process.env.DOVETAIL_TEST_LOG ?? 'silent')));
+  assert.ok(engine.ctx.store instanceof ShopifyConnector);
+  return engine;
 }
 
 async function removeFromStock(t: TrytonClient, productId: number) {

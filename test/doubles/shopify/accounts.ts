@@ -1,6 +1,7 @@
 // The double's customers: found by email, created (no account until invited), invited by
 // Shopify's account invitation, addresses added; and the customer reads of the order flows.
 import type { Handler } from './server.js';
+import { listingPage } from './listing.js';
 import type { Address, Customer, ShopState } from './state.js';
 import { addressNode } from './orders.js';
 
@@ -17,11 +18,7 @@ export const ACCOUNTS: Record<string, Handler> = {
   CustomerAccount: (v, shop) => { const c = byEmail(shop, v.email); return { customerByIdentifier: c ? customerNode(c) : null }; },
   CustomerByEmail: (v, shop) => { const c = byEmail(shop, v.email); return { customerByIdentifier: c ? customerNode(c) : null }; },
   CustomerAddresses: (v, shop) => { const c = shop.customers.get(String(v.id)); return { customer: c ? customerNode(c) : null }; },
-  CustomersUpdatedSince: (v, shop) => {
-    const since = Date.parse(/updated_at:>=?"?([^"\s]+)"?/.exec(String(v.query))?.[1] ?? '1970-01-01T00:00:00Z');
-    const changed = [...shop.customers.values()].filter((c) => Date.parse(c.updatedAt) >= since).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
-    return { customers: { nodes: changed.map(customerNode), pageInfo: { hasNextPage: false, endCursor: null } } };
-  },
+  CustomersUpdatedSince: (args, shop) => ({ customers: listingPage([...shop.customers.values()].map(customerNode), args, (c) => ({ updatedAt: c.updatedAt, id: c.id })) }),
   CustomerEmailPage: (_v, shop) => ({ customers: { nodes: [...shop.customers.values()].map(customerNode), pageInfo: { hasNextPage: false, endCursor: null } } }),
 
   CustomerCreate: (v, shop) => {

@@ -1,6 +1,7 @@
 // The double's orders as Shopify's Order type shows them (one builder every order document is
 // executed against), and the order reads: by id, by name, changed since, in pages.
 import type { Handler } from './server.js';
+import { listingPage } from './listing.js';
 import { money, type Address, type Json, type LineItem, type Order, type ShopState, type Transaction } from './state.js';
 
 export const addressNode = (a: Address | null) => (a ? { ...a, countryCodeV2: a.countryCode } : null);
@@ -49,9 +50,6 @@ export function orderNode(shop: ShopState, o: Order): Json {
   };
 }
 
-/** `updated_at:>="…"` (or `>`) in a search query -> the instant, or the epoch. */
-const sinceOf = (query: unknown) => /updated_at:>=?"?([^"\s]+)"?/.exec(String(query))?.[1] ?? '1970-01-01T00:00:00Z';
-
 export const ORDERS: Record<string, Handler> = {
   OrderById: (v, shop) => { const o = shop.orders.get(String(v.id)); return { order: o ? orderNode(shop, o) : null }; },
   OrderPayments: (v, shop) => { const o = shop.orders.get(String(v.id)); return { order: o ? orderNode(shop, o) : null }; },
@@ -61,11 +59,8 @@ export const ORDERS: Record<string, Handler> = {
     const name = /name:"((?:[^"\\]|\\.)*)"/.exec(String(v.query))?.[1];
     return { orders: { nodes: [...shop.orders.values()].filter((o) => o.name === name).map((o) => ({ id: o.id, legacyResourceId: o.legacyId })) } };
   },
-  OrdersUpdatedSince: (v, shop) => {
-    const since = Date.parse(sinceOf(v.query));
-    const nodes = [...shop.orders.values()].filter((o) => Date.parse(o.updatedAt) >= since).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
-    return { orders: page(nodes.map((o) => ({ legacyResourceId: o.legacyId, updatedAt: o.updatedAt }))) };
-  },
+  OrdersUpdatedSince: (args, shop) => ({ orders: listingPage([...shop.orders.values()].map((o) => ({ legacyResourceId: o.legacyId, updatedAt: o.updatedAt })), args,
+    (o) => ({ updatedAt: o.updatedAt, id: Number(o.legacyResourceId) })) }),
   OrderIdPage: (_v, shop) => ({ orders: page([...shop.orders.values()].map((o) => ({ legacyResourceId: o.legacyId }))) }),
 };
 
