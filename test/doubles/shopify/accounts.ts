@@ -8,7 +8,7 @@ import { addressNode } from './orders.js';
 function customerNode(c: Customer) {
   return {
     id: c.id, firstName: c.firstName, lastName: c.lastName, updatedAt: c.updatedAt, state: c.state,
-    defaultEmailAddress: { emailAddress: c.email }, defaultPhoneNumber: c.phone ? { phoneNumber: c.phone } : null,
+    defaultEmailAddress: c.email === null ? null : { emailAddress: c.email }, defaultPhoneNumber: c.phone ? { phoneNumber: c.phone } : null,
     addressesV2: { nodes: c.addresses.map(addressNode) },
   };
 }
@@ -25,11 +25,9 @@ export const ACCOUNTS: Record<string, Handler> = {
     const input = v.input as { email?: string; firstName?: string; lastName?: string; phone?: string };
     if (!input.email) return { customerCreate: { customer: null, userErrors: [{ field: ['email'], message: 'Email can\'t be blank' }] } };
     if (byEmail(shop, input.email)) return { customerCreate: { customer: null, userErrors: [{ field: ['email'], message: 'Email has already been taken' }] } };
-    const id = shop.nextId('Customer');
-    const c: Customer = { id, email: input.email.toLowerCase(), firstName: input.firstName ?? null, lastName: input.lastName ?? null, phone: input.phone ?? null,
-      state: 'DISABLED', addresses: [], invitationsSent: 0, updatedAt: shop.now() };
-    shop.customers.set(id, c);
-    return { customerCreate: { customer: { id, state: c.state }, userErrors: [] } };
+    const c = shop.addCustomer({ email: input.email, firstName: input.firstName, lastName: input.lastName });
+    c.phone = input.phone ?? null;
+    return { customerCreate: { customer: { id: c.id, state: c.state }, userErrors: [] } };
   },
   CustomerInvite: (v, shop) => {
     const c = shop.customers.get(String(v.customerId));

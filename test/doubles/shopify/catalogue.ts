@@ -1,7 +1,8 @@
 // The double's products, variants and stock: SKU search, compare-and-set quantities, activation,
 // product creation and updates, bulk operations, the shop itself.
 import type { Handler } from './server.js';
-import { CURRENCY, toMinor, type Json } from './state.js';
+import { CURRENCY, PRODUCT_STAMP, toMinor, type Json } from './state.js';
+import { listingPage } from './listing.js';
 
 /** Shopify's documented limits, refused with a user error */
 const MAX_QUANTITY = 1_000_000_000;
@@ -76,5 +77,11 @@ export const CATALOGUE: Record<string, Handler> = {
     return { productVariantsBulkUpdate: { productVariants: [], userErrors: [] } };
   },
   SkuPage: (_v, shop) => ({ productVariants: { nodes: [...shop.items.values()].map((i) => ({ sku: i.sku })), pageInfo: { hasNextPage: false, endCursor: null } } }),
-  ProductsUpdatedSince: () => ({ products: { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } } }),
+  ProductsUpdatedSince: (args, shop) => {
+    const products = new Map<string, string[]>();
+    for (const it of shop.items.values()) products.set(it.productId, [...(products.get(it.productId) ?? []), it.sku]);
+    const rows = [...products].map(([id, skus]) => ({ id, updatedAt: shop.productStamps.get(id) ?? PRODUCT_STAMP,
+      variants: { nodes: skus.slice(0, 35).map((sku) => ({ sku })), pageInfo: { hasNextPage: skus.length > 35 } } }));
+    return { products: listingPage(rows, args, (p) => p) };
+  },
 };

@@ -63,12 +63,8 @@ export const OFFLINE: Record<string, Handler> = {
     if (!d || d.status === 'COMPLETED') return { draftOrderComplete: { draftOrder: null, userErrors: [{ field: ['id'], message: 'Draft order has already been completed' }] } };
     if (!d.lines.length) return { draftOrderComplete: { draftOrder: null, userErrors: [{ field: ['id'], message: 'Draft order has no line items' }] } };
     let customer = d.customerId ? shop.customers.get(d.customerId) : d.email ? shop.customerByEmail(d.email) : undefined;
-    if (!customer && d.email) {
-      const id = shop.nextId('Customer');
-      customer = { id, email: d.email.toLowerCase(), firstName: null, lastName: null, phone: null, state: 'DISABLED', addresses: [], invitationsSent: 0, updatedAt: shop.now() };
-      shop.customers.set(id, customer);
-    }
-    if (!customer) return { draftOrderComplete: { draftOrder: null, userErrors: [{ field: ['id'], message: 'Draft order has no customer or email' }] } };
+    if (!customer && d.email) customer = shop.addCustomer({ email: d.email });
+    if (!customer?.email) return { draftOrderComplete: { draftOrder: null, userErrors: [{ field: ['id'], message: 'Draft order has no customer or email' }] } };
     const order = shop.placeOrder({ email: customer.email, customerId: customer.id, paid: 'none', sourceName: String(v.sourceName ?? 'shopify_draft_order'), tags: d.tags, address: d.shippingAddress,
       lines: d.lines.map((l) => ({ sku: shop.itemByVariant(l.variantId)!.sku, quantity: l.quantity })) });
     order.billingAddress = d.billingAddress ?? d.shippingAddress;

@@ -41,12 +41,15 @@ export interface DraftOrder {
   shippingAddress: Address | null; billingAddress: Address | null; lines: { id: string; variantId: string; quantity: number }[]; orderId: string | null;
 }
 export interface Customer {
-  id: string; email: string; firstName: string | null; lastName: string | null; phone: string | null;
+  /** null: a customer Shopify has without an email (a phone-only one) */
+  id: string; email: string | null; firstName: string | null; lastName: string | null; phone: string | null;
   state: 'DISABLED' | 'INVITED' | 'ENABLED' | 'DECLINED'; addresses: Address[]; invitationsSent: number; updatedAt: string;
 }
 
 /** the shop's currency: USD, as the golden Tryton company keeps its books */
 export const CURRENCY = 'USD';
+/** what a product's `updatedAt` is until a test sets one */
+export const PRODUCT_STAMP = '2026-01-01T00:00:00Z';
 export const money = (minor: number) => ({ shopMoney: { amount: (minor / 100).toFixed(2), currencyCode: CURRENCY } });
 /** Shopify's decimal strings, parsed exactly. */
 export const toMinor = (amount: string) => {
@@ -61,6 +64,8 @@ export class ShopState {
   readonly drafts = new Map<string, DraftOrder>();
   readonly customers = new Map<string, Customer>();
   readonly edits = new Map<string, EditSession>();
+  /** `updatedAt` of each product in the change listing, by product id; unset: PRODUCT_STAMP */
+  readonly productStamps = new Map<string, string>();
   /** refundCreate's idempotency keys -> the refund each first made */
   readonly refundKeys = new Map<string, string>();
   private seq = 1000;
@@ -145,4 +150,12 @@ export class ShopState {
     return o.fulfillments.filter((f) => f.status === 'SUCCESS').flatMap((f) => f.lines).filter((l) => l.lineItemId === lineItemId).reduce((n, l) => n + l.quantity, 0);
   }
   customerByEmail(email: string): Customer | undefined { return [...this.customers.values()].find((c) => c.email === email.trim().toLowerCase()); }
+
+  addCustomer(c: { email: string | null; updatedAt?: string; firstName?: string; lastName?: string }): Customer {
+    const id = this.nextId('Customer');
+    const customer: Customer = { id, email: c.email?.toLowerCase() ?? null, firstName: c.firstName ?? null, lastName: c.lastName ?? null, phone: null,
+      state: 'DISABLED', addresses: [], invitationsSent: 0, updatedAt: c.updatedAt ?? this.now() };
+    this.customers.set(id, customer);
+    return customer;
+  }
 }
