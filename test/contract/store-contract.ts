@@ -11,7 +11,7 @@ import { Order } from '../../src/model/order.js';
 import { OrderLinesState } from '../../src/model/order-lines.js';
 import { StorePayment } from '../../src/model/payment.js';
 import { Product } from '../../src/model/product.js';
-import { readWholeFeed, someProduct, type StoreSubject, type StoreWorld } from './subject.js';
+import { listEverything, readWholeFeed, someProduct, type StoreSubject, type StoreWorld } from './subject.js';
 
 /** Every method of each store group, so a declared group is seen to be carried whole. */
 export const STORE_METHODS: { [G in StoreCapability]: readonly (keyof StoreCapabilities[G])[] } = {
@@ -116,7 +116,7 @@ export function storeContract(subject: StoreSubject): void {
         assert.equal((await conn().getProducts([])).size, 0);
       });
       test('listSkus: every SKU, in pages', async () => {
-        const all = await everything((o, l) => conn().listSkus(o, l));
+        const all = await listEverything((o, l) => conn().listSkus(o, l));
         for (const s of [a, b]) assert.ok(all.includes(s), `${s} listed`);
         assert.equal(new Set(all).size, all.length, 'no SKU twice across pages');
         assert.ok((await conn().listSkus(0, 1)).length <= 1);
@@ -147,7 +147,7 @@ export function storeContract(subject: StoreSubject): void {
         Customer.parse(c);
         assert.equal(normaliseEmail(c.email), who);
         assert.equal(await conn().getCustomer(email('nobody')), null);
-        const all = (await everything((o, l) => conn().listCustomerEmails(o, l))).map(normaliseEmail);
+        const all = (await listEverything((o, l) => conn().listCustomerEmails(o, l))).map(normaliseEmail);
         assert.ok(all.includes(who));
       });
     });
@@ -171,7 +171,7 @@ export function storeContract(subject: StoreSubject): void {
         assert.deepEqual(o.lines.map((l) => [l.sku, l.quantity]).sort(), [[orderSkus[0], 2], [orderSkus[1], 1]]);
         assert.equal(o.totalMinor, o.totalNetMinor + o.totalTaxMinor);
         assert.equal(await conn().getOrder(`NEVER-${run}`), null);
-        assert.ok((await everything((off, l) => conn().listOrderCodes(off, l))).includes(code));
+        assert.ok((await listEverything((off, l) => conn().listOrderCodes(off, l))).includes(code));
       });
     });
 
@@ -331,13 +331,3 @@ function hasDeclared(subject: StoreSubject, g: StoreCapability): boolean {
 }
 
 const pick = (r: StockWriteResult) => ('written' in r ? { sku: r.sku, written: r.written } : r);
-
-/** Every item of an offset-paged listing, a small page at a time. */
-async function everything(list: (offset: number, limit: number) => Promise<string[]>, limit = 50): Promise<string[]> {
-  const out: string[] = [];
-  for (let offset = 0; ; offset += limit) {
-    const page = await list(offset, limit);
-    out.push(...page);
-    if (page.length < limit) return out;
-  }
-}

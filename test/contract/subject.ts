@@ -103,3 +103,13 @@ export async function readWholeFeed(read: (cursor: string | null) => Promise<{ c
     if (pages >= maxPages) throw new Error(`the feed still says "more" after ${maxPages} pages`);
   }
 }
+
+/** Every item of an offset-paged listing, a small page at a time. */
+export async function listEverything(list: (offset: number, limit: number) => Promise<string[]>, limit = 50): Promise<string[]> {
+  const out: string[] = [];
+  for (let offset = 0; ; offset += limit) {
+    const page = await list(offset, limit);
+    out.push(...page);
+    if (page.length < limit) return out;
+  }
+}
