@@ -57,7 +57,8 @@ export function storeContract(subject: StoreSubject): void {
     });
     after(async () => { await world?.close(); });
 
-    test('declares what its descriptor declares', () => {
+    test('declares what its descriptor declares', (t) => {
+      if (!subject.checked.includes('feeds')) t.diagnostic(`feeds: readChanges paging is not checked against ${subject.name} yet`);
       assert.deepEqual([...conn().capabilities].sort(), [...subject.declared].sort());
     });
 
@@ -68,19 +69,18 @@ export function storeContract(subject: StoreSubject): void {
     });
 
     for (const g of ALL_CAPABILITIES.store) {
-      test(`${g}: carried whole through capability(), or refused there when not declared`, () => {
-        if (!hasCapability(conn(), g)) {
+      const declared = hasCapability({ side: 'store', capabilities: subject.declared }, g);
+      test(declared ? `${g}: declared and carried whole, reached through capability()` : `${g}: not carried, so capability() refuses it`, (t) => {
+        assert.equal(hasCapability(conn(), g), declared, 'the connector declares what its descriptor does');
+        if (!declared) {
           assert.throws(() => capability(conn(), g, 'the contract suite'), isConfigError, `${g} is not declared, so capability() must refuse it`);
           return;
         }
+        // said in the run's output, so a group whose promises go unchecked is never mistaken for a passed one
+        if (!subject.checked.includes(g)) t.diagnostic(`${g}: declared, but its promises are not checked against ${subject.name} yet`);
         const carried = capability(conn(), g, 'the contract suite') as unknown as Record<string, unknown>;
         for (const m of STORE_METHODS[g]) assert.equal(typeof carried[m as string], 'function', `${g}.${String(m)}`);
       });
-      if (hasDeclared(subject, g) && !subject.checked.includes(g)) {
-        test(`${g}: declared, promises not checked against ${subject.name} yet (its driver cannot arrange them)`, () => {
-          assert.ok(!subject.checked.includes(g));
-        });
-      }
     }
 
     const checks = (g: StoreCapability | 'feeds', body: () => void) => { if (subject.checked.includes(g)) describe(g, body); };
@@ -310,7 +310,9 @@ export function storeContract(subject: StoreSubject): void {
         const changes = group('webhooks').parseWebhook(signed.body, signed.headers);
         assert.ok(changes.some((c) => c.kind === 'order' && c.key === code), JSON.stringify(changes));
         const tampered = new Uint8Array([...signed.body, 0x20]);
-        assert.throws(() => group('webhooks').parseWebhook(tampered, signed.headers), isConfigError);
+        // what the server answers 401 for
+        const badSignature = (e: unknown) => e instanceof DovetailError && (e.kind === 'config' || e.detail?.reason === 'signature');
+        assert.throws(() => group('webhooks').parseWebhook(tampered, signed.headers), badSignature);
       });
     });
 
@@ -324,10 +326,6 @@ export function storeContract(subject: StoreSubject): void {
       });
     });
   });
-}
-
-function hasDeclared(subject: StoreSubject, g: StoreCapability): boolean {
-  return hasCapability({ side: 'store', capabilities: subject.declared }, g);
 }
 
 const pick = (r: StockWriteResult) => ('written' in r ? { sku: r.sku, written: r.written } : r);

@@ -36,8 +36,9 @@ export interface StoreSubject {
   /** One system for the whole file: the checks arrange their own facts in it, under distinct keys. */
   open(): Promise<StoreWorld>;
   /**
-   * The declared groups whose promises are checked here; a declared group missing from it is
-   * reported as not checked (its arrangements are not available for this system yet).
+   * The declared groups whose promises are checked here ('feeds': readChanges paging); a declared
+   * group missing from it is said in the run's output to be unchecked (its driver cannot arrange
+   * its facts yet). Undeclared groups are always checked: capability() must refuse them.
    */
   checked: readonly string[];
 }
