@@ -233,7 +233,8 @@ export function inventoryContract(subject: InventorySubject): void {
         const sale = await offline.getOfflineSale(saleId);
         assert.ok(sale);
         OfflineSale.parse(sale);
-        assert.deepEqual([sale.id, sale.state, sale.customer.email, sale.lines.map((l) => [l.sku, l.quantity])], [saleId, 'processing', email, [[b, 2]]]);
+        assert.deepEqual([sale.id, sale.customer.email, sale.lines.map((l) => [l.sku, l.quantity])], [saleId, email, [[b, 2]]]);
+        assert.ok(['confirmed', 'processing'].includes(sale.state), `a confirmed order, not shipped yet: ${sale.state}`);
         assert.equal(await offline.getOfflineSale(NEVER_ID), null);
         const who = await offline.getInventoryCustomer(email);
         assert.equal(who?.hasSales, true);
@@ -243,8 +244,9 @@ export function inventoryContract(subject: InventorySubject): void {
     });
 
     checks('feeds', () => {
-      test('readChanges: more rows than one page sharing one stamp all arrive, each page moving the cursor forward', async () => {
-        const { kind, keys } = await world.driver.sharedStampRows();
+      test('readChanges: more rows than one page, sharing one stamp where the system can make them so, all arrive, each page moving the cursor forward', async (t) => {
+        const { kind, keys, sharedStamp } = await world.driver.manyRows();
+        if (!sharedStamp) t.diagnostic(`${subject.name} cannot stamp rows alike: paging across rows sharing one stamp is not checked here`);
         const { keys: seen, pages } = await readWholeFeed((c) => conn().readChanges(kind, c), null);
         assert.ok(pages > 1, 'the rows took more than one page');
         const missing = keys.filter((k) => !seen.has(k));

@@ -32,6 +32,8 @@ storeContract({
           const p = someProduct(sku, 100, 'EUR');
           return { ...p, fields: { ...p.fields, names: { name: 'M'.repeat(300), variantName: sku } } };
         },
+        // Shopify refuses a quantity above 1,000,000,000
+        refusedStock: async (sku) => ({ sku, available: 3_000_000_000 }),
         customer: () => notYet('customers'),
         order: () => notYet('orders'),
         signedWebhook(orderCode) {
@@ -39,7 +41,7 @@ storeContract({
           return { body, headers: { 'x-shopify-hmac-sha256': createHmac('sha256', APP_SECRET).update(body).digest('base64'),
             'x-shopify-topic': 'orders/updated', 'x-shopify-webhook-id': `contract-${orderCode}` } };
         },
-        sharedStampRows: () => notYet('rows sharing a stamp'),
+        manyRows: () => notYet('a feed of many rows'),
       },
     };
   },

@@ -28,8 +28,6 @@ export const STORE_METHODS: { [G in StoreCapability]: readonly (keyof StoreCapab
 };
 
 const PRICE = 1_250;
-/** more than a store's 32-bit counts hold: a typo'd stock count */
-const TOO_MANY = 3_000_000_000;
 
 const isConfigError = (e: unknown) => e instanceof DovetailError && e.kind === 'config';
 const refusal = (r: object) => ('error' in r && r.error instanceof DovetailError ? r.error : null);
@@ -127,7 +125,7 @@ export function storeContract(subject: StoreSubject): void {
       const [a, b, typo] = [sku('STK-A'), sku('STK-B'), sku('STK-TYPO')];
       test('setAvailable: one result per SKU the store has, unknown SKUs left out, a refused row fails alone, a repeat writes nothing', async () => {
         await onSale([a, b, typo], 1);
-        const rows = [{ sku: a, available: 4 }, { sku: typo, available: TOO_MANY }, { sku: sku('STK-NEVER'), available: 2 }, { sku: b, available: 6 }];
+        const rows = [{ sku: a, available: 4 }, await world.driver.refusedStock(typo), { sku: sku('STK-NEVER'), available: 2 }, { sku: b, available: 6 }];
         const first = await conn().setAvailable(rows);
         assert.deepEqual(first.map((r) => r.sku).sort(), [a, b, typo].sort(), 'a SKU the store does not have is left out');
         const bySku = new Map(first.map((r) => [r.sku, r]));
@@ -317,8 +315,9 @@ export function storeContract(subject: StoreSubject): void {
     });
 
     checks('feeds', () => {
-      test('readChanges: more rows than one page sharing one stamp all arrive, each page moving the cursor forward', async () => {
-        const { kind, keys } = await world.driver.sharedStampRows();
+      test('readChanges: more rows than one page, sharing one stamp where the system can make them so, all arrive, each page moving the cursor forward', async (t) => {
+        const { kind, keys, sharedStamp } = await world.driver.manyRows();
+        if (!sharedStamp) t.diagnostic(`${subject.name} cannot stamp rows alike: paging across rows sharing one stamp is not checked here`);
         const { keys: seen, pages } = await readWholeFeed((c) => conn().readChanges(kind, c), null);
         assert.ok(pages > 1, 'the rows took more than one page');
         const missing = keys.filter((k) => !seen.has(k));

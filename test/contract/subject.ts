@@ -5,8 +5,12 @@ import type { Customer } from '../../src/model/customer.js';
 import type { Order } from '../../src/model/order.js';
 import type { Product } from '../../src/model/product.js';
 
-/** Keys that changed together, stamped alike, more of them than the connector reads in one page. */
-export interface SharedStampRows { kind: RecordKind; keys: string[] }
+/**
+ * Keys that changed together, more of them than the connector reads in one page, stamped alike
+ * (`sharedStamp`) where the system can be made to: a bulk import within one stamp is where feeds
+ * that page by time lose rows.
+ */
+export interface ManyRows { kind: RecordKind; keys: string[]; sharedStamp: boolean }
 
 /** A webhook body exactly as the store would push it, signed with the connector's secret. */
 export interface SignedWebhook { body: Uint8Array; headers: Record<string, string | undefined> }
@@ -16,14 +20,16 @@ export interface StoreDriver {
   currency: string;
   /** A product row with this SKU that the store will refuse (arranged so, where it takes arranging), to see it fail alone. */
   refusedProduct(sku: string): Promise<Product>;
+  /** A stock row for this SKU (on sale already) that the store will refuse, to see it fail alone. */
+  refusedStock(sku: string): Promise<{ sku: string; available: number }>;
   /** A registered customer with this email. */
   customer(email: string): Promise<void>;
   /** A placed order of these units (the SKUs on sale with stock), paid by card: `settle` captures at checkout, otherwise only authorised. */
   order(lines: { sku: string; quantity: number }[], opts: { email: string; settle: boolean }): Promise<string>;
   /** A webhook the store would push about a change to the order with this code. */
   signedWebhook(orderCode: string): SignedWebhook;
-  /** Rows sharing one stamp in one of the store's change feeds. */
-  sharedStampRows(): Promise<SharedStampRows>;
+  /** More rows than a page in one of the store's change feeds. */
+  manyRows(): Promise<ManyRows>;
 }
 
 export interface StoreWorld { connector: StoreConnector; driver: StoreDriver; close(): Promise<void> }
@@ -50,8 +56,8 @@ export interface InventoryDriver {
   ship(orderCode: string): Promise<void>;
   /** A sale a clerk entered by phone for a new customer with this email, confirmed; its id. */
   phoneSale(email: string, lines: { sku: string; quantity: number }[]): Promise<string>;
-  /** Rows sharing one stamp in one of the inventory's change feeds. */
-  sharedStampRows(): Promise<SharedStampRows>;
+  /** More rows than a page in one of the inventory's change feeds. */
+  manyRows(): Promise<ManyRows>;
   /** The currency the inventory keeps its books in (web orders come in it). */
   currency: string;
 }

@@ -42,12 +42,12 @@ inventoryContract({
           return String(await offlineSale(t, customer, rows));
         },
         // a catalogue import: one template with every SKU a variant, made in one create, so one stamp
-        async sharedStampRows() {
+        async manyRows() {
           const keys = Array.from({ length: SHARED_STAMP_ROWS }, (_, i) => `STAMP-${String(i).padStart(5, '0')}`);
           const unit = await t.xmlId('product', 'uom_unit');
           await t.create('product.template', [{ name: 'Imported in one go', type: 'goods', default_uom: unit, list_price: dec('5'), salable: true, sale_uom: unit,
             products: [['create', keys.map((suffix_code) => ({ suffix_code, cost_price: dec('1') }))]] }]);
-          return { kind: 'product', keys };
+          return { kind: 'product', keys, sharedStamp: true };
         },
       },
     };

@@ -32,6 +32,8 @@ storeContract({
           await connector.upsertProducts([{ product: first, groups: ['names', 'prices'] }]);
           return { ...someProduct(sku, 100, 'USD'), groupKey: first.groupKey };
         },
+        // a typo'd count beyond the 32-bit integers Vendure keeps stock in
+        refusedStock: async (sku) => ({ sku, available: 3_000_000_000 }),
         customer: async (email) => { await registeredShopper(admin, email, 'Reg', 'Istered'); },
         order: async (lines, opts) => (await shopCheckout(instance.url, { lines, email: opts.email, firstName: 'Cy', lastName: 'Contract',
           address: { fullName: 'Cy Contract', streetLine1: '5 Elm St', city: 'Springfield', postalCode: '12345', countryCode: 'US' },
@@ -41,7 +43,7 @@ storeContract({
           return { body, headers: { 'x-dovetail-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` } };
         },
         // a bulk import within one second: written straight into the store's database while it is stopped
-        async sharedStampRows() {
+        async manyRows() {
           const keys = Array.from({ length: SHARED_STAMP_ROWS }, (_, i) => `stamp-${i}@example.com`);
           await instance.restart(() => {
             const sql = new Database(instance.dbFile);
@@ -54,7 +56,7 @@ storeContract({
             })();
             sql.close();
           });
-          return { kind: 'customer', keys };
+          return { kind: 'customer', keys, sharedStamp: true };
         },
       },
     };
