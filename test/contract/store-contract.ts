@@ -10,7 +10,7 @@ import type { OfflineSale } from '../../src/model/offline-order.js';
 import { Order } from '../../src/model/order.js';
 import { OrderLinesState } from '../../src/model/order-lines.js';
 import { StorePayment } from '../../src/model/payment.js';
-import { Product } from '../../src/model/product.js';
+import { Product, type FieldGroup } from '../../src/model/product.js';
 import { listEverything, readWholeFeed, someProduct, type StoreSubject, type StoreWorld } from './subject.js';
 
 /** Every method of each store group, so a declared group is seen to be carried whole. */
@@ -112,6 +112,15 @@ export function storeContract(subject: StoreSubject): void {
         assert.equal(got.get(a)?.fields.prices?.priceMinor, PRICE);
         assert.equal(got.get(b)?.fields.prices?.priceMinor, PRICE + 1);
         assert.equal((await conn().getProducts([])).size, 0);
+      });
+      test('upsertProducts: the SKUs of one group become variants of one product, each other group a product of its own', async () => {
+        const [g1, g2, alone] = [sku('GRP-1'), sku('GRP-2'), sku('GRP-ALONE')];
+        const inGroup = (s: string) => ({ product: { ...someProduct(s, PRICE, currency), groupKey: `${sku('GRP')}-KEY` }, groups: ['names', 'prices', 'availability'] as FieldGroup[] });
+        const made = await conn().upsertProducts([inGroup(g1), inGroup(g2), { product: someProduct(alone, PRICE, currency), groups: ['names', 'prices', 'availability'] }]);
+        assert.deepEqual(made.filter((r) => refusal(r)), []);
+        const got = await conn().getProducts([g1, g2, alone]);
+        assert.equal(got.get(g1)?.groupKey, got.get(g2)?.groupKey, 'one product');
+        assert.notEqual(got.get(g1)?.groupKey, got.get(alone)?.groupKey, 'a product of its own');
       });
       test('listSkus: every SKU, in pages', async () => {
         const all = await listEverything((o, l) => conn().listSkus(o, l));
