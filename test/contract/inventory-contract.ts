@@ -132,12 +132,16 @@ export function inventoryContract(subject: InventorySubject): void {
     });
 
     checks('sales', () => {
-      test('importOrder: the sale for a web order, to the cent; a repeat finds it by the order code', async () => {
+      test('importOrder: the sale for a web order, to the cent, its units held under its id; a repeat finds it by the order code', async () => {
         const { order, customerId, sale } = await imported('SALE', [{ sku: b, quantity: 2 }]);
         assert.equal(sale.created, true);
         assert.equal(sale.totalMinor, order.totalMinor, 'the store\'s total, to the cent');
         const again = await conn().importOrder(order, { customerId });
         assert.deepEqual(again, { ...sale, created: false });
+        // the units it holds are listed under the sale's id, so the engine can tell the store's own orders from others
+        const held = await eventually('the sale\'s units held in stock', async () =>
+          (await conn().getStock([b])).get(b)?.allocations.find((x) => x.saleId === sale.id));
+        assert.equal(held.quantity, 2);
       });
     });
 
@@ -254,4 +258,17 @@ export function inventoryContract(subject: InventorySubject): void {
       });
     });
   });
+}
+
+/**
+ * What a system does just after a call (Tryton's worker processes a confirmed sale a moment later),
+ * asked again until it holds, for at most 30 s.
+ */
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  for (const end = Date.now() + 30_000; ;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > end) throw new Error(`never saw ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
