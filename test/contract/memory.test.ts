@@ -1,10 +1,12 @@
 // The contract suite against the in-memory reference pair, in unit time: the reference connectors
 // must keep every promise the real ones are held to, or they teach the wrong thing.
+import { createHmac } from 'node:crypto';
 import { someCustomer, someProduct } from './subject.js';
 import { MemoryInventory, memoryInventory, MemoryStore, memoryStore } from '../reference/index.js';
 import { inventoryContract } from './inventory-contract.js';
 import { storeContract } from './store-contract.js';
 
+const WEBHOOK_SECRET = 'contract-memory-secret';
 /** small pages, so that every feed is read over several */
 const PAGE = 5;
 const ALL_STORE = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'feeds'];
@@ -15,7 +17,7 @@ storeContract({
   declared: memoryStore.capabilities,
   checked: ALL_STORE,
   async open() {
-    const store = new MemoryStore({ pageSize: PAGE });
+    const store = new MemoryStore({ pageSize: PAGE, webhookSecret: WEBHOOK_SECRET });
     return {
       connector: store,
       close: async () => {},
@@ -26,6 +28,7 @@ storeContract({
         customer: async (email) => { store.register({ ...someCustomer(email), email }); },
         order: async (lines, opts) => store.placeOrder({ customer: { ...someCustomer(opts.email), email: opts.email }, lines, pay: opts.settle ? 'capture' : 'authorise' }),
         signedWebhook: (orderCode) => store.webhook([{ kind: 'order', key: orderCode, version: '1' }]),
+        signedHeaders: (body) => ({ 'x-memory-signature': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}` }),
         // its change log stamps every row with a tick of its own
         async manyRows() {
           const keys = Array.from({ length: PAGE * 3 }, (_, i) => `many-${i}@example.com`);

@@ -38,9 +38,10 @@ storeContract({
         order: () => notYet('orders'),
         signedWebhook(orderCode) {
           const body = Buffer.from(JSON.stringify({ id: 1001, admin_graphql_api_id: `gid://shopify/Order/${orderCode}`, updated_at: new Date().toISOString() }));
-          return { body, headers: { 'x-shopify-hmac-sha256': createHmac('sha256', APP_SECRET).update(body).digest('base64'),
-            'x-shopify-topic': 'orders/updated', 'x-shopify-webhook-id': `contract-${orderCode}` } };
+          return { body, headers: this.signedHeaders(body) };
         },
+        signedHeaders: (body) => ({ 'x-shopify-hmac-sha256': createHmac('sha256', APP_SECRET).update(body).digest('base64'),
+          'x-shopify-topic': 'orders/updated', 'x-shopify-webhook-id': `contract-${createHmac('sha256', 'id').update(body).digest('hex')}` }),
         manyRows: () => notYet('a feed of many rows'),
       },
     };

@@ -311,7 +311,7 @@ export function storeContract(subject: StoreSubject): void {
     });
 
     checks('webhooks', () => {
-      test('parseWebhook: a signed body gives its changes; a body whose signature does not match is refused', async () => {
+      test('parseWebhook: a signed body gives its changes; one whose signature does not match is refused, and one that is not UTF-8 is malformed', async () => {
         const code = `WH-${run}`;
         const signed = world.driver.signedWebhook(code);
         const changes = group('webhooks').parseWebhook(signed.body, signed.headers);
@@ -320,6 +320,12 @@ export function storeContract(subject: StoreSubject): void {
         // what the server answers 401 for
         const badSignature = (e: unknown) => e instanceof DovetailError && (e.kind === 'config' || e.detail?.reason === 'signature');
         assert.throws(() => group('webhooks').parseWebhook(tampered, signed.headers), badSignature);
+        // the same event about "café" with the é in Latin-1: signed, but not UTF-8, so malformed, never read with a replacement character
+        const utf8 = Buffer.from(world.driver.signedWebhook(`${code}-café`).body);
+        const at = utf8.indexOf(Buffer.from('é'));
+        const latin1 = Buffer.concat([utf8.subarray(0, at), Buffer.from([0xe9]), utf8.subarray(at + 2)]);
+        assert.throws(() => group('webhooks').parseWebhook(latin1, world.driver.signedHeaders(latin1)),
+          (e: unknown) => e instanceof DovetailError && !badSignature(e), 'refused as malformed, not as a bad signature');
       });
     });
 

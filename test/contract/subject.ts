@@ -28,6 +28,8 @@ export interface StoreDriver {
   order(lines: { sku: string; quantity: number }[], opts: { email: string; settle: boolean }): Promise<string>;
   /** A webhook the store would push about a change to the order with this code. */
   signedWebhook(orderCode: string): SignedWebhook;
+  /** The headers the store would send with these bytes, signed with the connector's secret. */
+  signedHeaders(body: Uint8Array): Record<string, string | undefined>;
   /** More rows than a page in one of the store's change feeds. */
   manyRows(): Promise<ManyRows>;
 }

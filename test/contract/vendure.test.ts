@@ -40,8 +40,9 @@ storeContract({
           paymentMethod: opts.settle ? 'dummy-settle' : 'dummy-authorize' })).code,
         signedWebhook(orderCode) {
           const body = Buffer.from(JSON.stringify({ id: `evt-${orderCode}`, event: 'OrderStateTransitionEvent', at: new Date().toISOString(), orderCode, state: 'PaymentSettled' }));
-          return { body, headers: { 'x-dovetail-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` } };
+          return { body, headers: this.signedHeaders(body) };
         },
+        signedHeaders: (body) => ({ 'x-dovetail-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` }),
         // a bulk import within one second: written straight into the store's database while it is stopped
         async manyRows() {
           const keys = Array.from({ length: SHARED_STAMP_ROWS }, (_, i) => `stamp-${i}@example.com`);
