@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DovetailError } from '../../src/errors.js';
-import { ALL_CAPABILITIES, capability, hasCapability, type InventoryCapabilities, type InventoryCapability } from '../../src/connectors/types.js';
+import { capability, type InventoryCapabilities, type InventoryCapability } from '../../src/connectors/types.js';
 import { Customer } from '../../src/model/customer.js';
 import { OfflineSale } from '../../src/model/offline-order.js';
 import { OrderLinesState } from '../../src/model/order-lines.js';
@@ -11,6 +11,7 @@ import { CreditNoteState, InventoryPaymentState } from '../../src/model/payment.
 import { Product } from '../../src/model/product.js';
 import { OrderShipments, ShipmentState } from '../../src/model/shipment.js';
 import { StockPosition } from '../../src/model/stock.js';
+import { declarationChecks } from './declaration.js';
 import { listEverything, readWholeFeed, someCustomer, someOrder, type InventorySubject, type InventoryWorld } from './subject.js';
 
 /** Every method of each inventory group, so a declared group is seen to be carried whole. */
@@ -26,7 +27,6 @@ export const INVENTORY_METHODS: { [G in InventoryCapability]: readonly (keyof In
 };
 
 const UNIT_NET = 1_000;
-const isConfigError = (e: unknown) => e instanceof DovetailError && e.kind === 'config';
 /** an id no system under test has given out */
 const NEVER_ID = '987654321';
 
@@ -42,31 +42,7 @@ export function inventoryContract(subject: InventorySubject): void {
     before(async () => { world = await subject.open(); });
     after(async () => { await world?.close(); });
 
-    test('declares what its descriptor declares', (t) => {
-      if (!subject.checked.includes('feeds')) t.diagnostic(`feeds: readChanges paging is not checked against ${subject.name} yet`);
-      assert.deepEqual([...conn().capabilities].sort(), [...subject.declared].sort());
-    });
-
-    test('ping answers with what it reached', async () => {
-      const { version } = await conn().ping();
-      assert.equal(typeof version, 'string');
-      assert.ok(version.length > 0);
-    });
-
-    for (const g of ALL_CAPABILITIES.inventory) {
-      const declared = hasCapability({ side: 'inventory', capabilities: subject.declared }, g);
-      test(declared ? `${g}: declared and carried whole, reached through capability()` : `${g}: not carried, so capability() refuses it`, (t) => {
-        assert.equal(hasCapability(conn(), g), declared, 'the connector declares what its descriptor does');
-        if (!declared) {
-          assert.throws(() => capability(conn(), g, 'the contract suite'), isConfigError, `${g} is not declared, so capability() must refuse it`);
-          return;
-        }
-        // said in the run's output, so a group whose promises go unchecked is never mistaken for a passed one
-        if (!subject.checked.includes(g)) t.diagnostic(`${g}: declared, but its promises are not checked against ${subject.name} yet`);
-        const carried = capability(conn(), g, 'the contract suite') as unknown as Record<string, unknown>;
-        for (const m of INVENTORY_METHODS[g]) assert.equal(typeof carried[m as string], 'function', `${g}.${String(m)}`);
-      });
-    }
+    declarationChecks('inventory', subject, { connector: conn, reach: (g) => capability(conn(), g, 'the contract suite'), methods: INVENTORY_METHODS });
 
     const checks = (g: InventoryCapability | 'feeds', body: () => void) => { if (subject.checked.includes(g)) describe(g, body); };
 

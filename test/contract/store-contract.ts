@@ -2,15 +2,15 @@
 // same way on every store connector: call `storeContract(subject)` from a test file per system.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { z } from 'zod';
 import { DovetailError } from '../../src/errors.js';
-import { ALL_CAPABILITIES, capability, hasCapability, type StockWriteResult, type StoreCapabilities, type StoreCapability, type WriteResult } from '../../src/connectors/types.js';
+import { capability, type StockWriteResult, type StoreCapabilities, type StoreCapability, type WriteResult } from '../../src/connectors/types.js';
 import { Customer, normaliseEmail } from '../../src/model/customer.js';
 import type { OfflineSale } from '../../src/model/offline-order.js';
 import { Order } from '../../src/model/order.js';
 import { OrderLinesState } from '../../src/model/order-lines.js';
 import { StorePayment } from '../../src/model/payment.js';
 import { Product, type FieldGroup } from '../../src/model/product.js';
+import { declarationChecks } from './declaration.js';
 import { listEverything, readWholeFeed, someProduct, type StoreSubject, type StoreWorld } from './subject.js';
 
 /** Every method of each store group, so a declared group is seen to be carried whole. */
@@ -28,8 +28,9 @@ export const STORE_METHODS: { [G in StoreCapability]: readonly (keyof StoreCapab
 };
 
 const PRICE = 1_250;
+/** what a new product is written with */
+const NEW_PRODUCT: FieldGroup[] = ['names', 'prices', 'availability'];
 
-const isConfigError = (e: unknown) => e instanceof DovetailError && e.kind === 'config';
 const refusal = (r: object) => ('error' in r && r.error instanceof DovetailError ? r.error : null);
 
 export function storeContract(subject: StoreSubject): void {
@@ -41,13 +42,13 @@ export function storeContract(subject: StoreSubject): void {
     const run = Date.now().toString(36).slice(-5).toUpperCase();
     const sku = (name: string) => `CT-${run}-${name}`;
     const email = (name: string) => `contract-${run.toLowerCase()}-${name}@example.com`;
+    let currency = '';
     /** SKUs on sale with stock, made by the catalogue and stock groups, for orders */
     const onSale = async (skus: string[], available: number) => {
-      const made = await conn().upsertProducts(skus.map((s) => ({ product: someProduct(s, PRICE, currency), groups: ['names', 'prices', 'availability'] })));
+      const made = await conn().upsertProducts(skus.map((s) => ({ product: someProduct(s, PRICE, currency), groups: NEW_PRODUCT })));
       assert.deepEqual(made.filter((r) => refusal(r)), []);
       await conn().setAvailable(skus.map((s) => ({ sku: s, available })));
     };
-    let currency = '';
 
     before(async () => {
       world = await subject.open();
@@ -55,46 +56,22 @@ export function storeContract(subject: StoreSubject): void {
     });
     after(async () => { await world?.close(); });
 
-    test('declares what its descriptor declares', (t) => {
-      if (!subject.checked.includes('feeds')) t.diagnostic(`feeds: readChanges paging is not checked against ${subject.name} yet`);
-      assert.deepEqual([...conn().capabilities].sort(), [...subject.declared].sort());
-    });
-
-    test('ping answers with what it reached', async () => {
-      const { version } = await conn().ping();
-      assert.equal(typeof version, 'string');
-      assert.ok(version.length > 0);
-    });
-
-    for (const g of ALL_CAPABILITIES.store) {
-      const declared = hasCapability({ side: 'store', capabilities: subject.declared }, g);
-      test(declared ? `${g}: declared and carried whole, reached through capability()` : `${g}: not carried, so capability() refuses it`, (t) => {
-        assert.equal(hasCapability(conn(), g), declared, 'the connector declares what its descriptor does');
-        if (!declared) {
-          assert.throws(() => capability(conn(), g, 'the contract suite'), isConfigError, `${g} is not declared, so capability() must refuse it`);
-          return;
-        }
-        // said in the run's output, so a group whose promises go unchecked is never mistaken for a passed one
-        if (!subject.checked.includes(g)) t.diagnostic(`${g}: declared, but its promises are not checked against ${subject.name} yet`);
-        const carried = capability(conn(), g, 'the contract suite') as unknown as Record<string, unknown>;
-        for (const m of STORE_METHODS[g]) assert.equal(typeof carried[m as string], 'function', `${g}.${String(m)}`);
-      });
-    }
+    declarationChecks('store', subject, { connector: conn, reach: (g) => capability(conn(), g, 'the contract suite'), methods: STORE_METHODS });
 
     const checks = (g: StoreCapability | 'feeds', body: () => void) => { if (subject.checked.includes(g)) describe(g, body); };
 
     checks('catalogue', () => {
       const [a, b, refused] = [sku('CAT-A'), sku('CAT-B'), sku('CAT-REFUSED')];
       test('upsertProducts: one result per row, a refused row fails alone, a repeat finds what the first call made', async () => {
-        const rows = [{ product: someProduct(a, PRICE, currency), groups: ['names', 'prices', 'availability'] as const },
-          { product: await world.driver.refusedProduct(refused), groups: ['names', 'prices', 'availability'] as const },
-          { product: someProduct(b, PRICE + 1, currency), groups: ['names', 'prices', 'availability'] as const }];
-        const first = await conn().upsertProducts(rows.map((r) => ({ ...r, groups: [...r.groups] })));
+        const rows = [{ product: someProduct(a, PRICE, currency), groups: NEW_PRODUCT },
+          { product: await world.driver.refusedProduct(refused), groups: NEW_PRODUCT },
+          { product: someProduct(b, PRICE + 1, currency), groups: NEW_PRODUCT }];
+        const first = await conn().upsertProducts(rows);
         assert.deepEqual(first.map((r) => r.sku).sort(), [a, b, refused].sort(), 'one result per row');
         const bySku = new Map(first.map((r) => [r.sku, r]));
         assert.ok(refusal(bySku.get(refused)!), `the refused row carries its own error: ${JSON.stringify(bySku.get(refused))}`);
         for (const s of [a, b]) assert.deepEqual({ ...bySku.get(s), id: undefined }, { sku: s, id: undefined, created: true }, `${s} created`);
-        const again = await conn().upsertProducts(rows.filter((r) => r.product.sku !== refused).map((r) => ({ ...r, groups: [...r.groups] })));
+        const again = await conn().upsertProducts(rows.filter((r) => r.product.sku !== refused));
         const idOf = (r: WriteResult | undefined) => (r && 'id' in r ? r.id : null);
         for (const s of [a, b]) {
           const r = again.find((x) => x.sku === s);
@@ -115,8 +92,8 @@ export function storeContract(subject: StoreSubject): void {
       });
       test('upsertProducts: the SKUs of one group become variants of one product, each other group a product of its own', async () => {
         const [g1, g2, alone] = [sku('GRP-1'), sku('GRP-2'), sku('GRP-ALONE')];
-        const inGroup = (s: string) => ({ product: { ...someProduct(s, PRICE, currency), groupKey: `${sku('GRP')}-KEY` }, groups: ['names', 'prices', 'availability'] as FieldGroup[] });
-        const made = await conn().upsertProducts([inGroup(g1), inGroup(g2), { product: someProduct(alone, PRICE, currency), groups: ['names', 'prices', 'availability'] }]);
+        const inGroup = (s: string) => ({ product: { ...someProduct(s, PRICE, currency), groupKey: `${sku('GRP')}-KEY` }, groups: NEW_PRODUCT });
+        const made = await conn().upsertProducts([inGroup(g1), inGroup(g2), { product: someProduct(alone, PRICE, currency), groups: NEW_PRODUCT }]);
         assert.deepEqual(made.filter((r) => refusal(r)), []);
         const got = await conn().getProducts([g1, g2, alone]);
         assert.equal(got.get(g1)?.groupKey, got.get(g2)?.groupKey, 'one product');
@@ -161,10 +138,11 @@ export function storeContract(subject: StoreSubject): void {
 
     // the orders of the groups below: placed once, shared, each check on its own order
     const orderSkus = [sku('ORD-A'), sku('ORD-B')];
-    let stocked = false;
-    const placeOrder = async (tag: string, settle: boolean, lines = [{ sku: orderSkus[0]!, quantity: 2 }, { sku: orderSkus[1]!, quantity: 1 }]) => {
-      if (!stocked) { await onSale(orderSkus, 100); stocked = true; }
-      return world.driver.order(lines, { email: email(tag), settle });
+    let ordersStocked: Promise<void> | undefined;
+    const orderStock = () => (ordersStocked ??= onSale(orderSkus, 100));
+    const placeOrder = async (tag: string, settle: boolean) => {
+      await orderStock();
+      return world.driver.order([{ sku: orderSkus[0]!, quantity: 2 }, { sku: orderSkus[1]!, quantity: 1 }], { email: email(tag), settle });
     };
 
     checks('orders', () => {
@@ -244,7 +222,7 @@ export function storeContract(subject: StoreSubject): void {
         const lines = await changes.getOrderLines(code);
         assert.ok(lines);
         OrderLinesState.parse(lines);
-        const qty = (s: z.infer<typeof OrderLinesState>, k: string) => s.lines.find((l) => l.sku === k)?.quantity ?? 0;
+        const qty = (s: OrderLinesState, k: string) => s.lines.find((l) => l.sku === k)?.quantity ?? 0;
         assert.equal(qty(lines, orderSkus[0]!), 2);
         const raised = await changes.raiseOrderQuantities(code, [{ sku: orderSkus[1]!, quantity: 2 }], 'contract: one more');
         assert.ok(raised.totalAfterMinor > raised.totalBeforeMinor);
@@ -256,9 +234,6 @@ export function storeContract(subject: StoreSubject): void {
         assert.equal(qty((await changes.getOrderLines(code))!, orderSkus[0]!), 1);
         assert.equal(await changes.getOrderLines(`NEVER-${run}`), null);
       });
-    });
-
-    checks('orderChanges', () => {
       test('releaseAuthorisation: gives up what is still authorised, once', async () => {
         const code = await placeOrder('release', false);
         const authorised = (await group('payments').getPayments(code))!.authorisedMinor;
@@ -271,7 +246,7 @@ export function storeContract(subject: StoreSubject): void {
 
     checks('offlineOrders', () => {
       test('startOfflineOrder / placeOfflineOrder: one store order per inventory sale, found by its ref, placing again changes nothing', async () => {
-        if (!stocked) { await onSale(orderSkus, 100); stocked = true; }
+        await orderStock();
         const offline = group('offlineOrders');
         const ref = `contract:${run}`;
         const customer = { email: email('offline'), firstName: 'Phil', lastName: 'Phone', addresses: [
