@@ -1,5 +1,6 @@
 // What the contract suite needs from each system it checks: the connector under test, and a small
 // driver that arranges facts in that system the way its own users would (a shopper, a clerk).
+import { DovetailError } from '../../src/errors.js';
 import type { InventoryConnector, RecordKind, StoreConnector } from '../../src/connectors/types.js';
 import type { Customer } from '../../src/model/customer.js';
 import type { Order } from '../../src/model/order.js';
@@ -121,4 +122,28 @@ export async function listEverything(list: (offset: number, limit: number) => Pr
     out.push(...page);
     if (page.length < limit) return out;
   }
+}
+
+/**
+ * The connector with each call that fails as transient tried again, a second apart, as the engine
+ * would: for a server shared with other test files, which now and then answers an empty error
+ * while another file opens its database. Every write it repeats is one the contract makes safe to repeat.
+ */
+export function retryingTransient<C extends object>(connector: C, attempts = 4): C {
+  return new Proxy(connector, {
+    get(target, name, receiver) {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const call = () => (value as (...a: unknown[]) => unknown).apply(target, args);
+        const first = call();
+        if (!(first instanceof Promise)) return first;
+        const again = (left: number) => (err: unknown): Promise<unknown> => {
+          if (left <= 0 || !(err instanceof DovetailError && err.kind === 'transient')) return Promise.reject(err);
+          return new Promise((r) => setTimeout(r, 1_000)).then(() => (call() as Promise<unknown>).catch(again(left - 1)));
+        };
+        return first.catch(again(attempts - 1));
+      };
+    },
+  });
 }

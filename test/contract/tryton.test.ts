@@ -7,6 +7,7 @@ import { createTrytonProduct, receiveStock, shipWhatIsThere, until } from '../in
 import { offlineSale, phoneCustomer } from '../integration/helpers/offline.js';
 import { freshTrytonDatabase } from '../integration/helpers/systems.js';
 import { inventoryContract } from './inventory-contract.js';
+import { retryingTransient } from './subject.js';
 
 /** more products than the product feed reads in one page (2,000) */
 const SHARED_STAMP_ROWS = 2_100;
@@ -16,8 +17,9 @@ inventoryContract({
   declared: tryton.capabilities,
   checked: ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales', 'feeds'],
   async open() {
-    const connector = new TrytonConnector(await freshTrytonDatabase());
-    const t = connector.client;
+    const tryton = new TrytonConnector(await freshTrytonDatabase());
+    const connector = retryingTransient(tryton);
+    const t = retryingTransient(tryton.client);
     await t.login();
     const [company] = z.array(z.object({ currency: z.number() })).parse(await t.read('company.company', [Number(t.context.company)], ['currency']));
     const [currency] = z.array(z.object({ code: z.string() })).parse(await t.read('currency.currency', [company!.currency], ['code']));
