@@ -256,11 +256,12 @@ export function storeContract(subject: StoreSubject): void {
           lines: [{ sku: orderSkus[0]!, name: 'Product A', quantity: 1 }], totalMinor: PRICE + PRICE / 10 };
         assert.equal(await offline.findOfflineOrder(ref), null);
         const { code } = await offline.startOfflineOrder(sale, { ref });
-        assert.equal((await offline.findOfflineOrder(ref))?.code, code);
+        // its status in Dovetail's words (the engine reads it as an OrderStatus): started is a cart
+        assert.deepEqual(await offline.findOfflineOrder(ref), { code, state: 'cart' });
         const placed = await offline.placeOfflineOrder(code, sale, { customerId: null });
         const again = await offline.placeOfflineOrder(code, sale, { customerId: null });
         assert.deepEqual(again, placed, 'safe to call again');
-        assert.equal((await offline.findOfflineOrder(ref))?.code, code, 'still the one order');
+        assert.deepEqual(await offline.findOfflineOrder(ref), { code, state: 'placed' }, 'still the one order, placed');
         const o = await conn().getOrder(code);
         assert.equal(o?.status, 'placed');
         assert.deepEqual(o?.lines.map((l) => [l.sku, l.quantity]), [[orderSkus[0], 1]]);
