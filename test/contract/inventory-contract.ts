@@ -3,13 +3,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DovetailError } from '../../src/errors.js';
-import { capability, type InventoryCapabilities, type InventoryCapability } from '../../src/connectors/types.js';
+import { capability, type RecordKind, type InventoryCapabilities, type InventoryCapability } from '../../src/connectors/types.js';
 import { Customer } from '../../src/model/customer.js';
 import { OfflineSale } from '../../src/model/offline-order.js';
 import { OrderLinesState } from '../../src/model/order-lines.js';
 import { CreditNoteState, InventoryPaymentState } from '../../src/model/payment.js';
 import { Product } from '../../src/model/product.js';
-import { OrderShipments, ShipmentState } from '../../src/model/shipment.js';
+import { OrderShipments, SALE_KEY, ShipmentState } from '../../src/model/shipment.js';
 import { StockPosition } from '../../src/model/stock.js';
 import { declarationChecks } from './declaration.js';
 import { listEverything, readWholeFeed, someCustomer, someOrder, type InventorySubject, type InventoryWorld } from './subject.js';
@@ -43,6 +43,9 @@ export function inventoryContract(subject: InventorySubject): void {
     after(async () => { await world?.close(); });
 
     declarationChecks('inventory', subject, { connector: conn, reach: (g) => capability(conn(), g, 'the contract suite'), methods: INVENTORY_METHODS });
+
+    /** every key a feed holds, read from its beginning */
+    const feedKeys = async (kind: RecordKind) => (await readWholeFeed((c) => conn().readChanges(kind, c), null)).keys;
 
     const checks = (g: InventoryCapability | 'feeds', body: () => void) => { if (subject.checked.includes(g)) describe(g, body); };
 
@@ -122,7 +125,7 @@ export function inventoryContract(subject: InventorySubject): void {
     });
 
     checks('shipments', () => {
-      test('getShipments / shipmentForCapture: what left the warehouse, in canonical terms; null for what does not exist', async () => {
+      test('getShipments / shipmentForCapture: what left the warehouse, in canonical terms, fed by order code and sale id; null for what does not exist', async () => {
         const orderCode = await shippedOrder();
         const shipments = group('shipments');
         const got = await shipments.getShipments(orderCode);
@@ -138,11 +141,13 @@ export function inventoryContract(subject: InventorySubject): void {
         assert.equal(await shipments.getShipments(code('NEVER')), null);
         assert.equal(await shipments.shipmentForCapture(NEVER_ID), null);
         assert.equal((await shipments.getShipments('', { saleId: got.saleId }))?.saleId, got.saleId, 'found by sale id too');
+        const fed = await feedKeys('shipment');
+        assert.ok(fed.has(orderCode) && fed.has(`${SALE_KEY}${got.saleId}`), `the shipment feed is keyed by order code and ${SALE_KEY}<id>`);
       });
     });
 
     checks('orderChanges', () => {
-      test('setSaleQuantities: never below what shipped, a repeat changes nothing; recordReturn once per key', async () => {
+      test('setSaleQuantities: never below what shipped, a repeat changes nothing; recordReturn once per key; fed by order code', async () => {
         const orderCode = await shippedOrder();
         const changes = group('orderChanges');
         const before = await changes.getSaleLines(orderCode);
@@ -163,6 +168,7 @@ export function inventoryContract(subject: InventorySubject): void {
         const again = await changes.recordReturn(orderCode, [{ sku: a, quantity: 1 }], { key: `ret-${run}`, note: 'contract: one back', creditNote: false });
         assert.equal(first.created, true);
         assert.deepEqual(again, { id: first.id, created: false });
+        assert.ok((await feedKeys('sale')).has(orderCode), 'the sale feed is keyed by order code');
         const returned = lineOf((await changes.getSaleLines(orderCode))!, a);
         assert.deepEqual([returned?.quantity, returned?.returned], [1, 1]);
         assert.equal(await changes.getSaleLines(code('NEVER')), null);
@@ -205,7 +211,7 @@ export function inventoryContract(subject: InventorySubject): void {
     });
 
     checks('offlineSales', () => {
-      test('getOfflineSale / getInventoryCustomer: a phone sale and its customer in canonical terms; null for what does not exist', async () => {
+      test('getOfflineSale / getInventoryCustomer: a phone sale and its customer in canonical terms, fed by sale id and email; null for what does not exist', async () => {
         await stocked();
         const email = `contract-${run.toLowerCase()}-phone@example.com`;
         const saleId = await world.driver.phoneSale(email, [{ sku: b, quantity: 2 }]);
@@ -220,6 +226,8 @@ export function inventoryContract(subject: InventorySubject): void {
         assert.equal(who?.hasSales, true);
         assert.equal(who?.customer.email, email);
         assert.equal(await offline.getInventoryCustomer(`contract-${run.toLowerCase()}-nobody@example.com`), null);
+        assert.ok((await feedKeys('order')).has(saleId), 'the offline order feed is keyed by sale id');
+        assert.ok((await feedKeys('customer')).has(email), 'the customer feed is keyed by email');
       });
     });
 

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DovetailError } from '../../src/errors.js';
-import { capability, type StockWriteResult, type StoreCapabilities, type StoreCapability, type WriteResult } from '../../src/connectors/types.js';
+import { capability, type RecordKind, type StockWriteResult, type StoreCapabilities, type StoreCapability, type WriteResult } from '../../src/connectors/types.js';
 import { Customer, normaliseEmail } from '../../src/model/customer.js';
 import type { OfflineSale } from '../../src/model/offline-order.js';
 import { Order } from '../../src/model/order.js';
@@ -57,6 +57,9 @@ export function storeContract(subject: StoreSubject): void {
     after(async () => { await world?.close(); });
 
     declarationChecks('store', subject, { connector: conn, reach: (g) => capability(conn(), g, 'the contract suite'), methods: STORE_METHODS });
+
+    /** every key a feed holds, read from its beginning */
+    const feedKeys = async (kind: RecordKind) => (await readWholeFeed((c) => conn().readChanges(kind, c), null)).keys;
 
     const checks = (g: StoreCapability | 'feeds', body: () => void) => { if (subject.checked.includes(g)) describe(g, body); };
 
@@ -146,7 +149,7 @@ export function storeContract(subject: StoreSubject): void {
     };
 
     checks('orders', () => {
-      test('getOrder: the placed order in canonical terms, null for an unknown code; listOrderCodes lists it', async () => {
+      test('getOrder: the placed order in canonical terms, null for an unknown code; listOrderCodes lists it oldest first; fed by order code', async () => {
         const code = await placeOrder('orders', false);
         const o = await conn().getOrder(code);
         assert.ok(o, 'found');
@@ -156,7 +159,11 @@ export function storeContract(subject: StoreSubject): void {
         assert.deepEqual(o.lines.map((l) => [l.sku, l.quantity]).sort(), [[orderSkus[0], 2], [orderSkus[1], 1]]);
         assert.equal(o.totalMinor, o.totalNetMinor + o.totalTaxMinor);
         assert.equal(await conn().getOrder(`NEVER-${run}`), null);
-        assert.ok((await listEverything((off, l) => conn().listOrderCodes(off, l))).includes(code));
+        const later = await placeOrder('orders-later', false);
+        const codes = await listEverything((off, l) => conn().listOrderCodes(off, l));
+        assert.ok(codes.includes(code) && codes.indexOf(code) < codes.indexOf(later), 'listed, oldest first');
+        const fed = await feedKeys('order');
+        assert.ok(fed.has(code) && fed.has(later), 'the order feed is keyed by order code');
       });
     });
 
