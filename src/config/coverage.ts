@@ -18,7 +18,16 @@ export interface CoverageRow {
 export const NOT_YET = 'not carried out yet by this version';
 
 /** What an answer asks of each connector beyond the core every connector of its side carries. */
-interface Needs { store?: StoreCapability[]; inventory?: InventoryCapability[] }
+export interface Needs { store?: readonly StoreCapability[]; inventory?: readonly InventoryCapability[] }
+
+/** What the flows beyond the core ask of the pair (the dashboard marks a flow the pair cannot carry). */
+export const FLOW_NEEDS = {
+  shipments: { store: ['fulfilment'], inventory: ['shipments'] },
+  payments: { store: ['payments'], inventory: ['payments'] },
+  orderChanges: { store: ['orderChanges'], inventory: ['orderChanges'] },
+  offline: { store: ['offlineOrders'], inventory: ['offlineSales'] },
+  accounts: { store: ['accounts'], inventory: ['offlineSales'] },
+} as const satisfies Record<string, Needs>;
 
 /** The capability groups in the words of the notes. */
 const CAPABILITY_WORDS: Record<StoreCapability | InventoryCapability, string> = {
@@ -29,7 +38,7 @@ const CAPABILITY_WORDS: Record<StoreCapability | InventoryCapability, string> = 
 };
 
 /** What the chosen pair's connectors lack of `needs`, one phrase per connector; empty: nothing. */
-function lacking(config: Config, needs: Needs): string[] {
+export function pairLacks(config: Config, needs: Needs): string[] {
   const pair = [[storeSystemOf(config.systems.store.type), needs.store ?? []], [inventorySystemOf(config.systems.inventory.type), needs.inventory ?? []]] as const;
   return pair.flatMap(([system, groups]) => {
     const missing = groups.filter((g) => !carries(system, g));
@@ -101,7 +110,7 @@ export function coverage(config: Config): CoverageRow[] {
   const rows: CoverageRow[] = [];
   /** `needs`: what the answer asks of the connectors; when the chosen pair lacks it, the answer is not carried out. */
   const add = (key: string, answer: unknown, carriedOut: boolean, note: string, needs: Needs = {}) => {
-    const missing = carriedOut ? lacking(config, needs) : [];
+    const missing = carriedOut ? pairLacks(config, needs) : [];
     rows.push({ key, answer: typeof answer === 'string' ? answer : JSON.stringify(answer), carriedOut: missing.length === 0 && carriedOut,
       note: missing.length ? `With these two systems this answer is ${NOT_YET}: ${missing.join('; ')}. What it would do: ${note}` : note });
   };
@@ -113,11 +122,7 @@ export function coverage(config: Config): CoverageRow[] {
   add('systems.inventory.type', config.systems.inventory.type, true, systemNote('The inventory system', config.systems.inventory.type, 'inventory'));
   add('systems.store.type', config.systems.store.type, true, systemNote('The online store', config.systems.store.type, 'store'));
 
-  const PAYMENTS: Needs = { store: ['payments'], inventory: ['payments'] };
-  const ORDER_CHANGES: Needs = { store: ['orderChanges'], inventory: ['orderChanges'] };
-  const SHIPMENTS: Needs = { store: ['fulfilment'], inventory: ['shipments'] };
-  const OFFLINE: Needs = { store: ['offlineOrders'], inventory: ['offlineSales'] };
-  const ACCOUNTS: Needs = { store: ['accounts'], inventory: ['offlineSales'] };
+  const { payments: PAYMENTS, orderChanges: ORDER_CHANGES, shipments: SHIPMENTS, offline: OFFLINE, accounts: ACCOUNTS } = FLOW_NEEDS;
 
   for (const key of Object.keys(config.master) as MasterKey[]) rows.push(masterRow(config, key));
 

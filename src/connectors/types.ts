@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 import { DovetailError } from '../errors.js';
 import type { Customer } from '../model/customer.js';
-import type { Order } from '../model/order.js';
+import type { Order, OrderStatus } from '../model/order.js';
 import type { FieldGroup, Product, ProductFields } from '../model/product.js';
 import type { StockPosition } from '../model/stock.js';
 import type { OrderShipments, StoreShipment } from '../model/shipment.js';
@@ -254,7 +254,7 @@ export interface StoreOrderChanges {
 /** Store orders mirroring sales entered in the inventory system (offline orders and accepted quotes). */
 export interface StoreOfflineOrders {
   /** The store order mirroring an inventory sale (`ref` = system:id), if one was made. */
-  findOfflineOrder(ref: string): Promise<{ code: string; state: string } | null>;
+  findOfflineOrder(ref: string): Promise<{ code: string; state: OrderStatus } | null>;
   /** Starts the store order for an offline sale, marked with `ref`; not placed: no stock held, nothing charged. */
   startOfflineOrder(sale: OfflineSale, opts: { ref: string }): Promise<{ code: string }>;
   /**

@@ -33,6 +33,8 @@ export const MAPPING = {
   settled: 'settled',
   /** refund job key -> the inventory payment recording the refund */
   refund: 'refund',
+  /** store order code -> the units cancelled while others still waited to ship (rules.capture: atShipment), or 'released' once the rest of the authorisation went */
+  releaseWhenShipped: 'releaseWhenShipped',
 } as const;
 
 export type MappingKind = (typeof MAPPING)[keyof typeof MAPPING];

@@ -73,10 +73,11 @@ export function buildApp(engine: Engine): Hono<AppEnv> {
       changes = capability(ctx.store, 'webhooks', 'pushed events').parseWebhook(raw, headers);
     } catch (err) {
       const badSignature = err instanceof DovetailError && (err.kind === 'config' || err.detail?.reason === 'signature');
-      ctx.log.warn({ err: messageOf(err), eventId: headers['x-dovetail-event-id'] }, badSignature ? 'webhook refused: bad signature' : 'webhook refused: malformed');
+      const eventId = headers['x-dovetail-event-id'] ?? headers['x-shopify-webhook-id'];
+      ctx.log.warn({ err: messageOf(err), eventId }, badSignature ? 'webhook refused: bad signature' : 'webhook refused: malformed');
       // An unsigned body is not ours to keep; a signed one that cannot be read is recorded for the failures page.
       if (!badSignature) {
-        await ctx.storage.audit({ recordKind: 'webhook', recordKey: headers['x-dovetail-event-id'] ?? 'unknown', action: 'webhook.malformed', fromSystem: ctx.store.system,
+        await ctx.storage.audit({ recordKind: 'webhook', recordKey: eventId ?? 'unknown', action: 'webhook.malformed', fromSystem: ctx.store.system,
           result: 'refused', detail: { reason: messageOf(err), excerpt: Buffer.from(raw.subarray(0, 120)).toString('utf8') } });
       }
       return c.json({ error: messageOf(err) }, badSignature ? 401 : 400);
@@ -90,7 +91,8 @@ export function buildApp(engine: Engine): Hono<AppEnv> {
       return c.json({ error: 'could not store the event; send it again' }, 503);
     }
     engine.wake(); // the change is durable already; the work can start at once
-    return c.json({ accepted: changes.length, new: fresh });
+    // a delivery whose every change was recorded before is a redelivery: acknowledged, so the sender stops
+    return c.json({ accepted: changes.length, new: fresh, ...(changes.length && !fresh ? { duplicate: true } : {}) });
   });
 
   // ---- metrics and admin API -----------------------------------------------------------------

@@ -5,6 +5,7 @@ import { displayNameOf, inventorySystemOf, storeSystemOf, SYSTEMS } from '../con
 import { FEEDS, feedCarried } from '../engine/intake.js';
 import { feedIsRead } from '../rules/live-inventory.js';
 import { FLOW_JOBS } from '../engine/metrics.js';
+import { FLOW_NEEDS, pairLacks, type Needs } from '../config/coverage.js';
 import type { FeedState } from '../engine/engine.js';
 import type { AuditRow, Conflict, Job, Storage } from '../store/storage.js';
 
@@ -107,14 +108,19 @@ export async function flows(storage: Storage, config: Config, feeds: Iterable<Fe
 
   const stock = base('stock', 'Stock', `${inv} → ${store}`);
   if (!config.rules.liveInventory) { stock.active = false; stock.why = 'Off by your answer: stock counts are not pushed to the store (rules.liveInventory: false).'; }
+  /** A flow one of the two connectors cannot carry is shown as such, with what is missing. */
+  const carried = (flow: FlowView, needs: Needs): FlowView => {
+    const missing = pairLacks(config, needs);
+    return missing.length ? { ...flow, active: false, why: `Not carried out with these two systems: ${missing.join('; ')}.` } : flow;
+  };
   return [
     base('products', 'Products', `${inv} ⇄ ${store}`),
     stock,
     base('customers', 'Customers', config.master.customers === 'store' ? `${store} → ${inv}` : `matched in ${inv}`),
     base('orders', 'Orders', `${store} → ${inv}${config.rules.offlineOrdersToStore !== 'none' || config.rules.quotesFrom === 'inventory' ? ' (offline orders and quotes back)' : ''}`),
-    base('shipments', 'Shipments', `${inv} → ${store}`),
-    base('payments', 'Payments and refunds', `${store} ⇄ ${inv}`),
-    base('changes', 'Cancellations, returns and edits', `${store} ⇄ ${inv}`),
+    carried(base('shipments', 'Shipments', `${inv} → ${store}`), FLOW_NEEDS.shipments),
+    carried(base('payments', 'Payments and refunds', `${store} ⇄ ${inv}`), FLOW_NEEDS.payments),
+    carried(base('changes', 'Cancellations, returns and edits', `${store} ⇄ ${inv}`), FLOW_NEEDS.orderChanges),
   ];
 }
 

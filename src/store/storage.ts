@@ -5,6 +5,7 @@ import { Kysely, Migrator, sql, type Selectable } from 'kysely';
 import type { Tables, JobState, JobsTable } from './schema.js';
 import { storageFailure } from './failures.js';
 import { migrations, type Dialect } from './migrations/index.js';
+import type { MappingKind } from '../engine/mapping-kinds.js';
 
 export interface Job {
   id: number; kind: string; key: string; state: JobState; attempts: number; runAfter: string;
@@ -243,26 +244,26 @@ export class Storage {
 
   // ---- mappings ------------------------------------------------------------------------------
 
-  async mapping(system: string, kind: string, key: string): Promise<string | null> {
+  async mapping(system: string, kind: MappingKind, key: string): Promise<string | null> {
     const r = await this.db.selectFrom('mappings').select('external_id')
       .where('system', '=', system).where('kind', '=', kind).where('key', '=', key).executeTakeFirst();
     return r?.external_id ?? null;
   }
 
-  async keysForExternalIds(system: string, kind: string, externalIds: string[]): Promise<Map<string, string>> {
+  async keysForExternalIds(system: string, kind: MappingKind, externalIds: string[]): Promise<Map<string, string>> {
     if (!externalIds.length) return new Map();
     const rows = await this.db.selectFrom('mappings').select(['key', 'external_id'])
       .where('system', '=', system).where('kind', '=', kind).where('external_id', 'in', externalIds).execute();
     return new Map(rows.map((r) => [r.external_id, r.key]));
   }
 
-  async putMapping(system: string, kind: string, key: string, externalId: string): Promise<void> {
+  async putMapping(system: string, kind: MappingKind, key: string, externalId: string): Promise<void> {
     await this.db.insertInto('mappings').values({ system, kind, key, external_id: externalId, created_at: nowIso() })
       .onConflict((oc) => oc.columns(['system', 'kind', 'key']).doUpdateSet({ external_id: externalId }))
       .execute();
   }
 
-  async countMappings(system: string, kind: string): Promise<number> {
+  async countMappings(system: string, kind: MappingKind): Promise<number> {
     const r = await this.db.selectFrom('mappings').select((eb) => eb.fn.countAll<number>().as('n'))
       .where('system', '=', system).where('kind', '=', kind).executeTakeFirstOrThrow();
     return Number(r.n);

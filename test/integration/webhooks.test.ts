@@ -100,7 +100,7 @@ describe('webhooks from the store, over HTTP', () => {
     assert.equal(first.status, 200);
     assert.deepEqual(await first.json(), { accepted: 1, new: 1 });
     assert.equal(second.status, 200, 'a duplicate is acknowledged, so the sender stops resending');
-    assert.deepEqual(await second.json(), { accepted: 1, new: 0 });
+    assert.deepEqual(await second.json(), { accepted: 1, new: 0, duplicate: true });
     assert.equal((await changesFor(code)).length, 1);
     assert.equal((await engine.ctx.storage.jobs({ key: code })).length, 1);
   });

@@ -252,7 +252,7 @@ export class MemoryStore implements StoreConnector {
 
   // ---- offline orders and accounts --------------------------------------------------------------
 
-  async findOfflineOrder(ref: string): Promise<{ code: string; state: string } | null> {
+  async findOfflineOrder(ref: string): Promise<{ code: string; state: OrderStatus } | null> {
     this.faults.check('findOfflineOrder');
     const o = [...this.orders.values()].find((x) => x.offlineRef === ref);
     return o ? { code: o.code, state: o.status } : null;

@@ -55,3 +55,25 @@ test('check accepts a Shopify store block and says which answers Shopify cannot 
   assert.match(printed, /^ {2}NOT YET {2}rules\.capture = atOrder: With these two systems this answer is not carried out yet by this version: the Shopify connector does not carry payments/m);
   assert.match(printed, /^ {2}NOT YET {2}rules\.partialShipmentsToStore = true: .*the Shopify connector does not carry shipments on store orders \(fulfilment\)/m);
 });
+
+test('check accepts the Shopify block `dovetail run` is started with, its adminUrl for proxies and tests included', async () => {
+  const block = `systems:
+  inventory: { password: x }
+  store:
+    type: shopify
+    shop: my-shop.myshopify.com
+    accessToken: \${SHOPIFY_ACCESS_TOKEN:-shpat_x}
+    webhookSecret: \${SHOPIFY_WEBHOOK_SECRET:-0123456789abcdef}
+    locations: { Main: "gid://shopify/Location/41" }
+`;
+  const proxied = await checkOffline(`${block}    adminUrl: http://127.0.0.1:8080/admin/api/2026-10/graphql.json\n`);
+  assert.equal(proxied.exitCode, 0, proxied.printed);
+  assert.match(proxied.printed, /^ {2}ok {5} {2}systems\.store\.type = shopify$/m);
+  assert.doesNotMatch(proxied.printed, /NOT YET {2}systems\./, 'the Shopify connection itself is carried out');
+  const notAnAddress = await checkOffline(`${block}    adminUrl: my-proxy\n`);
+  assert.equal(notAnAddress.exitCode, 2);
+  assert.match(notAnAddress.printed, /systems\.store\.adminUrl: got "my-proxy"; must be an http\(s\) address/);
+  const withoutShop = await checkOffline(block.replace('    shop: my-shop.myshopify.com\n', '') + '    adminUrl: http://127.0.0.1:8080/graphql\n');
+  assert.equal(withoutShop.exitCode, 2, 'shop stays required with an adminUrl');
+  assert.match(withoutShop.printed, /systems\.store\.shop/);
+});

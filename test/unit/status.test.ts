@@ -8,6 +8,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { statusCommand } from '../../src/cli/status.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
+import { parseConfig } from '../../src/config/load.js';
+import { flows } from '../../src/server/state.js';
+import { FLOW_NEEDS, pairLacks } from '../../src/config/coverage.js';
+import { overviewPage } from '../../src/server/pages.js';
 
 test('status shows the queue, each flow, the last move, cursors and failures from the database', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dovetail-status-'));
@@ -39,4 +43,34 @@ systems:
   assert.match(out, /Cancellations, returns and edits\s+Vendure ⇄ Tryton: 0 done, 0 waiting, 0 failed/);
   assert.match(out, /Vendure order\s+moved/);
   assert.match(out, /#\d+ order ORDER-2: order ORDER-2 has SKU GHOST-9/);
+});
+
+test('a flow one of the two connectors cannot carry is shown as not carried, naming what is missing', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dovetail-flows-'));
+  const storage = await openSqlite(path.join(dir, 'state.sqlite'));
+  const config = parseConfig(`systems:
+  inventory: { password: x }
+  store: { type: shopify, shop: my-shop.myshopify.com, accessToken: shpat_x, webhookSecret: 0123456789abcdef }
+`, {}, path.join(dir, 'dovetail.yaml'));
+  const byName = new Map((await flows(storage, config)).map((f) => [f.name, f]));
+  for (const name of ['products', 'stock', 'customers', 'orders'] as const) assert.equal(byName.get(name)!.active, true, `${name} is carried`);
+  // what Shopify carries grows; whatever it lacks, the flow says so, and only then
+  const needs = { shipments: FLOW_NEEDS.shipments, payments: FLOW_NEEDS.payments, changes: FLOW_NEEDS.orderChanges } as const;
+  for (const [name, need] of Object.entries(needs)) {
+    const flow = byName.get(name as keyof typeof needs)!;
+    const missing = pairLacks(config, need);
+    assert.equal(flow.active, missing.length === 0, `${name}: ${missing.join('; ') || 'nothing missing'}`);
+    if (!flow.active) {
+      assert.match(flow.why ?? '', /^Not carried out with these two systems: the Shopify connector does not carry /);
+      const page = overviewPage({ config, failures: 0, drift: 0, csrf: null, signedIn: false }, [...byName.values()]);
+      assert.ok(page.includes(flow.why!.replace(/&/g, '&amp;')), 'the overview shows why');
+    }
+  }
+
+  const withVendure = parseConfig(`systems:
+  inventory: { password: x }
+  store: { password: x, webhookSecret: "0123456789abcdef" }
+`, {}, path.join(dir, 'dovetail.yaml'));
+  assert.deepEqual((await flows(storage, withVendure)).filter((f) => !f.active).map((f) => f.name), [], 'Tryton and Vendure carry every flow');
+  await storage.close();
 });

@@ -127,7 +127,7 @@ export class ShopifyConnector implements StoreConnector {
   parseWebhook(rawBody: Uint8Array, headers: Record<string, string | undefined>): ChangeRef[] {
     return readWebhook(rawBody, headers, this.opts.appSecret, this.memory).changes;
   }
-  /** Like parseWebhook, saying why nothing came out (duplicate, stale, ignored topic). */
+  /** Like parseWebhook, saying why nothing came out (stale, ignored topic). */
   readWebhook(rawBody: Uint8Array, headers: Record<string, string | undefined>): WebhookOutcome {
     return readWebhook(rawBody, headers, this.opts.appSecret, this.memory);
   }
@@ -187,6 +187,8 @@ const ShopifyConnection = z.object({
   apiVersion: z.literal(API_VERSION).default(API_VERSION),
   /** inventory warehouse -> Shopify location id (gid://shopify/Location/…), where stock is written */
   locations: z.record(z.string().min(1), z.string().regex(/^gid:\/\/shopify\/Location\/\d+$/, { message: 'must be a location id like gid://shopify/Location/123' })).default({}),
+  /** for proxies and tests: the Admin GraphQL address to call instead of https://<shop>/admin/api/<version>/graphql.json */
+  adminUrl: z.string().regex(/^https?:\/\/[^\s/]+/, { message: 'must be an http(s) address, e.g. http://127.0.0.1:8080/admin/api/2026-10/graphql.json' }).optional(),
 }).strict();
 
 export const shopify = storeSystem({
@@ -194,7 +196,7 @@ export const shopify = storeSystem({
   displayName: 'Shopify',
   connection: ShopifyConnection,
   capabilities: SHOPIFY_CAPABILITIES,
-  create: (c, settings) => new ShopifyConnector({ shop: c.shop, accessToken: c.accessToken, appSecret: c.webhookSecret, locations: c.locations,
+  create: (c, settings) => new ShopifyConnector({ shop: c.shop, accessToken: c.accessToken, endpoint: c.adminUrl, appSecret: c.webhookSecret, locations: c.locations,
     defaultWarehouse: settings.locations[0] ?? Object.keys(c.locations)[0] ?? '', copyAddresses: settings.copyAddresses }),
   setup: {
     questions: [

@@ -137,10 +137,14 @@ export const CustomerByEmail = op('query', 'CustomerByEmail', 15, `($email: Stri
   customerByIdentifier(identifier: { emailAddress: $email }) { ${CUSTOMER_BODY} }
 }`);
 
-export const ProductsUpdatedSince = op('query', 'ProductsUpdatedSince', 952, `($query: String!, $after: String) {
-  products(first: 25, after: $after, query: $query, sortKey: UPDATED_AT) {
+/**
+ * The change listings: `$query` is an `updated_at` / `id` keyset and `$sortKey` UPDATED_AT, or ID
+ * for the rows sharing one stamp (reads.ts); they are never paged by Shopify's own cursor.
+ */
+export const ProductsUpdatedSince = op('query', 'ProductsUpdatedSince', 952, `($query: String!, $sortKey: ProductSortKeys!) {
+  products(first: 25, query: $query, sortKey: $sortKey) {
     nodes { id updatedAt variants(first: ${PRODUCT_PAGE_VARIANTS}) { nodes { sku } pageInfo { hasNextPage } } }
-    pageInfo { hasNextPage endCursor }
+    pageInfo { hasNextPage }
   }
 }`);
 
@@ -148,17 +152,17 @@ export const ProductVariantSkus = op('query', 'ProductVariantSkus', 253, `($id: 
   product(id: $id) { variants(first: 250, after: $after) { nodes { sku } pageInfo { hasNextPage endCursor } } }
 }`);
 
-export const OrdersUpdatedSince = op('query', 'OrdersUpdatedSince', 252, `($query: String!, $after: String) {
-  orders(first: 250, after: $after, query: $query, sortKey: UPDATED_AT) {
+export const OrdersUpdatedSince = op('query', 'OrdersUpdatedSince', 252, `($query: String!, $sortKey: OrderSortKeys!) {
+  orders(first: 250, query: $query, sortKey: $sortKey) {
     nodes { legacyResourceId updatedAt }
-    pageInfo { hasNextPage endCursor }
+    pageInfo { hasNextPage }
   }
 }`);
 
-export const CustomersUpdatedSince = op('query', 'CustomersUpdatedSince', 502, `($query: String!, $after: String) {
-  customers(first: 250, after: $after, query: $query, sortKey: UPDATED_AT) {
+export const CustomersUpdatedSince = op('query', 'CustomersUpdatedSince', 502, `($query: String!, $sortKey: CustomerSortKeys!) {
+  customers(first: 250, query: $query, sortKey: $sortKey) {
     nodes { id updatedAt defaultEmailAddress { emailAddress } }
-    pageInfo { hasNextPage endCursor }
+    pageInfo { hasNextPage }
   }
 }`);
 

@@ -1,7 +1,7 @@
-// Reading from Shopify: changes since a cursor (polling by `updated_at`, with an overlap so
-// nothing committed around the cursor's edge is missed), records by key, and stock snapshots.
+// Reading from Shopify: changes since a cursor (keyset streams by `updated_at` and id that the
+// engine's change feed pages through, change-feed.ts), records by key, and stock snapshots.
 import { z } from 'zod';
-import { permanent } from '../../errors.js';
+import { compareKeys, readFeed, shiftStamp, type ChangeStream, type StreamKey } from '../../engine/change-feed.js';
 import type { ChangePage, ChangeRef, RecordKind } from '../types.js';
 import type { Customer } from '../../model/customer.js';
 import type { Order } from '../../model/order.js';
@@ -39,82 +39,113 @@ export const chunk = <T>(xs: T[], n: number): T[][] => {
   return out;
 };
 
-// ---------- polling cursor ----------
+// ---------- change feeds ----------
 
-/** `since`: lower bound of the window; `after`: GraphQL cursor inside a sweep; `max`: newest seen. */
-const Cursor = z.object({ since: z.string().nullable(), after: z.string().nullable(), max: z.string().nullable() });
-type Cursor = z.infer<typeof Cursor>;
+/** Shopify stamps `updatedAt` to the second; `pageSize` is the `first:` of the listing's document. */
+const feedOptions = (ctx: ShopifyContext, pageSize: number) => ({ pageSize, overlapMs: ctx.pollOverlapSeconds * 1000, fractionDigits: 0 });
 
-export function parseCursor(raw: string | null): Cursor {
-  if (raw === null) return { since: null, after: null, max: null };
-  const parsed = Cursor.safeParse(JSON.parse(raw));
-  if (!parsed.success) throw permanent(`not a Shopify polling cursor: ${raw.slice(0, 100)}`);
-  return parsed.data;
+/** The cursor of versions before the engine's keyset feed: a time window and Shopify's cursor inside it. */
+const EarlierCursor = z.object({ since: z.string().nullable(), after: z.string().nullable(), max: z.string().nullable() });
+
+/**
+ * The cursor as the feed reads it. One written before the keyset feed becomes the newest time it
+ * had seen, which the feed reads again from one overlap before, as that version did.
+ */
+export function feedCursor(raw: string | null): string | null {
+  if (raw === null || !raw.startsWith('{')) return raw;
+  const earlier = EarlierCursor.safeParse(JSON.parse(raw));
+  if (!earlier.success) return raw;
+  return earlier.data.max ?? earlier.data.since;
 }
 
-function windowQuery(c: Cursor, overlapSeconds: number): string {
-  if (!c.since) return 'updated_at:>"1970-01-01T00:00:00Z"';
-  const from = new Date(Date.parse(c.since) - overlapSeconds * 1000).toISOString();
-  return `updated_at:>=${searchValue(from)}`;
-}
+/** One Shopify listing answering a search `query` in `sortKey` order, one page from its start. */
+type Listing<R> = (query: string, sortKey: 'UPDATED_AT' | 'ID') => Promise<{ rows: R[]; hasNextPage: boolean }>;
 
-function nextPage(c: Cursor, changes: ChangeRef[], page: { hasNextPage: boolean; endCursor?: string | null | undefined }, seen: string[]): ChangePage {
-  const max = [c.max, ...seen].filter((x): x is string => !!x).sort((a, b) => Date.parse(a) - Date.parse(b)).at(-1) ?? null;
-  const more = page.hasNextPage && !!page.endCursor;
-  // inside a sweep keep the same window and follow Shopify's cursor; at its end, move the window
-  const cursor = JSON.stringify(more ? { since: c.since, after: page.endCursor, max } : { since: max ?? c.since, after: null, max });
-  return { changes, cursor, more };
+const stampQuery = (op: string, at: string) => `updated_at:${op}${searchValue(at)}`;
+
+/**
+ * A listing as a keyset stream in (updatedAt, id) order. Shopify's search says "stamped exactly T
+ * and id above N", so the rows sharing the stamp a page stopped in are read on by id, never by a
+ * position that shifts when rows change; after them come the later stamps. A page of later stamps
+ * that is full may end inside a run of one stamp, and Shopify does not promise id order inside it:
+ * that run is left for the next page, which reads it by id from its start.
+ */
+function listingStream<R>(list: Listing<R>, keyOf: (row: R) => { at: string; id: string }): ChangeStream<R> {
+  const key = (row: R) => { const k = keyOf(row); return { at: shiftStamp(k.at, 0, 0), id: k.id }; };
+  const newestOf = (rows: R[]): StreamKey | null => rows.map(key).reduce<StreamKey | null>((a, b) => (!a || compareKeys(b, a) > 0 ? b : a), null);
+  return {
+    async readPage(after) {
+      const rows: R[] = [];
+      if (after) {
+        const same = await list([stampQuery('>=', after.at), stampQuery('<=', after.at), ...(after.id === null ? [] : [`id:>${after.id}`])].join(' AND '), 'ID');
+        if (same.hasNextPage) return { rows: same.rows, last: newestOf(same.rows), more: true };
+        rows.push(...same.rows);
+      }
+      const later = await list(after ? stampQuery('>', after.at) : '', 'UPDATED_AT');
+      if (!later.hasNextPage) {
+        rows.push(...later.rows);
+        return { rows, last: newestOf(rows) ?? after, more: false };
+      }
+      const lastStamp = key(later.rows.at(-1)!).at;
+      rows.push(...later.rows.filter((r) => key(r).at < lastStamp));
+      return { rows, last: { at: lastStamp, id: null }, more: true };
+    },
+  };
 }
 
 const version = (id: string, updatedAt: string) => `${legacyIdOf(id)}@${updatedAt}`;
 
 export async function readChanges(ctx: ShopifyContext, kind: RecordKind, raw: string | null): Promise<ChangePage> {
-  const c = parseCursor(raw);
-  const vars = { query: windowQuery(c, ctx.pollOverlapSeconds), after: c.after };
+  const cursor = feedCursor(raw);
   if (kind === 'stock') {
     // the inventory system is the stock master; Shopify's own decrements come in as orders
-    return { changes: [], cursor: raw ?? JSON.stringify(c), more: false };
+    return readFeed(cursor, {}, () => [], feedOptions(ctx, 0));
   }
   if (kind === 'order') {
-    const data = await ctx.client.request(OrdersUpdatedSince, vars, z.object({
-      orders: z.object({ nodes: z.array(z.object({ legacyResourceId: z.string(), updatedAt: z.string() })), pageInfo: PageInfo }),
-    }));
-    const changes = data.orders.nodes.map((o): ChangeRef => {
+    const Page = z.object({ orders: z.object({ nodes: z.array(z.object({ legacyResourceId: z.string(), updatedAt: z.string() })), pageInfo: PageInfo }) });
+    const orders = listingStream(async (query, sortKey) => {
+      const d = await ctx.client.request(OrdersUpdatedSince, { query, sortKey }, Page);
+      return { rows: d.orders.nodes, hasNextPage: d.orders.pageInfo.hasNextPage };
+    }, (o) => ({ at: o.updatedAt, id: o.legacyResourceId }));
+    return readFeed(cursor, { orders }, (rows) => rows.orders.map((o): ChangeRef => {
       ctx.noteUpdatedAt('order', o.legacyResourceId, o.updatedAt);
       return { kind: 'order', key: o.legacyResourceId, sourceVersion: `${o.legacyResourceId}@${o.updatedAt}` };
-    });
-    return nextPage(c, changes, data.orders.pageInfo, data.orders.nodes.map((o) => o.updatedAt));
+    }), feedOptions(ctx, 250));
   }
   if (kind === 'customer') {
-    const data = await ctx.client.request(CustomersUpdatedSince, vars, z.object({
-      customers: z.object({ nodes: z.array(z.object({ id: z.string(), updatedAt: z.string(), defaultEmailAddress: z.object({ emailAddress: z.string().nullable() }).nullable() })), pageInfo: PageInfo }),
-    }));
+    const Page = z.object({ customers: z.object({ nodes: z.array(z.object({ id: z.string(), updatedAt: z.string(),
+      defaultEmailAddress: z.object({ emailAddress: z.string().nullable() }).nullable() })), pageInfo: PageInfo }) });
+    const customers = listingStream(async (query, sortKey) => {
+      const d = await ctx.client.request(CustomersUpdatedSince, { query, sortKey }, Page);
+      return { rows: d.customers.nodes, hasNextPage: d.customers.pageInfo.hasNextPage };
+    }, (c) => ({ at: c.updatedAt, id: legacyIdOf(c.id) }));
+    return readFeed(cursor, { customers }, (rows) => rows.customers.flatMap((n): ChangeRef[] => {
+      const email = n.defaultEmailAddress?.emailAddress?.toLowerCase();
+      if (!email) return []; // customers without email cannot be matched; orders carry their own
+      ctx.noteUpdatedAt('customer', email, n.updatedAt);
+      return [{ kind: 'customer', key: email, sourceVersion: version(n.id, n.updatedAt) }];
+    }), feedOptions(ctx, 250));
+  }
+  const Page = z.object({ products: z.object({
+    nodes: z.array(z.object({ id: z.string(), updatedAt: z.string(), variants: z.object({ nodes: z.array(z.object({ sku: z.string().nullable() })), pageInfo: z.object({ hasNextPage: z.boolean() }) }) })),
+    pageInfo: PageInfo,
+  }) });
+  const products = listingStream(async (query, sortKey) => {
+    const d = await ctx.client.request(ProductsUpdatedSince, { query, sortKey }, Page);
+    return { rows: d.products.nodes, hasNextPage: d.products.pageInfo.hasNextPage };
+  }, (p) => ({ at: p.updatedAt, id: legacyIdOf(p.id) }));
+  return readFeed(cursor, { products }, async (rows) => {
     const changes: ChangeRef[] = [];
-    for (const n of data.customers.nodes) {
-      const email = n.defaultEmailAddress?.emailAddress;
-      if (!email) continue; // customers without email cannot be matched; orders carry their own
-      ctx.noteUpdatedAt('customer', email.toLowerCase(), n.updatedAt);
-      changes.push({ kind: 'customer', key: email.toLowerCase(), sourceVersion: version(n.id, n.updatedAt) });
+    for (const p of rows.products) {
+      const skus = p.variants.pageInfo.hasNextPage ? await allVariantSkus(ctx, p.id) : p.variants.nodes.map((v) => v.sku);
+      for (const sku of skus) {
+        if (!sku) continue;
+        ctx.noteUpdatedAt('product', sku, p.updatedAt);
+        changes.push({ kind: 'product', key: sku, sourceVersion: version(p.id, p.updatedAt) });
+      }
     }
-    return nextPage(c, changes, data.customers.pageInfo, data.customers.nodes.map((n) => n.updatedAt));
-  }
-  const data = await ctx.client.request(ProductsUpdatedSince, vars, z.object({
-    products: z.object({
-      nodes: z.array(z.object({ id: z.string(), updatedAt: z.string(), variants: z.object({ nodes: z.array(z.object({ sku: z.string().nullable() })), pageInfo: z.object({ hasNextPage: z.boolean() }) }) })),
-      pageInfo: PageInfo,
-    }),
-  }));
-  const changes: ChangeRef[] = [];
-  for (const p of data.products.nodes) {
-    const skus = p.variants.nodes.map((v) => v.sku);
-    if (p.variants.pageInfo.hasNextPage) skus.splice(0, skus.length, ...(await allVariantSkus(ctx, p.id)));
-    for (const sku of skus) {
-      if (!sku) continue;
-      ctx.noteUpdatedAt('product', sku, p.updatedAt);
-      changes.push({ kind: 'product', key: sku, sourceVersion: version(p.id, p.updatedAt) });
-    }
-  }
-  return nextPage(c, changes, data.products.pageInfo, data.products.nodes.map((p) => p.updatedAt));
+    return changes;
+  }, feedOptions(ctx, 25));
 }
 
 async function allVariantSkus(ctx: ShopifyContext, productId: string): Promise<(string | null)[]> {

@@ -1,6 +1,6 @@
-// Shopify webhooks: signature checked on the raw bytes before anything else, duplicates
-// dropped by X-Shopify-Webhook-Id, stale deliveries recognised by X-Shopify-Triggered-At,
-// and the payload reduced to ChangeRefs (jobs carry keys; handlers reload the record).
+// Shopify webhooks: signature checked on the raw bytes before anything else, stale deliveries
+// recognised by X-Shopify-Triggered-At, and the payload reduced to ChangeRefs versioned by
+// X-Shopify-Webhook-Id, which Dovetail's storage records once (jobs carry keys; handlers reload).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { DovetailError } from '../../errors.js';
@@ -61,24 +61,20 @@ const RefundPayload = z.object({ id: Id, order_id: Id, created_at: z.string().op
 const ProductPayload = z.object({ id: Id, updated_at: z.string().optional(), variants: z.array(z.object({ sku: z.string().nullable().optional() }).passthrough()).optional() }).passthrough();
 const CustomerPayload = z.object({ id: Id, email: z.string().nullable().optional(), updated_at: z.string().optional() }).passthrough();
 
-/** What the receiver remembers between deliveries; in memory by default, durable in the engine. */
+/**
+ * The newest `updated_at` seen per record (webhooks and polling), to recognise a delivery older
+ * than what was read since. Kept in memory: after a restart a stale delivery is taken, and its job
+ * reloads the record as it is now, so it costs one read, never an old value.
+ */
 export interface WebhookMemory {
-  seen(webhookId: string): boolean;
-  remember(webhookId: string): void;
   lastUpdatedAt(kind: RecordKind, key: string): string | undefined;
   noteUpdatedAt(kind: RecordKind, key: string, updatedAt: string): void;
 }
 
-/** Bounded in-memory memory: the engine's durable dedup (sourceVersion) stays the real guard. */
+/** Bounded, oldest entries dropped first. */
 export class InMemoryWebhookMemory implements WebhookMemory {
-  private readonly ids = new Set<string>();
   private readonly updated = new Map<string, string>();
   constructor(private readonly capacity = 50_000) {}
-  seen(id: string) { return this.ids.has(id); }
-  remember(id: string) {
-    this.ids.add(id);
-    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
-  }
   lastUpdatedAt(kind: RecordKind, key: string) { return this.updated.get(`${kind}\u0000${key}`); }
   noteUpdatedAt(kind: RecordKind, key: string, updatedAt: string) {
     const k = `${kind}\u0000${key}`;
@@ -88,9 +84,13 @@ export class InMemoryWebhookMemory implements WebhookMemory {
   }
 }
 
+/**
+ * A delivery read. Duplicates are not decided here: each change carries `event:<X-Shopify-Webhook-Id>`
+ * as its version, which Dovetail's storage records once per record, across restarts and processes.
+ */
 export type WebhookOutcome =
   | { status: 'accepted'; changes: ChangeRef[] }
-  | { status: 'duplicate' | 'stale' | 'ignored'; changes: [] };
+  | { status: 'stale' | 'ignored'; changes: [] };
 
 /** Decoding happens only after the signature is checked over the bytes, and refuses what is not UTF-8. */
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -108,7 +108,6 @@ export function readWebhook(rawBody: Uint8Array, headers: Record<string, string 
   const topic = header(headers, 'x-shopify-topic');
   const triggeredAt = header(headers, 'x-shopify-triggered-at');
   if (!webhookId || !topic) throw new DovetailError('permanent', 'Shopify webhook without X-Shopify-Webhook-Id or X-Shopify-Topic', { detail: { reason: 'malformed' } });
-  if (memory.seen(webhookId)) return { status: 'duplicate', changes: [] };
 
   let text: string;
   try { text = strictUtf8.decode(rawBody); } catch {
@@ -145,12 +144,11 @@ export function readWebhook(rawBody: Uint8Array, headers: Record<string, string 
     }
     case 'customers/update': {
       const c = parse(CustomerPayload);
-      if (!c.email) { memory.remember(webhookId); return { status: 'ignored', changes: [] }; }
+      if (!c.email) return { status: 'ignored', changes: [] };
       kind = 'customer'; keys = [c.email.toLowerCase()]; updatedAt = c.updated_at;
       break;
     }
     default:
-      memory.remember(webhookId);
       return { status: 'ignored', changes: [] };
   }
 
@@ -160,12 +158,10 @@ export function readWebhook(rawBody: Uint8Array, headers: Record<string, string 
     const last = memory.lastUpdatedAt(kind, k);
     return last !== undefined && Date.parse(eventTime) < Date.parse(last);
   })) {
-    memory.remember(webhookId);
     return { status: 'stale', changes: [] };
   }
   if (updatedAt) for (const k of keys) memory.noteUpdatedAt(kind, k, updatedAt);
-  memory.remember(webhookId);
-  return { status: 'accepted', changes: keys.map((key) => ({ kind, key, sourceVersion: `webhook:${webhookId}` })) };
+  return { status: 'accepted', changes: keys.map((key) => ({ kind, key, sourceVersion: `event:${webhookId}` })) };
 }
 
 // ---------------- subscriptions ----------------

@@ -4,7 +4,6 @@
 // (found before one is made), the mapping ('sale', store code -> sale id) and one job per sale.
 // The same mapping tells the stock flow that the store now reserves the sale's stock itself,
 // and tells the web-order import that this store order is not a new sale.
-import { OrderStatus } from '../../model/order.js';
 import { offlineOrdersToStore, quotesFrom } from '../../rules/offline-orders.js';
 import type { Job } from '../../store/storage.js';
 import { capability, hasCapability, lacking } from '../../connectors/types.js';
@@ -52,8 +51,8 @@ export const offlineOrderToStore: JobHandler = {
     if (kind === 'nothing') return;
 
     const found = await offline.findOfflineOrder(ref);
-    // the connector answers the order's status in Dovetail's words: a cart is started but not placed yet
-    if (found && OrderStatus.parse(found.state) !== 'cart') {
+    // a cart is started but not placed yet
+    if (found && found.state !== 'cart') {
       if (mappedCode !== found.code) { // placed before a crash: record it
         await ctx.storage.putMapping(inv, MAPPING.offlineOrder, found.code, saleId);
         await ctx.storage.putMapping(inv, MAPPING.sale, found.code, saleId);

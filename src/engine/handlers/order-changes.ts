@@ -12,7 +12,7 @@
 // only thing that must not happen twice, the refund of cancelled units, is keyed by the change it
 // pays for (the store's snapshot before and after), so a retry finds the refund it made.
 import { createHash } from 'node:crypto';
-import { permanent } from '../../errors.js';
+import { permanent, transient } from '../../errors.js';
 import { changesBetween, describeChange, linesAgree, linesAsPlaced, notYetIn, RULE_OF_CHANGE, type LineChange, type OrderLinesState } from '../../model/order-lines.js';
 import type { Order } from '../../model/order.js';
 import { capability, hasCapability } from '../../connectors/types.js';
@@ -77,6 +77,7 @@ export const orderChanges: JobHandler = {
     const cancelledInInventory = new Set(changesBetween(seenInventory, inventory).filter((c) => c.kind === 'cancel').map((c) => c.sku));
     const accepted = (sku: string) => ctx.config.rules.cancellationsIn === 'store' || cancelledInInventory.has(sku);
     await settleCancelledUnits(ctx, code, seenStore, store, accepted);
+    await releaseOnceShipped(ctx, code, store);
     await saveSeen(ctx, code, store, inventory);
   }),
 };
@@ -176,6 +177,44 @@ async function carryToStore(ctx: EngineContext, code: string, changes: LineChang
   }
 }
 
+/**
+ * Gives up what is still authorised for an order with nothing left to ship (rules.capture:
+ * atShipment). Each shipment captures its own amount from this same authorisation: releasing it
+ * first would give up the money for goods that left (a shipment and the cancellation of the rest
+ * seen in one pass), so it waits (a retry) until every shipment's capture is done.
+ */
+async function releaseRest(ctx: EngineContext, code: string, cancelled: string): Promise<void> {
+  const uncaptured = await shipmentsNotCaptured(ctx, code);
+  if (uncaptured.length) throw transient(`order ${code}: the authorisation is released once shipments ${uncaptured.join(', ')} are captured`);
+  const r = await capability(ctx.store, 'orderChanges', 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)').releaseAuthorisation(code, `nothing left to ship after ${cancelled}`);
+  if (r.releasedMinor > 0) {
+    await ctx.storage.audit({ recordKind: 'payment', recordKey: code, action: 'payment.released', toSystem: ctx.store.system, setting: `rules.capture=${ctx.config.rules.capture}`,
+      result: 'ok', detail: { releasedMinor: r.releasedMinor, cancelled } });
+  }
+}
+
+/** Units cancelled while others still waited to ship (rules.capture: atShipment): once the rest has shipped, the rest of the authorisation goes. */
+async function releaseOnceShipped(ctx: EngineContext, code: string, now: OrderLinesState): Promise<void> {
+  const cancelled = await ctx.storage.mapping(ctx.store.system, MAPPING.releaseWhenShipped, code);
+  if (!cancelled || cancelled === RELEASED || cancelledUnitsMoney(ctx.config.rules.capture, now) !== 'release') return;
+  await releaseRest(ctx, code, cancelled);
+  await ctx.storage.putMapping(ctx.store.system, MAPPING.releaseWhenShipped, code, RELEASED);
+}
+const RELEASED = 'released';
+
+/** The order's done shipments whose capture (rules.capture: atShipment) is not done yet: not made, or proposed and not settled by an operator. */
+async function shipmentsNotCaptured(ctx: EngineContext, code: string): Promise<string[]> {
+  const inv = ctx.inventory.system;
+  const found = await capability(ctx.inventory, 'shipments', 'capture per shipment (rules.capture: atShipment)').getShipments(code);
+  const waiting: string[] = [];
+  for (const s of found?.shipments ?? []) {
+    const capture = await ctx.storage.mapping(inv, MAPPING.capture, `${code}:${s.id}`);
+    const proposed = capture?.startsWith('proposed:') ? capture.slice('proposed:'.length) : null;
+    if (!capture || (proposed && !(await ctx.storage.mapping(inv, MAPPING.settled, `${code}:${proposed}`)))) waiting.push(s.number);
+  }
+  return waiting;
+}
+
 const digest = (x: unknown) => createHash('sha1').update(JSON.stringify(x)).digest('hex').slice(0, 16);
 
 /**
@@ -192,15 +231,12 @@ async function settleCancelledUnits(ctx: EngineContext, code: string, before: Or
   const store = ctx.store, inv = ctx.inventory;
   const setting = `rules.capture=${ctx.config.rules.capture}`;
   const plan = cancelledUnitsMoney(ctx.config.rules.capture, after);
-  if (plan === 'wait') return;
-  if (plan === 'release') {
-    const r = await capability(store, 'orderChanges', 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)').releaseAuthorisation(code, `nothing left to ship after ${cancels.map(describeChange).join(', ')}`);
-    if (r.releasedMinor > 0) {
-      await ctx.storage.audit({ recordKind: 'payment', recordKey: code, action: 'payment.released', toSystem: store.system, setting, result: 'ok',
-        detail: { releasedMinor: r.releasedMinor, cancelled: cancels } });
-    }
+  if (plan === 'wait') {
+    // the shipment that ends the order shows no cancellation of its own: remember to release then
+    await ctx.storage.putMapping(store.system, MAPPING.releaseWhenShipped, code, cancels.map(describeChange).join(', '));
     return;
   }
+  if (plan === 'release') return releaseRest(ctx, code, cancels.map(describeChange).join(', '));
   const payments = capability(store, 'payments', 'refunds of cancelled units (rules.cancellationsIn with rules.capture: atOrder)');
   const money = await payments.getPayments(code);
   if (!money) throw permanent(`order ${code} was not found in ${store.system}`, { order: code });

@@ -30,6 +30,8 @@ export interface Shop {
   conflicts(key: string): Promise<{ fieldGroup: string; otherValue: string }[]>;
   /** the engine dies at failpoint `name` (as a SIGKILL there would leave things), then comes back and settles */
   crashAt(name: string): Promise<void>;
+  /** time passes: jobs waiting to be tried again are due now, and the engine settles */
+  later(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,10 @@ export async function openShop(settings: Settings = {}): Promise<Shop> {
     }
     assert.fail('the engine kept finding work after 30 passes (two systems echoing each other?)');
   }
+  async function later() {
+    await engine.ctx.storage.db.updateTable('jobs').set({ run_after: new Date().toISOString() }).where('state', '=', 'pending').execute();
+    await settle();
+  }
   const trail = async (key: string) => (await engine.ctx.storage.auditTrail(key, 1000)).reverse();
   return {
     engine, store, inv, settle,
@@ -69,10 +75,9 @@ export async function openShop(settings: Settings = {}): Promise<Shop> {
       }) as typeof process.kill;
       try { await settle(); } finally { process.kill = kill; delete process.env.DOVETAIL_FAILPOINT; }
       assert.ok(crashed, `the flow passed failpoint ${name}`);
-      // back up: the job the crash interrupted runs again at once, as after a restart
-      await engine.ctx.storage.db.updateTable('jobs').set({ run_after: new Date().toISOString() }).where('state', '=', 'pending').execute();
-      await settle();
+      await later(); // back up: the job the crash interrupted runs again, as after a restart
     },
+    later,
     close: () => engine.ctx.storage.close(),
   };
 }

@@ -115,15 +115,32 @@ describe('rules.capture for cancelled units', () => {
     await shop.close();
   });
 
-  test('atShipment: a cancellation while units still wait releases nothing yet, and the shipment captures only what it shipped', async () => {
+  test('atShipment: a shipment and the cancellation of the rest seen together — the shipment is captured first, then the rest released', async () => {
+    const { shop, code } = await shopWithOrder({ cancellationsIn: 'inventory', capture: 'atShipment' }, 'authorise');
+    shop.inv.ship(code, [{ sku: 'LAMP', quantity: 1 }, { sku: 'BULB', quantity: 1 }]);
+    shop.inv.cancelUnits(code, 'LAMP', 1); // the backorder cancelled before Dovetail's next look
+    await shop.settle();
+    await shop.later();
+    const payments = shop.store.order(code).payments;
+    assert.deepEqual(payments.filter((p) => p.state === 'captured').map((p) => p.amountMinor), [3630], 'the goods that left are paid for');
+    assert.deepEqual(payments.filter((p) => p.state === 'cancelled').map((p) => p.amountMinor), [3300]);
+    assert.deepEqual(await shop.engine.ctx.storage.failures(), []);
+    await shop.close();
+  });
+
+  test('atShipment: a cancellation while units still wait releases nothing yet; the last shipment captures its part and lets the rest go', async () => {
     const { shop, code } = await shopWithOrder({ cancellationsIn: 'inventory', capture: 'atShipment' }, 'authorise');
     shop.inv.cancelUnits(code, 'LAMP', 1);
     await shop.settle();
     assert.deepEqual(shop.store.order(code).payments.map((p) => p.state), ['authorised'], 'still to ship: nothing released');
     shop.inv.ship(code);
     await shop.settle();
+    await shop.later(); // the release waited for the shipment's capture
     const payments = shop.store.order(code).payments;
     assert.deepEqual(payments.filter((p) => p.state === 'captured').map((p) => p.amountMinor), [3630], 'not the cancelled lamp');
+    assert.deepEqual(payments.filter((p) => p.state === 'authorised'), [], 'no authorisation left hanging');
+    assert.deepEqual(payments.filter((p) => p.state === 'cancelled').map((p) => p.amountMinor), [3300]);
+    assert.equal((await shop.actions(code)).filter((a) => a === 'payment.released').length, 1);
     await shop.close();
   });
 });
@@ -187,6 +204,18 @@ describe('rules.returnsIn and returnsToStore', () => {
     shop.store.returnUnits(code, 'LAMP', 1);
     await shop.settle();
     assert.deepEqual(shop.inv.creditNotesOf(code).map((n) => [n.amountMinor, n.state]), [[3300, 'draft']]);
+    await shop.close();
+  });
+
+  test('returnsIn: store, creditMemosIn and refundsIn: inventory — the operator posts the return\'s credit note and the store refunds it once', async () => {
+    const { shop, code } = await shippedOrder({ returnsIn: 'store', creditMemosIn: 'inventory', refundsIn: 'inventory' });
+    shop.store.returnUnits(code, 'LAMP', 1);
+    await shop.settle();
+    assert.deepEqual(refunds(shop, code), [], 'nothing refunded by the return itself');
+    shop.inv.postDraftCreditNote(shop.inv.creditNotesOf(code)[0].id);
+    await shop.settle();
+    assert.deepEqual(refunds(shop, code), [3300]);
+    assert.deepEqual(payable(shop, code), [3300]);
     await shop.close();
   });
 

@@ -2,6 +2,7 @@
 // real engine over the in-memory pair: what lands in each system and in the audit trail.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { accept } from '../../../src/engine/intake.js';
 import { customer, importedOrder, openShop, stocked } from './harness.js';
 
 const PRODUCTS = [{ sku: 'LAMP', priceMinor: 3000, onHand: 20 }, { sku: 'BULB', priceMinor: 300, onHand: 50 }];
@@ -36,6 +37,19 @@ describe('web orders', () => {
     await shop.crashAt('order.saleWritten');
     assert.deepEqual(await shop.actions(code), ['order.linked']);
     assert.equal(shop.inv.saleOf(code).lines[0].quantity, 1);
+    await shop.close();
+  });
+
+  test('a pushed event is worked like a polled change; the same event pushed again is recognised', async () => {
+    const shop = await openShop();
+    await stocked(shop, PRODUCTS);
+    const code = shop.store.placeOrder({ customer: customer('ada@example.com'), lines: [{ sku: 'LAMP', quantity: 1 }] });
+    const { body, headers } = shop.store.webhook([{ kind: 'order', key: code, version: 'evt-1' }]);
+    assert.equal(await accept(shop.engine.ctx, 'store', shop.store.parseWebhook(body, headers)), 1);
+    assert.equal(await accept(shop.engine.ctx, 'store', shop.store.parseWebhook(body, headers)), 0, 'a repeated delivery');
+    await shop.engine.runner.runReady();
+    assert.equal(shop.inv.saleOf(code).lines[0].quantity, 1, 'imported before any poll');
+    assert.throws(() => shop.store.parseWebhook(body, { 'x-memory-signature': 'sha256=00' }), /signature/);
     await shop.close();
   });
 

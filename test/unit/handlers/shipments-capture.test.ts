@@ -46,6 +46,20 @@ describe('rules.partialShipmentsToStore', () => {
     await shop.close();
   });
 
+  test('the store down while goods ship: the shipment waits and is reported once the store answers again', async () => {
+    const { shop, code } = await shopWithOrder({});
+    shop.store.faults.down = true;
+    shop.inv.ship(code);
+    await shop.settle();
+    assert.equal(shop.engine.readiness().systems['memory-store'].state, 'unreachable');
+    assert.equal((await shop.engine.ctx.storage.jobs({ kind: 'shipment.toStore', state: 'pending' })).length, 1, 'waiting for a retry');
+    shop.store.faults.down = false;
+    await shop.later();
+    assert.equal(shop.store.order(code).fulfilments.length, 1);
+    assert.deepEqual(await shop.engine.ctx.storage.failures(), []);
+    await shop.close();
+  });
+
   test('a crash after the store made the fulfilment: the retry finds it by its ref, no second one', async () => {
     const { shop, code } = await shopWithOrder({});
     shop.inv.ship(code);

@@ -1,19 +1,29 @@
 // A local stand-in for Shopify's GraphQL Admin endpoint on 127.0.0.1: a leaky-bucket cost
 // budget on a virtual clock, compare-and-set inventory, payments with idempotency keys, bulk
 // operations. Answers have the documented shapes; every request is recorded for assertions.
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OPERATIONS } from '../../../src/connectors/shopify/operations.js';
 
 export interface Recorded { name: string; variables: Record<string, unknown>; status: number }
 
-export interface Item { sku: string; variantId: string; inventoryItemId: string; productId: string; levels: Map<string, number> }
+export interface Item {
+  sku: string; variantId: string; inventoryItemId: string; productId: string; levels: Map<string, number>;
+  /** as created by productSet (absent: the fake's placeholders) */
+  title?: string; price?: string;
+}
 
 export interface FakeOrder {
   id: string; currencyCode: string; capturableMinor: number;
   transactions: { id: string; kind: string; status: string; gateway: string; amount: string; parentId: string | null }[];
   refunds: { id: string; note: string; amount: string }[];
 }
+
+/** A customer of the change listing. */
+export interface FakeCustomer { id: string; email: string | null; updatedAt: string }
+/** An order of the change listing; `node`, when set, is what OrderById answers for it. */
+export interface ListedOrder { legacyResourceId: string; updatedAt: string; node?: Json }
 
 type Json = Record<string, unknown>;
 type Handler = (vars: Json, fake: FakeShopify) => Json;
@@ -31,6 +41,13 @@ export class FakeShopify {
   readonly items = new Map<string, Item>();
   readonly orders = new Map<string, FakeOrder>();
   readonly refundKeys = new Map<string, string>();
+  /** `updatedAt` of each product (by product id) in the change listing; unset: DEFAULT_STAMP */
+  readonly productStamps = new Map<string, string>();
+  readonly customers = new Map<string, FakeCustomer>();
+  readonly listedOrders = new Map<string, ListedOrder>();
+  /** customerSet writes, by email */
+  readonly customerWrites = new Map<string, Json>();
+  shopCurrency = 'EUR';
   bucket = { maximumAvailable: 1000, currentlyAvailable: 1000, restoreRate: 50, at: 0 };
   /** answer this HTTP status instead, before (`before`) or after (`after`) applying the call */
   readonly failures: { name: string; nth: number; status: number; when: 'before' | 'after' }[] = [];
@@ -101,6 +118,33 @@ export class FakeShopify {
     send(200, { data, extensions: { cost: { requestedQueryCost: cost, actualQueryCost: cost, throttleStatus: status() } } });
   }
 
+  /**
+   * Places a web order: listed by OrdersUpdatedSince, answered by OrderById, and returned as the
+   * `orders/create` delivery Shopify would push for it, signed with `secret`.
+   */
+  placeOrder(order: { id: string; name: string; updatedAt: string; email: string; currency: string; address: Json;
+    lines: { sku: string; quantity: number; unitPrice: string }[] }, secret: string): { body: string; headers: Record<string, string> } {
+    const money = (amount: string) => ({ shopMoney: { amount, currencyCode: order.currency } });
+    const total = order.lines.reduce((sum, l) => sum + toMinor(l.unitPrice) * l.quantity, 0);
+    const node = {
+      id: `gid://shopify/Order/${order.id}`, legacyResourceId: order.id, name: order.name, createdAt: order.updatedAt, updatedAt: order.updatedAt,
+      cancelledAt: null, currencyCode: order.currency, taxesIncluded: false, displayFinancialStatus: 'PAID', sourceName: 'web',
+      email: order.email, phone: null, customer: { firstName: order.address.firstName, lastName: order.address.lastName, defaultEmailAddress: { emailAddress: order.email } },
+      shippingAddress: order.address, billingAddress: order.address, totalPriceSet: money(fromMinor(total)), totalTaxSet: money('0.00'), discountCodes: [],
+      lineItems: { nodes: order.lines.map((l, i) => ({ id: `gid://shopify/LineItem/${order.id}${i}`, sku: l.sku, name: l.sku, quantity: l.quantity, currentQuantity: l.quantity,
+        originalUnitPriceSet: money(l.unitPrice), originalTotalSet: money(fromMinor(toMinor(l.unitPrice) * l.quantity)), discountAllocations: [], taxLines: [] })),
+      pageInfo: { hasNextPage: false, endCursor: null } },
+      shippingLines: { nodes: [] },
+    };
+    this.listedOrders.set(order.id, { legacyResourceId: order.id, updatedAt: order.updatedAt, node });
+    const body = JSON.stringify({ id: Number(order.id), admin_graphql_api_id: node.id, name: order.name, email: order.email, updated_at: order.updatedAt });
+    return { body, headers: {
+      'content-type': 'application/json', 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': `create-${order.id}`,
+      'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'), 'x-shopify-shop-domain': 'fake.myshopify.com',
+      'x-shopify-triggered-at': order.updatedAt,
+    } };
+  }
+
   pollBulk(): Json {
     this.bulkPolls++;
     const done = this.bulkPolls >= this.bulkPollsToFinish;
@@ -116,8 +160,66 @@ const money = (amount: string, currencyCode: string) => ({ shopMoney: { amount, 
 const toMinor = (s: string) => Math.round(Number(s) * 100);
 const fromMinor = (n: number) => (n / 100).toFixed(2);
 
+export const DEFAULT_STAMP = '2026-01-01T00:00:00Z';
+const legacyId = (gid: string) => Number(gid.slice(gid.lastIndexOf('/') + 1));
+
+/**
+ * The search terms the change listings send, joined by AND: `updated_at:>=` / `<=` / `>` with a
+ * quoted time, and `id:>` a number. Anything else is refused, so a new query shape fails loudly.
+ */
+function matchesSearch(query: unknown, row: { updatedAt: string; id: number }): boolean {
+  const q = String(query ?? '').trim();
+  if (!q) return true;
+  return q.split(' AND ').every((term) => {
+    const stamp = /^updated_at:(>=|<=|>)"([^"]+)"$/.exec(term);
+    if (stamp) {
+      const [a, b] = [Date.parse(row.updatedAt), Date.parse(stamp[2]!)];
+      return stamp[1] === '>=' ? a >= b : stamp[1] === '<=' ? a <= b : a > b;
+    }
+    const id = /^id:>(\d+)$/.exec(term);
+    if (id) return row.id > Number(id[1]);
+    throw new Error(`the fake does not understand the search term ${term}`);
+  });
+}
+
+/**
+ * One page of a change listing from its start. Shopify promises no order among rows of one
+ * stamp under UPDATED_AT, so the fake gives them the least convenient one: highest id first.
+ */
+function listingPage<T>(rows: T[], vars: Json, first: number, keyOf: (row: T) => { updatedAt: string; id: number }): { nodes: T[]; pageInfo: Json } {
+  const byId = (a: T, b: T) => keyOf(a).id - keyOf(b).id;
+  const sorted = rows.filter((r) => matchesSearch(vars.query, keyOf(r))).sort(vars.sortKey === 'ID' ? byId
+    : (a, b) => Date.parse(keyOf(a).updatedAt) - Date.parse(keyOf(b).updatedAt) || -byId(a, b));
+  return { nodes: sorted.slice(0, first), pageInfo: { hasNextPage: sorted.length > first } };
+}
+
 const HANDLERS: Record<string, Handler> = {
-  ShopInfo: () => ({ shop: { name: 'Fake', myshopifyDomain: 'fake.myshopify.com', currencyCode: 'EUR' } }),
+  // ---- what `dovetail run` asks of a shop besides writes: orders by id, customers, listings by offset
+  OrderById: (v, f) => ({ order: [...f.listedOrders.values()].find((o) => `gid://shopify/Order/${o.legacyResourceId}` === v.id)?.node ?? null }),
+  OrderIdByName: (v, f) => ({ orders: { nodes: [...f.listedOrders.values()].filter((o) => o.node && `name:"${String(o.node.name)}"` === v.query)
+    .map((o) => ({ id: `gid://shopify/Order/${o.legacyResourceId}`, legacyResourceId: o.legacyResourceId })) } }),
+  OrderIdPage: (_v, f) => ({ orders: { nodes: [...f.listedOrders.values()].map((o) => ({ legacyResourceId: o.legacyResourceId })), pageInfo: { hasNextPage: false, endCursor: null } } }),
+  SkuPage: (_v, f) => ({ productVariants: { nodes: [...f.items.keys()].map((sku) => ({ sku })), pageInfo: { hasNextPage: false, endCursor: null } } }),
+  CustomerEmailPage: (_v, f) => ({ customers: { nodes: [...f.customers.values()].map((c) => ({ defaultEmailAddress: c.email === null ? null : { emailAddress: c.email } })), pageInfo: { hasNextPage: false, endCursor: null } } }),
+  CustomerByEmail: () => ({ customerByIdentifier: null }),
+  CustomerSet: (v, f) => {
+    f.customerWrites.set(String(v.email), v.input as Json);
+    return { customerSet: { customer: { id: `gid://shopify/Customer/${f.customerWrites.size}` }, userErrors: [] } };
+  },
+
+  ProductsUpdatedSince: (v, f) => {
+    const products = new Map<string, string[]>();
+    for (const it of f.items.values()) products.set(it.productId, [...(products.get(it.productId) ?? []), it.sku]);
+    const rows = [...products].map(([id, skus]) => ({ id, updatedAt: f.productStamps.get(id) ?? DEFAULT_STAMP,
+      variants: { nodes: skus.slice(0, 35).map((sku) => ({ sku })), pageInfo: { hasNextPage: skus.length > 35 } } }));
+    return { products: listingPage(rows, v, 25, (p) => ({ updatedAt: p.updatedAt, id: legacyId(p.id) })) };
+  },
+  CustomersUpdatedSince: (v, f) => ({ customers: listingPage([...f.customers.values()].map((c) => ({ id: c.id, updatedAt: c.updatedAt,
+    defaultEmailAddress: c.email === null ? null : { emailAddress: c.email } })), v, 250, (c) => ({ updatedAt: c.updatedAt, id: legacyId(c.id) })) }),
+  OrdersUpdatedSince: (v, f) => ({ orders: listingPage([...f.listedOrders.values()].map((o) => ({ legacyResourceId: o.legacyResourceId, updatedAt: o.updatedAt })),
+    v, 250, (o) => ({ updatedAt: o.updatedAt, id: Number(o.legacyResourceId) })) }),
+
+  ShopInfo: (_v, f) => ({ shop: { name: 'Fake', myshopifyDomain: 'fake.myshopify.com', currencyCode: f.shopCurrency } }),
 
   InventoryAtLocation: (v, f) => ({
     inventoryItems: { nodes: skusIn(v.query).flatMap((sku) => {
@@ -160,18 +262,18 @@ const HANDLERS: Record<string, Handler> = {
     productVariants: { nodes: skusIn(v.query).flatMap((sku) => {
       const it = f.items.get(sku);
       return it ? [{
-        id: it.variantId, sku, title: sku, price: '10.00', updatedAt: '2026-01-01T00:00:00Z', selectedOptions: [{ name: 'Variant', value: sku }],
+        id: it.variantId, sku, title: sku, price: it.price ?? '10.00', updatedAt: '2026-01-01T00:00:00Z', selectedOptions: [{ name: 'Variant', value: sku }],
         inventoryItem: { id: it.inventoryItemId, measurement: { weight: null } }, metafields: { nodes: [] },
-        product: { id: it.productId, title: 'P', descriptionHtml: '', status: 'ACTIVE', updatedAt: '2026-01-01T00:00:00Z', groupKey: null },
+        product: { id: it.productId, title: it.title ?? 'P', descriptionHtml: '', status: 'ACTIVE', updatedAt: '2026-01-01T00:00:00Z', groupKey: null },
       }] : [];
     }) },
   }),
   ProductByGroupKey: () => ({ productByIdentifier: null }),
   ProductCreate: (v, f) => {
-    const input = v.input as { title: string; variants: { inventoryItem: { sku: string } }[] };
+    const input = v.input as { title: string; variants: { price?: string; inventoryItem: { sku: string } }[] };
     if (input.title.length > 255) return { productSet: { product: null, userErrors: [{ code: 'INVALID_INPUT', field: ['input', 'title'], message: 'Title is too long (maximum is 255 characters)' }] } };
     const productId = `gid://shopify/Product/new-${f.requests.length}`;
-    for (const variant of input.variants) f.addItem(variant.inventoryItem.sku, {}, productId);
+    for (const variant of input.variants) Object.assign(f.addItem(variant.inventoryItem.sku, {}, productId), { title: input.title, price: variant.price });
     return { productSet: { product: { id: productId, variants: { nodes: [] } }, userErrors: [] } };
   },
   ProductUpdate: () => ({ productUpdate: { product: { id: 'x' }, userErrors: [] } }),

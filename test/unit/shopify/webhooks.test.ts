@@ -73,16 +73,16 @@ test('ids beyond 2^53 in documented payloads stay exact', () => {
   assert.notEqual(String((JSON.parse(raw) as { order_id: number }).order_id), '820982911946154508', 'plain JSON.parse rounds it');
   assert.equal((parseJsonKeepingBigInts(raw) as { order_id: string }).order_id, '820982911946154508');
   const out = readWebhook(bytes(raw), headersFor(raw, 'refunds/create', 'w-4'), SECRET, new InMemoryWebhookMemory());
-  assert.deepEqual(out.changes, [{ kind: 'order', key: '820982911946154508', sourceVersion: 'webhook:w-4' }]);
+  assert.deepEqual(out.changes, [{ kind: 'order', key: '820982911946154508', sourceVersion: 'event:w-4' }]);
   assert.deepEqual(parseJsonKeepingBigInts('{"s":"12345678901234567890","n":-12345678901234567,"f":1.5,"e":1e3}'), { s: '12345678901234567890', n: '-12345678901234567', f: 1.5, e: 1000 });
 });
 
 test('each topic becomes ChangeRefs keyed like the rest of Dovetail', () => {
   const memory = new InMemoryWebhookMemory();
   const read = (file: string, topic: string, id: string) => { const raw = fixture(file); return readWebhook(bytes(raw), headersFor(raw, topic, id), SECRET, memory); };
-  assert.deepEqual(read('webhook-orders-updated.json', 'orders/create', 'a').changes, [{ kind: 'order', key: '820982911946154508', sourceVersion: 'webhook:a' }]);
+  assert.deepEqual(read('webhook-orders-updated.json', 'orders/create', 'a').changes, [{ kind: 'order', key: '820982911946154508', sourceVersion: 'event:a' }]);
   assert.deepEqual(read('webhook-products-update.json', 'products/update', 'b').changes.map((c) => c.key), ['example-shirt-s', 'example-shirt-m']);
-  assert.deepEqual(read('webhook-customers-update.json', 'customers/update', 'c').changes, [{ kind: 'customer', key: 'bob@biller.com', sourceVersion: 'webhook:c' }]);
+  assert.deepEqual(read('webhook-customers-update.json', 'customers/update', 'c').changes, [{ kind: 'customer', key: 'bob@biller.com', sourceVersion: 'event:c' }]);
   assert.equal(read('webhook-orders-updated.json', 'app/uninstalled', 'd').status, 'ignored');
   const bad = '{"no_id":true}';
   assert.throws(() => readWebhook(bytes(bad), headersFor(bad, 'orders/updated', 'e'), SECRET, memory), (e: unknown) => e instanceof DovetailError && e.detail?.reason === 'malformed');
@@ -90,7 +90,7 @@ test('each topic becomes ChangeRefs keyed like the rest of Dovetail', () => {
   assert.throws(() => readWebhook(bytes(notJson), headersFor(notJson, 'orders/updated', 'f'), SECRET, memory), (e: unknown) => e instanceof DovetailError && e.detail?.reason === 'malformed');
 });
 
-test('duplicates by X-Shopify-Webhook-Id and out-of-order deliveries by X-Shopify-Triggered-At', () => {
+test('out-of-order deliveries by X-Shopify-Triggered-At; a redelivery carries the same version, for the storage to take once', () => {
   const memory = new InMemoryWebhookMemory();
   const base = JSON.parse(fixture('webhook-orders-updated.json')) as Record<string, unknown>;
   const body = (updatedAt: string) => JSON.stringify({ ...base, id: 5001, admin_graphql_api_id: 'gid://shopify/Order/5001', updated_at: updatedAt });
@@ -99,8 +99,8 @@ test('duplicates by X-Shopify-Webhook-Id and out-of-order deliveries by X-Shopif
 
   // the update arrives first, then the same delivery again (a retry), then the older create
   const first = readWebhook(bytes(update), headersFor(update, 'orders/updated', 'wh-2', '2026-03-02T10:05:01Z'), SECRET, memory);
-  assert.deepEqual(first, { status: 'accepted', changes: [{ kind: 'order', key: '5001', sourceVersion: 'webhook:wh-2' }] });
-  assert.equal(readWebhook(bytes(update), headersFor(update, 'orders/updated', 'wh-2', '2026-03-02T10:05:01Z'), SECRET, memory).status, 'duplicate');
+  assert.deepEqual(first, { status: 'accepted', changes: [{ kind: 'order', key: '5001', sourceVersion: 'event:wh-2' }] });
+  assert.deepEqual(readWebhook(bytes(update), headersFor(update, 'orders/updated', 'wh-2', '2026-03-02T10:05:01Z'), SECRET, memory), first);
   assert.equal(readWebhook(bytes(create), headersFor(create, 'orders/create', 'wh-1', '2026-03-02T10:00:01Z'), SECRET, memory).status, 'stale');
   // a later change of the same order is accepted
   const later = body('2026-03-02T11:00:00Z');
