@@ -188,6 +188,12 @@ export function inventoryContract(subject: InventorySubject): void {
         InventoryPaymentState.parse(got.state);
         assert.deepEqual([got.orderCode, got.kind, got.state, got.amountMinor, got.recordedByDovetail], [order.code, 'receivable', 'succeeded', order.totalMinor, true]);
 
+        const refund = { kind: 'payable' as const, amountMinor: 200, key: `payout-${run}`, description: 'contract refund paid out' };
+        const paidOut = await pay.recordPayment(order.code, refund);
+        assert.deepEqual(await pay.recordPayment(order.code, refund), { id: paidOut.id, created: false });
+        const out = await pay.getPayment(paidOut.id);
+        assert.deepEqual([out?.kind, out?.state, out?.amountMinor, out?.recordedByDovetail], ['payable', 'succeeded', 200, true]);
+
         const proposal = { amountMinor: 500, key: `prop-${run}`, description: 'contract proposal' };
         const proposed = await pay.proposePayment(order.code, proposal);
         assert.equal(proposed.created, true);

@@ -298,6 +298,15 @@ export function storeContract(subject: StoreSubject): void {
         assert.equal(await accounts.addCustomerAddresses(first.id, [...c.addresses, extra]), 1, 'only the address it lacked');
         assert.equal(await accounts.addCustomerAddresses(first.id, [...c.addresses, extra]), 0, 'a repeat adds nothing');
       });
+      test('createCustomerAccount with an invitation: an account that waits for its password; inviteCustomer says what the store sent', async () => {
+        const accounts = group('accounts');
+        const c = { email: email('invited'), firstName: 'Ivy', lastName: 'Invited', addresses: [] };
+        const made = await accounts.createCustomerAccount(c, { invite: true });
+        assert.equal(made.created, true);
+        assert.deepEqual(await accounts.findCustomerAccount(c.email), { id: made.id, hasAccount: true });
+        const { how } = await accounts.inviteCustomer(c.email);
+        assert.ok(how.length > 0);
+      });
     });
 
     checks('webhooks', () => {
