@@ -21,7 +21,7 @@ echo "systems ready in $(( $(date +%s) - T0 )) s"
 
 status=0
 npx tsc -p . --noEmit || { echo "type check failed" >&2; status=1; }
-mapfile -t files < <(find test/unit test/integration -name '*.test.ts' 2>/dev/null | sort)
+mapfile -t files < <(find test/unit test/integration test/contract -name '*.test.ts' 2>/dev/null | sort)
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 # a hung test fails after 5 minutes instead of holding CI until its limit; a file whose setup
 # failed ends when its tests are done instead of waiting that long on servers it left open

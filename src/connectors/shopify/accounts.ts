@@ -24,29 +24,41 @@ export async function findCustomerAccount(ctx: ShopifyContext, email: string): P
 }
 
 /**
- * Shopify sends nothing when a customer is created through the Admin API: with `invite: false`
- * the customer signs in with the one-time code Shopify's customer accounts email on request;
- * with `invite: true` the invitation follows (inviteCustomer).
+ * Shopify sends nothing when a customer is created through the Admin API. `invite: false`: the
+ * customer signs in with the one-time code Shopify's customer accounts email on request.
+ * `invite: true`: Shopify's account invitation goes out at once (customerSendAccountInviteEmail),
+ * so the account waits for its password from the start, as the contract asks; a crash in between
+ * leaves a customer inviteCustomer still invites.
  */
-export async function createCustomerAccount(ctx: ShopifyContext, c: Customer, _opts: { invite: boolean }): Promise<{ id: string; created: boolean }> {
+export async function createCustomerAccount(ctx: ShopifyContext, c: Customer, opts: { invite: boolean }): Promise<{ id: string; created: boolean }> {
   const found = await byEmail(ctx, c.email);
   if (found) return { id: found.id, created: false };
   const d = await ctx.client.request(CustomerCreate, { input: { email: c.email.trim().toLowerCase(), firstName: c.firstName, lastName: c.lastName, ...(c.phone ? { phone: c.phone } : {}) } },
     z.object({ customerCreate: z.object({ customer: z.object({ id: z.string(), state: z.string() }).nullable(), userErrors: UserErrors }) }));
-  if (d.customerCreate.customer) return { id: d.customerCreate.customer.id, created: true };
-  // made meanwhile (a checkout as guest, a person): the one there is the customer
-  const again = await byEmail(ctx, c.email);
-  if (again) return { id: again.id, created: false };
-  throw userErrorFailure('customerCreate', d.customerCreate.userErrors, { email: c.email });
+  const made = d.customerCreate.customer;
+  if (!made) {
+    // made meanwhile (a checkout as guest, a person): the one there is the customer
+    const again = await byEmail(ctx, c.email);
+    if (again) return { id: again.id, created: false };
+    throw userErrorFailure('customerCreate', d.customerCreate.userErrors, { email: c.email });
+  }
+  if (opts.invite) await sendInvitation(ctx, made.id, c.email);
+  return { id: made.id, created: true };
 }
 
+async function sendInvitation(ctx: ShopifyContext, customerId: string, email: string): Promise<void> {
+  const d = await ctx.client.request(CustomerInvite, { customerId }, z.object({ customerSendAccountInviteEmail: z.object({
+    customer: z.object({ id: z.string(), state: z.string() }).nullable(), userErrors: UserErrors }) }));
+  if (d.customerSendAccountInviteEmail.userErrors.length) throw userErrorFailure('customerSendAccountInviteEmail', d.customerSendAccountInviteEmail.userErrors, { email });
+}
+
+/** Shopify's invitation, unless it went out when the account was made or the customer has activated it. */
 export async function inviteCustomer(ctx: ShopifyContext, email: string): Promise<{ how: string }> {
   const c = await byEmail(ctx, email);
   if (!c) throw permanent(`Shopify has no customer ${email} to invite`, { email });
   if (c.state === 'ENABLED') return { how: 'none: the customer has already activated their account' };
-  const d = await ctx.client.request(CustomerInvite, { customerId: c.id }, z.object({ customerSendAccountInviteEmail: z.object({
-    customer: z.object({ id: z.string(), state: z.string() }).nullable(), userErrors: UserErrors }) }));
-  if (d.customerSendAccountInviteEmail.userErrors.length) throw userErrorFailure('customerSendAccountInviteEmail', d.customerSendAccountInviteEmail.userErrors, { email });
+  if (c.state === 'INVITED') return { how: 'account invitation email (customerSendAccountInviteEmail), sent when the account was made' };
+  await sendInvitation(ctx, c.id, email);
   return { how: 'account invitation email (customerSendAccountInviteEmail)' };
 }
 

@@ -51,7 +51,7 @@ test('a draft Shopify made before its answer was lost is found by the sale\'s re
   } finally { await stop(); }
 });
 
-test('accounts: made once by email, no email until invited, Shopify\'s invitation sent, addresses added once', async () => {
+test('accounts: made once by email; with an invitation it waits for its password at once, invited once', async () => {
   const { fake, connector, stop } = await shopifyOnDouble();
   try {
     const grace = sale('Grace@Example.com').customer;
@@ -62,13 +62,16 @@ test('accounts: made once by email, no email until invited, Shopify\'s invitatio
     assert.equal(made.created, false, 'the customer a lost answer made is found by email');
     assert.deepEqual(await connector.createCustomerAccount(grace, { invite: true }), { id: made.id, created: false });
     assert.equal(fake.calls('CustomerCreate').length, 1);
-    assert.deepEqual(await connector.findCustomerAccount('grace@example.com'), { id: made.id, hasAccount: false }, 'no login before the invitation');
-    assert.equal(fake.calls('CustomerInvite').length, 0, 'creating sends nothing');
-
-    const sent = await connector.inviteCustomer('grace@example.com');
-    assert.match(sent.how, /customerSendAccountInviteEmail/);
-    assert.equal(fake.shop.customers.get(made.id)!.invitationsSent, 1);
+    assert.deepEqual(await connector.findCustomerAccount('grace@example.com'), { id: made.id, hasAccount: false }, 'the crash came before its invitation');
+    assert.match((await connector.inviteCustomer('grace@example.com')).how, /customerSendAccountInviteEmail/);
     assert.deepEqual(await connector.findCustomerAccount('grace@example.com'), { id: made.id, hasAccount: true });
+
+    const ivy = await connector.createCustomerAccount({ email: 'ivy@example.com', firstName: 'Ivy', lastName: 'Invited', addresses: [] }, { invite: true });
+    assert.deepEqual(await connector.findCustomerAccount('ivy@example.com'), { id: ivy.id, hasAccount: true }, 'invited when made: it waits for its password');
+    assert.match((await connector.inviteCustomer('ivy@example.com')).how, /sent when the account was made/);
+    const quiet = await connector.createCustomerAccount({ email: 'quiet@example.com', firstName: 'Q', lastName: 'Uiet', addresses: [] }, { invite: false });
+    assert.deepEqual(await connector.findCustomerAccount('quiet@example.com'), { id: quiet.id, hasAccount: false }, 'no invitation: nothing is sent');
+    assert.deepEqual([made.id, ivy.id, quiet.id].map((id) => fake.shop.customers.get(id)!.invitationsSent), [1, 1, 0], 'each invitation sent once');
 
     assert.equal(await connector.addCustomerAddresses(made.id, [address, { ...address, street1: '2 Navy Way' }]), 2);
     assert.equal(await connector.addCustomerAddresses(made.id, [address]), 0);
