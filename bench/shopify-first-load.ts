@@ -5,7 +5,7 @@
 import { ShopifyConnector } from '../src/connectors/shopify/index.js';
 import { MAX_INPUT_ROWS } from '../src/connectors/shopify/writes.js';
 import { InventorySetQuantities } from '../src/connectors/shopify/operations.js';
-import { FakeShopify, VirtualClock } from '../test/unit/shopify/fake-shopify.js';
+import { FakeShopify, VirtualClock } from '../test/doubles/shopify/server.js';
 
 const VARIANTS = 10_000;
 const PER_PRODUCT = 4;

@@ -1,6 +1,6 @@
 // `dovetail run` with `type: shopify`: the real command, in its own process, against real Tryton
-// and a stand-in shop reached through `adminUrl`. Products and stock go to the shop; a web order
-// pushed twice by a signed webhook, and found by polling as well, becomes one Tryton sale.
+// and the stateful Shopify double reached through `adminUrl`. Products and stock go to the shop; a
+// web order pushed twice by a signed webhook, and found by polling as well, becomes one Tryton sale.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
@@ -10,7 +10,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TrytonClient } from '../../src/connectors/tryton/client.js';
-import { FakeShopify, VirtualClock } from '../unit/shopify/fake-shopify.js';
+import { DovetailError } from '../../src/errors.js';
+import { FakeShopify, VirtualClock } from '../doubles/shopify/server.js';
+import { orderCreatedDelivery } from '../doubles/shopify/webhooks.js';
 import { createTrytonProduct, receiveStock, salesFor, trytonAdmin, until } from './helpers/dovetail.js';
 import { freshTrytonDatabase } from './helpers/systems.js';
 
@@ -41,7 +43,6 @@ describe('dovetail run against a Shopify shop', () => {
     shop = await new FakeShopify(new VirtualClock()).start();
     // the stand-in's cost budget runs on a clock that does not move here: make it large enough never to throttle
     shop.bucket = { maximumAvailable: 1e9, currentlyAvailable: 1e9, restoreRate: 1e6, at: 0 };
-    shop.shopCurrency = 'USD';
     const tryton = await freshTrytonDatabase();
     t = await trytonAdmin(tryton);
     await receiveStock(t, await createTrytonProduct(t, 'SHOP-1', 'Enamel mug', '12.50'), 7);
@@ -76,15 +77,16 @@ server: { port: ${port} }
     const item = await until(`SHOP-1 in the shop (log: ${stderr})`, async () => shop.items.get('SHOP-1'), 60_000);
     const [created] = shop.calls('ProductCreate');
     assert.equal((created!.variables.input as { title: string }).title, 'Enamel mug');
-    assert.equal(item.price, '12.50');
+    assert.equal(item.priceMinor, 1250);
     await until('stock at the mapped location', async () => item.levels.get(LOCATION) === 7, 60_000);
     assert.deepEqual([...item.levels.keys()], [LOCATION], 'no other location is written');
   });
 
   test('a web order pushed twice and read by polling becomes one Tryton sale', async () => {
-    const { body, headers } = shop.placeOrder({ id: '9001', name: '#1001', updatedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), email: 'wren@example.com', currency: 'USD',
-      address: { firstName: 'Wren', lastName: 'Shopper', company: null, address1: '4 Elm St', address2: null, city: 'Springfield', provinceCode: null, zip: '12345', countryCodeV2: 'US', phone: null },
-      lines: [{ sku: 'SHOP-1', quantity: 2, unitPrice: '12.50' }] }, SECRETS.SHOPIFY_WEBHOOK_SECRET);
+    const order = shop.shop.placeOrder({ email: 'wren@example.com', lines: [{ sku: 'SHOP-1', quantity: 2 }],
+      address: { firstName: 'Wren', lastName: 'Shopper', company: null, address1: '4 Elm St', address2: null, city: 'Springfield', provinceCode: null, zip: '12345', countryCode: 'US', phone: null } });
+    const code = order.legacyId;
+    const { body, headers } = orderCreatedDelivery(order, SECRETS.SHOPIFY_WEBHOOK_SECRET);
     const deliveries = [];
     for (let i = 0; i < 2; i++) {
       const res = await fetch(`${base}/webhooks/shopify`, { method: 'POST', body, headers });
@@ -94,13 +96,14 @@ server: { port: ${port} }
     const forged = await fetch(`${base}/webhooks/shopify`, { method: 'POST', body, headers: { ...headers, 'x-shopify-hmac-sha256': 'AAAA' } });
     assert.equal(forged.status, 401);
 
-    const [sale] = await until(`a Tryton sale for order 9001 (log: ${stderr})`, async () => { const s = await salesFor(t, '9001'); return s.length ? s : null; }, 60_000);
+    // a read that meets the shared test Tryton's passing empty error (a just-confirmed sale) is read again
+    const [sale] = await until(`a Tryton sale for order ${code} (log: ${stderr})`, async () => { const s = await salesFor(t, code).catch((e: unknown) => { if (e instanceof DovetailError && e.kind === 'transient') return []; throw e; }); return s.length ? s : null; }, 60_000);
     // polling reads the same order too; once that change is worked off there is still one sale
     await until('the order read by polling and its job done', async () =>
-      query('SELECT 1 FROM changes WHERE key = ? AND source_version LIKE ?', '9001', '9001@%').length > 0
-      && query("SELECT 1 FROM jobs WHERE key = ? AND state IN ('pending', 'running')", '9001').length === 0, 60_000);
-    assert.equal((await salesFor(t, '9001')).length, 1, 'one sale, however often the order arrived');
-    assert.equal(query("SELECT 1 FROM changes WHERE key = ? AND source_version = 'event:create-9001'", '9001').length, 1, 'the delivery is recorded once');
+      query('SELECT 1 FROM changes WHERE key = ? AND source_version LIKE ?', code, `${code}@%`).length > 0
+      && query("SELECT 1 FROM jobs WHERE key = ? AND state IN ('pending', 'running')", code).length === 0, 60_000);
+    assert.equal((await salesFor(t, code)).length, 1, 'one sale, however often the order arrived');
+    assert.equal(query('SELECT 1 FROM changes WHERE key = ? AND source_version = ?', code, `event:create-${code}`).length, 1, 'the delivery is recorded once');
     const lines = await t.read<{ quantity: number }>('sale.line', sale!.lines, ['quantity']);
     assert.deepEqual(lines.map((l) => l.quantity), [2]);
   });

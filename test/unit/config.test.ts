@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseConfig, redactConfig } from '../../src/config/load.js';
 import { coverage, unsupportedAnswers, NOT_YET } from '../../src/config/coverage.js';
+import { STORE_SYSTEMS } from '../../src/connectors/registry.js';
 import { DovetailError } from '../../src/errors.js';
 import type { Config } from '../../src/config/schema.js';
 
@@ -290,7 +291,7 @@ test('coverage: answers that need work are not carried out, and unsupportedAnswe
     assert.match(rowOf(c, key).note, /not carried out yet by this version/);
   }
   assert.equal(rowOf(other, 'systems.store.type').carriedOut, true, 'a system in the registry runs');
-  assert.match(rowOf(other, 'systems.store.type').note, /^The online store is Shopify\. Its connector does not carry shipments on store orders, payments/);
+  assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify.', 'Shopify carries every store capability');
   const unsupported = unsupportedAnswers(c).map((r) => r.key);
   assert.deepEqual(unsupported, coverage(c).filter((r) => !r.carriedOut).map((r) => r.key));
   assert.ok(unsupported.includes('inventory.locations'));
@@ -356,23 +357,33 @@ test('a Shopify store block: its own keys, no Vendure keys, the API version pinn
 
 test('coverage: an answer needing a capability the chosen connector lacks is not carried out, and says which', () => {
   const shopify = (rules = '') => parseConfig(SHOPIFY + rules, {}, 'x');
-  const c = shopify();
-  for (const key of ['rules.capture', 'rules.settleFrom', 'rules.refundsIn', 'rules.creditMemosIn', 'rules.partialShipmentsToStore', 'rules.shipmentEmailsFrom',
-    'rules.cancellationsIn', 'rules.returnsIn', 'rules.orderEditsIn', 'rules.returnsToStore', 'rules.quotesFrom']) {
-    assert.equal(rowOf(c, key).carriedOut, false, key);
-    assert.match(rowOf(c, key).note, /^With these two systems this answer is not carried out yet by this version: the Shopify connector does not carry /, key);
-  }
-  assert.match(rowOf(c, 'rules.capture').note, /does not carry payments \(captures and refunds\) \(payments\)\. What it would do: The customer's card is charged/);
-  assert.match(rowOf(shopify('rules: { capture: atShipment }\n'), 'rules.capture').note, /Shopify connector does not carry payments/);
-  // answers that ask nothing of a missing capability stay carried out
-  for (const key of ['master.productNames', 'master.customers', 'rules.liveInventory', 'rules.salespeople', 'rules.offlineOrdersToStore', 'rules.offlineCustomerAccounts', 'rules.copyAddresses']) {
-    assert.equal(rowOf(c, key).carriedOut, true, key);
-  }
-  assert.equal(rowOf(shopify('rules: { quotesFrom: store }\n'), 'rules.quotesFrom').carriedOut, true);
-  assert.equal(rowOf(shopify('rules: { returnsIn: store }\n'), 'rules.returnsToStore').carriedOut, true, 'returnsToStore has no effect then');
-  for (const [rule, key] of [['offlineOrdersToStore: all', 'rules.offlineOrdersToStore'], ['offlineCustomerAccounts: create', 'rules.offlineCustomerAccounts'], ['offlineCustomerAccounts: invite', 'rules.copyAddresses']]) {
-    assert.match(rowOf(shopify(`rules: { ${rule} }\n`), key).note, /Shopify connector does not carry (orders placed offline|customer accounts)/, rule);
-  }
+  const answers = ['rules.capture', 'rules.settleFrom', 'rules.refundsIn', 'rules.creditMemosIn', 'rules.partialShipmentsToStore', 'rules.shipmentEmailsFrom',
+    'rules.cancellationsIn', 'rules.returnsIn', 'rules.orderEditsIn', 'rules.returnsToStore', 'rules.quotesFrom', 'rules.offlineOrdersToStore', 'rules.offlineCustomerAccounts'];
+  const full = shopify('rules: { offlineOrdersToStore: all, offlineCustomerAccounts: invite }\n');
+  for (const key of answers) assert.equal(rowOf(full, key).carriedOut, true, `Shopify carries ${key}`);
+  // a store connector that carries only its core, as Shopify did before
+  const descriptor = STORE_SYSTEMS.find((d) => d.system === 'shopify')!;
+  const carried = descriptor.capabilities;
+  descriptor.capabilities = ['catalogue', 'stock', 'customers', 'orders', 'webhooks'];
+  try {
+    const c = shopify();
+    for (const key of ['rules.capture', 'rules.settleFrom', 'rules.refundsIn', 'rules.creditMemosIn', 'rules.partialShipmentsToStore', 'rules.shipmentEmailsFrom',
+      'rules.cancellationsIn', 'rules.returnsIn', 'rules.orderEditsIn', 'rules.returnsToStore', 'rules.quotesFrom']) {
+      assert.equal(rowOf(c, key).carriedOut, false, key);
+      assert.match(rowOf(c, key).note, /^With these two systems this answer is not carried out yet by this version: the Shopify connector does not carry /, key);
+    }
+    assert.match(rowOf(c, 'rules.capture').note, /does not carry payments \(captures and refunds\) \(payments\)\. What it would do: The customer's card is charged/);
+    assert.match(rowOf(shopify('rules: { capture: atShipment }\n'), 'rules.capture').note, /Shopify connector does not carry payments/);
+    // answers that ask nothing of a missing capability stay carried out
+    for (const key of ['master.productNames', 'master.customers', 'rules.liveInventory', 'rules.salespeople', 'rules.offlineOrdersToStore', 'rules.offlineCustomerAccounts', 'rules.copyAddresses']) {
+      assert.equal(rowOf(c, key).carriedOut, true, key);
+    }
+    assert.equal(rowOf(shopify('rules: { quotesFrom: store }\n'), 'rules.quotesFrom').carriedOut, true);
+    assert.equal(rowOf(shopify('rules: { returnsIn: store }\n'), 'rules.returnsToStore').carriedOut, true, 'returnsToStore has no effect then');
+    for (const [rule, key] of [['offlineOrdersToStore: all', 'rules.offlineOrdersToStore'], ['offlineCustomerAccounts: create', 'rules.offlineCustomerAccounts'], ['offlineCustomerAccounts: invite', 'rules.copyAddresses']]) {
+      assert.match(rowOf(shopify(`rules: { ${rule} }\n`), key).note, /Shopify connector does not carry (orders placed offline|customer accounts)/, rule);
+    }
+  } finally { descriptor.capabilities = carried; }
   // Vendure and Tryton carry every capability
   assert.deepEqual(unsupportedAnswers(parse('rules: { offlineOrdersToStore: customersWithAccount, offlineCustomerAccounts: invite, capture: atShipment, settleFrom: inventory, refundsIn: inventory }\n'))
     .filter((r) => r.key.startsWith('rules.')).map((r) => r.key), []);

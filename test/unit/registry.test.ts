@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load.js';
 import { INVENTORY_SYSTEMS, STORE_SYSTEMS, SYSTEMS, carries, displayNameOf } from '../../src/connectors/registry.js';
-import { capability, hasCapability, lacking } from '../../src/connectors/types.js';
+import { capability, hasCapability, lacking, type StoreConnector } from '../../src/connectors/types.js';
 import { customerToStore } from '../../src/engine/handlers/customers-to-store.js';
 import { offlineOrderToStore } from '../../src/engine/handlers/offline-orders.js';
 import { openContext } from '../../src/engine/open.js';
@@ -14,6 +14,9 @@ import { createLogger } from '../../src/log.js';
 const settings = (store: string, more = '') => parseConfig(`database: { path: ":memory:" }\nsystems:\n  inventory: { password: x }\n  store: ${store}\n${more}`, {}, 'x');
 const SHOPIFY = '{ type: shopify, shop: acme.myshopify.com, accessToken: t, webhookSecret: 0123456789abcdef }';
 const VENDURE = '{ password: x, webhookSecret: 0123456789abcdef }';
+
+/** The same connector declaring only its side's core, as a store that carries nothing more would. */
+const coreOnly = <T extends StoreConnector>(store: T): T => Object.assign(Object.create(store) as T, { capabilities: [] });
 
 test('each system is listed once, under its side, with a connection block of its own type', () => {
   const names = SYSTEMS.map((d) => d.system);
@@ -41,22 +44,27 @@ test('capability: the group of a connector that carries it, else one config erro
   const vendure = await openContext(settings(VENDURE), createLogger('silent'));
   try {
     assert.equal(capability(vendure.store, 'payments', 'captures'), vendure.store);
-    assert.equal(capability(shopify.store, 'webhooks', 'pushed events'), shopify.store);
-    assert.equal(capability(shopify.store, 'catalogue', 'products'), shopify.store, 'core groups always count');
-    assert.throws(() => capability(shopify.store, 'payments', 'capture per shipment (rules.capture: atShipment)'),
+    assert.equal(capability(shopify.store, 'payments', 'captures'), shopify.store);
+    const lean = coreOnly(shopify.store);
+    assert.equal(capability(lean, 'catalogue', 'products'), lean, 'core groups always count');
+    assert.throws(() => capability(lean, 'payments', 'capture per shipment (rules.capture: atShipment)'),
       (e: unknown) => e instanceof DovetailError && e.kind === 'config' && e.message === 'the shopify connector does not carry payments: capture per shipment (rules.capture: atShipment)');
-    assert.equal(hasCapability(shopify.store, 'fulfilment'), false);
+    assert.equal(hasCapability(lean, 'fulfilment'), false);
+    assert.equal(hasCapability(shopify.store, 'fulfilment'), true);
     assert.equal(hasCapability(shopify.inventory, 'shipments'), true);
     const shopifyDescriptor = STORE_SYSTEMS.find((d) => d.system === 'shopify')!;
     assert.equal(carries(shopifyDescriptor, 'orders'), true);
-    assert.equal(carries(shopifyDescriptor, 'orderChanges'), false);
-    assert.equal(lacking([shopify.store, 'accounts'], [shopify.inventory, 'offlineSales']), 'the shopify connector does not carry accounts');
+    assert.equal(carries(shopifyDescriptor, 'orderChanges'), true);
+    assert.equal(carries({ ...shopifyDescriptor, capabilities: [] }, 'orderChanges'), false);
+    assert.equal(lacking([lean, 'accounts'], [shopify.inventory, 'offlineSales']), 'the shopify connector does not carry accounts');
+    assert.equal(lacking([shopify.store, 'accounts'], [shopify.inventory, 'offlineSales']), null);
     assert.equal(lacking([vendure.store, 'accounts'], [vendure.inventory, 'offlineSales']), null);
   } finally { await shopify.storage.close(); await vendure.storage.close(); }
 });
 
 test('a rule the store cannot carry out leaves an audit row saying what its connector lacks, and no failure', async () => {
   const ctx = await openContext(settings(SHOPIFY, 'rules: { offlineCustomerAccounts: create, offlineOrdersToStore: all }\n'), createLogger('silent'));
+  ctx.store = coreOnly(ctx.store);
   try {
     await ctx.storage.enqueue({ kind: customerToStore.kind, key: 'phone@example.com', reason: 'test' });
     await ctx.storage.enqueue({ kind: offlineOrderToStore.kind, key: '42', reason: 'test' });

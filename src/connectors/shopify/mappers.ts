@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { permanent } from '../../errors.js';
 import type { Address, Customer } from '../../model/customer.js';
 import { decimalToMinor, minorToDecimal } from '../../model/money.js';
-import type { Order, OrderLine, ShippingCharge } from '../../model/order.js';
+import type { Order, OrderLine, OrderStatus, ShippingCharge } from '../../model/order.js';
+import type { PaymentState, RefundState } from '../../model/payment.js';
 import type { FieldGroup, Product, ProductFields } from '../../model/product.js';
 import { METAFIELD_NAMESPACE } from './operations.js';
 
@@ -270,4 +271,39 @@ export function productCreateInput(groupKey: string, rows: { product: Product; g
       return { ...v, sku: r.product.sku, optionValues: [{ optionName: VARIANT_OPTION, name: names[i] }], inventoryItem: { ...item, sku: r.product.sku, tracked: true } };
     }),
   };
+}
+
+// ---------- states in Dovetail's words ----------
+
+/** An order transaction (AUTHORIZATION, CAPTURE, SALE…) by its status, as a canonical payment state. */
+export function toPaymentState(status: string): PaymentState {
+  switch (status) {
+    case 'SUCCESS': return 'captured';
+    case 'PENDING': case 'AWAITING_RESPONSE': return 'pending';
+    case 'FAILURE': return 'declined';
+    default: return 'failed'; // ERROR, UNKNOWN
+  }
+}
+
+/** A refund by its transactions' statuses: paid out when every one succeeded. */
+export function toRefundState(statuses: string[]): RefundState {
+  if (statuses.some((s) => s === 'FAILURE' || s === 'ERROR')) return 'failed';
+  if (statuses.length && statuses.every((s) => s === 'SUCCESS')) return 'settled';
+  return 'pending';
+}
+
+/** A customer has a login once Shopify has invited them or they enabled their account (classic accounts). */
+export const hasAccount = (state: string) => state === 'ENABLED' || state === 'INVITED';
+
+/** A draft order is a cart until completed; the order it became is placed, or cancelled. */
+export function draftToOrderStatus(d: { status: string; order: { cancelledAt: string | null } | null }): OrderStatus {
+  if (d.order) return d.order.cancelledAt ? 'cancelled' : 'placed';
+  return d.status === 'COMPLETED' ? 'placed' : 'cart';
+}
+
+/** The marker Dovetail writes in a refund's note, to recognise it before making another. */
+export const refundMarker = (key: string) => `[dovetail:refund:${key}]`;
+export function refundKeyOf(note: string | null): string | null {
+  const m = /\[dovetail:refund:([^\]]+)\]/.exec(note ?? '');
+  return m ? m[1]! : null;
 }

@@ -102,20 +102,26 @@ export const OrderIdByName = op('query', 'OrderIdByName', 3, `($query: String!) 
   orders(first: 1, query: $query) { nodes { id legacyResourceId } }
 }`);
 
-export const OrderPayments = op('query', 'OrderPayments', 10, `($id: ID!) {
+/** The order metafield where Dovetail notes what it is about to do and what it did (see ledger.ts). */
+export const LEDGER_KEY = 'ledger';
+const LEDGER = `ledger: metafield(namespace: "${METAFIELD_NAMESPACE}", key: "${LEDGER_KEY}") { value compareDigest }`;
+
+export const OrderPayments = op('query', 'OrderPayments', 53, `($id: ID!) {
   order(id: $id) {
-    id currencyCode
+    id legacyResourceId currencyCode
     totalCapturableSet { ${MONEY} }
-    transactions(first: 50) {
-      id kind status gateway
+    currentTotalPriceSet { ${MONEY} }
+    transactions(first: 100) {
+      id kind status gateway createdAt
       amountSet { ${MONEY} }
       parentTransaction { id }
     }
-    refunds(first: 50) { id note totalRefundedSet { ${MONEY} } }
+    refunds(first: 50) { id note transactions(first: 10) { nodes { id kind status amountSet { ${MONEY} } parentTransaction { id } } } }
+    ${LEDGER}
   }
 }`);
 
-export const OrderFulfillmentOrders = op('query', 'OrderFulfillmentOrders', 520, `($id: ID!) {
+export const OrderFulfillmentOrders = op('query', 'OrderFulfillmentOrders', 521, `($id: ID!) {
   order(id: $id) {
     id
     fulfillmentOrders(first: 5) {
@@ -125,6 +131,22 @@ export const OrderFulfillmentOrders = op('query', 'OrderFulfillmentOrders', 520,
       }
     }
     fulfillments(first: 50) { id status trackingInfo { number company url } }
+    ${LEDGER}
+  }
+}`);
+
+/**
+ * An order's lines as both systems compare them: quantities now, units fulfilled (by fulfilment
+ * line items, which returns point at), units on returns, and units refunded with their line.
+ */
+export const OrderLinesState = op('query', 'OrderLinesState', 818, `($id: ID!) {
+  order(id: $id) {
+    id legacyResourceId cancelledAt displayFinancialStatus taxesIncluded
+    currentTotalPriceSet { ${MONEY} }
+    lineItems(first: ${ORDER_LINES_PAGE}) { nodes { ${LINE_ITEM} variant { id } } }
+    fulfillments(first: 20) { id status fulfillmentLineItems(first: 10) { nodes { id quantity lineItem { id } } } }
+    returns(first: 5) { nodes { id status returnLineItems(first: 10) { nodes { id quantity ... on ReturnLineItem { fulfillmentLineItem { id lineItem { id } } } } } } }
+    refunds(first: 10) { refundLineItems(first: 10) { nodes { quantity lineItem { id } } } }
   }
 }`);
 
@@ -178,8 +200,33 @@ export const CustomerEmailPage = op('query', 'CustomerEmailPage', 502, `($after:
   customers(first: 250, after: $after, sortKey: ID) { nodes { defaultEmailAddress { emailAddress } } pageInfo { hasNextPage endCursor } }
 }`);
 
-export const DraftOrderByTag = op('query', 'DraftOrderByTag', 3, `($query: String!) {
-  draftOrders(first: 1, query: $query) { nodes { id name status } }
+export const OfflineDraftByTag = op('query', 'OfflineDraftByTag', 6, `($query: String!) {
+  draftOrders(first: 1, query: $query, sortKey: ID) {
+    nodes { id legacyResourceId status totalPriceSet { ${MONEY} } order { legacyResourceId cancelledAt } }
+  }
+}`);
+
+export const DraftOrderById = op('query', 'DraftOrderById', 59, `($id: ID!) {
+  draftOrder(id: $id) {
+    id legacyResourceId status tags email
+    customer { id }
+    shippingAddress { address1 }
+    billingAddress { address1 }
+    lineItems(first: 50) { nodes { id sku quantity } }
+    totalPriceSet { ${MONEY} }
+    order { legacyResourceId cancelledAt }
+  }
+}`);
+
+export const CustomerAccount = op('query', 'CustomerAccount', 13, `($email: String!) {
+  customerByIdentifier(identifier: { emailAddress: $email }) {
+    id state
+    addressesV2(first: 10) { nodes { address1 zip countryCodeV2 } }
+  }
+}`);
+
+export const CustomerAddresses = op('query', 'CustomerAddresses', 13, `($id: ID!) {
+  customer(id: $id) { id addressesV2(first: 10) { nodes { address1 zip countryCodeV2 } } }
 }`);
 
 export const WebhookSubscriptions = op('query', 'WebhookSubscriptions', 52, ` {
@@ -284,7 +331,101 @@ export const RefundCreate = op('mutation', 'RefundCreate', 10, `($input: RefundI
 }`);
 
 export const DraftOrderCreate = op('mutation', 'DraftOrderCreate', 10, `($input: DraftOrderInput!) {
-  draftOrderCreate(input: $input) { draftOrder { id name status } ${USER_ERRORS} }
+  draftOrderCreate(input: $input) { draftOrder { id legacyResourceId name status } ${USER_ERRORS} }
+}`);
+
+export const DraftOrderUpdate = op('mutation', 'DraftOrderUpdate', 10, `($id: ID!, $input: DraftOrderInput!) {
+  draftOrderUpdate(id: $id, input: $input) { draftOrder { id } ${USER_ERRORS} }
+}`);
+
+/** Completed as paid (paymentPending false): Shopify records the money as received outside its checkout. */
+export const DraftOrderComplete = op('mutation', 'DraftOrderComplete', 10, `($id: ID!, $sourceName: String) {
+  draftOrderComplete(id: $id, paymentPending: false, sourceName: $sourceName) {
+    draftOrder { id status order { legacyResourceId } }
+    ${USER_ERRORS}
+  }
+}`);
+
+/** Compare-and-set on Dovetail's ledger metafield: a stale digest is refused, so two writers cannot lose each other's entries. */
+export const LedgerSet = op('mutation', 'LedgerSet', 10, `($metafields: [MetafieldsSetInput!]!) {
+  metafieldsSet(metafields: $metafields) {
+    metafields { key compareDigest }
+    ${CODED_USER_ERRORS}
+  }
+}`);
+
+export const TransactionVoid = op('mutation', 'TransactionVoid', 10, `($parentTransactionId: ID!) {
+  transactionVoid(parentTransactionId: $parentTransactionId) {
+    transaction { id status }
+    ${CODED_USER_ERRORS}
+  }
+}`);
+
+export const OrderEditBegin = op('mutation', 'OrderEditBegin', 10, `($id: ID!) {
+  orderEditBegin(id: $id) {
+    calculatedOrder { id lineItems(first: ${ORDER_LINES_PAGE}) { nodes { id sku quantity editableQuantity } } }
+    ${USER_ERRORS}
+  }
+}`);
+
+export const OrderEditSetQuantity = op('mutation', 'OrderEditSetQuantity', 10, `($id: ID!, $lineItemId: ID!, $quantity: Int!) {
+  orderEditSetQuantity(id: $id, lineItemId: $lineItemId, quantity: $quantity, restock: true) {
+    calculatedLineItem { id quantity }
+    ${USER_ERRORS}
+  }
+}`);
+
+export const OrderEditAddVariant = op('mutation', 'OrderEditAddVariant', 10, `($id: ID!, $variantId: ID!, $quantity: Int!) {
+  orderEditAddVariant(id: $id, variantId: $variantId, quantity: $quantity, allowDuplicates: false) {
+    calculatedLineItem { id quantity }
+    ${USER_ERRORS}
+  }
+}`);
+
+export const OrderEditCommit = op('mutation', 'OrderEditCommit', 10, `($id: ID!, $staffNote: String) {
+  orderEditCommit(id: $id, notifyCustomer: false, staffNote: $staffNote) {
+    order { id currentTotalPriceSet { ${MONEY} } displayFinancialStatus }
+    ${USER_ERRORS}
+  }
+}`);
+
+export const OrderCancel = op('mutation', 'OrderCancel', 10, `($orderId: ID!, $staffNote: String) {
+  orderCancel(orderId: $orderId, reason: OTHER, restock: true, refund: false, notifyCustomer: false, staffNote: $staffNote) {
+    job { id done }
+    orderCancelUserErrors { code field message }
+  }
+}`);
+
+export const ReturnCreate = op('mutation', 'ReturnCreate', 10, `($returnInput: ReturnInput!) {
+  returnCreate(returnInput: $returnInput) {
+    return { id status returnLineItems(first: 50) { nodes { id quantity } } }
+    ${CODED_USER_ERRORS}
+  }
+}`);
+
+export const ReturnProcess = op('mutation', 'ReturnProcess', 10, `($input: ReturnProcessInput!) {
+  returnProcess(input: $input) {
+    return { id status }
+    ${CODED_USER_ERRORS}
+  }
+}`);
+
+export const CustomerCreate = op('mutation', 'CustomerCreate', 10, `($input: CustomerInput!) {
+  customerCreate(input: $input) { customer { id state } ${USER_ERRORS} }
+}`);
+
+export const CustomerInvite = op('mutation', 'CustomerInvite', 10, `($customerId: ID!) {
+  customerSendAccountInviteEmail(customerId: $customerId) {
+    customer { id state }
+    ${CODED_USER_ERRORS}
+  }
+}`);
+
+export const CustomerAddressCreate = op('mutation', 'CustomerAddressCreate', 10, `($customerId: ID!, $address: MailingAddressInput!, $setAsDefault: Boolean) {
+  customerAddressCreate(customerId: $customerId, address: $address, setAsDefault: $setAsDefault) {
+    address { id }
+    ${USER_ERRORS}
+  }
 }`);
 
 export const CustomerSet = op('mutation', 'CustomerSet', 10, `($email: String!, $input: CustomerSetInput!) {
@@ -318,10 +459,12 @@ export const BulkRunQuery = op('mutation', 'BulkRunQuery', 10, `($query: String!
 /** Everything the connector can send; the schema test walks this list. */
 export const OPERATIONS: readonly Operation[] = [
   ShopInfo, Locations, VariantsBySku, ProductByGroupKey, InventoryAtLocation, OrderById, OrderLineItemsPage,
-  OrderIdByName, OrderPayments, OrderFulfillmentOrders, CustomerByEmail, ProductsUpdatedSince, ProductVariantSkus,
-  OrdersUpdatedSince, CustomersUpdatedSince, SkuPage, OrderIdPage, CustomerEmailPage, DraftOrderByTag, WebhookSubscriptions,
+  OrderIdByName, OrderPayments, OrderFulfillmentOrders, OrderLinesState, CustomerByEmail, ProductsUpdatedSince, ProductVariantSkus,
+  OrdersUpdatedSince, CustomersUpdatedSince, SkuPage, OrderIdPage, CustomerEmailPage, OfflineDraftByTag, DraftOrderById, CustomerAccount, CustomerAddresses, WebhookSubscriptions,
   BulkOperationStatus, BulkVariantsWithStock,
   ProductCreate, ProductUpdate, VariantsBulkUpdate, VariantsBulkCreate, GroupKeyDefinitionCreate,
   InventorySetQuantities, InventoryAdjustQuantities, InventoryActivate, FulfillmentCreate, OrderCapture,
-  RefundCreate, DraftOrderCreate, CustomerSet, WebhookSubscriptionCreate, WebhookSubscriptionUpdate, BulkRunQuery,
+  RefundCreate, DraftOrderCreate, DraftOrderUpdate, DraftOrderComplete, LedgerSet, TransactionVoid,
+  OrderEditBegin, OrderEditSetQuantity, OrderEditAddVariant, OrderEditCommit, OrderCancel, ReturnCreate, ReturnProcess,
+  CustomerCreate, CustomerInvite, CustomerAddressCreate, CustomerSet, WebhookSubscriptionCreate, WebhookSubscriptionUpdate, BulkRunQuery,
 ];

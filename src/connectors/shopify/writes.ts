@@ -1,6 +1,6 @@
 // Writing to Shopify: products per field group, stock by compare-and-set in batches of 250,
-// fulfilments, captures, refunds, quotes and customers. Every create either carries an
-// idempotency key derived from Dovetail's own ids or looks for its earlier result first.
+// adjustments and customers. Every create either carries an idempotency key derived from
+// Dovetail's own ids or looks for its earlier result first. Order steps have files of their own.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DovetailError, permanent, transient } from '../../errors.js';
@@ -10,20 +10,19 @@ import { refusalOf, upsertOutcomes, writeEach } from '../per-record.js';
 import type { WriteResult } from '../types.js';
 import { userErrorFailure } from './client.js';
 import { stockSnapshot } from './bulk.js';
+import { UserErrors } from './user-errors.js';
 import {
-  VARIANT_OPTION, bagToMinor, customerSetInput, minorToMoney, productCreateInput, productUpdateInput, variantInput, GqlOrder,
+  VARIANT_OPTION, customerSetInput, productCreateInput, productUpdateInput, variantInput,
 } from './mappers.js';
 import {
-  CustomerSet, DraftOrderByTag, DraftOrderCreate, FulfillmentCreate, InventoryActivate, InventoryAdjustQuantities,
-  InventorySetQuantities, OrderById, OrderCapture, OrderFulfillmentOrders, OrderPayments, ProductByGroupKey, ProductCreate,
-  ProductUpdate, RefundCreate, VariantsBulkCreate, VariantsBulkUpdate,
+  CustomerSet, InventoryActivate, InventoryAdjustQuantities, InventorySetQuantities, ProductByGroupKey, ProductCreate,
+  ProductUpdate, VariantsBulkCreate, VariantsBulkUpdate,
 } from './operations.js';
-import { chunk, orderIdOf, readStockAt, searchValue, variantsBySku, type ShopifyContext, type StockCell } from './reads.js';
+import { chunk, readStockAt, variantsBySku, type ShopifyContext, type StockCell } from './reads.js';
 
 /** Shopify caps every input array at 250 items. */
 export const MAX_INPUT_ROWS = 250;
 
-const UserErrors = z.array(z.object({ code: z.string().nullable().optional(), field: z.array(z.string()).nullable(), message: z.string() }));
 
 /** Deterministic idempotency key from Dovetail's own ids: a retry of the same step reuses it. */
 export function idempotencyKey(...parts: string[]): string {
@@ -241,228 +240,7 @@ export async function adjustStock(ctx: ShopifyContext, movementId: string, rows:
   }
 }
 
-// ---------------- fulfilments ----------------
-
-export interface ShipmentInput {
-  orderCode: string;
-  shipmentId: string;
-  lines: { sku: string; quantity: number }[];
-  tracking?: { company?: string; number: string; url?: string };
-  /** true only when `rules.shipmentEmailsFrom` is `store` */
-  notifyCustomer: boolean;
-}
-
-const FulfillmentOrders = z.object({
-  order: z.object({
-    id: z.string(),
-    fulfillmentOrders: z.object({ nodes: z.array(z.object({
-      id: z.string(), status: z.string(),
-      lineItems: z.object({ nodes: z.array(z.object({ id: z.string(), sku: z.string().nullable(), remainingQuantity: z.number().int(), lineItem: z.object({ id: z.string() }) })) }),
-    })) }),
-    fulfillments: z.array(z.object({ id: z.string(), status: z.string(), trackingInfo: z.array(z.object({ number: z.string().nullable() })) })),
-  }).nullable(),
-});
-
-/** One shipment -> Shopify fulfilments (one per fulfillment order it draws from). */
-export async function createFulfillment(ctx: ShopifyContext, s: ShipmentInput): Promise<{ fulfillmentIds: string[]; alreadyDone: boolean }> {
-  const id = await orderIdOf(ctx, s.orderCode);
-  if (!id) throw permanent(`no Shopify order ${s.orderCode}`, { orderCode: s.orderCode });
-  const { order } = await ctx.client.request(OrderFulfillmentOrders, { id }, FulfillmentOrders);
-  if (!order) throw permanent(`no Shopify order ${s.orderCode}`, { orderCode: s.orderCode });
-  if (s.tracking) {
-    const done = order.fulfillments.filter((f) => f.status !== 'CANCELLED' && f.trackingInfo.some((t) => t.number === s.tracking!.number));
-    if (done.length) return { fulfillmentIds: done.map((f) => f.id), alreadyDone: true };
-  }
-  const perFo = new Map<string, { id: string; quantity: number }[]>();
-  for (const line of s.lines) {
-    let need = line.quantity;
-    for (const fo of order.fulfillmentOrders.nodes) {
-      if (!['OPEN', 'IN_PROGRESS'].includes(fo.status)) continue;
-      for (const li of fo.lineItems.nodes) {
-        if (need === 0 || li.sku !== line.sku || li.remainingQuantity === 0) continue;
-        const take = Math.min(need, li.remainingQuantity);
-        perFo.set(fo.id, [...(perFo.get(fo.id) ?? []), { id: li.id, quantity: take }]);
-        need -= take;
-      }
-    }
-    if (need > 0) {
-      throw permanent(`shipment ${s.shipmentId}: order ${s.orderCode} has ${line.quantity - need} of ${line.sku} left to fulfil, the shipment has ${line.quantity}`, { orderCode: s.orderCode, sku: line.sku });
-    }
-  }
-  const ids: string[] = [];
-  for (const [fulfillmentOrderId, items] of perFo) {
-    const fulfillment = {
-      lineItemsByFulfillmentOrder: [{ fulfillmentOrderId, fulfillmentOrderLineItems: items }],
-      notifyCustomer: s.notifyCustomer,
-      ...(s.tracking ? { trackingInfo: { number: s.tracking.number, ...(s.tracking.company ? { company: s.tracking.company } : {}), ...(s.tracking.url ? { url: s.tracking.url } : {}) } } : {}),
-    };
-    const d = await ctx.client.request(FulfillmentCreate, { fulfillment }, z.object({
-      fulfillmentCreate: z.object({ fulfillment: z.object({ id: z.string() }).nullable(), userErrors: UserErrors }),
-    }));
-    if (d.fulfillmentCreate.userErrors.length || !d.fulfillmentCreate.fulfillment) throw userErrorFailure('fulfillmentCreate', d.fulfillmentCreate.userErrors, { orderCode: s.orderCode, shipmentId: s.shipmentId });
-    ids.push(d.fulfillmentCreate.fulfillment.id);
-  }
-  return { fulfillmentIds: ids, alreadyDone: false };
-}
-
-// ---------------- payments ----------------
-
-const Payments = z.object({
-  order: z.object({
-    id: z.string(), currencyCode: z.string(),
-    totalCapturableSet: z.object({ shopMoney: z.object({ amount: z.string(), currencyCode: z.string() }) }),
-    transactions: z.array(z.object({
-      id: z.string(), kind: z.string(), status: z.string(), gateway: z.string().nullable(),
-      amountSet: z.object({ shopMoney: z.object({ amount: z.string(), currencyCode: z.string() }) }),
-      parentTransaction: z.object({ id: z.string() }).nullable(),
-    })),
-    refunds: z.array(z.object({ id: z.string(), note: z.string().nullable(), totalRefundedSet: z.object({ shopMoney: z.object({ amount: z.string(), currencyCode: z.string() }) }) })),
-  }).nullable(),
-});
-type Payments = NonNullable<z.infer<typeof Payments>['order']>;
-
-async function payments(ctx: ShopifyContext, orderCode: string): Promise<Payments> {
-  const id = await orderIdOf(ctx, orderCode);
-  const d = id ? await ctx.client.request(OrderPayments, { id }, Payments) : { order: null };
-  if (!d.order) throw permanent(`no Shopify order ${orderCode}`, { orderCode });
-  return d.order;
-}
-
-const ok = (t: Payments['transactions'][number]) => t.status === 'SUCCESS';
-
-export interface CaptureInput {
-  orderCode: string;
-  shipmentId: string;
-  amountMinor: number;
-  /** what Dovetail had captured on this order before this shipment (its own ledger) */
-  capturedBeforeMinor: number;
-  finalCapture?: boolean;
-}
-export interface CaptureResult { transactionId: string | null; capturedMinor: number; alreadyCaptured: boolean; shortfallMinor: number }
-
-/**
- * Captures a shipment's amount from the order's authorisation. The order's successful captures
- * are read first: when they already cover `capturedBeforeMinor + amountMinor` a retry captures
- * nothing; the amount is never more than Shopify's `totalCapturableSet` (the rest is reported).
- */
-export async function captureShipment(ctx: ShopifyContext, c: CaptureInput): Promise<CaptureResult> {
-  const p = await payments(ctx, c.orderCode);
-  const captures = p.transactions.filter((t) => t.kind === 'CAPTURE' && ok(t));
-  const capturedSoFar = captures.reduce((s, t) => s + bagToMinor(t.amountSet), 0);
-  const wanted = c.capturedBeforeMinor + c.amountMinor - capturedSoFar;
-  if (wanted <= 0) return { transactionId: captures.at(-1)?.id ?? null, capturedMinor: 0, alreadyCaptured: true, shortfallMinor: 0 };
-  const capturable = bagToMinor(p.totalCapturableSet);
-  const amount = Math.min(wanted, capturable);
-  const auth = p.transactions.filter((t) => t.kind === 'AUTHORIZATION' && ok(t)).at(-1);
-  if (!auth || amount <= 0) {
-    throw permanent(`order ${c.orderCode}: nothing capturable for shipment ${c.shipmentId} (wanted ${wanted}, capturable ${capturable})`, { orderCode: c.orderCode, shipmentId: c.shipmentId });
-  }
-  const input = { id: p.id, parentTransactionId: auth.id, amount: minorToMoney(amount, p.currencyCode), currency: p.currencyCode, ...(c.finalCapture !== undefined ? { finalCapture: c.finalCapture } : {}) };
-  const d = await ctx.client.request(OrderCapture, { input }, z.object({
-    orderCapture: z.object({ transaction: z.object({ id: z.string(), status: z.string() }).nullable(), userErrors: UserErrors }),
-  }));
-  if (d.orderCapture.userErrors.length || !d.orderCapture.transaction) throw userErrorFailure('orderCapture', d.orderCapture.userErrors, { orderCode: c.orderCode, shipmentId: c.shipmentId });
-  if (d.orderCapture.transaction.status === 'FAILURE' || d.orderCapture.transaction.status === 'ERROR') {
-    throw permanent(`order ${c.orderCode}: the gateway declined the capture for shipment ${c.shipmentId}`, { transactionId: d.orderCapture.transaction.id });
-  }
-  return { transactionId: d.orderCapture.transaction.id, capturedMinor: amount, alreadyCaptured: false, shortfallMinor: wanted - amount };
-}
-
-export interface RefundInputCanonical {
-  orderCode: string;
-  /** Dovetail's id of the refund / credit memo: the source of the idempotency key and the note marker */
-  refundId: string;
-  amountMinor: number;
-  lines?: { sku: string; quantity: number; restock: boolean }[];
-  notify: boolean;
-  reason?: string;
-}
-
-/** The marker Dovetail writes in a refund's note, to recognise it before creating another. */
-export const refundMarker = (refundId: string) => `[dovetail:refund:${refundId}]`;
-
-/** Refunds against the order's captures; never more than captured minus refunded, once per refundId. */
-export async function createRefund(ctx: ShopifyContext, r: RefundInputCanonical): Promise<{ refundId: string; alreadyRefunded: boolean }> {
-  const p = await payments(ctx, r.orderCode);
-  const marker = refundMarker(r.refundId);
-  const earlier = p.refunds.find((x) => x.note?.includes(marker));
-  if (earlier) return { refundId: earlier.id, alreadyRefunded: true };
-
-  const refundedOf = new Map<string, number>();
-  for (const t of p.transactions) if (t.kind === 'REFUND' && ok(t) && t.parentTransaction) {
-    refundedOf.set(t.parentTransaction.id, (refundedOf.get(t.parentTransaction.id) ?? 0) + bagToMinor(t.amountSet));
-  }
-  const sources = p.transactions.filter((t) => (t.kind === 'CAPTURE' || t.kind === 'SALE') && ok(t))
-    .map((t) => ({ t, left: bagToMinor(t.amountSet) - (refundedOf.get(t.id) ?? 0) })).filter((s) => s.left > 0);
-  const refundable = sources.reduce((s, x) => s + x.left, 0);
-  if (r.amountMinor > refundable) {
-    throw permanent(`order ${r.orderCode}: refund ${r.refundId} of ${r.amountMinor} exceeds what is captured and not refunded (${refundable})`, { orderCode: r.orderCode, refundId: r.refundId });
-  }
-  let left = r.amountMinor;
-  const transactions = [];
-  for (const s of sources) {
-    if (left === 0) break;
-    const take = Math.min(left, s.left);
-    transactions.push({ orderId: p.id, parentId: s.t.id, amount: minorToMoney(take, p.currencyCode), gateway: s.t.gateway ?? 'manual', kind: 'REFUND' });
-    left -= take;
-  }
-  let refundLineItems: { lineItemId: string; quantity: number; restockType: string }[] | undefined;
-  if (r.lines?.length) {
-    const o = await ctx.client.request(OrderById, { id: p.id }, z.object({ order: GqlOrder.nullable() }));
-    const items = o.order?.lineItems.nodes ?? [];
-    refundLineItems = r.lines.map((l) => {
-      const li = items.find((i) => i.sku === l.sku);
-      if (!li) throw permanent(`order ${r.orderCode} has no line with SKU ${l.sku} to refund`, { orderCode: r.orderCode, sku: l.sku });
-      return { lineItemId: li.id, quantity: l.quantity, restockType: l.restock ? 'RETURN' : 'NO_RESTOCK' };
-    });
-  }
-  const input = {
-    orderId: p.id, notify: r.notify, currency: p.currencyCode,
-    note: `${r.reason ? `${r.reason} ` : ''}${marker}`,
-    transactions,
-    ...(refundLineItems ? { refundLineItems } : {}),
-  };
-  const key = idempotencyKey('refund', r.refundId);
-  const d = await ctx.client.request(RefundCreate, { input, key }, z.object({
-    refundCreate: z.object({ refund: z.object({ id: z.string() }).nullable(), userErrors: UserErrors }),
-  }));
-  if (d.refundCreate.userErrors.length || !d.refundCreate.refund) throw userErrorFailure('refundCreate', d.refundCreate.userErrors, { orderCode: r.orderCode, refundId: r.refundId });
-  return { refundId: d.refundCreate.refund.id, alreadyRefunded: false };
-}
-
-// ---------------- quotes and customers ----------------
-
-export interface QuoteInput {
-  quoteId: string;
-  email: string;
-  currency: string;
-  lines: { sku: string; title: string; quantity: number; unitPriceMinor: number }[];
-  note?: string;
-}
-
-export const quoteTag = (quoteId: string) => `dovetail-quote-${quoteId}`;
-
-/** A draft order for a quote made in the inventory system (`rules.quotesFrom: inventory`). */
-export async function createQuote(ctx: ShopifyContext, q: QuoteInput): Promise<{ draftOrderId: string; created: boolean }> {
-  const tag = quoteTag(q.quoteId);
-  const found = await ctx.client.request(DraftOrderByTag, { query: `tag:${searchValue(tag)}` }, z.object({
-    draftOrders: z.object({ nodes: z.array(z.object({ id: z.string() })) }),
-  }));
-  if (found.draftOrders.nodes[0]) return { draftOrderId: found.draftOrders.nodes[0].id, created: false };
-  const variants = await variantsBySku(ctx, q.lines.map((l) => l.sku));
-  const lineItems = q.lines.map((l) => {
-    const price = { amount: minorToMoney(l.unitPriceMinor, q.currency), currencyCode: q.currency };
-    const v = variants.get(l.sku);
-    return v ? { variantId: v.id, quantity: l.quantity, priceOverride: price }
-      : { title: l.title, sku: l.sku, quantity: l.quantity, originalUnitPriceWithCurrency: price };
-  });
-  const input = { email: q.email, tags: [tag], lineItems, ...(q.note ? { note: q.note } : {}) };
-  const d = await ctx.client.request(DraftOrderCreate, { input }, z.object({
-    draftOrderCreate: z.object({ draftOrder: z.object({ id: z.string() }).nullable(), userErrors: UserErrors }),
-  }));
-  if (d.draftOrderCreate.userErrors.length || !d.draftOrderCreate.draftOrder) throw userErrorFailure('draftOrderCreate', d.draftOrderCreate.userErrors, { quoteId: q.quoteId });
-  return { draftOrderId: d.draftOrderCreate.draftOrder.id, created: true };
-}
+// ---------------- customers ----------------
 
 /** customerSet identified by email: Shopify's own upsert, so a retry never makes a second customer. */
 export async function upsertCustomer(ctx: ShopifyContext, c: Customer, opts: { copyAddresses: boolean }): Promise<{ id: string }> {

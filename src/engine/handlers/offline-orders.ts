@@ -88,6 +88,13 @@ export const offlineOrderToStore: JobHandler = {
     // sale's quantity deducted. Published with the sale counted as the store's own.
     await publishStock(ctx, skus, `offline sale ${sale.number} goes to the store`);
     const placed = await offline.placeOfflineOrder(code, sale, { customerId: account?.id ?? null });
+    // A store whose placed order has a code of its own (Shopify: the draft's id, then the order's)
+    // is known under that one too before this job ends, so the web-order import leaves it alone.
+    const now = await offline.findOfflineOrder(ref);
+    if (now && now.code !== code) {
+      await ctx.storage.putMapping(inv, MAPPING.offlineOrder, now.code, saleId);
+      await ctx.storage.putMapping(inv, MAPPING.sale, now.code, saleId);
+    }
     const acceptedQuote = (await ctx.storage.mapping(inv, MAPPING.quote, saleId)) !== null;
     await audit(acceptedQuote && rules.quotesFrom === 'inventory' ? 'quote.accepted' : 'offlineOrder.placed', 'ok', {
       sale: sale.number, storeOrder: code, storeState: placed.state, inventoryTotal: sale.totalMinor, storeTotal: placed.totalMinor,

@@ -1,12 +1,12 @@
-// The Shopify connector against a local HTTP stand-in answering with Shopify's documented
-// shapes: cost-based pacing, compare-and-set stock, failures half-way, money exactly once.
+// The Shopify connector against the Shopify double: cost-based pacing, compare-and-set stock,
+// failures half-way, products one by one. Money, shipments and order changes have files of their own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DovetailError } from '../../../src/errors.js';
 import type { FieldGroup, Product } from '../../../src/model/product.js';
 import { ShopifyConnector } from '../../../src/connectors/shopify/index.js';
 import { idempotencyKey, MAX_INPUT_ROWS } from '../../../src/connectors/shopify/writes.js';
-import { FakeShopify, VirtualClock } from './fake-shopify.js';
+import { FakeShopify, VirtualClock } from '../../doubles/shopify/server.js';
 
 const LOC = 'gid://shopify/Location/1';
 const LOC2 = 'gid://shopify/Location/2';
@@ -171,7 +171,8 @@ test('stock: a row Shopify refuses fails alone, with its reason; the others of t
     fake.addItem('A', { [LOC]: 1 });
     fake.addItem('TYPO', { [LOC]: 1 });
     fake.addItem('C', { [LOC]: 1 });
-    const res = await connector.setAvailable([{ sku: 'A', available: 4 }, { sku: 'TYPO', available: 3_000_000_000 }, { sku: 'C', available: 6 }, { sku: 'NOPE', available: 1 }]);
+    // above Shopify's limit, yet an Int: a number beyond 2^31 is refused by the schema itself, before any user error
+    const res = await connector.setAvailable([{ sku: 'A', available: 4 }, { sku: 'TYPO', available: 1_500_000_000 }, { sku: 'C', available: 6 }, { sku: 'NOPE', available: 1 }]);
     const bySku = new Map(res.map((r) => [r.sku, r]));
     assert.deepEqual(bySku.get('A'), { sku: 'A', written: true });
     assert.deepEqual(bySku.get('C'), { sku: 'C', written: true });
@@ -200,63 +201,6 @@ test('products: one Shopify refuses fails alone, the others of the batch are cre
     const again = await connector.upsertProducts([newProduct('P-1', 'Mug'), newProduct('P-2', 'M'.repeat(300))]);
     assert.deepEqual(again.map((r) => [r.sku, 'created' in r ? r.created : 'refused']), [['P-1', false], ['P-2', 'refused']]);
     assert.equal(fake.calls('ProductCreate').length, 4, 'one more, for P-2 only: P-1 is not made twice');
-  } finally { await fake.stop(); }
-});
-
-function payingOrder(fake: FakeShopify) {
-  const id = 'gid://shopify/Order/1001';
-  fake.orders.set(id, {
-    id, currencyCode: 'EUR', capturableMinor: 10_000,
-    transactions: [{ id: 'gid://shopify/OrderTransaction/1', kind: 'AUTHORIZATION', status: 'SUCCESS', gateway: 'shopify_payments', amount: '100.00', parentId: null }],
-    refunds: [],
-  });
-  return fake.orders.get(id)!;
-}
-
-test('capture per shipment: a retry after a lost answer captures nothing more; never above the capturable amount', async () => {
-  const { fake, connector } = await setup();
-  try {
-    const order = payingOrder(fake);
-    fake.failures.push({ name: 'OrderCapture', nth: 1, status: 502, when: 'after' });
-    const ship1 = { orderCode: '1001', shipmentId: 'SH-1', amountMinor: 3000, capturedBeforeMinor: 0 };
-    await assert.rejects(connector.captureShipment(ship1), (e: unknown) => e instanceof DovetailError && e.kind === 'transient');
-    const retry = await connector.captureShipment(ship1);
-    assert.equal(retry.alreadyCaptured, true);
-    assert.equal(fake.calls('OrderCapture').length, 1, 'no second capture');
-    assert.equal(order.transactions.filter((t) => t.kind === 'CAPTURE').length, 1);
-
-    // the second shipment asks 80.00 but only 70.00 is still authorised: 70.00, shortfall reported
-    const ship2 = await connector.captureShipment({ orderCode: '1001', shipmentId: 'SH-2', amountMinor: 8000, capturedBeforeMinor: 3000 });
-    assert.deepEqual([ship2.capturedMinor, ship2.shortfallMinor, ship2.alreadyCaptured], [7000, 1000, false]);
-    assert.equal((fake.calls('OrderCapture')[1]!.variables.input as { amount: string }).amount, '70.00');
-    assert.equal(order.capturableMinor, 0);
-  } finally { await fake.stop(); }
-});
-
-test('refunds: the idempotency key is derived from Dovetail\'s refund id, identical on retry, and no second refund is made', async () => {
-  const { fake, connector } = await setup();
-  try {
-    const order = payingOrder(fake);
-    order.capturableMinor = 0;
-    order.transactions.push({ id: 'gid://shopify/OrderTransaction/2', kind: 'CAPTURE', status: 'SUCCESS', gateway: 'shopify_payments', amount: '100.00', parentId: 'gid://shopify/OrderTransaction/1' });
-    // the first answer is lost after Shopify made the refund; the lookup sees it only on the third try
-    fake.failures.push({ name: 'RefundCreate', nth: 1, status: 502, when: 'after' });
-    let hideRefunds = 2;
-    fake.hooks.set('OrderPayments', (f) => { if (hideRefunds-- > 0) f.orders.get(order.id)!.refunds.forEach((r) => { r.note = r.note.replace('[dovetail', '[hidden'); }); else f.orders.get(order.id)!.refunds.forEach((r) => { r.note = r.note.replace('[hidden', '[dovetail'); }); });
-    const refund = { orderCode: '1001', refundId: 'CM-7', amountMinor: 2500, notify: false };
-    await assert.rejects(connector.createRefund(refund));
-    const second = await connector.createRefund(refund); // lookup misses it: the key makes Shopify answer the first refund
-    const third = await connector.createRefund(refund); // lookup finds it: nothing is sent
-    const calls = fake.calls('RefundCreate');
-    assert.equal(calls.length, 2);
-    assert.equal(calls[0]!.variables.key, calls[1]!.variables.key);
-    assert.equal(calls[0]!.variables.key, idempotencyKey('refund', 'CM-7'));
-    assert.equal(order.refunds.length, 1, 'one refund');
-    assert.equal(second.refundId, order.refunds[0]!.id);
-    assert.deepEqual([third.alreadyRefunded, third.refundId], [true, order.refunds[0]!.id]);
-    // more than captured minus refunded is refused before anything is sent
-    await assert.rejects(connector.createRefund({ ...refund, refundId: 'CM-8', amountMinor: 7600 }), (e: unknown) => e instanceof DovetailError && e.kind === 'permanent');
-    assert.equal(fake.calls('RefundCreate').length, 2);
   } finally { await fake.stop(); }
 });
 
