@@ -253,7 +253,11 @@ export interface StoreOrderChanges {
 
 /** Store orders mirroring sales entered in the inventory system (offline orders and accepted quotes). */
 export interface StoreOfflineOrders {
-  /** The store order mirroring an inventory sale (`ref` = system:id), if one was made. */
+  /**
+   * The store order mirroring an inventory sale (`ref` = system:id), if one was made, under the
+   * code it is known by now (a store may give the placed order a code of its own: Shopify's draft
+   * becomes an order). `getOrder` of it answers `placedOffline: true`.
+   */
   findOfflineOrder(ref: string): Promise<{ code: string; state: OrderStatus } | null>;
   /** Starts the store order for an offline sale, marked with `ref`; not placed: no stock held, nothing charged. */
   startOfflineOrder(sale: OfflineSale, opts: { ref: string }): Promise<{ code: string }>;

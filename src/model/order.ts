@@ -49,5 +49,10 @@ export const Order = z.object({
   /** the store's own state name, e.g. PaymentAuthorized, kept for people to read */
   state: z.string(),
   status: OrderStatus,
+  /**
+   * Dovetail made this store order for a sale entered in the inventory system (startOfflineOrder):
+   * it mirrors that sale and is never imported as a web order, even before its code is mapped.
+   */
+  placedOffline: z.boolean(),
 });
 export type Order = z.infer<typeof Order>;

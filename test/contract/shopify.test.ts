@@ -15,10 +15,7 @@ const MANY_CUSTOMERS = 260;
 storeContract({
   name: 'Shopify double',
   declared: shopify.capabilities,
-  // offlineOrders stays unchecked: a placed Shopify order has a code of its own (the draft's id,
-  // then the order's), where this check asks the code startOfflineOrder gave to stay; the engine maps
-  // the placed code (test/integration/shopify-lifecycle.test.ts, test/unit/shopify/offline-accounts.test.ts).
-  checked: ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'accounts', 'webhooks', 'feeds'],
+  checked: ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'feeds'],
   async open() {
     const clock = new VirtualClock();
     const fake = await new FakeShopify(clock).start();

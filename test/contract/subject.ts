@@ -88,7 +88,7 @@ export function someOrder(code: string, currency: string, customer: Customer, li
   });
   const net = orderLines.reduce((n, l) => n + l.lineNetMinor, 0), tax = orderLines.reduce((n, l) => n + l.lineTaxMinor, 0);
   return { code, channel: 'default', placedAt: new Date().toISOString(), currency, customer, shippingAddress: customer.addresses[0]!, billingAddress: null,
-    lines: orderLines, shipping: [], discounts: [], totalNetMinor: net, totalTaxMinor: tax, totalMinor: net + tax, state: 'placed', status: 'placed' };
+    lines: orderLines, shipping: [], discounts: [], totalNetMinor: net, totalTaxMinor: tax, totalMinor: net + tax, state: 'placed', status: 'placed', placedOffline: false };
 }
 
 /** A new product in canonical terms, its own group, on sale. */

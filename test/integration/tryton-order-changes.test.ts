@@ -23,7 +23,7 @@ function webOrder(code: string, lines: { sku: string; quantity: number; unitMino
     lines: lines.map((l) => ({ sku: l.sku, name: l.sku, quantity: l.quantity, unitPriceMinor: l.unitMinor, lineNetMinor: l.quantity * l.unitMinor,
       lineTaxMinor: Math.round(l.quantity * l.unitMinor / 10), taxRatePercent: 10 })),
     shipping: [{ name: 'Standard', netMinor: 500, taxMinor: 0, taxRatePercent: 0 }], discounts: [],
-    totalNetMinor: net + 500, totalTaxMinor: tax, totalMinor: net + tax + 500, state: 'PaymentSettled', status: 'placed',
+    totalNetMinor: net + 500, totalTaxMinor: tax, totalMinor: net + tax + 500, state: 'PaymentSettled', status: 'placed', placedOffline: false,
   };
 }
 

@@ -489,7 +489,7 @@ export class MemoryStore implements StoreConnector {
     const totalTaxMinor = lines.reduce((n, l) => n + l.lineTaxMinor, 0) + o.shippingTaxMinor;
     return structuredClone({ code: o.code, channel: o.channel, placedAt: o.placedAt, currency: 'EUR', customer: o.customer, shippingAddress: o.address ?? null,
       billingAddress: o.address ?? null, lines, shipping, discounts: [], totalNetMinor, totalTaxMinor, totalMinor: totalNetMinor + totalTaxMinor,
-      state: this.stateOf(o), status: o.status });
+      state: this.stateOf(o), status: o.status, placedOffline: o.offlineRef !== null });
   }
 
   private takeOff(o: StoreOrder, lines: { sku: string; quantity: number }[], kind: 'cancel' | 'return', reason: string) {

@@ -192,7 +192,7 @@ const webOrder = (over: Partial<Order> = {}): Order => ({
   billingAddress: null,
   lines: [{ sku: 'A', name: 'A', quantity: 1, unitPriceMinor: 1000, lineNetMinor: 1000, lineTaxMinor: 0, taxRatePercent: 0 },
     { sku: 'A', name: 'A', quantity: 1, unitPriceMinor: 1000, lineNetMinor: 1000, lineTaxMinor: 0, taxRatePercent: 0 }],
-  shipping: [], discounts: [], totalNetMinor: 2000, totalTaxMinor: 0, totalMinor: 2000, state: 'PaymentSettled', status: 'placed', ...over,
+  shipping: [], discounts: [], totalNetMinor: 2000, totalTaxMinor: 0, totalMinor: 2000, state: 'PaymentSettled', status: 'placed', placedOffline: false, ...over,
 });
 
 test('salespersonOrderOf: the customer\'s groups reach the rules, so a customerGroup rule matches', () => {

@@ -37,7 +37,7 @@ export type GqlLineItem = z.infer<typeof GqlLineItem>;
 export const PageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable().optional() });
 
 export const GqlOrder = z.object({
-  id: z.string(), legacyResourceId: z.string(), name: z.string(), createdAt: z.string(), updatedAt: z.string(),
+  id: z.string(), legacyResourceId: z.string(), name: z.string(), tags: z.array(z.string()), createdAt: z.string(), updatedAt: z.string(),
   cancelledAt: z.string().nullable(), currencyCode: z.string(), taxesIncluded: z.boolean(),
   displayFinancialStatus: z.string().nullable(), sourceName: z.string().nullable(),
   email: z.string().nullable(), phone: z.string().nullable(),
@@ -195,8 +195,13 @@ export function toOrder(o: GqlOrder, extraLines: GqlLineItem[] = []): Order {
     state: o.cancelledAt ? 'CANCELLED' : (o.displayFinancialStatus ?? 'PENDING'),
     // Shopify has no order before checkout completes (carts are not orders), so only two states
     status: o.cancelledAt ? 'cancelled' : 'placed',
+    // a completed draft keeps the draft's tags
+    placedOffline: o.tags.some((t) => t.startsWith(OFFLINE_TAG_PREFIX)),
   };
 }
+
+/** The tag that marks a draft order (and the order it becomes) Dovetail made for an inventory sale. */
+export const OFFLINE_TAG_PREFIX = 'dovetail-offline-';
 
 // ---------- products ----------
 

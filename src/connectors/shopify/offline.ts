@@ -6,7 +6,7 @@ import { permanent } from '../../errors.js';
 import type { OfflineSale } from '../../model/offline-order.js';
 import type { OrderStatus } from '../../model/order.js';
 import { userErrorFailure } from './client.js';
-import { addressToMailing, bagToMinor, draftToOrderStatus, MoneyBag } from './mappers.js';
+import { addressToMailing, bagToMinor, draftToOrderStatus, MoneyBag, OFFLINE_TAG_PREFIX } from './mappers.js';
 import { DraftOrderById, DraftOrderComplete, DraftOrderCreate, DraftOrderUpdate, OfflineDraftByTag } from './operations.js';
 import { searchValue, variantsBySku, type ShopifyContext } from './reads.js';
 import { UserErrors } from './user-errors.js';
@@ -14,7 +14,7 @@ import { UserErrors } from './user-errors.js';
 /** The `sourceName` of orders Dovetail places for offline sales. */
 export const OFFLINE_SOURCE = 'dovetail-offline';
 /** The tag marking the draft (and the order it becomes) for one sale; Shopify tags hold letters, digits and dashes safely. */
-export const offlineTag = (ref: string) => `dovetail-offline-${ref.replace(/[^A-Za-z0-9]+/g, '-')}`;
+export const offlineTag = (ref: string) => `${OFFLINE_TAG_PREFIX}${ref.replace(/[^A-Za-z0-9]+/g, '-')}`;
 
 const PlacedOrder = z.object({ legacyResourceId: z.string(), cancelledAt: z.string().nullable() }).nullable();
 

@@ -76,7 +76,7 @@ export const InventoryAtLocation = op('query', 'InventoryAtLocation', 752, `($qu
   }
 }`);
 
-const ORDER_BODY = `id legacyResourceId name createdAt updatedAt cancelledAt currencyCode taxesIncluded
+const ORDER_BODY = `id legacyResourceId name tags createdAt updatedAt cancelledAt currencyCode taxesIncluded
   displayFinancialStatus sourceName
   email phone
   customer { firstName lastName defaultEmailAddress { emailAddress } }

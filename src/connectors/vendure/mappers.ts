@@ -51,7 +51,8 @@ export const ORDER_FIELDS = `code state active orderPlacedAt updatedAt currencyC
   lines { quantity unitPrice proratedLinePrice proratedLinePriceWithTax taxRate productVariant { sku name } }
   shippingLines { shippingMethod { name } discountedPrice discountedPriceWithTax }
   discounts { description amount }
-  total totalWithTax`;
+  total totalWithTax
+  customFields { dovetailOfflineRef }`;
 
 const OrderAddressNode = z.object({
   fullName: z.string().nullable(), company: z.string().nullable(), streetLine1: z.string().nullable(), streetLine2: z.string().nullable(),
@@ -68,6 +69,7 @@ export const OrderNode = z.object({
   shippingLines: z.array(z.object({ shippingMethod: z.object({ name: z.string() }), discountedPrice: z.number().int(), discountedPriceWithTax: z.number().int() })),
   discounts: z.array(z.object({ description: z.string(), amount: z.number().int() })),
   total: z.number().int(), totalWithTax: z.number().int(),
+  customFields: z.object({ dovetailOfflineRef: z.string().nullable().optional() }).nullable().optional(),
 });
 export type OrderNode = z.infer<typeof OrderNode>;
 
@@ -103,6 +105,7 @@ export function toOrder(o: OrderNode): Order {
     shippingAddress: toAddress(o.shippingAddress), billingAddress: toAddress(o.billingAddress) ?? toAddress(o.shippingAddress),
     lines, shipping, discounts: o.discounts.map((d) => ({ description: d.description, amountMinor: d.amount })),
     totalNetMinor: o.total, totalTaxMinor: o.totalWithTax - o.total, totalMinor: o.totalWithTax, state: o.state, status,
+    placedOffline: !!o.customFields?.dovetailOfflineRef,
   };
 }
 

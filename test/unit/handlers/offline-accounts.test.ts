@@ -51,6 +51,20 @@ describe('rules.offlineOrdersToStore', () => {
     await shop.close();
   });
 
+  test('all: a store order placed for a phone sale by a Dovetail that died before recording it is never imported as a web order', async () => {
+    const shop = await shopWith({ offlineOrdersToStore: 'all' });
+    const saleId = shop.inv.enterSale(BOB, [{ sku: 'LAMP', quantity: 2 }]);
+    // what the dead process left: the store order made and placed, no mapping, its job still to run
+    const sale = (await shop.inv.getOfflineSale(saleId))!;
+    const { code } = await shop.store.startOfflineOrder(sale, { ref: `memory-inventory:${saleId}` });
+    await shop.store.placeOfflineOrder(code, sale, { customerId: null });
+    await shop.settle();
+    assert.throws(() => shop.inv.saleOf(code), /no sale for order/, 'no second sale for the store order');
+    assert.ok((await shop.actions(code)).includes('order.ignored'));
+    assert.equal(await shop.engine.ctx.storage.mapping(shop.inv.system, 'sale', code), saleId, 'the offline flow records the order as the sale\'s');
+    await shop.close();
+  });
+
   test('all: a crash after the store order was started: the retry finds it by its ref and places that one', async () => {
     const shop = await shopWith({ offlineOrdersToStore: 'all' });
     const saleId = shop.inv.enterSale(BOB, [{ sku: 'LAMP', quantity: 1 }]);
