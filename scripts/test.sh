@@ -8,14 +8,32 @@ export TRYTON_PORT=${TRYTON_PORT:-18000}
 
 # Leftovers of earlier runs: per-suite Tryton databases and Vendure instances.
 find .run/tryton/db -maxdepth 1 -name '*.sqlite' ! -name 'golden.sqlite' -delete 2>/dev/null || true
-rm -rf .run/vendure/instances
+rm -rf .run/vendure/instances .run/tryton/workers
+
+# Test files run this many at a time. trytond's development server is not safe for several
+# databases being opened and used at once by different clients (its model pool is set up per
+# database in shared classes), so each worker gets a trytond of its own on the next port.
+WORKERS=${TEST_WORKERS:-2}
+EXTRA_TRYTONS=()
+for i in $(seq 1 $(( WORKERS - 1 ))); do EXTRA_TRYTONS+=($(( TRYTON_PORT + i ))); done
 
 T0=$(date +%s)
 # stop only what this run started: a server already running (a demo beside the tests) stays up
 export SYSTEMS_STARTED; SYSTEMS_STARTED=$(mktemp)
-trap 'bash scripts/systems.sh stop' EXIT
+stop_all() {
+  for port in "${EXTRA_TRYTONS[@]}"; do TRYTON_PORT=$port bash scripts/tryton/stop.sh; done
+  bash scripts/systems.sh stop
+}
+trap stop_all EXIT
 EXTRA_PACKAGES=chromium bash scripts/systems.sh start
+urls="http://127.0.0.1:$TRYTON_PORT"
+for port in "${EXTRA_TRYTONS[@]}"; do
+  TRYTON_PORT=$port bash scripts/tryton/start.sh
+  urls="$urls,http://127.0.0.1:$port"
+done
 export TRYTON_URL="http://127.0.0.1:$TRYTON_PORT"
+# one per test worker: a test file takes a free one for its whole life (test/integration/helpers/systems.ts)
+export TRYTON_URLS="$urls"
 export TRYTON_DB_DIR="$ROOT/.run/tryton/db"
 echo "systems ready in $(( $(date +%s) - T0 )) s"
 
@@ -25,5 +43,5 @@ mapfile -t files < <(find test/unit test/integration test/contract -name '*.test
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 # a hung test fails after 5 minutes instead of holding CI until its limit; a file whose setup
 # failed ends when its tests are done instead of waiting that long on servers it left open
-node --import tsx --test --test-concurrency=1 --test-timeout=300000 --test-force-exit --test-reporter=spec "${files[@]}" || status=1
+node --import tsx --test --test-concurrency="$WORKERS" --test-timeout=300000 --test-force-exit --test-reporter=spec "${files[@]}" || status=1
 exit $status

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Stop the trytond started by start.sh, by its pid only.
+# Stop the trytond started by start.sh on ${TRYTON_PORT:-18000}, by its pid only.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-PIDFILE="$ROOT/.run/tryton/trytond.pid"
+. "$ROOT/scripts/tryton/conf.sh"
+PIDFILE="$ROOT/.run/tryton/$(trytond_name "${TRYTON_PORT:-18000}").pid"
 if [ -f "$PIDFILE" ]; then
   PID=$(cat "$PIDFILE")
   if kill "$PID" 2>/dev/null; then

@@ -1,7 +1,7 @@
 // The real systems for integration tests: a fresh Tryton database per suite (a copy of the golden
 // SQLite file, served by the trytond that scripts/test.sh started) and a fresh Vendure process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, openSync, closeSync, readFileSync, existsSync, writeFileSync, unlinkSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,13 +24,50 @@ export interface TrytonDatabase { url: string; database: string; username: 'admi
  * serves it at once. Env: TRYTON_URL, TRYTON_DB_DIR (set by scripts/test.sh).
  */
 export async function freshTrytonDatabase(): Promise<TrytonDatabase> {
-  const url = process.env.TRYTON_URL ?? 'http://127.0.0.1:18000';
+  const url = trytonOfThisWorker();
   const dir = process.env.TRYTON_DB_DIR ?? path.join(RUN, 'tryton', 'db');
   const golden = path.join(dir, 'golden.sqlite');
   if (!existsSync(golden)) throw new Error(`no golden Tryton database at ${golden}: run scripts/tryton/bootstrap.sh (npm test does)`);
   const database = uniqueName('t');
   copyFileSync(golden, path.join(dir, `${database}.sqlite`));
   return { url, database, username: 'admin', password: 'admin' };
+}
+
+let claimedTryton: string | undefined;
+
+/**
+ * The trytond this test file uses for its whole life. npm test runs several files at once and
+ * starts one trytond per worker (TRYTON_URLS), because trytond's development server is not safe
+ * for several databases being opened and used at once by different clients. A file claims a free
+ * server with a lock file holding its pid; a lock whose process is gone is free again.
+ */
+function trytonOfThisWorker(): string {
+  if (claimedTryton) return claimedTryton;
+  const urls = (process.env.TRYTON_URLS ?? process.env.TRYTON_URL ?? 'http://127.0.0.1:18000').split(',');
+  if (urls.length === 1) return (claimedTryton = urls[0]!);
+  const dir = path.join(RUN, 'tryton', 'workers');
+  mkdirSync(dir, { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    for (const [i, url] of urls.entries()) {
+      const lock = path.join(dir, `${i}.lock`);
+      try {
+        writeFileSync(lock, String(process.pid), { flag: 'wx' });
+        process.once('exit', () => { try { unlinkSync(lock); } catch { /* already gone */ } });
+        return (claimedTryton = url);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const holder = readFileSync(lock, 'utf8');
+        // empty: its maker has not written its pid yet
+        if (holder && !alive(Number(holder))) rmSync(lock, { force: true });
+      }
+    }
+  }
+  throw new Error(`every trytond of TRYTON_URLS is taken by a running test file (${dir}): more test workers than servers?`);
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 // ---- Vendure --------------------------------------------------------------------------------
