@@ -5,7 +5,7 @@ import { Kysely, Migrator, sql, type Selectable } from 'kysely';
 import type { Tables, JobState, JobsTable } from './schema.js';
 import { storageFailure } from './failures.js';
 import { migrations, type Dialect } from './migrations/index.js';
-import type { MappingKind } from '../engine/mapping-kinds.js';
+import type { MappingKind } from './mapping-kinds.js';
 
 export interface Job {
   id: number; kind: string; key: string; state: JobState; attempts: number; runAfter: string;

@@ -16,7 +16,7 @@ import { capability } from '../../src/connectors/types.js';
 import { Engine } from '../../src/engine/engine.js';
 import { openContext } from '../../src/engine/open.js';
 import { createLogger } from '../../src/log.js';
-import { MAPPING } from '../../src/engine/mapping-kinds.js';
+import { MAPPING } from '../../src/store/mapping-kinds.js';
 import { DovetailError } from '../../src/errors.js';
 import { decimalToMinor } from '../../src/model/money.js';
 import { linesAgree } from '../../src/model/order-lines.js';

@@ -7,7 +7,7 @@ import { capability, lacking } from '../../connectors/types.js';
 import { eachJob, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
-import { MAPPING } from '../mapping-kinds.js';
+import { MAPPING } from '../../store/mapping-kinds.js';
 
 export const customerToStore: JobHandler = {
   kind: JOB.customerToStore,

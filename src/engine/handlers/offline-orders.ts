@@ -10,7 +10,7 @@ import { capability, hasCapability, lacking } from '../../connectors/types.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
-import { MAPPING } from '../mapping-kinds.js';
+import { MAPPING } from '../../store/mapping-kinds.js';
 import { stockToStore } from './stock.js';
 
 export const offlineOrderToStore: JobHandler = {

@@ -21,7 +21,7 @@ import { cancellationRefund } from '../../rules/refunds.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
-import { MAPPING } from '../mapping-kinds.js';
+import { MAPPING } from '../../store/mapping-kinds.js';
 
 type Side = 'store' | 'inventory';
 const SNAPSHOT = 'orderLines';

@@ -9,7 +9,7 @@ import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { noteImported } from './order-changes.js';
 import { JOB } from '../job-kinds.js';
-import { MAPPING } from '../mapping-kinds.js';
+import { MAPPING } from '../../store/mapping-kinds.js';
 
 export const importOrder: JobHandler = {
   kind: JOB.order,

@@ -13,7 +13,7 @@ import { inventoryPaymentToCapture, shipmentCapturePlan, storeCaptureToRecord } 
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
-import { MAPPING } from '../mapping-kinds.js';
+import { MAPPING } from '../../store/mapping-kinds.js';
 import { refundFromInventory, refundFromStore } from './refunds.js';
 
 const settingOf = (ctx: EngineContext) => `rules.capture=${ctx.config.rules.capture}, rules.settleFrom=${ctx.config.rules.settleFrom}`;

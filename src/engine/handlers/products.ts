@@ -9,7 +9,7 @@ import type { WriteResult } from '../../connectors/types.js';
 import { allJobs, eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
-import { MAPPING } from '../mapping-kinds.js';
+import { MAPPING } from '../../store/mapping-kinds.js';
 
 const settingOf = (ctx: EngineContext, g: FieldGroup) => `master.${MASTER_KEY_OF_GROUP[g]}=${ownerOf(g, ctx.config)}`;
 

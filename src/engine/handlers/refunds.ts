@@ -11,7 +11,7 @@ import { creditNoteToRefund, storeRefundToRecord } from '../../rules/refunds.js'
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
-import { MAPPING } from '../mapping-kinds.js';
+import { MAPPING } from '../../store/mapping-kinds.js';
 
 const settingOf = (ctx: EngineContext) => `rules.refundsIn=${ctx.config.rules.refundsIn}, rules.creditMemosIn=${ctx.config.rules.creditMemosIn}`;
 

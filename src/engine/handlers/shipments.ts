@@ -14,7 +14,7 @@ import { partialShipmentsToStore as plannedReports, shipmentEmailsFrom as whoTel
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
-import { MAPPING } from '../mapping-kinds.js';
+import { MAPPING } from '../../store/mapping-kinds.js';
 import { enqueueCaptureForShipment } from './payments.js';
 
 export const shipmentsToStore: JobHandler = {

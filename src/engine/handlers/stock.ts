@@ -4,7 +4,7 @@ import { availableToSell } from '../../rules/available-to-sell.js';
 import { liveInventory } from '../../rules/live-inventory.js';
 import { allJobs, type JobHandler } from '../context.js';
 import { JOB } from '../job-kinds.js';
-import { MAPPING } from '../mapping-kinds.js';
+import { MAPPING } from '../../store/mapping-kinds.js';
 
 export const stockToStore: JobHandler = {
   kind: JOB.stock,
