@@ -8,7 +8,7 @@
 // memos in Tryton, returns shown on the website, refunds started from Tryton's credit note.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { DovetailProcess } from './helpers/dovetail-process.js';
 import type { TrytonClient } from '../../src/connectors/tryton/client.js';
 import { capability } from '../../src/connectors/types.js';
 import { linesAgree } from '../../src/model/order-lines.js';
@@ -26,30 +26,7 @@ describe('the order lifecycle, Dovetail killed at every step', () => {
   let tdb: TrytonDatabase; let v: VendureInstance; let t: TrytonClient; let admin: GqlClient;
   let settings: ReturnType<typeof settingsFor>;
   let kettle: number; let lid: number;
-  let child: ChildProcess | null = null;
-
-  const start = (failpoint?: string): ChildProcess => spawn(process.execPath, ['bin/dovetail.mjs', '--config', settings.file, 'run'], {
-    env: { ...process.env, ...settings.env, DOVETAIL_LOG_LEVEL: process.env.DOVETAIL_TEST_CHILD_LOG ?? 'warn', ...(failpoint ? { DOVETAIL_FAILPOINT: failpoint } : {}) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = (p: ChildProcess) => new Promise<NodeJS.Signals | null>((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) return resolve(p.signalCode);
-    p.once('exit', (_c, sig) => resolve(sig));
-  });
-  /** Dovetail dies at `failpoint` in the middle of the step, then runs again (unless `restart: false`). */
-  async function crashAt(failpoint: string, { restart = true } = {}) {
-    const crashing = start(failpoint);
-    const timer = setTimeout(() => crashing.kill('SIGTERM'), 90_000);
-    const signal = await exited(crashing);
-    clearTimeout(timer);
-    assert.equal(signal, 'SIGKILL', `Dovetail died at ${failpoint}`);
-    if (restart) child = start();
-  }
-  /** Between two steps: killed without warning (the step's own run then starts it again). */
-  async function kill() {
-    if (child) { child.kill('SIGKILL'); await exited(child); }
-    child = null;
-  }
+  const dovetail = new DovetailProcess(() => settings);
 
   before(async () => {
     tdb = await freshTrytonDatabase(); v = await startVendure(); t = await trytonAdmin(tdb); admin = await adminGql(v.url);
@@ -61,46 +38,46 @@ describe('the order lifecycle, Dovetail killed at every step', () => {
     lid = await createTrytonProduct(t, 'LID-1', 'Spare lid', '6.00');
     await receiveStock(t, kettle, 4);
     await receiveStock(t, lid, 2);
-    child = start();
+    await dovetail.start();
     await until('both products on sale in Vendure', async () => (await admin<{ productVariants: { items: { sku: string; stockOnHand: number }[] } }>(
       `{ productVariants { items { sku stockOnHand } } }`)).productVariants.items.filter((p) => p.stockOnHand > 0).length === 2, 90_000);
   });
   after(async () => {
-    if (child) { child.kill('SIGKILL'); await exited(child); }
+    await dovetail.kill();
     await v?.stop();
   });
 
   test('order → ship 1 → capture → cancel the other → return → credit memo → refund: agree to the cent, each movement once', async () => {
     // 1. the order: a kettle and a lid, authorised only
-    await kill();
+    await dovetail.kill();
     const order = await shopCheckout(v.url, { email: 'grace@example.com', firstName: 'Grace', lastName: 'Buyer', address,
       lines: [{ sku: 'KETTLE-1', quantity: 1 }, { sku: 'LID-1', quantity: 1 }] });
     const placed = await vendureOrder(admin, order.code);
     const kettleGross = placed.lines.find((l) => l.productVariant.sku === 'KETTLE-1')!.linePriceWithTax;
     const lidGross = placed.lines.find((l) => l.productVariant.sku === 'LID-1')!.linePriceWithTax;
     assert.equal(placed.payments.map((p) => p.state).join(), 'Authorized');
-    await crashAt('order.saleWritten');
+    await dovetail.crashAt('order.saleWritten');
     const sale = await until('the sale in Tryton', async () => (await salesFor(t, order.code)).find((s) => s.state === 'processing'), 90_000);
 
     // 2. the warehouse ships the kettle only (the lid is taken out of the shipment)
-    await kill();
+    await dovetail.kill();
     await removeFromStock(t, lid); // nothing to pick: the lid waits in a backorder
     const shipped = await shipWhatIsThere(t, order.code);
     assert.ok(shipped);
-    await crashAt('capture.captured');
+    await dovetail.crashAt('capture.captured');
     const expectedCapture = kettleGross + placed.shippingWithTax;
     await until('the kettle captured and recorded in Tryton', async () => (await trytonMoney(t, sale.id)).received === expectedCapture, 90_000);
     let o = await vendureOrder(admin, order.code);
     assert.deepEqual(o.payments.filter((p) => p.state === 'Settled').map((p) => p.amount), [expectedCapture], 'one capture of the kettle and shipping');
     assert.equal(o.fulfillments.filter((f) => f.state !== 'Cancelled').length, 1, 'the shipment is a fulfilment');
-    await kill();
+    await dovetail.kill();
 
     // 3. the lid is cancelled in Tryton: its stock is no longer promised. Dovetail dies right after
     // cancelling it in Vendure, before it noted that — and stays down while the next step happens.
     const lidBefore = await trytonStock(t, lid);
     await cancelUnshipped(t, sale.id, 'LID-1');
     assert.equal((await trytonStock(t, lid)).forecast, lidBefore.forecast + 1, 'the cancelled lid is no longer promised');
-    await crashAt('orderChanges.carried', { restart: false });
+    await dovetail.crashAt('orderChanges.carried', { restart: false });
     o = await vendureOrder(admin, order.code);
     assert.equal(quantityOf(o, 'LID-1'), 0, 'the lid was cancelled in Vendure before the crash');
     assert.equal(o.totalWithTax, placed.totalWithTax - lidGross, 'the order total lost the lid, to the cent');
@@ -109,21 +86,21 @@ describe('the order lifecycle, Dovetail killed at every step', () => {
     const kettleBefore = await trytonStock(t, kettle);
     const returnSale = await returnUnits(t, sale.id, [{ sku: 'KETTLE-1', quantity: 1 }]);
     assert.equal((await trytonStock(t, kettle)).onHand, kettleBefore.onHand + 1, 'the return put the kettle back in stock');
-    await crashAt('orderChanges.carried');
+    await dovetail.crashAt('orderChanges.carried');
     o = await until('the return shown on the Vendure order and the rest of the authorisation released', async () => {
       const x = await vendureOrder(admin, order.code);
       return quantityOf(x, 'KETTLE-1') === 0 && !x.payments.some((p) => p.state === 'Authorized') && x;
     }, 90_000);
     assert.equal(quantityOf(o, 'LID-1'), 0, 'the lid cancelled once');
     assert.ok(o.history.items.some((h) => h.type === 'ORDER_CANCELLATION' && /^Return/i.test(String(h.data.reason ?? ''))), 'the customer sees it as a return');
-    await kill();
+    await dovetail.kill();
 
     // 5. the credit memo, posted in Tryton, makes the refund through Vendure
     await postCreditNotesOf(t, returnSale);
-    await crashAt('refund.refunded');
+    await dovetail.crashAt('refund.refunded');
     await until('the refund recorded in Tryton', async () => (await trytonMoney(t, sale.id)).paidOut > 0, 90_000);
-    await kill();
-    child = start();
+    await dovetail.kill();
+    await dovetail.start();
     // a few more passes of a healthy Dovetail must change nothing
     await new Promise((r) => setTimeout(r, 5_000));
 

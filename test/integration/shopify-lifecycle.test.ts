@@ -8,7 +8,7 @@
 // sale shown in Shopify as paid offline, once (the engine ticked in-process there).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { DovetailProcess } from './helpers/dovetail-process.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -107,30 +107,7 @@ describe('the order lifecycle on Shopify, Dovetail killed at every step', () => 
   let tdb: TrytonDatabase; let t: TrytonClient; let fake: FakeShopify;
   let settings: Awaited<ReturnType<typeof settingsOnDouble>>;
   let lid: number;
-  let child: ChildProcess | null = null;
-
-  const start = (failpoint?: string): ChildProcess => spawn(process.execPath, ['bin/dovetail.mjs', '--config', settings.file, 'run'], {
-    env: { ...process.env, ...settings.env, DOVETAIL_LOG_LEVEL: process.env.DOVETAIL_TEST_CHILD_LOG ?? 'warn', ...(failpoint ? { DOVETAIL_FAILPOINT: failpoint } : {}) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = (p: ChildProcess) => new Promise<NodeJS.Signals | null>((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) return resolve(p.signalCode);
-    p.once('exit', (_c, sig) => resolve(sig));
-  });
-  /** Dovetail dies at `failpoint` in the middle of the step, then runs again (unless `restart: false`). */
-  async function crashAt(failpoint: string, { restart = true } = {}) {
-    const crashing = start(failpoint);
-    const timer = setTimeout(() => crashing.kill('SIGTERM'), 90_000);
-    const signal = await exited(crashing);
-    clearTimeout(timer);
-    assert.equal(signal, 'SIGKILL', `Dovetail died at ${failpoint}`);
-    if (restart) child = start();
-  }
-  /** Between two steps: killed without warning (the step's own run then starts it again). */
-  async function kill() {
-    if (child) { child.kill('SIGKILL'); await exited(child); }
-    child = null;
-  }
+  const dovetail = new DovetailProcess(() => settings);
   /** Rows of Dovetail's own database, read beside the running process. */
   const query = <T>(sql: string, ...params: unknown[]): T[] => {
     const db = new Database(path.join(settings.dir, 'dovetail.sqlite'), { readonly: true, fileMustExist: true });
@@ -154,46 +131,46 @@ describe('the order lifecycle on Shopify, Dovetail killed at every step', () => 
     lid = await createTrytonProduct(t, 'LID-1', 'Spare lid', '6.00');
     await receiveStock(t, kettle, 4);
     await receiveStock(t, lid, 2);
-    child = start();
+    await dovetail.start();
     await until('both products on sale in Shopify', async () => ['KETTLE-1', 'LID-1'].every((sku) => (fake.items.get(sku)?.levels.get(LOCATION) ?? 0) > 0), 90_000);
   });
   after(async () => {
-    if (child) { child.kill('SIGKILL'); await exited(child); }
+    await dovetail.kill();
     await fake?.stop();
   });
 
   test('order → ship 1 → capture → cancel the other → return → credit memo → refund: agree to the cent, each movement once', async () => {
     // 1. the order: a kettle and a lid, authorised at checkout, placed while Dovetail is down;
     // Dovetail dies right after writing the sale, before it noted the import
-    await kill();
+    await dovetail.kill();
     const order = fake.shop.placeOrder({ email: 'grace@example.com', address, lines: [{ sku: 'KETTLE-1', quantity: 1 }, { sku: 'LID-1', quantity: 1 }], shipping: { title: 'Standard', priceMinor: 500 } });
     const code = order.legacyId;
     const placedTotal = fake.shop.currentTotal(order);
     const kettleGross = gross(order, 'KETTLE-1'), lidGross = gross(order, 'LID-1'), shippingGross = fake.shop.shippingGross(order);
     assert.deepEqual([kettleGross, lidGross, shippingGross, placedTotal], [4800, 720, 600, 6120]);
-    await crashAt('order.saleWritten');
+    await dovetail.crashAt('order.saleWritten');
     const sale = await until('the sale in Tryton', orNotYet(async () => (await salesFor(t, code)).find((s) => s.state === 'processing')), 90_000);
     assert.equal(decimalToMinor(String((sale.total_amount as { decimal: string }).decimal)), placedTotal, 'Tryton\'s sale totals the Shopify order, to the cent');
     await caughtUp(code);
 
     // 2. the warehouse ships the kettle only: Dovetail dies right after making the fulfilment, then
     // again right after capturing its part, each time before it noted what it did
-    await kill();
+    await dovetail.kill();
     await removeFromStock(t, lid);
     await shipWhatIsThere(t, code);
-    await crashAt('shipment.fulfilmentWritten', { restart: false });
+    await dovetail.crashAt('shipment.fulfilmentWritten', { restart: false });
     assert.equal(order.fulfillments.length, 1, 'the fulfilment was made before the crash');
-    await crashAt('capture.captured');
+    await dovetail.crashAt('capture.captured');
     await until('the kettle captured and recorded in Tryton', orNotYet(async () => (await trytonMoney(t, sale.id)).received === kettleGross + shippingGross), 90_000);
     assert.deepEqual(order.fulfillments.map((f) => f.lines.map((l) => [line(order, 'KETTLE-1').id === l.lineItemId, l.quantity])), [[[true, 1]]], 'one fulfilment, of the kettle');
     assert.deepEqual(order.transactions.filter((x) => x.kind === 'CAPTURE').map((x) => x.amountMinor), [kettleGross + shippingGross], 'one capture, of the kettle and shipping');
     await caughtUp(code);
-    await kill();
+    await dovetail.kill();
 
     // 3. the lid is cancelled in Tryton: Dovetail dies right after the order edit in Shopify,
     // before it noted that — and stays down while the next step happens
     await cancelUnshipped(t, sale.id, 'LID-1');
-    await crashAt('orderChanges.carried', { restart: false });
+    await dovetail.crashAt('orderChanges.carried', { restart: false });
     assert.equal(line(order, 'LID-1').currentQuantity, 0, 'the lid was taken off the Shopify order before the crash');
     assert.equal(fake.shop.currentTotal(order), placedTotal - lidGross, 'the order total lost the lid, to the cent');
     assert.equal(order.cancelledAt, null, 'the kettle had shipped: the order stays, edited');
@@ -201,23 +178,23 @@ describe('the order lifecycle on Shopify, Dovetail killed at every step', () => 
     // 4. the kettle comes back: a return in Tryton while Dovetail is down; it dies again right
     // after showing the return in Shopify
     const returnSale = await returnUnits(t, sale.id, [{ sku: 'KETTLE-1', quantity: 1 }]);
-    await crashAt('orderChanges.carried');
+    await dovetail.crashAt('orderChanges.carried');
     assert.deepEqual(order.returns.map((r) => [r.status, r.lines.map((l) => [l.lineItemId === line(order, 'KETTLE-1').id, l.quantity])]), [['CLOSED', [[true, 1]]]],
       'the return was made and processed in Shopify before the crash');
     await caughtUp(code);
-    await kill();
+    await dovetail.kill();
 
     // 5. the credit memo, posted in Tryton, makes the refund through Shopify; Dovetail dies right
     // after refunding, before it recorded the refund in Tryton
     await postCreditNotesOf(t, returnSale);
-    await crashAt('refund.refunded');
+    await dovetail.crashAt('refund.refunded');
     await until('the refund recorded in Tryton', orNotYet(async () => (await trytonMoney(t, sale.id)).paidOut > 0), 90_000);
-    await kill();
+    await dovetail.kill();
 
     // a healthy Dovetail reads the shop a few more times and works off what it found: nothing changes
-    child = start();
+    await dovetail.start();
     await caughtUp(code);
-    await kill();
+    await dovetail.kill();
     assert.deepEqual(query("SELECT kind, key, last_error FROM jobs WHERE state = 'failed'"), [], 'no job gave up');
 
     // the double's own records: each movement made once
