@@ -12,7 +12,7 @@ import { Product } from '../../src/model/product.js';
 import { OrderShipments, SALE_KEY, ShipmentState } from '../../src/model/shipment.js';
 import { StockPosition } from '../../src/model/stock.js';
 import { declarationChecks } from './declaration.js';
-import { listEverything, readWholeFeed, someCustomer, someOrder, type InventorySubject, type InventoryWorld } from './subject.js';
+import { feedPagingCheck, listEverything, readWholeFeed, someCustomer, someOrder, type InventorySubject, type InventoryWorld } from './subject.js';
 
 /** Every method of each inventory group, so a declared group is seen to be carried whole. */
 export const INVENTORY_METHODS: { [G in InventoryCapability]: readonly (keyof InventoryCapabilities[G])[] } = {
@@ -238,14 +238,7 @@ export function inventoryContract(subject: InventorySubject): void {
     });
 
     checks('feeds', () => {
-      test('readChanges: more rows than one page, sharing one stamp where the system can make them so, all arrive, each page moving the cursor forward', async (t) => {
-        const { kind, keys, sharedStamp } = await world.driver.manyRows();
-        if (!sharedStamp) t.diagnostic(`${subject.name} cannot stamp rows alike: paging across rows sharing one stamp is not checked here`);
-        const { keys: seen, pages } = await readWholeFeed((c) => conn().readChanges(kind, c), null);
-        assert.ok(pages > 1, 'the rows took more than one page');
-        const missing = keys.filter((k) => !seen.has(k));
-        assert.equal(missing.length, 0, `every row arrived (missing ${missing.slice(0, 5).join(', ')}…)`);
-      });
+      feedPagingCheck(subject.name, () => world.driver.manyRows(), (kind, cursor) => conn().readChanges(kind, cursor));
     });
   });
 }

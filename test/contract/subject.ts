@@ -1,7 +1,9 @@
 // What the contract suite needs from each system it checks: the connector under test, and a small
 // driver that arranges facts in that system the way its own users would (a shopper, a clerk).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { DovetailError } from '../../src/errors.js';
-import type { InventoryConnector, RecordKind, StoreConnector } from '../../src/connectors/types.js';
+import type { ChangePage, InventoryConnector, RecordKind, StoreConnector } from '../../src/connectors/types.js';
 import type { Customer } from '../../src/model/customer.js';
 import type { Order } from '../../src/model/order.js';
 import type { Product } from '../../src/model/product.js';
@@ -94,6 +96,18 @@ export function someOrder(code: string, currency: string, customer: Customer, li
 /** A new product in canonical terms, its own group, on sale. */
 export function someProduct(sku: string, priceMinor: number, currency: string): Product {
   return { sku, groupKey: sku, fields: { names: { name: `Product ${sku}`, variantName: sku }, prices: { priceMinor, currency }, availability: { enabled: true } } };
+}
+
+/** The paging promise of readChanges, the same on both sides: every row arrives, each page moving the cursor forward. */
+export function feedPagingCheck(name: string, manyRows: () => Promise<ManyRows>, readChanges: (kind: RecordKind, cursor: string | null) => Promise<ChangePage>): void {
+  test('readChanges: more rows than one page, sharing one stamp where the system can make them so, all arrive, each page moving the cursor forward', async (t) => {
+    const { kind, keys, sharedStamp } = await manyRows();
+    if (!sharedStamp) t.diagnostic(`${name} cannot stamp rows alike: paging across rows sharing one stamp is not checked here`);
+    const { keys: seen, pages } = await readWholeFeed((c) => readChanges(kind, c), null);
+    assert.ok(pages > 1, 'the rows took more than one page');
+    const missing = keys.filter((k) => !seen.has(k));
+    assert.equal(missing.length, 0, `every row arrived (missing ${missing.slice(0, 5).join(', ')}…)`);
+  });
 }
 
 /** Reads a feed from `cursor` until it says there is no more, checking that every page moves on. */
