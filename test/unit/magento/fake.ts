@@ -1,0 +1,48 @@
+// A scripted Magento for unit tests: each route answers what the test says and every request is
+// kept, so a test can see which calls were made. The stateful double lives in test/doubles/magento.
+import { readFileSync } from 'node:fs';
+import type { FetchLike } from '../../../src/connectors/magento/client.js';
+import { MagentoConnector } from '../../../src/connectors/magento/index.js';
+
+export interface Seen { method: string; path: string; scope: string; query: Record<string, string>; body: unknown }
+export interface Answer { status?: number; body?: unknown; text?: string; headers?: Record<string, string> }
+export type Route = (req: Seen) => Answer | unknown;
+
+export const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../src/connectors/magento/fixtures/${name}`, import.meta.url), 'utf8'));
+export const fixtureText = (name: string): string => readFileSync(new URL(`../../../src/connectors/magento/fixtures/${name}`, import.meta.url), 'utf8');
+
+/** Routes by `METHOD /path` (after /rest/<scope>/V1); a route's plain value is a 200 JSON body. */
+export function fakeMagento(routes: Record<string, Route>) {
+  const seen: Seen[] = [];
+  const fetch: FetchLike = async (url, init) => {
+    const u = new URL(url);
+    const m = /^\/rest\/([^/]+)\/V1(\/.*)$/.exec(u.pathname);
+    if (!m) throw new Error(`not an Admin REST path: ${u.pathname}`);
+    const req: Seen = { method: init.method, scope: m[1]!, path: decodeURIComponent(m[2]!), query: Object.fromEntries(u.searchParams), body: init.body ? JSON.parse(init.body) : undefined };
+    seen.push(req);
+    const route = routes[`${req.method} ${req.path}`];
+    if (!route) return reply({ status: 404, body: { message: 'Request does not match any route.' } });
+    const out = route(req);
+    return reply(out && typeof out === 'object' && ('status' in out || 'text' in out) ? (out as Answer) : { body: out });
+  };
+  return { fetch, seen, calls: (method: string, path: string) => seen.filter((s) => s.method === method && s.path === path) };
+}
+
+function reply(a: Answer) {
+  const text = a.text ?? (a.body === undefined ? '' : JSON.stringify(a.body));
+  const headers = new Map(Object.entries(a.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  return { status: a.status ?? 200, text: async () => text, headers: { get: (n: string) => headers.get(n.toLowerCase()) ?? null } };
+}
+
+/** The filter of a searchCriteria query, as the client sends it. */
+export function filterOf(q: Record<string, string>) {
+  const f = 'searchCriteria[filterGroups][0][filters][0]';
+  return q[`${f}[field]`] === undefined ? null : { field: q[`${f}[field]`]!, value: q[`${f}[value]`]!, conditionType: q[`${f}[conditionType]`]! };
+}
+
+export const search = (items: unknown[]) => ({ items, total_count: items.length, search_criteria: { filter_groups: [] } });
+
+export function connector(routes: Record<string, Route>, opts: { pageSize?: number; now?: () => number } = {}) {
+  const fake = fakeMagento({ 'GET /store/storeConfigs': () => fixture('store-configs.json'), ...routes });
+  return { fake, conn: new MagentoConnector({ url: 'https://shop.example.com/', accessToken: 'tok', fetch: fake.fetch, ...opts }) };
+}
