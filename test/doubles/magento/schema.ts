@@ -108,7 +108,8 @@ class AdminSchema {
     const key = String(status);
     const known = compiled.responses.get(key);
     if (known) return known;
-    const declared = route.operation.responses[key] ?? route.operation.responses.default;
+    // `default` describes errors: a success the schema declares no body for (a void method) is not checked
+    const declared = route.operation.responses[key] ?? (status >= 300 ? route.operation.responses.default : undefined);
     if (!declared?.schema) return null;
     const validator = new OpenAPIResponseValidator({
       responses: { [key]: { schema: declared.schema } },
