@@ -124,7 +124,8 @@ const byId = (a: string, b: string) => Number(a) - Number(b);
 /**
  * A Magento listing as a keyset stream in (stamp, entity_id) order, within what the published
  * searchCriteria allows: one filter and one sort order. Pages are read from a stamp on (`gteq`,
- * sorted by stamp) and rows at or before the key are dropped; a full page that ends inside a run
+ * sorted by stamp; `gt` once every row of the key's stamp was read, which a key with an id says)
+ * and rows at or before the key are dropped; a full page that ends inside a run
  * of one stamp leaves that run for the next page, and a run longer than a page is read by itself
  * (`eq` the stamp, sorted by entity_id) by offset, the key's `tie` counting the rows read.
  */
@@ -145,13 +146,14 @@ export function listingStream<R>(ctx: MagentoContext, path: string, row: z.ZodTy
   return {
     async readPage(after, limit) {
       if (after?.tie !== undefined) return runPage({ ...after, tie: after.tie }, limit);
-      const page = await list({ ...(after ? { filter: { field: stampField, value: isoToStamp(after.at), conditionType: 'gteq' as const } } : {}),
+      // a key with an id closes its stamp (a page or run that ended there read all of it): later stamps only
+      const page = await list({ ...(after ? { filter: { field: stampField, value: isoToStamp(after.at), conditionType: after.id === null ? 'gteq' as const : 'gt' as const } } : {}),
         sort: { field: stampField, direction: 'ASC' } }, limit);
       const sorted = [...page].sort((a, b) => compareKeys(key(a), key(b)));
       const fresh = sorted.filter((r) => !after || compareKeys(key(r), after) > 0);
       if (page.length < limit) return { rows: fresh, last: fresh.length ? key(fresh.at(-1)!) : after, more: false };
       const firstStamp = key(sorted[0]!).at, lastStamp = key(sorted.at(-1)!).at;
-      if (firstStamp === lastStamp) return runPage({ at: lastStamp, id: after?.at === lastStamp ? after.id : null, tie: 0 }, limit);
+      if (firstStamp === lastStamp) return runPage({ at: lastStamp, id: null, tie: 0 }, limit);
       return { rows: fresh.filter((r) => key(r).at < lastStamp), last: { at: lastStamp, id: null }, more: true };
     },
   };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { MagentoClient, renderMagentoMessage, searchQuery } from '../../../src/connectors/magento/client.js';
 import { DovetailError } from '../../../src/errors.js';
-import { fakeMagento, fixture, fixtureText } from './fake.js';
+import { fakeMagento, fixture, fixtureText, reply } from './fake.js';
 
 const client = (answer: () => unknown) => {
   const fake = fakeMagento({ 'GET /orders': answer });
@@ -44,7 +44,7 @@ test("Magento's message placeholders are filled from its parameters, by position
 });
 
 test('a 400 is a refused request (permanent) carrying the rendered message', async () => {
-  const { client: c } = client(() => ({ status: 400, body: fixture('error-400.json') }));
+  const { client: c } = client(() => reply({ status: 400, body: fixture('error-400.json') }));
   const err = await failureOf(c.request('GET', '/orders', z.unknown()));
   assert.equal(err.kind, 'permanent');
   assert.match(err.message, /GET \/orders answered 400: The "MG-A" product's quantity is 0/);
@@ -52,7 +52,7 @@ test('a 400 is a refused request (permanent) carrying the rendered message', asy
 
 test('401 and 403 are settings to fix (config), naming the token', async () => {
   for (const status of [401, 403]) {
-    const { client: c } = client(() => ({ status, body: { message: "The consumer isn't authorized to access %resources.", parameters: { resources: 'Magento_Sales::actions_view' } } }));
+    const { client: c } = client(() => reply({ status, body: { message: "The consumer isn't authorized to access %resources.", parameters: { resources: 'Magento_Sales::actions_view' } } }));
     const err = await failureOf(c.request('GET', '/orders', z.unknown()));
     assert.equal(err.kind, 'config');
     assert.match(err.message, /Magento_Sales::actions_view.*access token/);
@@ -61,7 +61,7 @@ test('401 and 403 are settings to fix (config), naming the token', async () => {
 
 test('429 and 503 are transient and keep Retry-After; nothing is retried in the client', async () => {
   for (const status of [429, 503]) {
-    const { client: c, fake } = client(() => ({ status, body: { message: 'Too many requests' }, headers: { 'Retry-After': '7' } }));
+    const { client: c, fake } = client(() => reply({ status, body: { message: 'Too many requests' }, headers: { 'Retry-After': '7' } }));
     const err = await failureOf(c.request('GET', '/orders', z.unknown()));
     assert.equal(err.kind, 'transient');
     assert.equal(err.retryAfterSeconds, 7);
@@ -71,7 +71,7 @@ test('429 and 503 are transient and keep Retry-After; nothing is retried in the 
 
 test("a proxy's HTML instead of JSON is transient, with a 200 as with a 502", async () => {
   for (const status of [200, 502, 400]) {
-    const { client: c } = client(() => ({ status, text: fixtureText('maintenance.html') }));
+    const { client: c } = client(() => reply({ status, text: fixtureText('maintenance.html') }));
     const err = await failureOf(c.request('GET', '/orders', z.unknown()));
     assert.equal(err.kind, 'transient', `status ${status}`);
     assert.match(err.message, /not JSON|down for maintenance/);

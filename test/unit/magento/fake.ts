@@ -6,12 +6,15 @@ import { MagentoConnector } from '../../../src/connectors/magento/index.js';
 
 export interface Seen { method: string; path: string; scope: string; query: Record<string, string>; body: unknown }
 export interface Answer { status?: number; body?: unknown; text?: string; headers?: Record<string, string> }
-export type Route = (req: Seen) => Answer | unknown;
+/** An answer other than a plain 200 JSON body (a status, raw text, headers). */
+class Reply { constructor(readonly answer: Answer) {} }
+export const reply = (a: Answer) => new Reply(a);
+export type Route = (req: Seen) => unknown;
 
 export const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../src/connectors/magento/fixtures/${name}`, import.meta.url), 'utf8'));
 export const fixtureText = (name: string): string => readFileSync(new URL(`../../../src/connectors/magento/fixtures/${name}`, import.meta.url), 'utf8');
 
-/** Routes by `METHOD /path` (after /rest/<scope>/V1); a route's plain value is a 200 JSON body. */
+/** Routes by `METHOD /path` (after /rest/<scope>/V1); a route's plain value is a 200 JSON body, `reply(…)` anything else. */
 export function fakeMagento(routes: Record<string, Route>) {
   const seen: Seen[] = [];
   const fetch: FetchLike = async (url, init) => {
@@ -21,14 +24,14 @@ export function fakeMagento(routes: Record<string, Route>) {
     const req: Seen = { method: init.method, scope: m[1]!, path: decodeURIComponent(m[2]!), query: Object.fromEntries(u.searchParams), body: init.body ? JSON.parse(init.body) : undefined };
     seen.push(req);
     const route = routes[`${req.method} ${req.path}`];
-    if (!route) return reply({ status: 404, body: { message: 'Request does not match any route.' } });
+    if (!route) return respond({ status: 404, body: { message: 'Request does not match any route.' } });
     const out = route(req);
-    return reply(out && typeof out === 'object' && ('status' in out || 'text' in out) ? (out as Answer) : { body: out });
+    return respond(out instanceof Reply ? out.answer : { body: out });
   };
   return { fetch, seen, calls: (method: string, path: string) => seen.filter((s) => s.method === method && s.path === path) };
 }
 
-function reply(a: Answer) {
+function respond(a: Answer) {
   const text = a.text ?? (a.body === undefined ? '' : JSON.stringify(a.body));
   const headers = new Map(Object.entries(a.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   return { status: a.status ?? 200, text: async () => text, headers: { get: (n: string) => headers.get(n.toLowerCase()) ?? null } };
