@@ -127,6 +127,10 @@ export const magento = storeSystem({
   displayName: 'Adobe Commerce (Magento)',
   connection: MagentoConnection,
   capabilities: MAGENTO_CAPABILITIES,
+  cannotCarry: {
+    'rules.orderEditsIn': 'Magento has no API to change a placed order (its admin "Edit" makes a new order and cancels the old one), so units added on either side are not copied',
+    'rules.returnsToStore': 'Magento shows returned units on an order only through the credit memo that refunds them; the refund is carried, the return is not shown on its own',
+  },
   create: (c) => new MagentoConnector({ url: c.url, accessToken: c.accessToken, storeCode: c.storeCode, sourceCode: c.sourceCode, stockId: c.stockId }),
   setup: {
     questions: [
