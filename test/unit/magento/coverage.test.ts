@@ -35,3 +35,10 @@ test('what the Magento connector declares is carried: shipments to the store, ca
   assert.equal(row('  capture: atShipment\n', 'rules.capture').carriedOut, true);
   assert.equal(row('  offlineOrdersToStore: all\n', 'rules.offlineOrdersToStore').carriedOut, false, 'offline orders are not declared');
 });
+
+test('payments settled from the inventory system are held to what Magento can invoice; settled in the store they are carried', () => {
+  const inventory = row('  capture: atShipment\n  settleFrom: inventory\n', 'rules.settleFrom');
+  assert.equal(inventory.carriedOut, false);
+  assert.match(inventory.note, /invoicing items, not amounts/);
+  assert.equal(row('  capture: atShipment\n  settleFrom: store\n', 'rules.settleFrom').carriedOut, true);
+});
