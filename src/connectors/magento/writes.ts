@@ -50,8 +50,11 @@ type SourceItem = z.infer<typeof SourceItem>;
 const IN_STOCK = 1;
 const OUT_OF_STOCK = 0;
 
-/** Source items per POST: one page's worth, so a refused batch costs at most that many single retries. */
-export const SOURCE_ITEMS_PER_CALL = 100;
+/**
+ * Source items per POST: 20, the entities Magento 2.4.7+ accepts in one synchronous request when
+ * its web API input limits are on; a refused batch then costs at most 20 single retries.
+ */
+export const SOURCE_ITEMS_PER_CALL = 20;
 
 /**
  * What the source must hold for the store to sell `available`: Magento's salable quantity is the
