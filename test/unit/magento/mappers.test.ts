@@ -76,3 +76,14 @@ test('the source quantity keeps what open orders reserve, so the store sells exa
   assert.equal(sourceQuantityFor(0, 10, 7), 3);
   assert.equal(sourceQuantityFor(0, 0, 2), 0, 'never below zero');
 });
+
+test('prices entered with tax: the tax hidden in a discount goes back to the net, so the order still adds up', () => {
+  const base = fixture('order.json') as Record<string, unknown> & { items: Record<string, unknown>[] };
+  // 12.10 with 10 % tax, 10 % off the price with tax (1.21, of which 0.11 tax), no shipping
+  const raw = { ...base, grand_total: 10.89, base_grand_total: 10.89, tax_amount: 0.99, discount_amount: -1.21, shipping_amount: 0, shipping_tax_amount: 0,
+    items: [{ ...base.items[0], qty_ordered: 1, price: 11, row_total: 11, discount_amount: 1.21, discount_tax_compensation_amount: 0.11, tax_amount: 0.99, tax_percent: 10 }] };
+  const order = toOrder(MOrder.parse(raw));
+  assert.deepEqual(order.lines.map((l) => [l.lineNetMinor, l.lineTaxMinor]), [[990, 99]]);
+  assert.equal(order.lines[0]!.lineNetMinor + order.lines[0]!.lineTaxMinor, order.totalMinor);
+  assert.deepEqual(order.shipping, []);
+});
