@@ -8,7 +8,7 @@ import { checkRequest, checkResponse, REST_PREFIX, type Method } from './schema.
 import { MagentoRefusal, MagentoState } from './state.js';
 import { ROUTES, type Answer } from './routes.js';
 
-export interface Recorded { method: string; path: string; storeCode: string; operationId: string | null; status: number; bulk: boolean }
+export interface Recorded { method: string; path: string; query: URLSearchParams; storeCode: string; operationId: string | null; status: number; bulk: boolean }
 
 /** A failure the next matching call meets instead of its answer: a status with Magento's JSON, or a proxy's HTML page. */
 export interface Fault { status: number; html?: string; retryAfter?: string; operationId?: string }
@@ -85,7 +85,7 @@ export class FakeMagento {
     const url = new URL(req.url ?? '/', 'http://double');
     const method = (req.method ?? 'GET').toUpperCase() as Method;
     const m = REST_PREFIX.exec(url.pathname);
-    const record: Recorded = { method, path: url.pathname, storeCode: m?.[1] ?? '', operationId: null, status: 0, bulk: Boolean(m?.[2]) };
+    const record: Recorded = { method, path: url.pathname, query: url.searchParams, storeCode: m?.[1] ?? '', operationId: null, status: 0, bulk: Boolean(m?.[2]) };
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
       this.requests.push(record);
