@@ -50,6 +50,8 @@ export interface RequestOptions {
    * view's override; `store` (default): the configured store view.
    */
   scope?: 'store' | 'all';
+  /** through the asynchronous bulk API (/async/bulk/V1…): the body is an array, one operation each */
+  bulk?: boolean;
 }
 
 /** Magento's error body: `message` with %1 / %name placeholders filled from `parameters`. */
@@ -89,7 +91,7 @@ export class MagentoClient {
    */
   async request<S extends z.ZodType>(method: 'GET' | 'POST' | 'PUT', path: string, schema: S, opts: RequestOptions = {}): Promise<z.output<S>> {
     const qs = opts.query ? `?${new URLSearchParams(opts.query).toString()}` : '';
-    const url = `${this.base}/rest/${opts.scope === 'all' ? 'all' : this.storeCode}/V1${path}${qs}`;
+    const url = `${this.base}/rest/${opts.scope === 'all' ? 'all' : this.storeCode}${opts.bulk ? '/async/bulk' : ''}/V1${path}${qs}`;
     const where = `${method} ${path}`;
     let res: Awaited<ReturnType<FetchLike>>;
     try {

@@ -39,6 +39,10 @@ export interface MagentoConnectorOptions {
   /** seconds a poll reads again behind its newest stamp (default 120) */
   pollOverlapSeconds?: number;
   now?: () => number;
+  /** waits between bulk status reads */
+  sleep?: (ms: number) => Promise<void>;
+  /** bulk status reads before a bulk still open is left to the next attempt (default 30) */
+  bulkLooks?: number;
   fetch?: FetchLike;
 }
 
@@ -62,6 +66,8 @@ export class MagentoConnector implements StoreConnector {
       now: opts.now ?? Date.now,
       sourceCode: opts.sourceCode ?? 'default',
       stockId: opts.stockId ?? 1,
+      bulkLooks: opts.bulkLooks ?? 30,
+      sleep: opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     };
   }
 

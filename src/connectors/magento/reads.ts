@@ -23,6 +23,10 @@ export interface MagentoContext {
   sourceCode: string;
   /** the MSI stock salable quantities are read from */
   stockId: number;
+  /** status reads of a bulk before it is left to the next attempt */
+  bulkLooks: number;
+  /** waits between bulk status reads (injected: tests keep no real time) */
+  sleep: (ms: number) => Promise<void>;
 }
 
 export const chunk = <T>(xs: T[], n: number): T[][] => {

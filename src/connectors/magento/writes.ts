@@ -1,10 +1,11 @@
-// Writing products and stock to Magento: products one call per SKU at global scope, looked up
-// first; stock as MSI source items in batches, the number computed so the store sells `available`.
+// Writing products and stock to Magento: products by SKU at global scope, looked up first; stock as
+// MSI source items, the number computed so the store sells `available`; more than a page in bulk.
 import { z } from 'zod';
 import { DovetailError } from '../../errors.js';
 import type { FieldGroup, Product } from '../../model/product.js';
 import type { StockWriteResult, WriteResult } from '../types.js';
 import { MProduct, productBody } from './mappers.js';
+import { bulkWrite, type BulkOutcome } from './bulk.js';
 import { chunk, searchByValues, type MagentoContext } from './reads.js';
 
 /** A record Magento refused stays with its row; anything else (down, token) stops the whole call. */
@@ -13,34 +14,71 @@ function rowError(err: unknown): DovetailError {
   throw err;
 }
 
+type ProductPlan = { sku: string; id: string; body: Record<string, unknown> | null } | { sku: string; create: Record<string, unknown> } | { sku: string; error: DovetailError };
+
+/**
+ * Products by SKU, looked up first: a SKU found is updated with the groups asked (nothing sent
+ * when none of them has a Magento field), one not found created. More writes than a page go as
+ * one bulk per kind (creates, updates); fewer, one call each.
+ */
 export async function upsertProducts(ctx: MagentoContext, rows: { product: Product; groups: FieldGroup[] }[]): Promise<WriteResult[]> {
   if (!rows.length) return [];
   const { currency, weightUnit } = await ctx.storeView();
   const existing = new Map((await searchByValues(ctx, '/products', MProduct, 'sku', rows.map((r) => r.product.sku))).map((p) => [p.sku, p]));
-  const results: WriteResult[] = [];
-  for (const { product, groups } of rows) {
-    const sku = product.sku;
-    const found = existing.get(sku);
+  const plans = rows.map(({ product, groups }): ProductPlan => {
+    const found = existing.get(product.sku);
     try {
-      if (found) {
-        const body = productBody(product, groups, { create: false, currency, weightUnit });
-        if (Object.keys(body).length > 1) {
-          await ctx.client.request('PUT', `/products/${encodeURIComponent(sku)}`, MProduct, { body: { product: body }, scope: 'all' });
-        }
-        results.push({ sku, id: String(found.id ?? sku), created: false });
-        continue;
-      }
-      const made = await ctx.client.request('POST', '/products', MProduct, { body: { product: productBody(product, groups, { create: true, currency, weightUnit }) }, scope: 'all' });
-      if (made.id === undefined || made.sku !== sku) {
-        results.push({ sku, error: new DovetailError('permanent', `POST /products for ${sku} answered without the saved product (${made.sku})`) });
-        continue;
-      }
-      results.push({ sku, id: String(made.id), created: true });
+      if (!found) return { sku: product.sku, create: productBody(product, groups, { create: true, currency, weightUnit }) };
+      const body = productBody(product, groups, { create: false, currency, weightUnit });
+      return { sku: product.sku, id: String(found.id ?? product.sku), body: Object.keys(body).length > 1 ? body : null };
     } catch (err) {
-      results.push({ sku, error: rowError(err) });
+      return { sku: product.sku, error: rowError(err) };
+    }
+  });
+  const writes = plans.filter((p) => 'create' in p || ('body' in p && p.body)).length;
+  return writes > ctx.pageSize ? productsInBulk(ctx, plans) : productsOneByOne(ctx, plans);
+}
+
+async function productsOneByOne(ctx: MagentoContext, plans: ProductPlan[]): Promise<WriteResult[]> {
+  const results: WriteResult[] = [];
+  for (const plan of plans) {
+    if ('error' in plan) { results.push(plan); continue; }
+    try {
+      if ('body' in plan) {
+        if (plan.body) await ctx.client.request('PUT', `/products/${encodeURIComponent(plan.sku)}`, MProduct, { body: { product: plan.body }, scope: 'all' });
+        results.push({ sku: plan.sku, id: plan.id, created: false });
+        continue;
+      }
+      const made = await ctx.client.request('POST', '/products', MProduct, { body: { product: plan.create }, scope: 'all' });
+      results.push(made.id === undefined || made.sku !== plan.sku
+        ? { sku: plan.sku, error: new DovetailError('permanent', `POST /products for ${plan.sku} answered without the saved product (${made.sku})`) }
+        : { sku: plan.sku, id: String(made.id), created: true });
+    } catch (err) {
+      results.push({ sku: plan.sku, error: rowError(err) });
     }
   }
   return results;
+}
+
+/** The bulk way: updates by `PUT /products/bySku`, creates by `POST /products`; a created SKU counts once a read finds it. */
+async function productsInBulk(ctx: MagentoContext, plans: ProductPlan[]): Promise<WriteResult[]> {
+  const creates = plans.filter((p): p is Extract<ProductPlan, { create: unknown }> => 'create' in p);
+  const updates = plans.filter((p): p is Extract<ProductPlan, { body: unknown }> => 'body' in p && p.body !== null);
+  const failed = new Map<string, DovetailError>();
+  // an operation that failed (even one Magento calls retriable) fails its row alone: the bulk as a whole was taken
+  const note = (list: { sku: string }[], outcomes: BulkOutcome[]) => outcomes.forEach((o, i) => { if (!o.ok) failed.set(list[i]!.sku, o.error); });
+  if (updates.length) note(updates, await bulkWrite(ctx, 'PUT', '/products/bySku', updates.map((u) => ({ product: u.body })), 'all'));
+  if (creates.length) note(creates, await bulkWrite(ctx, 'POST', '/products', creates.map((c) => ({ product: c.create })), 'all'));
+  const made = new Map((await searchByValues(ctx, '/products', MProduct, 'sku', creates.filter((c) => !failed.has(c.sku)).map((c) => c.sku))).map((p) => [p.sku, p]));
+  return plans.map((plan): WriteResult => {
+    if ('error' in plan) return plan;
+    const error = failed.get(plan.sku);
+    if (error) return { sku: plan.sku, error };
+    if ('body' in plan) return { sku: plan.sku, id: plan.id, created: false };
+    const seen = made.get(plan.sku);
+    return seen?.id !== undefined ? { sku: plan.sku, id: String(seen.id), created: true }
+      : { sku: plan.sku, error: new DovetailError('permanent', `bulk POST /products: Magento reported ${plan.sku} saved, but a read does not find it`) };
+  });
 }
 
 const SourceItem = z.object({ sku: z.string(), source_code: z.string(), quantity: z.number(), status: z.number().int() });
@@ -92,22 +130,41 @@ export async function setAvailable(ctx: MagentoContext, rows: { sku: string; ava
       results.push({ sku, error: rowError(err) });
     }
   }
-  for (const batch of chunk(toWrite, SOURCE_ITEMS_PER_CALL)) {
+  const batches = chunk(toWrite, SOURCE_ITEMS_PER_CALL);
+  let refused: SourceItem[][] = [];
+  if (toWrite.length > ctx.pageSize) {
+    // more than a page: one bulk of every batch; a batch it refuses is sent again row by row, like a refused call
+    const outcomes = await bulkWrite(ctx, 'POST', '/inventory/source-items', batches.map((sourceItems) => ({ sourceItems })));
+    outcomes.forEach((o, i) => {
+      if (o.ok) results.push(...batches[i]!.map((r) => ({ sku: r.sku, written: true })));
+      else if (o.error.kind === 'permanent') refused.push(batches[i]!);
+      else results.push(...batches[i]!.map((r) => ({ sku: r.sku, error: o.error })));
+    });
+  } else {
+    refused = await sendBatches(ctx, batches, results);
+  }
+  for (const one of refused.flat()) {
+    try {
+      await ctx.client.request('POST', '/inventory/source-items', z.unknown(), { body: { sourceItems: [one] } });
+      results.push({ sku: one.sku, written: true });
+    } catch (e) {
+      results.push({ sku: one.sku, error: rowError(e) });
+    }
+  }
+  return results;
+}
+
+/** Each batch in one call; the batches Magento refused (it refuses a batch whole) are returned to be sent row by row. */
+async function sendBatches(ctx: MagentoContext, batches: SourceItem[][], results: StockWriteResult[]): Promise<SourceItem[][]> {
+  const refused: SourceItem[][] = [];
+  for (const batch of batches) {
     try {
       await ctx.client.request('POST', '/inventory/source-items', z.unknown(), { body: { sourceItems: batch } });
       results.push(...batch.map((i) => ({ sku: i.sku, written: true })));
     } catch (err) {
       rowError(err);
-      // Magento refuses a batch whole: each row alone tells which one it was
-      for (const one of batch) {
-        try {
-          await ctx.client.request('POST', '/inventory/source-items', z.unknown(), { body: { sourceItems: [one] } });
-          results.push({ sku: one.sku, written: true });
-        } catch (e) {
-          results.push({ sku: one.sku, error: rowError(e) });
-        }
-      }
+      refused.push(batch);
     }
   }
-  return results;
+  return refused;
 }
