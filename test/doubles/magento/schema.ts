@@ -199,6 +199,9 @@ export function checkRequest(req: ApiRequest): RequestCheck {
   if (!found) return { operationId: null, template: null, params: {}, problems: [`${req.method} ${req.path}: the schema declares no such operation`] };
   const { route, params } = found;
   const compiled = schema().compiledFor(route);
+  // a bulk path names a path parameter by<Name> and each operation's body carries its value
+  // (bulkParamValue): only that the body has it is checked, by the server, per operation
+  const checkedParams = Object.fromEntries(Object.entries(params).map(([name, value]) => [name, req.bulk && value === bulkPlaceholder(name) ? '1' : value]));
   const problems: string[] = [];
   const firstOfEach: Record<string, string> = {};
   const repeats: [string, string][] = [];
@@ -207,7 +210,7 @@ export function checkRequest(req: ApiRequest): RequestCheck {
     if (declaredAs in firstOfEach) repeats.push([declaredAs, value]);
     else firstOfEach[declaredAs] = value;
   }
-  const pathAndQuery = compiled.params.validateRequest({ params: { ...params }, query: firstOfEach, headers: {} }) as ValidatorAnswer;
+  const pathAndQuery = compiled.params.validateRequest({ params: checkedParams, query: firstOfEach, headers: {} }) as ValidatorAnswer;
   problems.push(...messages(pathAndQuery, (m) => m));
   for (const [key, value] of repeats) {
     const one = compiled.eachQueryValue.validateRequest({ query: { [key]: value }, headers: {} }) as ValidatorAnswer;
@@ -224,6 +227,25 @@ export function checkRequest(req: ApiRequest): RequestCheck {
     problems.push('body: this operation takes no body');
   }
   return { operationId: route.operation.operationId, template: route.template, params, problems: problems.map((p) => `${req.method} ${route.template}: ${p}`) };
+}
+
+/** How Magento's async bulk API writes a path parameter in its path: `{sku}` is `bySku`. */
+export function bulkPlaceholder(name: string): string {
+  return `by${name[0]!.toUpperCase()}${name.slice(1)}`;
+}
+
+/** A bulk operation's value of a path parameter: the key of that name in its body, at the top or one level down (`product.sku`). */
+export function bulkParamValue(body: unknown, name: string): string | null {
+  if (!body || typeof body !== 'object') return null;
+  const record = body as Record<string, unknown>;
+  if (typeof record[name] === 'string' || typeof record[name] === 'number') return String(record[name]);
+  for (const value of Object.values(record)) {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const inner = (value as Record<string, unknown>)[name];
+      if (typeof inner === 'string' || typeof inner === 'number') return String(inner);
+    }
+  }
+  return null;
 }
 
 /** Checks an answer of the operation at this method and path against the schema's response for the status. */

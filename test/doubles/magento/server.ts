@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkRequest, checkResponse, REST_PREFIX, type Method } from './schema.js';
+import { bulkParamValue, bulkPlaceholder, checkRequest, checkResponse, REST_PREFIX, type Method } from './schema.js';
 import { MagentoRefusal, MagentoState } from './state.js';
 import { ROUTES, type Answer } from './routes.js';
 
@@ -149,11 +149,13 @@ export class FakeMagento {
 
   /**
    * The async bulk API: every element of the body an operation of its own, queued under one
-   * bulk_uuid and run by the consumers later. Only operations without path parameters are carried.
+   * bulk_uuid and run by the consumers later. A path parameter written `by<Name>` (`/products/bySku`)
+   * takes each operation's value from its body.
    */
   private acceptBulk(operationId: string, params: Record<string, string>, bodies: unknown[], send: (status: number, body: unknown) => void): void {
     const uuid = randomUUID();
-    const operations = bodies.map((body, i): BulkOperation => ({ id: i, operationId, params, body, status: 4, message: null }));
+    const operations = bodies.map((body, id): BulkOperation => ({ id, operationId, body, status: 4, message: null,
+      params: Object.fromEntries(Object.entries(params).map(([name, value]) => [name, value === bulkPlaceholder(name) ? bulkParamValue(body, name) ?? '' : value])) }));
     this.bulks.set(uuid, { uuid, description: `Topic async.${operationId}`, startedAt: this.state.stamp(), operations });
     send(202, { bulk_uuid: uuid, request_items: operations.map((o) => ({ id: o.id, data_hash: null, status: 'accepted' })), errors: false });
   }

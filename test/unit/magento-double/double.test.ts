@@ -158,4 +158,17 @@ describe('the async bulk API', () => {
     assert.match(fake.schemaViolations.join('\n'), /\[1\] body sourceItems\.0 must NOT have additional properties \('qty'\)/);
     fake.schemaViolations.length = 0;
   });
+  test('a path parameter written by<Name> takes each operation\'s value from its body', async () => {
+    const res = await fetch(`${fake.url}/rest/all/async/bulk/V1/products/bySku`, {
+      method: 'PUT', headers: { authorization: `Bearer ${ACCESS_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify([{ product: { sku: 'S-2', name: 'Renamed' } }, { product: { sku: 'S-3', name: 'Renamed too' } }]),
+    });
+    assert.equal(res.status, 202);
+    const accepted = await res.json() as { bulk_uuid: string; request_items: { id: number; status: string }[]; errors: boolean };
+    assert.deepEqual(accepted.request_items.map((i) => [i.id, i.status]), [[0, 'accepted'], [1, 'accepted']]);
+    const status = await call('GET', `/V1/bulk/${accepted.bulk_uuid}/status`);
+    assert.deepEqual((status.json as { operations_list: { id: number; status: number }[] }).operations_list.map((o) => [o.id, o.status]), [[0, 1], [1, 1]]);
+    assert.deepEqual([fake.state.products.get('S-2')!.name, fake.state.products.get('S-3')!.name], ['Renamed', 'Renamed too']);
+    assert.deepEqual(fake.schemaViolations, []);
+  });
 });
