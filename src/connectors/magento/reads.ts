@@ -35,8 +35,8 @@ export const chunk = <T>(xs: T[], n: number): T[][] => {
   return out;
 };
 
-/** SKUs per `in` filter: the query string stays well under what proxies accept. */
-export const SKUS_PER_SEARCH = 100;
+/** Values (SKUs, ids) per `in` filter: the query string stays well under what proxies accept. */
+export const VALUES_PER_SEARCH = 100;
 
 /** One search page; Magento answers the last page again for a page past the end, so total_count decides. */
 export async function searchPage<T extends z.ZodType>(ctx: MagentoContext, path: string, item: T, c: SearchCriteria): Promise<z.output<T>[]> {
@@ -54,7 +54,7 @@ export async function searchByValues<T extends z.ZodType>(ctx: MagentoContext, p
   const out: z.output<T>[] = [];
   const plain = values.filter((v) => !v.includes(','));
   const filters = [
-    ...chunk(plain, SKUS_PER_SEARCH).map((part) => ({ field, value: part.join(','), conditionType: 'in' as const })),
+    ...chunk(plain, VALUES_PER_SEARCH).map((part) => ({ field, value: part.join(','), conditionType: 'in' as const })),
     ...values.filter((v) => v.includes(',')).map((v) => ({ field, value: v, conditionType: 'eq' as const })),
   ];
   for (const filter of filters) {

@@ -77,3 +77,16 @@ test('the feed asks only what the schema declares: one filter on updated_at, one
     if (f) assert.equal(f.field, 'updated_at');
   }
 });
+
+test('the payment feed: invoices by creation, keyed by order code and the payment id getPayments gives them', async () => {
+  const invoices = [{ entity_id: 700, order_id: 41, created_at: '2026-11-03 09:00:00' }, { entity_id: 701, order_id: 42, created_at: '2026-11-03 09:00:00' }];
+  const { conn, fake } = connector({
+    'GET /invoices': () => ({ items: invoices, total_count: invoices.length }),
+    'GET /orders': () => ({ items: [{ entity_id: 41, increment_id: '000000041' }, { entity_id: 42, increment_id: '000000042' }], total_count: 2 }),
+  }, { pageSize: 5 });
+  const page = await conn.readChanges('payment', null);
+  assert.deepEqual(page.changes.map((c) => [c.kind, c.key]), [['payment', '000000041:invoice:700'], ['payment', '000000042:invoice:701']]);
+  assert.deepEqual(filterOf(fake.calls('GET', '/orders')[0]!.query), { field: 'entity_id', value: '41,42', conditionType: 'in' });
+  assert.equal(filterOf(fake.calls('GET', '/invoices')[0]!.query), null, 'from the beginning: no filter');
+  assert.equal(fake.calls('GET', '/invoices')[0]!.query['searchCriteria[sortOrders][0][field]'], 'created_at');
+});
