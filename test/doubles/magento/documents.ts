@@ -9,7 +9,7 @@ export function productJson(p: Product): Json {
   return {
     id: p.id, sku: p.sku, name: p.name, attribute_set_id: p.attributeSetId, price: amount(p.priceMinor), status: p.status, visibility: p.visibility,
     type_id: p.typeId, created_at: p.createdAt, updated_at: p.updatedAt, ...(p.weight === null ? {} : { weight: p.weight }),
-    extension_attributes: p.typeId === 'configurable' ? { configurable_product_links: p.children.map((sku) => p.id * 1000 + sku.length) } : {},
+    extension_attributes: p.typeId === 'configurable' ? { configurable_product_links: p.children } : {},
     product_links: [], options: [], media_gallery_entries: [], tier_prices: [],
     custom_attributes: [...p.custom].map(([attribute_code, value]) => ({ attribute_code, value })),
   };
@@ -32,14 +32,17 @@ const commentJson = (c: Comment, parentId: number): Json => ({ entity_id: c.id, 
   is_visible_on_front: c.visible, created_at: c.createdAt });
 
 export function orderJson(state: MagentoState, o: Order): Json {
-  const items = o.items.map((i) => {
+  const items = o.items.flatMap((i) => {
     const row = state.itemNet(i, i.ordered);
     const taxMinor = state.itemGross(i, i.ordered) - row;
-    return { item_id: i.itemId, order_id: o.entityId, sku: i.sku, name: i.name, product_id: i.productId, product_type: i.productType,
-      qty_ordered: i.ordered, qty_invoiced: i.invoiced, qty_shipped: i.shipped, qty_canceled: i.canceled, qty_refunded: i.refunded,
+    const quantities = { qty_ordered: i.ordered, qty_invoiced: i.invoiced, qty_shipped: i.shipped, qty_canceled: i.canceled, qty_refunded: i.refunded };
+    const item = { item_id: i.itemId, order_id: o.entityId, sku: i.sku, name: i.name, product_id: i.productId, product_type: i.productType, ...quantities,
       price: amount(i.priceMinor), base_price: amount(i.priceMinor), original_price: amount(i.priceMinor), price_incl_tax: amount(state.itemGross(i, 1)),
       row_total: amount(row), base_row_total: amount(row), row_total_incl_tax: amount(row + taxMinor), tax_amount: amount(taxMinor), tax_percent: i.taxPercent,
       discount_amount: 0, discount_tax_compensation_amount: 0, created_at: o.createdAt, updated_at: o.updatedAt };
+    // a configurable line: the simple product's own row follows, at no price, its quantities the parent's
+    return i.child ? [item, { item_id: i.child.itemId, order_id: o.entityId, parent_item_id: i.itemId, sku: i.sku, name: i.child.name, product_id: i.child.productId,
+      product_type: 'simple', ...quantities, price: 0, row_total: 0, tax_amount: 0, discount_amount: 0, created_at: o.createdAt, updated_at: o.updatedAt }] : [item];
   });
   const subtotal = o.items.reduce((n, i) => n + state.itemNet(i, i.ordered), 0);
   const grand = state.grandTotal(o);

@@ -24,8 +24,12 @@ function saveProduct(c: Call, sku: string): Product {
   const p = (body(c).product ?? {}) as ProductIn;
   if (p.sku !== undefined && p.sku !== sku) throw new MagentoRefusal(400, 'The "%1" SKU doesn\'t match the SKU in the path.', [p.sku]);
   if (p.type_id !== undefined && p.type_id !== 'simple' && p.type_id !== 'configurable') throw new MagentoRefusal(400, 'Invalid product type "%1".', [p.type_id]);
+  const links = p.extension_attributes?.configurable_product_links;
+  for (const id of links ?? []) {
+    if (![...c.state.products.values()].some((x) => x.id === id && x.typeId === 'simple')) throw new MagentoRefusal(400, 'Product with id "%1" does not exist.', [String(id)]);
+  }
   return c.state.saveProduct(sku, {
-    name: p.name, priceMinor: p.price === undefined ? undefined : minor(p.price), status: p.status, visibility: p.visibility,
+    name: p.name, children: links, priceMinor: p.price === undefined ? undefined : minor(p.price), status: p.status, visibility: p.visibility,
     typeId: p.type_id as Product['typeId'] | undefined, attributeSetId: p.attribute_set_id, weight: p.weight,
     custom: Object.fromEntries((p.custom_attributes ?? []).map((a) => [a.attribute_code, String(a.value)])),
   });

@@ -14,7 +14,8 @@ export const notFound = (template: string, ...parameters: string[]) => new Magen
 export interface Product {
   id: number; sku: string; name: string; typeId: 'simple' | 'configurable'; attributeSetId: number;
   priceMinor: number; status: number; visibility: number; weight: number | null;
-  custom: Map<string, string>; children: string[]; createdAt: string; updatedAt: string;
+  /** a configurable product's options: the entity ids of its simple products */
+  custom: Map<string, string>; children: number[]; createdAt: string; updatedAt: string;
 }
 export interface SourceItem { sku: string; sourceCode: string; quantity: number; status: number }
 export interface Address { firstname: string; lastname: string; street: string[]; city: string; postcode: string; countryId: string; telephone: string; region?: string }
@@ -23,6 +24,8 @@ export interface Comment { id: number; comment: string; notified: number; visibl
 export interface OrderItem {
   itemId: number; sku: string; name: string; productId: number; productType: string; priceMinor: number; taxPercent: number;
   ordered: number; invoiced: number; shipped: number; canceled: number; refunded: number;
+  /** an option of a configurable product: Magento's order holds the configurable row (this one, the simple's SKU) and the simple's row under it */
+  child?: { itemId: number; productId: number; name: string };
 }
 export interface Order {
   entityId: number; incrementId: string; state: string; status: string; createdAt: string; updatedAt: string;
@@ -117,8 +120,12 @@ export class MagentoState {
 
   /** A configurable product whose options are these simple products (made before). */
   addConfigurable(sku: string, children: string[]): Product {
-    for (const child of children) if (!this.products.has(child)) throw new Error(`the double has no simple product ${child}`);
-    return this.saveProduct(sku, { name: `Product ${sku}`, typeId: 'configurable', children });
+    const ids = children.map((child) => {
+      const p = this.products.get(child);
+      if (!p || p.typeId !== 'simple') throw new Error(`the double has no simple product ${child}`);
+      return p.id;
+    });
+    return this.saveProduct(sku, { name: `Product ${sku}`, typeId: 'configurable', children: ids });
   }
 
   /** Many rows changed in one transaction: every one of them stamped alike, as an import does. */
@@ -145,7 +152,7 @@ export class MagentoState {
   // ---------- orders ----------
 
   /** A shopper's checkout: the units are reserved, the payment authorised (and with `captured`, invoiced at once). */
-  placeOrder(o: { email: string; lines: { sku: string; quantity: number }[]; paid: 'authorised' | 'captured'; shippingMinor?: number; address?: Address }): Order {
+  placeOrder(o: { email: string; lines: { sku: string; quantity: number; /** the configurable product this simple one is chosen from */ parent?: string }[]; paid: 'authorised' | 'captured'; shippingMinor?: number; address?: Address }): Order {
     const stamp = this.stamp();
     const entityId = this.nextId();
     const customer = this.customers.find((c) => c.email.toLowerCase() === o.email.toLowerCase()) ?? null;
@@ -153,8 +160,12 @@ export class MagentoState {
       const p = this.products.get(l.sku);
       if (!p) throw new Error(`the double has no product ${l.sku} to order`);
       if (this.salable(l.sku) < l.quantity) throw new Error(`the double cannot sell ${l.quantity} of ${l.sku}: ${this.salable(l.sku)} salable`);
-      return { itemId: this.nextId(), sku: l.sku, name: p.name, productId: p.id, productType: p.typeId, priceMinor: p.priceMinor, taxPercent: TAX_PERCENT,
-        ordered: l.quantity, invoiced: 0, shipped: 0, canceled: 0, refunded: 0 };
+      const parent = l.parent === undefined ? null : this.products.get(l.parent);
+      if (parent === undefined || (parent && !parent.children.includes(p.id))) throw new Error(`the double has no configurable ${l.parent} with ${l.sku}`);
+      const row = { ordered: l.quantity, invoiced: 0, shipped: 0, canceled: 0, refunded: 0, priceMinor: p.priceMinor, taxPercent: TAX_PERCENT, sku: l.sku };
+      return parent
+        ? { ...row, itemId: this.nextId(), name: parent.name, productId: parent.id, productType: 'configurable', child: { itemId: this.nextId(), productId: p.id, name: p.name } }
+        : { ...row, itemId: this.nextId(), name: p.name, productId: p.id, productType: p.typeId };
     });
     const address = o.address ?? { firstname: 'Sam', lastname: 'Shopper', street: ['5 Elm St'], city: 'Springfield', postcode: '12345', countryId: 'US', telephone: '555-0100' };
     const order: Order = {

@@ -135,6 +135,32 @@ describe('an order\'s life', () => {
   });
 });
 
+describe('configurable products', () => {
+  test('a configurable product links its simple ones; its order line holds the configurable row and the simple one under it', async () => {
+    fake.state.addProduct('TEE-S', 1500, 5);
+    fake.state.addProduct('TEE-M', 1500, 5);
+    const tee = fake.state.addConfigurable('TEE', ['TEE-S', 'TEE-M']);
+    const made = await call('POST', '/V1/products', { body: { product: { sku: 'TEE-2', name: 'Tee two', type_id: 'configurable', extension_attributes: { configurable_product_links: tee.children } } } });
+    assert.equal(made.status, 200, made.text);
+    assert.deepEqual((made.json as { extension_attributes: unknown }).extension_attributes, { configurable_product_links: tee.children });
+    const unknown = await call('POST', '/V1/products', { body: { product: { sku: 'TEE-3', name: 'Tee three', type_id: 'configurable', extension_attributes: { configurable_product_links: [987654] } } } });
+    assert.equal(unknown.status, 400);
+
+    const placed = fake.state.placeOrder({ email: 'tee@example.com', lines: [{ sku: 'TEE-M', quantity: 2, parent: 'TEE' }], paid: 'authorised' });
+    const o = (await call('GET', `/V1/orders/${placed.entityId}`)).json as { items: { item_id: number; sku: string; product_type: string; parent_item_id?: number; price: number; qty_ordered: number }[]; grand_total: number };
+    assert.deepEqual(o.items.map((i) => [i.sku, i.product_type, i.parent_item_id ?? null, i.price, i.qty_ordered]),
+      [['TEE-M', 'configurable', null, 15, 2], ['TEE-M', 'simple', o.items[0]!.item_id, 0, 2]]);
+    assert.equal(o.grand_total, 33);
+    assert.equal(fake.state.salable('TEE-M'), 3, 'the simple product is reserved');
+    const ship = await call('POST', `/V1/order/${placed.entityId}/ship`, { body: { items: [{ order_item_id: o.items[0]!.item_id, qty: 1 }] } });
+    assert.equal(ship.status, 200, ship.text);
+    const after = (await call('GET', `/V1/orders/${placed.entityId}`)).json as { items: { qty_shipped: number }[] };
+    assert.deepEqual(after.items.map((i) => i.qty_shipped), [1, 1]);
+    assert.deepEqual(fake.schemaViolations, []);
+    assert.deepEqual(fake.answerViolations, []);
+  });
+});
+
 describe('the async bulk API', () => {
   test('each element is an operation of its own under one bulk_uuid; the status says which failed', async () => {
     const row = (sku: string, quantity: number) => ({ sourceItems: [{ sku, source_code: 'default', quantity, status: 1 }] });
