@@ -67,14 +67,21 @@ export async function searchByValues<T extends z.ZodType>(ctx: MagentoContext, p
   return out;
 }
 
-/** `limit` rows from `offset` of a listing read in pages of Magento's own numbering (from 1). */
-async function offsetSlice<R>(offset: number, limit: number, readPage: (page: number, size: number) => Promise<R[]>): Promise<R[]> {
+/**
+ * `limit` rows from `offset` of a listing read in pages of Magento's own numbering (from 1), each
+ * at most `pageSize` rows (Magento refuses larger pages when its input limits are on).
+ */
+async function offsetSlice<R>(ctx: MagentoContext, offset: number, limit: number, readPage: (page: number, size: number) => Promise<R[]>): Promise<R[]> {
   if (limit <= 0) return [];
-  const firstPage = Math.floor(offset / limit) + 1;
-  const rows = await readPage(firstPage, limit);
-  const skip = offset % limit;
-  if (skip === 0 || rows.length < limit) return rows.slice(skip);
-  return [...rows.slice(skip), ...(await readPage(firstPage + 1, limit))].slice(0, limit);
+  const size = Math.min(limit, ctx.pageSize);
+  const rows: R[] = [];
+  const skip = offset % size;
+  for (let page = Math.floor(offset / size) + 1; rows.length < skip + limit; page++) {
+    const got = await readPage(page, size);
+    rows.push(...got);
+    if (got.length < size) break;
+  }
+  return rows.slice(skip, skip + limit);
 }
 
 // ---------- records by key and listings ----------
@@ -88,7 +95,7 @@ export async function getProducts(ctx: MagentoContext, skus: string[]): Promise<
 }
 
 export function listSkus(ctx: MagentoContext, offset: number, limit: number): Promise<string[]> {
-  return offsetSlice(offset, limit, async (currentPage, pageSize) => (await searchPage(ctx, '/products', z.object({ sku: z.string() }),
+  return offsetSlice(ctx, offset, limit, async (currentPage, pageSize) => (await searchPage(ctx, '/products', z.object({ sku: z.string() }),
     { filter: { field: 'type_id', value: 'simple', conditionType: 'eq' }, sort: { field: 'entity_id', direction: 'ASC' }, pageSize, currentPage })).map((p) => p.sku));
 }
 
@@ -98,7 +105,7 @@ export async function getCustomer(ctx: MagentoContext, email: string): Promise<C
 }
 
 export function listCustomerEmails(ctx: MagentoContext, offset: number, limit: number): Promise<string[]> {
-  return offsetSlice(offset, limit, async (currentPage, pageSize) => (await searchPage(ctx, '/customers/search', z.object({ email: z.string() }),
+  return offsetSlice(ctx, offset, limit, async (currentPage, pageSize) => (await searchPage(ctx, '/customers/search', z.object({ email: z.string() }),
     { sort: { field: 'entity_id', direction: 'ASC' }, pageSize, currentPage })).map((c) => c.email.toLowerCase()));
 }
 
@@ -114,7 +121,7 @@ export async function getOrder(ctx: MagentoContext, code: string): Promise<Order
 }
 
 export function listOrderCodes(ctx: MagentoContext, offset: number, limit: number): Promise<string[]> {
-  return offsetSlice(offset, limit, async (currentPage, pageSize) => (await searchPage(ctx, '/orders', z.object({ increment_id: z.string() }),
+  return offsetSlice(ctx, offset, limit, async (currentPage, pageSize) => (await searchPage(ctx, '/orders', z.object({ increment_id: z.string() }),
     { sort: { field: 'entity_id', direction: 'ASC' }, pageSize, currentPage })).map((o) => o.increment_id));
 }
 

@@ -90,3 +90,12 @@ test('the payment feed: invoices by creation, keyed by order code and the paymen
   assert.equal(filterOf(fake.calls('GET', '/invoices')[0]!.query), null, 'from the beginning: no filter');
   assert.equal(fake.calls('GET', '/invoices')[0]!.query['searchCriteria[sortOrders][0][field]'], 'created_at');
 });
+
+test('listings by offset: any offset and limit, in pages no larger than the connector\'s, past the end empty', async () => {
+  const rows = Array.from({ length: 11 }, (_, i) => order(i + 1, '2026-11-01 08:00:00'));
+  const { conn, fake } = connector({ 'GET /orders': ordersListing(rows) }, { pageSize: 3 });
+  assert.deepEqual(await conn.listOrderCodes(5, 4), ['10006', '10007', '10008', '10009']);
+  assert.ok(fake.calls('GET', '/orders').every((s) => Number(s.query['searchCriteria[pageSize]']) <= 3));
+  assert.deepEqual(await conn.listOrderCodes(9, 5), ['100010', '100011']);
+  assert.deepEqual(await conn.listOrderCodes(11, 5), [], 'Magento answers the last page again past the end: total_count tells');
+});
