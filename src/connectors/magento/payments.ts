@@ -112,7 +112,10 @@ export async function capturePayment(ctx: MagentoContext, code: string, amountMi
     capture: true, items: fits.map(({ item, qty }) => ({ order_item_id: item.item_id, qty })), notify: false, appendComment: true,
     comment: { comment: `Captured for the goods shipped ${captureMarker(key)}`, is_visible_on_front: 0 },
   } });
-  return { paymentId: `invoice:${id}`, amountMinor, created: true, remainingAuthorisedMinor: Math.max(0, money.authorisedMinor - amountMinor) };
+  // what Magento invoiced, rounded its own way per row, is what was captured
+  const made = (await ctx.client.request('GET', '/invoices', searchResult(MInvoice), { query: byOrder(order) })).items.find((inv) => inv.entity_id === id);
+  const captured = made ? toMinor(made.grand_total, order.order_currency_code) : amountMinor;
+  return { paymentId: `invoice:${id}`, amountMinor: captured, created: true, remainingAuthorisedMinor: Math.max(0, money.authorisedMinor - captured) };
 }
 
 /**

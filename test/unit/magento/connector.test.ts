@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DovetailError } from '../../../src/errors.js';
 import type { Product } from '../../../src/model/product.js';
-import { connector, filterOf, fixture, reply, search, type Seen } from './fake.js';
+import { connector, filterOf, fixture, reply, search, type Route, type Seen } from './fake.js';
 
 const product = (sku: string): Product => ({ sku, groupKey: `G-${sku}`, fields: { names: { name: `Product ${sku}`, variantName: sku }, prices: { priceMinor: 1250, currency: 'EUR' }, availability: { enabled: true } } });
 const skusIn = (req: Seen) => filterOf(req.query)!.value.split(',');
@@ -77,7 +77,7 @@ test('setAvailable: a batch Magento refuses is sent again row by row, so only th
 });
 
 /** The fixture order, with these counts per item id, and what its invoices, memos and shipments are. */
-function orderWorld(opts: { items?: Record<number, Record<string, number>>; shipments?: unknown[]; invoices?: unknown[]; memos?: unknown[] } = {}) {
+function orderWorld(opts: { items?: Record<number, Record<string, number>>; shipments?: unknown[]; invoices?: unknown[]; memos?: unknown[]; routes?: Record<string, Route> } = {}) {
   const base = fixture('order.json') as { items: Record<string, unknown>[] };
   const order = { ...base, items: base.items.map((i) => ({ ...i, ...(opts.items?.[i.item_id as number] ?? {}) })) };
   return connector({
@@ -91,6 +91,7 @@ function orderWorld(opts: { items?: Record<number, Record<string, number>>; ship
     'POST /order/41/refund': () => 801,
     'POST /orders/41/cancel': () => true,
     'POST /orders/41/comments': () => true,
+    ...opts.routes,
   });
 }
 
@@ -110,18 +111,21 @@ test('recordShipment: found by its ref before one is made; otherwise the items, 
   assert.equal(fresh.fake.calls('POST', '/order/41/ship').length, 1, 'refused before sending');
 });
 
-test('capturePayment invoices the shipped items when they come to the amount, once per key', async () => {
-  // one MG-A shipped: 9.00 + 0.90 tax, and the whole shipping 5.50 on the first invoice
-  const { conn, fake } = orderWorld({ items: { 101: { qty_shipped: 1 } } });
+test('capturePayment invoices the shipped items when they come to the amount, once per key, and says what Magento invoiced', async () => {
+  // one MG-A shipped: 9.00 + 0.90 tax, and the whole shipping 5.50 on the first invoice; Magento's own rounding made it 15.41
+  const invoices: unknown[] = [];
+  const { conn, fake } = orderWorld({ items: { 101: { qty_shipped: 1 } }, invoices, routes: {
+    'POST /order/41/invoice': () => { invoices.push({ entity_id: 700, order_id: 41, grand_total: 15.41, state: 2, comments: [] }); return 700; },
+  } });
   const res = await conn.capturePayment('000000041', 1540, 'cap-1');
-  assert.deepEqual(res, { paymentId: 'invoice:700', amountMinor: 1540, created: true, remainingAuthorisedMinor: 4180 - 1540 });
+  assert.deepEqual(res, { paymentId: 'invoice:700', amountMinor: 1541, created: true, remainingAuthorisedMinor: 4180 - 1541 });
   const body = fake.calls('POST', '/order/41/invoice')[0]!.body as Record<string, unknown>;
   assert.equal(body.capture, true);
   assert.deepEqual(body.items, [{ order_item_id: 101, qty: 1 }]);
   assert.match(JSON.stringify(body.comment), /\[dovetail:capture:cap-1\]/);
   await assert.rejects(conn.capturePayment('000000041', 1000, 'cap-2'), (e: DovetailError) => e.kind === 'permanent' && /invoices items, not amounts/.test(e.message));
   assert.equal(fake.calls('POST', '/order/41/invoice').length, 1, 'refused before sending');
-  await assert.rejects(conn.capturePayment('000000041', 5000, 'cap-3'), /more than the 4180 still authorised/);
+  await assert.rejects(conn.capturePayment('000000041', 5000, 'cap-3'), /more than the 2639 still authorised/);
 });
 
 test('capturePayment and getPayments: an invoice carrying the key is the capture made before', async () => {
