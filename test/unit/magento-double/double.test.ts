@@ -67,6 +67,8 @@ describe('searchCriteria', () => {
     assert.deepEqual((await skus(filter('price', '11', 'gt'))).skus, ['S-3', 'T-1']);
     assert.deepEqual((await skus(filter('price', '11', 'lteq'))).skus, ['S-1', 'S-2']);
     assert.deepEqual((await skus(filter('sku', 'S-2', 'neq'))).skus, ['S-1', 'S-3', 'T-1']);
+    assert.deepEqual((await skus({ ...filter('price', '11', 'from'), ...filter('price', '12', 'to', 1) })).skus, ['S-2', 'S-3'], 'from and to, each in its group');
+    assert.deepEqual((await skus(filter('price', '10', 'lt'))).skus, []);
     assert.deepEqual((await skus({ ...filter('sku', 'S-%', 'like'), ...filter('price', '11', 'gteq', 1) })).skus, ['S-2', 'S-3'], 'groups are AND-ed');
     const sorted = { 'searchCriteria[sortOrders][0][field]': 'price', 'searchCriteria[sortOrders][0][direction]': 'DESC', 'searchCriteria[pageSize]': '3' };
     assert.deepEqual(await skus({ ...sorted, 'searchCriteria[currentPage]': '1' }), { skus: ['T-1', 'S-3', 'S-2'], total: 4 });
