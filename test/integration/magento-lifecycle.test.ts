@@ -37,7 +37,7 @@ async function settingsOnDouble(tdb: TrytonDatabase, fake: FakeMagento, rules: R
       store: { type: 'magento', url: fake.url, accessToken: '${MAGENTO_ACCESS_TOKEN}' },
     },
     inventory: { debounceMs: 0 },
-    sync: { pollIntervalMs: 300 },
+    sync: { pollIntervalMs: 200 },
     // its own port: other suites may run `dovetail run` on the default one at the same time
     server: { port: await freePort() },
     rules,
@@ -68,7 +68,7 @@ describe('the order lifecycle on Magento, Dovetail killed at every step', () => 
    */
   async function caughtUp(code: string) {
     const polled = orderPolls();
-    await until(`Dovetail caught up with order ${code}`, async () => orderPolls() >= polled + 4
+    await until(`Dovetail caught up with order ${code}`, async () => orderPolls() >= polled + 2
       && query("SELECT 1 FROM jobs WHERE (key = ? OR key LIKE ?) AND state IN ('pending', 'running')", code, `${code}:%`).length === 0, 90_000);
   }
 
