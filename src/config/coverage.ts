@@ -37,12 +37,18 @@ const CAPABILITY_WORDS: Record<StoreCapability | InventoryCapability, string> = 
   accounts: 'customer accounts', webhooks: 'pushed events',
 };
 
-/** What the chosen pair's connectors lack of `needs`, one phrase per connector; empty: nothing. */
-export function pairLacks(config: Config, needs: Needs): string[] {
+/**
+ * What the chosen pair's connectors lack of `needs`, one phrase per connector; empty: nothing.
+ * `key` and `answer`: the answer asking, held to what a connector says it cannot carry out
+ * (`cannotCarry`, by `<key>=<answer>` or by `<key>` for every answer).
+ */
+export function pairLacks(config: Config, needs: Needs, key?: string, answer?: string): string[] {
   const pair = [[storeSystemOf(config.systems.store.type), needs.store ?? []], [inventorySystemOf(config.systems.inventory.type), needs.inventory ?? []]] as const;
   return pair.flatMap(([system, groups]) => {
     const missing = groups.filter((g) => !carries(system, g));
-    return missing.length ? [`the ${system.displayName} connector does not carry ${missing.map((g) => `${CAPABILITY_WORDS[g]} (${g})`).join(', ')}`] : [];
+    if (missing.length) return [`the ${system.displayName} connector does not carry ${missing.map((g) => `${CAPABILITY_WORDS[g]} (${g})`).join(', ')}`];
+    const cannot = key && groups.length ? system.cannotCarry?.[`${key}=${answer}`] ?? system.cannotCarry?.[key] : undefined;
+    return cannot ? [`the ${system.displayName} connector cannot: ${cannot}`] : [];
   });
 }
 
@@ -110,8 +116,9 @@ export function coverage(config: Config): CoverageRow[] {
   const rows: CoverageRow[] = [];
   /** `needs`: what the answer asks of the connectors; when the chosen pair lacks it, the answer is not carried out. */
   const add = (key: string, answer: unknown, carriedOut: boolean, note: string, needs: Needs = {}) => {
-    const missing = carriedOut ? pairLacks(config, needs) : [];
-    rows.push({ key, answer: typeof answer === 'string' ? answer : JSON.stringify(answer), carriedOut: missing.length === 0 && carriedOut,
+    const written = typeof answer === 'string' ? answer : JSON.stringify(answer);
+    const missing = carriedOut ? pairLacks(config, needs, key, written) : [];
+    rows.push({ key, answer: written, carriedOut: missing.length === 0 && carriedOut,
       note: missing.length ? `With these two systems this answer is ${NOT_YET}: ${missing.join('; ')}. What it would do: ${note}` : note });
   };
   const systemNote = (what: string, type: string, side: 'store' | 'inventory') => {

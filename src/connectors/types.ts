@@ -409,6 +409,13 @@ interface DescriptorBase<Block extends z.ZodObject> {
   connection: Block;
   /** what `dovetail init` asks and writes for it */
   setup: { questions: SetupQuestion[]; secrets: SetupSecret[] };
+  /**
+   * Checklist answers the system cannot carry out although it declares the groups they need, each
+   * with why: where its API does part of a group only (Magento: no order edits). Keyed by setting
+   * (`rules.orderEditsIn`: every answer) or setting and answer (`rules.settleFrom=inventory`). Only
+   * answers that need something of this side are held to it.
+   */
+  cannotCarry?: Readonly<Record<string, string>>;
 }
 
 export interface StoreSystem<Block extends z.ZodObject = z.ZodObject> extends DescriptorBase<Block> {

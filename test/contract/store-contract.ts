@@ -10,6 +10,7 @@ import { Order } from '../../src/model/order.js';
 import { OrderLinesState } from '../../src/model/order-lines.js';
 import { StorePayment } from '../../src/model/payment.js';
 import { Product, type FieldGroup } from '../../src/model/product.js';
+import { captureAmount } from '../../src/rules/capture-amount.js';
 import { declarationChecks } from './declaration.js';
 import { feedPagingCheck, listEverything, readWholeFeed, someProduct, type StoreSubject, type StoreWorld } from './subject.js';
 
@@ -200,10 +201,19 @@ export function storeContract(subject: StoreSubject): void {
           return now;
         };
         const afterTry = await beyond(`too-much-${run}`);
-        const part = Math.floor(before.authorisedMinor / 2);
+        // the amount the engine asks at a shipment: its lines with tax, and the shipping charge with
+        // the first one (a store that captures by invoicing items, like Magento, can capture only such amounts)
+        const order = (await conn().getOrder(code))!;
+        const shipped = [{ sku: order.lines[0]!.sku, quantity: order.lines[0]!.quantity }];
+        if (subject.declared.includes('fulfilment')) {
+          await group('fulfilment').recordShipment(code, { ref: `cap-ship-${run}`, shippedOn: new Date().toISOString().slice(0, 10), carrier: null, trackingCode: null, lines: shipped }, { notifyCustomer: false });
+        }
+        const part = captureAmount(order, { lines: shipped, earlier: [], first: true }).amountMinor;
+        assert.ok(part < before.authorisedMinor, 'the capture is a part of the authorisation');
         const first = await pay.capturePayment(code, part, `cap-${run}`);
         const again = await pay.capturePayment(code, part, `cap-${run}`);
         assert.equal(first.created, true);
+        assert.equal(first.amountMinor, part);
         assert.equal(again.created, false, 'the key was captured before');
         assert.equal(again.paymentId, first.paymentId);
         const now = (await pay.getPayments(code))!;
@@ -231,23 +241,47 @@ export function storeContract(subject: StoreSubject): void {
     });
 
     checks('orderChanges', () => {
-      test('getOrderLines, raiseOrderQuantities (a repeat changes nothing) and cancelOrderUnits, in canonical terms', async () => {
+      const qty = (s: OrderLinesState, k: string) => s.lines.find((l) => l.sku === k)?.quantity ?? 0;
+      const refuses = (what: 'orderEdits' | 'partialCancellation') => subject.refuses?.includes(what) ?? false;
+      /** a refusal the operator can act on: permanent (never retried), marked a conflict, saying why */
+      const refusedClearly = (e: unknown) => e instanceof DovetailError && e.kind === 'permanent' && e.detail?.refusal === 'conflict' && e.message.length > 20;
+      test('getOrderLines and raiseOrderQuantities (a repeat changes nothing), in canonical terms', async () => {
         const code = await placeOrder('changes', false);
         const changes = group('orderChanges');
         const lines = await changes.getOrderLines(code);
         assert.ok(lines);
         OrderLinesState.parse(lines);
-        const qty = (s: OrderLinesState, k: string) => s.lines.find((l) => l.sku === k)?.quantity ?? 0;
         assert.equal(qty(lines, orderSkus[0]!), 2);
+        assert.equal(await changes.getOrderLines(`NEVER-${run}`), null);
+        if (refuses('orderEdits')) {
+          // a store without an API for order edits says so where check and report read it
+          assert.ok(subject.cannotCarry?.['rules.orderEditsIn'], 'the descriptor names order edits as not carried out, so check says so');
+          await assert.rejects(changes.raiseOrderQuantities(code, [{ sku: orderSkus[1]!, quantity: 2 }], 'contract: one more'), refusedClearly);
+          assert.equal(qty((await changes.getOrderLines(code))!, orderSkus[1]!), 1, 'nothing changed');
+          return;
+        }
         const raised = await changes.raiseOrderQuantities(code, [{ sku: orderSkus[1]!, quantity: 2 }], 'contract: one more');
         assert.ok(raised.totalAfterMinor > raised.totalBeforeMinor);
         const repeat = await changes.raiseOrderQuantities(code, [{ sku: orderSkus[1]!, quantity: 2 }], 'contract: one more');
         assert.equal(repeat.totalAfterMinor, repeat.totalBeforeMinor, 'already at that quantity');
         assert.equal(qty((await changes.getOrderLines(code))!, orderSkus[1]!), 2);
-        const cancelled = await changes.cancelOrderUnits(code, [{ sku: orderSkus[0]!, quantity: 1 }], { kind: 'cancel', reason: 'contract: one fewer' });
-        assert.ok(cancelled.totalAfterMinor < cancelled.totalBeforeMinor);
-        assert.equal(qty((await changes.getOrderLines(code))!, orderSkus[0]!), 1);
-        assert.equal(await changes.getOrderLines(`NEVER-${run}`), null);
+      });
+      test('cancelOrderUnits: some units (or, where the store cancels only the whole rest, a clear refusal), then every unit left', async () => {
+        const code = await placeOrder('cancel', false);
+        const changes = group('orderChanges');
+        const some = changes.cancelOrderUnits(code, [{ sku: orderSkus[0]!, quantity: 1 }], { kind: 'cancel', reason: 'contract: one fewer' });
+        if (refuses('partialCancellation')) {
+          await assert.rejects(some, refusedClearly);
+          assert.equal(qty((await changes.getOrderLines(code))!, orderSkus[0]!), 2, 'nothing changed');
+        } else {
+          const cancelled = await some;
+          assert.ok(cancelled.totalAfterMinor < cancelled.totalBeforeMinor);
+          assert.equal(qty((await changes.getOrderLines(code))!, orderSkus[0]!), 1);
+        }
+        const left = (await changes.getOrderLines(code))!.lines.filter((l) => l.quantity > 0).map((l) => ({ sku: l.sku, quantity: l.quantity }));
+        const all = await changes.cancelOrderUnits(code, left, { kind: 'cancel', reason: 'contract: nothing wanted' });
+        assert.ok(all.totalAfterMinor < all.totalBeforeMinor);
+        assert.deepEqual((await changes.getOrderLines(code))!.lines.filter((l) => l.quantity > 0), [], 'no unit left');
       });
       test('releaseAuthorisation: gives up what is still authorised, once', async () => {
         const code = await placeOrder('release', false);

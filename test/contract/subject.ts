@@ -52,6 +52,15 @@ export interface StoreSubject {
    * its facts yet). Undeclared groups are always checked: capability() must refuse them.
    */
   checked: readonly string[];
+  /**
+   * What the store's API has no call for, so its connector refuses it (permanent, detail.refusal 'conflict') saying why,
+   * and the suite checks that refusal instead: 'orderEdits' (raiseOrderQuantities; `cannotCarry`
+   * must then name rules.orderEditsIn, so check says so), 'partialCancellation' (cancelOrderUnits
+   * of fewer than every unit left: the store cancels only the whole rest).
+   */
+  refuses?: readonly ('orderEdits' | 'partialCancellation')[];
+  /** the descriptor's `cannotCarry` */
+  cannotCarry?: Readonly<Record<string, string>>;
 }
 
 export interface InventoryDriver {

@@ -40,8 +40,8 @@ test('check refuses a system the registry does not have, naming the ones it has'
   const { exitCode, printed } = await checkOffline(SYSTEMS.replace('inventory: {', 'inventory: { type: odoo,'));
   assert.equal(exitCode, 2);
   assert.match(printed, /^ {2}systems\.inventory\.type: got "odoo"; allowed: tryton$/m);
-  const store = await checkOffline(SYSTEMS.replace('store: {', 'store: { type: magento,'));
-  assert.match(store.printed, /^ {2}systems\.store\.type: got "magento"; allowed: vendure, shopify$/m);
+  const store = await checkOffline(SYSTEMS.replace('store: {', 'store: { type: wix,'));
+  assert.match(store.printed, /^ {2}systems\.store\.type: got "wix"; allowed: vendure, shopify, magento$/m);
 });
 
 test('check accepts a Shopify store block, and Shopify carries out the store answers Vendure does', async () => {

@@ -96,7 +96,7 @@ test('every enum-valued setting refuses a value outside its list', () => {
   const types = refused('systems:\n  inventory: { type: sap, password: x }\n  store: { type: wix, password: x, webhookSecret: 0123456789abcdef }\n');
   // the systems the registry has, no more: a system without a connector is refused by name
   assert.equal(issueAt(types, 'systems.inventory.type').allowed, 'tryton');
-  assert.equal(issueAt(types, 'systems.store.type').allowed, 'vendure, shopify');
+  assert.equal(issueAt(types, 'systems.store.type').allowed, 'vendure, shopify, magento');
   const odoo = issueAt(refused(MINIMAL.replace('inventory:', 'inventory:\n    type: odoo')), 'systems.inventory.type');
   assert.equal(odoo.message, 'got "odoo"; allowed: tryton');
 });

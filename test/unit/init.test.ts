@@ -84,7 +84,7 @@ test('init leaves an existing file alone without --force, and writes nothing whe
 
 test('init offers the stores of the registry, and a chosen Shopify gets its own questions and block', () => {
   const choice = questionFor('systems.store.type');
-  assert.deepEqual(choice?.choices?.map((c) => c.value), ['vendure', 'shopify']);
+  assert.deepEqual(choice?.choices?.map((c) => c.value), ['vendure', 'shopify', 'magento']);
   assert.equal(questionFor('systems.inventory.type'), undefined, 'one inventory system: nothing to choose');
   const answers = new Map<string, string>([['systems.store.type', 'shopify'], ['systems.store.shop', 'acme.myshopify.com']]);
   const keys = questionsFor(answers).map((q) => q.key);
