@@ -52,6 +52,15 @@ export function pairLacks(config: Config, needs: Needs, key?: string, answer?: s
   });
 }
 
+/** What the chosen pair's connectors carry of this answer only in part (`carriesInPart`), one sentence per connector. */
+function pairCarriesInPart(config: Config, needs: Needs, key: string, answer: string): string[] {
+  const pair = [[storeSystemOf(config.systems.store.type), needs.store ?? []], [inventorySystemOf(config.systems.inventory.type), needs.inventory ?? []]] as const;
+  return pair.flatMap(([system, groups]) => {
+    const part = groups.length ? system.carriesInPart?.[`${key}=${answer}`] ?? system.carriesInPart?.[key] : undefined;
+    return part ? [`With ${system.displayName}, only in part: ${part}.`] : [];
+  });
+}
+
 /** What each kind of master data is, for the notes. */
 const MASTER_DATA: Record<MasterKey, string> = {
   productNames: 'product names',
@@ -119,7 +128,8 @@ export function coverage(config: Config): CoverageRow[] {
     const written = typeof answer === 'string' ? answer : JSON.stringify(answer);
     const missing = carriedOut ? pairLacks(config, needs, key, written) : [];
     rows.push({ key, answer: written, carriedOut: missing.length === 0 && carriedOut,
-      note: missing.length ? `With these two systems this answer is ${NOT_YET}: ${missing.join('; ')}. What it would do: ${note}` : note });
+      note: missing.length ? `With these two systems this answer is ${NOT_YET}: ${missing.join('; ')}. What it would do: ${note}`
+        : [note, ...(carriedOut ? pairCarriesInPart(config, needs, key, written) : [])].join(' ') });
   };
   const systemNote = (what: string, type: string, side: 'store' | 'inventory') => {
     const system = side === 'store' ? storeSystemOf(type) : inventorySystemOf(type);

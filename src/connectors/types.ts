@@ -416,6 +416,12 @@ interface DescriptorBase<Block extends z.ZodObject> {
    * answers that need something of this side are held to it.
    */
   cannotCarry?: Readonly<Record<string, string>>;
+  /**
+   * Answers the system carries out in part, keyed like `cannotCarry`, each with what it cannot do
+   * of them and what Dovetail does then (Magento: cancels only the whole rest of an order). The
+   * answer stays carried out; its row says this.
+   */
+  carriesInPart?: Readonly<Record<string, string>>;
 }
 
 export interface StoreSystem<Block extends z.ZodObject = z.ZodObject> extends DescriptorBase<Block> {

@@ -138,6 +138,9 @@ export const magento = storeSystem({
     'rules.returnsToStore': 'Magento shows returned units on an order only through the credit memo that refunds them; the refund is carried, the return is not shown on its own',
     'rules.settleFrom=inventory': 'Magento captures by invoicing items, not amounts: a payment entered in the inventory system is captured only when it comes to the shipped items not invoiced yet (or every item not invoiced)',
   },
+  carriesInPart: {
+    'rules.cancellationsIn': 'Magento cancels only everything of an order that is neither shipped nor invoiced, at once; cancelling some of the units still waiting while others stay to be shipped is refused and shown on the dashboard as a conflict to settle by hand',
+  },
   create: (c) => new MagentoConnector({ url: c.url, accessToken: c.accessToken, storeCode: c.storeCode, sourceCode: c.sourceCode, stockId: c.stockId }),
   setup: {
     questions: [

@@ -42,3 +42,12 @@ test('payments settled from the inventory system are held to what Magento can in
   assert.match(inventory.note, /invoicing items, not amounts/);
   assert.equal(row('  capture: atShipment\n  settleFrom: store\n', 'rules.settleFrom').carriedOut, true);
 });
+
+test('cancellations are carried out with Magento, and the row says a partial one is refused', () => {
+  for (const side of ['store', 'inventory']) {
+    const r = row(`  cancellationsIn: ${side}\n`, 'rules.cancellationsIn');
+    assert.equal(r.carriedOut, true, side);
+    assert.match(r.note, /With Adobe Commerce \(Magento\), only in part: Magento cancels only everything of an order that is neither shipped nor invoiced/);
+  }
+  assert.doesNotMatch(row('  returnsIn: inventory\n', 'rules.returnsIn').note, /only in part/, 'other answers say nothing of it');
+});
