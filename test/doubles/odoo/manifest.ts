@@ -45,10 +45,21 @@ export function manifestFor(version: OdooVersion): OdooManifest {
   return manifest;
 }
 
-/** A field of `model` (its own or inherited from the base), or undefined when that version has none. */
+/**
+ * Models that carry another model's fields through a link (Odoo's `_inherits`): a variant reads and
+ * writes its template's name, price… as if they were its own.
+ */
+export const DELEGATED: Readonly<Record<string, { parent: string; link: string }>> = {
+  'product.product': { parent: 'product.template', link: 'product_tmpl_id' },
+};
+
+/** A field of `model` (its own, its delegate parent's, or the base's), or undefined when that version has none. */
 export function fieldOf(version: OdooVersion, model: string, field: string): ManifestField | undefined {
   const manifest = manifestFor(version);
-  return manifest.models[model]?.fields[field] ?? manifest.base.fields[field];
+  const delegate = DELEGATED[model];
+  return manifest.models[model]?.fields[field]
+    ?? (delegate ? manifest.models[delegate.parent]?.fields[field] : undefined)
+    ?? manifest.base.fields[field];
 }
 
 /** Whether `model` has `method` in that version (its own or the base's). */
