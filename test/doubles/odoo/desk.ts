@@ -20,6 +20,12 @@ export class OdooDesk {
     return this.call(model, 'create', [], { vals_list: this.orm.known(model, vals) }, context) as number;
   }
 
+  /** A percent sales tax, excluded from prices, as the accountant sets one up; the existing one of that rate if there is one. */
+  salesTax(percent: number): number {
+    const found = this.orm.search('account.tax', [['amount', '=', percent], ['amount_type', '=', 'percent'], ['type_tax_use', '=', 'sale']]);
+    return found[0] ?? this.create('account.tax', { name: `${percent}%`, amount: percent, amount_type: 'percent', type_tax_use: 'sale', price_include: false, company_id: this.odoo.base.company });
+  }
+
   /** The variant with this SKU; a test that names a SKU the database lacks is wrong. */
   productId(sku: string): number {
     const found = this.orm.search('product.product', [['default_code', '=', sku]], {}, { active_test: false });

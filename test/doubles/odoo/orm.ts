@@ -149,9 +149,8 @@ export class OdooOrm {
   read(model: string, ids: number[], fields: string[] | undefined, context: Context = {}): Vals[] {
     const names = fields?.length ? fields : this.allFields(model);
     for (const name of names) this.field(model, name);
-    const missing = ids.filter((id) => !this.exists(model, id));
-    if (missing.length) throw missingError(model, missing);
-    return ids.map((id) => {
+    // BaseModel._read_format skips records that do not exist: they are left out, not an error
+    return ids.filter((id) => this.exists(model, id)).map((id) => {
       const row = this.row(model, id);
       const out: Vals = { id };
       for (const name of names) out[name] = this.readValue(model, row, name, context);

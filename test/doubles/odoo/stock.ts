@@ -101,6 +101,11 @@ export function setDemand(orm: OdooOrm, moveId: number, demand: number): void {
   reserve(orm, moveId);
 }
 
+function warehouseOf(orm: OdooOrm, type: number): number | false {
+  const warehouse = orm.row('stock.picking.type', type).warehouse_id;
+  return typeof warehouse === 'number' ? warehouse : false;
+}
+
 function pickingName(orm: OdooOrm, type: number): string {
   const typeRow = orm.row('stock.picking.type', type);
   const prefix = `WH/${String(typeRow.sequence_code ?? (typeRow.code === 'incoming' ? 'IN' : 'OUT'))}/`;
@@ -121,7 +126,7 @@ export function createPicking(orm: OdooOrm, vals: { type: number; from: number; 
       name: orm.displayName('product.product', line.product), product_id: line.product, product_uom_qty: line.quantity, quantity: 0,
       location_id: vals.from, location_dest_id: vals.to, picking_id: picking, picking_type_id: vals.type, partner_id: vals.partner ?? false,
       origin: vals.origin ?? false, sale_line_id: line.saleLine ?? false, origin_returned_move_id: line.returnedMove ?? false,
-      to_refund: line.toRefund ?? false, state: 'confirmed', date: orm.clock.stamp(),
+      to_refund: line.toRefund ?? false, state: 'confirmed', date: orm.clock.stamp(), warehouse_id: warehouseOf(orm, vals.type),
     });
     // sale_line_id is needed to count deliveries even where a version does not show it
     orm.row('stock.move', move).sale_line_id = line.saleLine ?? false;
