@@ -1,0 +1,89 @@
+// Every Odoo model, field and method name the connector sends, per version, and nowhere else:
+// the manifest test checks each of them against what each version's sources define.
+
+/** The Odoo major versions the connector speaks to. */
+export const ODOO_VERSIONS = [17, 18, 19, 20] as const;
+export type OdooVersion = (typeof ODOO_VERSIONS)[number];
+
+/** One model as the connector uses it: its name, and its fields and methods by the connector's own words. */
+export interface ModelNames<F extends string = string, M extends string = string> {
+  model: string;
+  fields: Record<F, string>;
+  methods: Record<M, string>;
+}
+
+const m = <F extends string, M extends string>(model: string, fields: Record<F, string>, methods: Record<M, string>): ModelNames<F, M> => ({ model, fields, methods });
+
+/** Fields and methods every model has (odoo/models.py): the generic reads and writes. */
+const common = { id: 'id', writeDate: 'write_date', createDate: 'create_date', displayName: 'display_name' };
+const crud = { searchRead: 'search_read', read: 'read', create: 'create', write: 'write' };
+
+function namesOf(v: OdooVersion) {
+  const atLeast18 = v >= 18;
+  return {
+    product: m('product.product', {
+      ...common, sku: 'default_code', template: 'product_tmpl_id', active: 'active', attributeValues: 'product_template_attribute_value_ids',
+      onHand: 'qty_available', weight: 'weight', volume: 'volume',
+    }, crud),
+    template: m('product.template', {
+      ...common, name: 'name', listPrice: 'list_price', category: 'categ_id', active: 'active', saleOk: 'sale_ok',
+      descriptionSale: 'description_sale', variants: 'product_variant_ids', sku: 'default_code',
+      // 17 says "storable" through detailed_type = 'product'; 18 split it into type = 'consu' + is_storable
+      kind: atLeast18 ? 'type' : 'detailed_type',
+    }, crud),
+    templateKinds: { storable: atLeast18 ? 'consu' : 'product', service: 'service' },
+    /** 18+ marks stock-kept goods with this boolean beside type; 17 has it in detailed_type */
+    storableFlag: atLeast18 ? 'is_storable' : null,
+    /** the context key that limits product quantities to warehouses (stock's _get_domain_locations) */
+    stockContext: { warehouse: 'warehouse' },
+    category: m('product.category', { ...common, name: 'name' }, crud),
+    attributeValue: m('product.template.attribute.value', { ...common, name: 'name' }, crud),
+    company: m('res.company', { ...common, currency: 'currency_id' }, crud),
+    currency: m('res.currency', { ...common, name: 'name', decimals: 'decimal_places' }, crud),
+    warehouse: m('stock.warehouse', { ...common, name: 'name', code: 'code' }, crud),
+    move: m('stock.move', {
+      ...common, product: 'product_id', quantity: 'quantity', demand: 'product_uom_qty', state: 'state', saleLine: 'sale_line_id', warehouse: 'warehouse_id',
+      picking: 'picking_id', pickingCode: 'picking_code',
+    }, crud),
+    partner: m('res.partner', {
+      ...common, name: 'name', email: 'email', phone: 'phone', street: 'street', street2: 'street2', city: 'city', zip: 'zip',
+      country: 'country_id', parent: 'parent_id', type: 'type', isCompany: 'is_company', customerRank: 'customer_rank',
+    }, crud),
+    country: m('res.country', { ...common, code: 'code' }, crud),
+    user: m('res.users', { ...common, login: 'login', name: 'name' }, crud),
+    tax: m('account.tax', { ...common, amount: 'amount', amountType: 'amount_type', use: 'type_tax_use', priceInclude: 'price_include', company: 'company_id' }, crud),
+    sale: m('sale.order', {
+      ...common, name: 'name', reference: 'client_order_ref', partner: 'partner_id', invoiceAddress: 'partner_invoice_id', shippingAddress: 'partner_shipping_id',
+      lines: 'order_line', salesperson: 'user_id', state: 'state', total: 'amount_total', warehouse: 'warehouse_id', note: 'note', pickings: 'picking_ids',
+    }, { ...crud, confirm: 'action_confirm' }),
+    saleLine: m('sale.order.line', {
+      ...common, order: 'order_id', product: 'product_id', quantity: 'product_uom_qty', priceUnit: 'price_unit', name: 'name', delivered: 'qty_delivered',
+      isDelivery: 'is_delivery',
+      // sale.order.line's taxes: tax_id up to 18, tax_ids from 19
+      taxes: v >= 19 ? 'tax_ids' : 'tax_id',
+    }, crud),
+    picking: m('stock.picking', {
+      ...common, name: 'name', state: 'state', typeCode: 'picking_type_code', sale: 'sale_id', moves: 'move_ids', tracking: 'carrier_tracking_ref',
+      carrier: 'carrier_id', doneOn: 'date_done', backorderOf: 'backorder_id', origin: 'origin',
+    }, crud),
+    carrier: m('delivery.carrier', { ...common, name: 'name' }, crud),
+  };
+}
+
+export type OdooNames = ReturnType<typeof namesOf>;
+
+const cache = new Map<OdooVersion, OdooNames>();
+/** The names the connector sends to Odoo `version`. */
+export function odooNames(version: OdooVersion): OdooNames {
+  let names = cache.get(version);
+  if (!names) cache.set(version, (names = namesOf(version)));
+  return names;
+}
+
+/** Every model with the fields and methods the connector names in it, for the manifest check. */
+export function usedNames(version: OdooVersion): { model: string; fields: string[]; methods: string[] }[] {
+  const names = odooNames(version);
+  const models = Object.values(names).filter((x): x is ModelNames => typeof x === 'object' && x !== null && 'model' in x);
+  const extra = names.storableFlag ? [{ model: names.template.model, fields: [names.storableFlag], methods: [] }] : [];
+  return [...models.map((x) => ({ model: x.model, fields: Object.values(x.fields), methods: Object.values(x.methods) })), ...extra];
+}
