@@ -11,6 +11,7 @@ import { OdooClient, read, Ref, searchRead, Text, type OdooCalls, type Transport
 import { odooNames } from './models.js';
 import { getProducts, getStock, listSkus, orderShipments, productChanges, shipmentChanges, shipmentForCapture, stockChanges, type Setup } from './reads.js';
 import { importOrder, upsertCustomer, writeProductFields } from './writes.js';
+import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 
 export interface OdooConnectorOptions {
   url: string;
@@ -22,8 +23,8 @@ export interface OdooConnectorOptions {
   locations: string[];
 }
 
-/** What Odoo carries today; payments, order changes and offline sales are not built yet (see README). */
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments'] as const satisfies readonly InventoryCapability[];
+/** What Odoo carries today; payments and order changes are not built yet (see README). */
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'offlineSales'] as const satisfies readonly InventoryCapability[];
 
 export class OdooConnector implements InventoryConnector {
   readonly system = 'odoo';
@@ -57,6 +58,8 @@ export class OdooConnector implements InventoryConnector {
     if (kind === 'product') return productChanges(this.client, cursor);
     if (kind === 'stock') return stockChanges(this.client, cursor);
     if (kind === 'shipment') return shipmentChanges(this.client, cursor);
+    if (kind === 'order') return saleChanges(this.client, cursor);
+    if (kind === 'customer') return customerChanges(this.client, cursor);
     throw new DovetailError('config', `the Odoo connector does not read ${kind} changes`);
   }
 
@@ -68,6 +71,8 @@ export class OdooConnector implements InventoryConnector {
   async importOrder(order: Order, opts: { customerId: string; salesperson?: string }) { return importOrder(this.client, await this.ready(), order, opts); }
   async getShipments(orderCode: string, opts: { saleId?: string } = {}) { await this.ready(); return orderShipments(this.client, orderCode, opts.saleId); }
   async shipmentForCapture(shipmentId: string) { await this.ready(); return shipmentForCapture(this.client, shipmentId); }
+  async getOfflineSale(saleId: string) { const setup = await this.ready(); return /^\d+$/.test(saleId) ? offlineSale(this.client, setup, Number(saleId)) : null; }
+  async getInventoryCustomer(email: string) { await this.ready(); return inventoryCustomer(this.client, email); }
 }
 
 /** The company's currency and the warehouses whose stock is published (settings name them by name or code). */

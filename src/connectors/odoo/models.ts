@@ -58,7 +58,7 @@ function namesOf(v: OdooVersion) {
     }, { ...crud, confirm: 'action_confirm' }),
     saleLine: m('sale.order.line', {
       ...common, order: 'order_id', product: 'product_id', quantity: 'product_uom_qty', priceUnit: 'price_unit', name: 'name', delivered: 'qty_delivered',
-      isDelivery: 'is_delivery',
+      isDelivery: 'is_delivery', displayType: 'display_type',
       // sale.order.line's taxes: tax_id up to 18, tax_ids from 19
       taxes: v >= 19 ? 'tax_ids' : 'tax_id',
     }, crud),
