@@ -12,6 +12,7 @@ import { odooNames } from './models.js';
 import { getProducts, getStock, listSkus, orderShipments, productChanges, shipmentChanges, shipmentForCapture, stockChanges, type Setup } from './reads.js';
 import { importOrder, upsertCustomer, writeProductFields } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
+import * as money from './payments.js';
 
 export interface OdooConnectorOptions {
   url: string;
@@ -23,8 +24,8 @@ export interface OdooConnectorOptions {
   locations: string[];
 }
 
-/** What Odoo carries today; payments and order changes are not built yet (see README). */
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'offlineSales'] as const satisfies readonly InventoryCapability[];
+/** What Odoo carries today; order changes are not built yet (see README). */
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'offlineSales'] as const satisfies readonly InventoryCapability[];
 
 export class OdooConnector implements InventoryConnector {
   readonly system = 'odoo';
@@ -60,6 +61,8 @@ export class OdooConnector implements InventoryConnector {
     if (kind === 'shipment') return shipmentChanges(this.client, cursor);
     if (kind === 'order') return saleChanges(this.client, cursor);
     if (kind === 'customer') return customerChanges(this.client, cursor);
+    if (kind === 'payment') return money.paymentChanges(this.client, cursor);
+    if (kind === 'creditNote') return money.creditNoteChanges(this.client, cursor);
     throw new DovetailError('config', `the Odoo connector does not read ${kind} changes`);
   }
 
@@ -73,6 +76,20 @@ export class OdooConnector implements InventoryConnector {
   async shipmentForCapture(shipmentId: string) { await this.ready(); return shipmentForCapture(this.client, shipmentId); }
   async getOfflineSale(saleId: string) { const setup = await this.ready(); return /^\d+$/.test(saleId) ? offlineSale(this.client, setup, Number(saleId)) : null; }
   async getInventoryCustomer(email: string) { await this.ready(); return inventoryCustomer(this.client, email); }
+
+  // ---- money: payments against sales, credit notes (see payments.ts)
+  async recordPayment(orderCode: string, p: { kind: 'receivable' | 'payable'; amountMinor: number; key: string; description: string }) {
+    return money.recordPayment(this.client, await this.ready(), orderCode, p);
+  }
+  async proposePayment(orderCode: string, p: { amountMinor: number; key: string; description: string }) {
+    return money.proposePayment(this.client, await this.ready(), orderCode, p);
+  }
+  async getPayment(id: string) { return money.getPayment(this.client, await this.ready(), id); }
+  async completePayment(id: string, outcome: 'succeeded' | 'failed', note: string) { await this.ready(); return money.completePayment(this.client, id, outcome, note); }
+  async recordCreditNote(orderCode: string, c: { amountMinor: number; key: string; description: string }) {
+    return money.recordCreditNote(this.client, await this.ready(), orderCode, c);
+  }
+  async getCreditNote(id: string) { return money.getCreditNote(this.client, await this.ready(), id); }
 }
 
 /** The company's currency and the warehouses whose stock is published (settings name them by name or code). */

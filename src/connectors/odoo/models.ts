@@ -67,6 +67,16 @@ function namesOf(v: OdooVersion) {
       carrier: 'carrier_id', doneOn: 'date_done', backorderOf: 'backorder_id', origin: 'origin',
     }, crud),
     carrier: m('delivery.carrier', { ...common, name: 'name' }, crud),
+    payment: m('account.payment', {
+      ...common, paymentType: 'payment_type', partnerType: 'partner_type', amount: 'amount', state: 'state', partner: 'partner_id',
+      // the payment's free text: ref up to 17, memo from 18
+      memo: atLeast18 ? 'memo' : 'ref',
+    }, { ...crud, post: 'action_post', cancel: 'action_cancel', draft: 'action_draft' }),
+    invoice: m('account.move', {
+      ...common, moveType: 'move_type', origin: 'invoice_origin', total: 'amount_total', state: 'state', name: 'name', ref: 'ref', partner: 'partner_id',
+      lines: 'invoice_line_ids', paymentState: 'payment_state',
+    }, { ...crud, post: 'action_post' }),
+    invoiceLine: m('account.move.line', { ...common, name: 'name', quantity: 'quantity', priceUnit: 'price_unit', taxes: 'tax_ids' }, crud),
   };
 }
 
