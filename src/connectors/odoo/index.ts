@@ -13,6 +13,7 @@ import { getProducts, getStock, listSkus, orderShipments, productChanges, shipme
 import { importOrder, upsertCustomer, writeProductFields } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 import * as money from './payments.js';
+import * as orderChanges from './order-changes.js';
 
 export interface OdooConnectorOptions {
   url: string;
@@ -24,8 +25,8 @@ export interface OdooConnectorOptions {
   locations: string[];
 }
 
-/** What Odoo carries today; order changes are not built yet (see README). */
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'offlineSales'] as const satisfies readonly InventoryCapability[];
+/** Every capability an inventory system can carry, as Tryton does. */
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales'] as const satisfies readonly InventoryCapability[];
 
 export class OdooConnector implements InventoryConnector {
   readonly system = 'odoo';
@@ -63,6 +64,7 @@ export class OdooConnector implements InventoryConnector {
     if (kind === 'customer') return customerChanges(this.client, cursor);
     if (kind === 'payment') return money.paymentChanges(this.client, cursor);
     if (kind === 'creditNote') return money.creditNoteChanges(this.client, cursor);
+    if (kind === 'sale') return orderChanges.saleLineChanges(this.client, cursor);
     throw new DovetailError('config', `the Odoo connector does not read ${kind} changes`);
   }
 
@@ -90,6 +92,15 @@ export class OdooConnector implements InventoryConnector {
     return money.recordCreditNote(this.client, await this.ready(), orderCode, c);
   }
   async getCreditNote(id: string) { return money.getCreditNote(this.client, await this.ready(), id); }
+
+  // ---- changes to placed web orders: cancellations, returns, edits (see order-changes.ts)
+  async getSaleLines(orderCode: string) { return orderChanges.getSaleLines(this.client, await this.ready(), orderCode); }
+  async setSaleQuantities(orderCode: string, lines: { sku: string; quantity: number; unitNetMinor: number; taxRatePercent: number }[], note: string) {
+    return orderChanges.setSaleQuantities(this.client, await this.ready(), orderCode, lines, note);
+  }
+  async recordReturn(orderCode: string, lines: { sku: string; quantity: number }[], opts: { key: string; note: string; creditNote: boolean }) {
+    return orderChanges.recordReturn(this.client, await this.ready(), orderCode, lines, opts);
+  }
 }
 
 /** The company's currency and the warehouses whose stock is published (settings name them by name or code). */

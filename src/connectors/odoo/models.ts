@@ -43,7 +43,7 @@ function namesOf(v: OdooVersion) {
     warehouse: m('stock.warehouse', { ...common, name: 'name', code: 'code' }, crud),
     move: m('stock.move', {
       ...common, product: 'product_id', quantity: 'quantity', demand: 'product_uom_qty', state: 'state', saleLine: 'sale_line_id', warehouse: 'warehouse_id',
-      picking: 'picking_id', pickingCode: 'picking_code',
+      picking: 'picking_id', pickingCode: 'picking_code', returnOf: 'origin_returned_move_id',
     }, crud),
     partner: m('res.partner', {
       ...common, name: 'name', email: 'email', phone: 'phone', street: 'street', street2: 'street2', city: 'city', zip: 'zip',
@@ -58,14 +58,20 @@ function namesOf(v: OdooVersion) {
     }, { ...crud, confirm: 'action_confirm' }),
     saleLine: m('sale.order.line', {
       ...common, order: 'order_id', product: 'product_id', quantity: 'product_uom_qty', priceUnit: 'price_unit', name: 'name', delivered: 'qty_delivered',
-      isDelivery: 'is_delivery', displayType: 'display_type',
+      isDelivery: 'is_delivery', displayType: 'display_type', subtotal: 'price_subtotal', totalWithTax: 'price_total',
       // sale.order.line's taxes: tax_id up to 18, tax_ids from 19
       taxes: v >= 19 ? 'tax_ids' : 'tax_id',
     }, crud),
     picking: m('stock.picking', {
       ...common, name: 'name', state: 'state', typeCode: 'picking_type_code', sale: 'sale_id', moves: 'move_ids', tracking: 'carrier_tracking_ref',
       carrier: 'carrier_id', doneOn: 'date_done', backorderOf: 'backorder_id', origin: 'origin',
-    }, crud),
+    }, { ...crud, assign: 'action_assign', validate: 'button_validate' }),
+    returnWizard: m('stock.return.picking', { ...common, picking: 'picking_id', lines: 'product_return_moves' }, {
+      ...crud,
+      // the wizard's button: create_returns up to 17, action_create_returns from 18
+      createReturns: atLeast18 ? 'action_create_returns' : 'create_returns',
+    }),
+    returnLine: m('stock.return.picking.line', { ...common, product: 'product_id', quantity: 'quantity', move: 'move_id', toRefund: 'to_refund' }, crud),
     carrier: m('delivery.carrier', { ...common, name: 'name' }, crud),
     payment: m('account.payment', {
       ...common, paymentType: 'payment_type', partnerType: 'partner_type', amount: 'amount', state: 'state', partner: 'partner_id',

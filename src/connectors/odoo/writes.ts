@@ -69,7 +69,7 @@ export async function upsertCustomer(client: OdooCalls, setup: Setup, c: Custome
 // ---- the sale of a web order -----------------------------------------------------------------
 
 /** The service product carrying shipping charges (the delivery line), found by its reference or made once. */
-const SHIPPING_SKU = 'DOVETAIL-SHIPPING';
+export const SHIPPING_SKU = 'DOVETAIL-SHIPPING';
 
 function shippingProduct(client: OdooCalls, setup: Setup): Promise<number> {
   return once(setup, 'shipping-product', async () => {
@@ -88,7 +88,7 @@ function shippingProduct(client: OdooCalls, setup: Setup): Promise<number> {
  * line amounts are net). Dovetail does not make taxes in Odoo: they carry accounts and fiscal
  * rules only the accountant can set, so a missing one is a config error saying which.
  */
-function saleTax(client: OdooCalls, setup: Setup, ratePercent: number): Promise<number> {
+export function saleTax(client: OdooCalls, setup: Setup, ratePercent: number): Promise<number> {
   return once(setup, `tax:${ratePercent}`, async () => {
     const N = odooNames(client.version);
     const X = N.tax.fields;
