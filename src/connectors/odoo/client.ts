@@ -2,7 +2,7 @@
 // transports (JSON-2 for 19+, /jsonrpc execute_kw for 17 and 18), and one place that decides what kind of failure an answer is.
 import { z } from 'zod';
 import { DovetailError } from '../../errors.js';
-import { ODOO_VERSIONS, type OdooVersion } from './models.js';
+import { GENERIC, ODOO_VERSIONS, type OdooVersion } from './models.js';
 
 export type Transport = 'json2' | 'jsonrpc';
 
@@ -34,7 +34,7 @@ export interface OdooCalls {
  * hands `args[0]` to model_create_multi methods (create) to decide one id or a list; every other
  * named parameter binds by keyword, and a record method's ids always come first.
  */
-const POSITIONAL: Record<string, string[]> = { create: ['vals_list'] };
+const POSITIONAL: Record<string, string[]> = { [GENERIC.create]: ['vals_list'] };
 
 /** The execute_kw `args` and `kwargs` for a call given by name (the one place names become positions). */
 export function executeKwArgs(method: string, params: CallParams): { args: unknown[]; kwargs: Record<string, unknown> } {
@@ -235,22 +235,22 @@ const namesIn = (spec: FieldSpec) => { const names = Object.values(spec).map(([n
 export async function searchRead<S extends FieldSpec>(c: OdooCalls, model: string, domain: Domain, spec: S,
   opts: { limit?: number; offset?: number; order?: string; context?: Record<string, unknown> } = {}): Promise<RowOf<S>[]> {
   const { context, ...paging } = opts;
-  const value = await c.call(model, 'search_read', { domain, fields: namesIn(spec), ...paging, ...(context ? { context } : {}) });
+  const value = await c.call(model, GENERIC.searchRead, { domain, fields: namesIn(spec), ...paging, ...(context ? { context } : {}) });
   return rowsOf(spec, value, `${model}.search_read`);
 }
 
 export async function read<S extends FieldSpec>(c: OdooCalls, model: string, ids: number[], spec: S, context?: Record<string, unknown>): Promise<RowOf<S>[]> {
   if (!ids.length) return [];
-  return rowsOf(spec, await c.call(model, 'read', { ids, fields: namesIn(spec), ...(context ? { context } : {}) }), `${model}.read`);
+  return rowsOf(spec, await c.call(model, GENERIC.read, { ids, fields: namesIn(spec), ...(context ? { context } : {}) }), `${model}.read`);
 }
 
 export async function create(c: OdooCalls, model: string, values: Record<string, unknown>[]): Promise<number[]> {
-  const value = await c.call(model, 'create', { vals_list: values });
+  const value = await c.call(model, GENERIC.create, { vals_list: values });
   return parsed(Ids, value, `${model}.create`);
 }
 
 export async function write(c: OdooCalls, model: string, ids: number[], vals: Record<string, unknown>): Promise<void> {
-  await c.call(model, 'write', { ids, vals });
+  await c.call(model, GENERIC.write, { ids, vals });
 }
 
 /** A button of a record (action_confirm, …); what it answers (an action, true) is not needed. */

@@ -14,9 +14,11 @@ export interface ModelNames<F extends string = string, M extends string = string
 
 const m = <F extends string, M extends string>(model: string, fields: Record<F, string>, methods: Record<M, string>): ModelNames<F, M> => ({ model, fields, methods });
 
-/** Fields and methods every model has (odoo/models.py): the generic reads and writes. */
-const common = { id: 'id', writeDate: 'write_date', createDate: 'create_date', displayName: 'display_name' };
-const crud = { searchRead: 'search_read', read: 'read', create: 'create', write: 'write' };
+/** Fields every model has (odoo/models.py). */
+const common = { id: 'id', writeDate: 'write_date' };
+/** The generic methods of every model (odoo/models.py) that client.ts calls by these names, with their keyword parameters. */
+export const GENERIC = { searchRead: 'search_read', read: 'read', create: 'create', write: 'write' } as const;
+const crud = GENERIC;
 
 function namesOf(v: OdooVersion) {
   const atLeast18 = v >= 18;
@@ -31,9 +33,7 @@ function namesOf(v: OdooVersion) {
       // 17 says "storable" through detailed_type = 'product'; 18 split it into type = 'consu' + is_storable
       kind: atLeast18 ? 'type' : 'detailed_type',
     }, crud),
-    templateKinds: { storable: atLeast18 ? 'consu' : 'product', service: 'service' },
-    /** 18+ marks stock-kept goods with this boolean beside type; 17 has it in detailed_type */
-    storableFlag: atLeast18 ? 'is_storable' : null,
+    templateKinds: { service: 'service' },
     /** the context key that limits product quantities to warehouses (stock's _get_domain_locations) */
     stockContext: { warehouse: 'warehouse' },
     category: m('product.category', { ...common, name: 'name' }, crud),
@@ -42,12 +42,12 @@ function namesOf(v: OdooVersion) {
     currency: m('res.currency', { ...common, name: 'name', decimals: 'decimal_places' }, crud),
     warehouse: m('stock.warehouse', { ...common, name: 'name', code: 'code' }, crud),
     move: m('stock.move', {
-      ...common, product: 'product_id', quantity: 'quantity', demand: 'product_uom_qty', state: 'state', saleLine: 'sale_line_id', warehouse: 'warehouse_id',
-      picking: 'picking_id', pickingCode: 'picking_code', returnOf: 'origin_returned_move_id',
+      ...common, product: 'product_id', quantity: 'quantity', state: 'state', saleLine: 'sale_line_id', warehouse: 'warehouse_id',
+      picking: 'picking_id', returnOf: 'origin_returned_move_id',
     }, crud),
     partner: m('res.partner', {
       ...common, name: 'name', email: 'email', phone: 'phone', street: 'street', street2: 'street2', city: 'city', zip: 'zip',
-      country: 'country_id', parent: 'parent_id', type: 'type', isCompany: 'is_company', customerRank: 'customer_rank',
+      country: 'country_id', parent: 'parent_id', type: 'type', isCompany: 'is_company',
     }, crud),
     country: m('res.country', { ...common, code: 'code' }, crud),
     user: m('res.users', { ...common, login: 'login', name: 'name' }, crud),
@@ -64,7 +64,7 @@ function namesOf(v: OdooVersion) {
     }, crud),
     picking: m('stock.picking', {
       ...common, name: 'name', state: 'state', typeCode: 'picking_type_code', sale: 'sale_id', moves: 'move_ids', tracking: 'carrier_tracking_ref',
-      carrier: 'carrier_id', doneOn: 'date_done', backorderOf: 'backorder_id', origin: 'origin',
+      carrier: 'carrier_id', doneOn: 'date_done', origin: 'origin',
     }, { ...crud, assign: 'action_assign', validate: 'button_validate' }),
     returnWizard: m('stock.return.picking', { ...common, picking: 'picking_id', lines: 'product_return_moves' }, {
       ...crud,
@@ -72,7 +72,6 @@ function namesOf(v: OdooVersion) {
       createReturns: atLeast18 ? 'action_create_returns' : 'create_returns',
     }),
     returnLine: m('stock.return.picking.line', { ...common, product: 'product_id', quantity: 'quantity', move: 'move_id', toRefund: 'to_refund' }, crud),
-    carrier: m('delivery.carrier', { ...common, name: 'name' }, crud),
     payment: m('account.payment', {
       ...common, paymentType: 'payment_type', partnerType: 'partner_type', amount: 'amount', state: 'state', partner: 'partner_id',
       // the payment's free text: ref up to 17, memo from 18
@@ -100,6 +99,5 @@ export function odooNames(version: OdooVersion): OdooNames {
 export function usedNames(version: OdooVersion): { model: string; fields: string[]; methods: string[] }[] {
   const names = odooNames(version);
   const models = Object.values(names).filter((x): x is ModelNames => typeof x === 'object' && x !== null && 'model' in x);
-  const extra = names.storableFlag ? [{ model: names.template.model, fields: [names.storableFlag], methods: [] }] : [];
-  return [...models.map((x) => ({ model: x.model, fields: Object.values(x.fields), methods: Object.values(x.methods) })), ...extra];
+  return models.map((x) => ({ model: x.model, fields: Object.values(x.fields), methods: Object.values(x.methods) }));
 }
