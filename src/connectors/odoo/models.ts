@@ -34,8 +34,12 @@ function namesOf(v: OdooVersion) {
       kind: atLeast18 ? 'type' : 'detailed_type',
     }, crud),
     templateKinds: { service: 'service' },
-    /** the context key that limits product quantities to warehouses (stock's _get_domain_locations) */
-    stockContext: { warehouse: 'warehouse' },
+    /**
+     * The context key that limits product quantities to warehouses, read by stock's
+     * _get_domain_locations (addons/stock/models/product.py): `warehouse` in 17, `warehouse_id` from
+     * 18; a key the version does not read is ignored, and every warehouse's stock counted.
+     */
+    stockContext: { warehouse: atLeast18 ? 'warehouse_id' : 'warehouse' },
     category: m('product.category', { ...common, name: 'name' }, crud),
     attributeValue: m('product.template.attribute.value', { ...common, name: 'name' }, crud),
     company: m('res.company', { ...common, currency: 'currency_id' }, crud),
