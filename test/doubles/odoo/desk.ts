@@ -45,17 +45,21 @@ export class OdooDesk {
     return product;
   }
 
-  /** Counts the warehouse's stock of a SKU to `onHand` (stock.quant inventory mode, applied). */
+  /**
+   * Counts the warehouse's stock of a SKU to `onHand` (an inventory adjustment, applied): the open
+   * deliveries of the product are unreserved first, then "Check Availability" reserves what there is.
+   */
   setOnHand(sku: string, onHand: number): void {
     const product = this.productId(sku);
     const stock = this.odoo.base.stock;
     const existing = this.orm.search('stock.quant', [['product_id', '=', product], ['location_id', '=', stock]]);
     const quant = existing[0] ?? this.create('stock.quant', { product_id: product, location_id: stock, quantity: 0, reserved_quantity: 0 });
-    this.orm.writeKnown('stock.quant', [quant], { quantity: onHand });
-    // open deliveries waiting for the product take what came in (the scheduler's reservation)
-    for (const picking of this.orm.rows('stock.picking').filter((p) => p.state === 'confirmed' || p.state === 'assigned')) {
-      this.call('stock.picking', 'action_assign', [picking.id]);
-    }
+    const open = this.orm.rows('stock.move').filter((m) => m.product_id === product && ['confirmed', 'partially_available', 'assigned'].includes(String(m.state)));
+    const pickings = [...new Set(open.map((m) => m.picking_id).filter((p): p is number => typeof p === 'number'))];
+    if (pickings.length) this.call('stock.picking', 'do_unreserve', pickings);
+    this.orm.writeKnown('stock.quant', [quant], { quantity: onHand, reserved_quantity: 0 });
+    const waiting = this.orm.rows('stock.picking').filter((p) => p.state === 'confirmed' || p.state === 'assigned').map((p) => p.id);
+    if (waiting.length) this.call('stock.picking', 'action_assign', waiting);
   }
 
   /** The sale whose client_order_ref is the store's order code. */

@@ -20,14 +20,15 @@ export interface Seeded {
   countries: Map<string, number>;
 }
 
-export function seed(orm: OdooOrm): Seeded {
+/** `currency`: the company's currency code (EUR unless the test's store sells in another). */
+export function seed(orm: OdooOrm, currencyCode = 'EUR'): Seeded {
   /** Makes a record with the fields this version has (a field a version lacks is simply not set). */
   const make = (model: string, vals: Vals): number => {
     if (!orm.hasModel(model)) return 0;
     const known = Object.fromEntries(Object.entries(vals).filter(([name]) => fieldOf(orm.version, model, name)));
     return orm.create(model, [known])[0]!;
   };
-  const currency = make('res.currency', { name: 'EUR', symbol: '€', decimal_places: 2, rounding: 0.01, active: true });
+  const currency = make('res.currency', { name: currencyCode, symbol: currencyCode, decimal_places: 2, rounding: 0.01, active: true });
   const countries = new Map<string, number>();
   for (const [code, name] of [['BE', 'Belgium'], ['NL', 'Netherlands'], ['DE', 'Germany'], ['FR', 'France'], ['GB', 'United Kingdom'], ['US', 'United States']] as const) {
     countries.set(code, make('res.country', { code, name }));

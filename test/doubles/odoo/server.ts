@@ -22,6 +22,8 @@ export interface FakeOdooOptions {
   database?: string;
   login?: string;
   apiKey?: string;
+  /** the company's currency code; EUR unless given */
+  currency?: string;
   clock?: OdooClock;
 }
 
@@ -50,7 +52,7 @@ export class FakeOdoo {
     this.apiKey = opts.apiKey ?? 'odoo-api-key-0123456789abcdef';
     this.clock = opts.clock ?? new OdooClock();
     this.orm = new OdooOrm(this.version, this.clock);
-    this.base = seed(this.orm);
+    this.base = seed(this.orm, opts.currency);
     installStock(this.orm, this.base);
     installSales(this.orm, this.base);
     installAccounting(this.orm, this.base);

@@ -247,6 +247,17 @@ export const STOCK: Record<string, Method> = {
     api: 'records', params: [],
     run: ({ orm, ids }) => { for (const move of orm.rows('stock.move').filter((m) => ids.includes(m.picking_id as number))) reserve(orm, move.id); return true; },
   },
+  'stock.picking.do_unreserve': {
+    api: 'records', params: [],
+    run: ({ orm, ids }) => {
+      for (const move of orm.rows('stock.move').filter((m) => ids.includes(m.picking_id as number) && OPEN.has(String(m.state)))) {
+        unreserve(orm, move.id);
+        orm.writeKnown('stock.move', [move.id], { state: 'confirmed' });
+      }
+      for (const picking of ids) recomputePicking(orm, picking);
+      return true;
+    },
+  },
   'stock.picking.action_cancel': {
     api: 'records', params: [],
     run: ({ orm, ids }) => {
