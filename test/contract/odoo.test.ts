@@ -14,7 +14,7 @@ for (const version of ['18.0', '19.0'] as const satisfies readonly OdooVersion[]
   inventoryContract({
     name: `Odoo ${version} double`,
     declared: odoo.capabilities,
-    checked: ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'feeds'],
+    checked: ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales', 'feeds'],
     async open() {
       const fake = await new FakeOdoo({ version }).start();
       fake.desk.salesTax(SUITE_TAX_PERCENT);
