@@ -35,8 +35,8 @@ export class OdooConnector implements InventoryConnector {
   readonly client: OdooClient;
   private setup?: Promise<Setup>;
 
-  constructor(private readonly opts: OdooConnectorOptions, client?: OdooClient) {
-    this.client = client ?? new OdooClient(opts);
+  constructor(private readonly opts: OdooConnectorOptions) {
+    this.client = new OdooClient(opts);
   }
 
   async ping() {
@@ -109,13 +109,14 @@ export async function loadSetup(client: OdooCalls, locations: string[]): Promise
   const [company] = await searchRead(client, N.company.model, [], { currency: [N.company.fields.currency, Ref] }, { limit: 1, order: `${N.company.fields.id} asc` });
   if (!company?.currency) throw new DovetailError('config', 'the Odoo user sees no company with a currency');
   const [currency] = await read(client, N.currency.model, [company.currency.id], { name: [N.currency.fields.name, z.string()], decimals: [N.currency.fields.decimals, z.number().int()] });
+  if (!currency) throw new DovetailError('config', `the Odoo user cannot read the company's currency ${company.currency.name}`);
   const W = N.warehouse.fields;
   const warehouses = await searchRead(client, N.warehouse.model, [], { name: [W.name, z.string()], code: [W.code, Text] }, { order: `${W.id} asc` });
   const chosen = locations.length ? warehouses.filter((w) => locations.includes(w.name) || (w.code !== null && locations.includes(w.code))) : warehouses.slice(0, 1);
   if (!chosen.length) {
     throw new DovetailError('config', `inventory.locations names ${locations.join(', ') || 'no warehouse'}, but Odoo has: ${warehouses.map((w) => w.code ?? w.name).join(', ') || 'none'}`);
   }
-  return { currency: { id: company.currency.id, code: currency!.name, decimals: currency!.decimals }, warehouseIds: chosen.map((w) => w.id), made: new Map() };
+  return { currency: { id: company.currency.id, code: currency.name, decimals: currency.decimals }, warehouseIds: chosen.map((w) => w.id), made: new Map() };
 }
 
 const nonEmpty = z.string().min(1);

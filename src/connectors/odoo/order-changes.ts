@@ -14,7 +14,6 @@ import { saleTax, SHIPPING_SKU } from './writes.js';
 
 interface SkuLines {
   sku: string;
-  product: number;
   /** the sale's lines of this SKU, oldest first */
   lines: { id: number; ordered: number; delivered: number; subtotal: number; total: number; taxIds: number[] }[];
   /** units that came back on done return moves */
@@ -40,7 +39,7 @@ async function loadWebSale(client: OdooCalls, setup: Setup, orderCode: string): 
   for (const l of lines) {
     const sku = skus.get(l.product!.id);
     if (!sku || sku === SHIPPING_SKU) continue;
-    const entry = bySku.get(sku) ?? { sku, product: l.product!.id, lines: [], returned: 0 };
+    const entry = bySku.get(sku) ?? { sku, lines: [], returned: 0 };
     entry.lines.push({ id: l.id, ordered: Math.round(l.quantity), delivered: Math.round(l.delivered), subtotal: l.subtotal, total: l.total, taxIds: l.taxes });
     bySku.set(sku, entry);
   }
