@@ -181,6 +181,10 @@ export class OdooClient implements OdooCalls {
     // rate limits and gateways are passing whatever body they carry
     if (status === 429 || status === 502 || status === 503 || status === 504) throw httpRefusal(what, status, text, retryAfter);
     const exception = body.ok ? OdooException.safeParse(body.value) : null;
+    if (!exception?.success && status === 404) {
+      // an Odoo before 19 has no /json/2 route at all: its 404 is a page, not an exception
+      throw new DovetailError('config', `Odoo at ${this.base} has no JSON-2 API (${what} answered 404): it came with Odoo 19; use transport: jsonrpc`, { detail: { call: what, status } });
+    }
     if (!exception?.success) throw httpRefusal(what, status, text, retryAfter);
     throw classifyOdooException(what, exception.data);
   }

@@ -84,6 +84,13 @@ test('the transport setting wins over the version, and a SaaS version counts by 
   assert.equal(seen[1]!.path, '/json/2/product.product/search_read');
 });
 
+test('JSON-2 forced on an Odoo without it (a 404 page, not an exception) is a config error naming the transport setting', async () => {
+  const { url } = await scripted([{ body: fixture('jsonrpc-version-17.json') }, { status: 404, type: 'text/html', body: '<html><title>404: Not Found</title></html>' }]);
+  const e = await failure(new OdooClient(options(url, { transport: 'json2' })).call('sale.order', 'search_read', { domain: [] }));
+  assert.equal(e.kind, 'config');
+  assert.match(e.message, /transport: jsonrpc/);
+});
+
 test('a version Dovetail does not speak, a refused login and a missing user name are config errors', async () => {
   const old = await scripted([{ body: fixture('jsonrpc-version-16.json') }]);
   const e1 = await failure(new OdooClient(options(old.url)).connect());
