@@ -58,7 +58,8 @@ const RpcAnswer = z.union([
   z.object({ jsonrpc: z.literal('2.0'), id: z.unknown(), error: z.object({ code: z.number(), message: z.string(), data: OdooException.partial().passthrough().optional() }) }),
 ]);
 
-const NAMES_OF = {
+/** Odoo's exception names (`odoo.exceptions.…`, `psycopg2.errors.…`, `werkzeug.exceptions.…`) by the kind of failure they are. */
+const EXCEPTIONS_OF_KIND = {
   config: /AccessDenied|AccessError|KeyError|AttributeError|NotFound|Unauthorized|Forbidden|CheckIdentity|SessionExpired/,
   transient: /SerializationFailure|OperationalError|LockNotAvailable|TransactionRollbackError|ConcurrencyError|ServiceUnavailable|TooManyRequests/,
 };
@@ -67,16 +68,18 @@ const NAMES_OF = {
  * What an Odoo exception means to Dovetail. Refused credentials or rights, a model or method the
  * database lacks (a module not installed) and a field it does not know: config. Locks and
  * serialisation failures pass: transient. UserError, ValidationError and MissingError are
- * business rules refusing this one record: permanent, with Odoo's own words.
+ * business rules refusing this one record: permanent, with Odoo's own words (a UserError or
+ * ValidationError marked `conflict`: Odoo's state disagrees with the change asked for).
  */
 export function classifyOdooException(what: string, e: OdooException): DovetailError {
   const text = short(e.message ?? String(e.arguments?.[0] ?? ''));
   const detail = { call: what, odooError: e.name };
-  if (NAMES_OF.transient.test(e.name)) return new DovetailError('transient', short(`Odoo ${what}: ${text || e.name}`), { detail });
-  if (NAMES_OF.config.test(e.name) || (e.name.endsWith('ValueError') && /Invalid field|unknown field/i.test(text))) {
+  if (EXCEPTIONS_OF_KIND.transient.test(e.name)) return new DovetailError('transient', short(`Odoo ${what}: ${text || e.name}`), { detail });
+  if (EXCEPTIONS_OF_KIND.config.test(e.name) || (e.name.endsWith('ValueError') && /Invalid field|unknown field/i.test(text))) {
     return new DovetailError('config', short(`Odoo ${what} refused (${e.name.split('.').pop()}): ${text}: check the API user's groups and installed modules`), { detail });
   }
-  return new DovetailError('permanent', short(`Odoo refused ${what} (${e.name.split('.').pop()}): ${text}`), { detail });
+  const conflict = /UserError|ValidationError/.test(e.name);
+  return new DovetailError('permanent', short(`Odoo refused ${what} (${e.name.split('.').pop()}): ${text}`), { detail: { ...detail, ...(conflict ? { conflict } : {}) } });
 }
 
 /** An HTTP answer that is not a usable JSON body: proxies' HTML pages, rate limits, gateways. */
@@ -118,15 +121,11 @@ export class OdooClient implements OdooCalls {
   private ready: Promise<{ version: OdooVersion; transport: Transport; uid: number | null }> | null = null;
   private state: { version: OdooVersion; transport: Transport; uid: number | null } | null = null;
   private requestId = 0;
-  private callCount = 0;
 
   constructor(private readonly opts: OdooClientOptions) {
     this.base = opts.url.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 60_000;
   }
-
-  /** Requests sent so far (the calls-per-order measurement reads it). */
-  get calls(): number { return this.callCount; }
 
   /** The server's major version; read by connect(). */
   get version(): OdooVersion {
@@ -162,7 +161,6 @@ export class OdooClient implements OdooCalls {
   }
 
   private async post(url: string, what: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; text: string; retryAfter: string | null }> {
-    this.callCount++;
     try {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
       return { status: res.status, text: await res.text(), retryAfter: res.headers.get('retry-after') };

@@ -117,6 +117,7 @@ test('/jsonrpc errors are classified by the exception Odoo names', async () => {
   const userError = await failing('jsonrpc', { body: fixture('jsonrpc-user-error.json') });
   assert.equal(userError.kind, 'permanent');
   assert.match(userError.message, /sale\.order\.action_confirm \(UserError\): It is not allowed to confirm/);
+  assert.equal(userError.detail?.conflict, true);
   assert.equal((await failing('jsonrpc', { body: fixture('jsonrpc-access-denied.json') })).kind, 'config');
   const field = await failing('jsonrpc', { body: fixture('jsonrpc-invalid-field.json') });
   assert.equal(field.kind, 'config');
