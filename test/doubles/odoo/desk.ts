@@ -95,9 +95,17 @@ export class OdooDesk {
     return shipped;
   }
 
-  /** Cancels what has not shipped: the sale's open deliveries (the backorder) are cancelled. */
+  /** Cancels what has not shipped by cancelling the sale's open deliveries (the backorder); the sale's lines keep their quantities, as in Odoo. */
   cancelRest(saleId: number): void {
     for (const picking of this.openDeliveries(saleId)) this.call('stock.picking', 'action_cancel', [picking]);
+  }
+
+  /** Cancels what has not shipped of a SKU the way Odoo 17+ lets a clerk do it: the confirmed line lowered to what was delivered (its open move follows). */
+  cancelUnshipped(saleId: number, sku: string): void {
+    const line = this.orm.search('sale.order.line', [['order_id', '=', saleId], ['product_id', '=', this.productId(sku)]])[0];
+    if (line === undefined) throw new Error(`sale ${saleId} has no line of ${sku}`);
+    const delivered = Number(this.orm.read('sale.order.line', [line], ['qty_delivered'])[0]!.qty_delivered);
+    this.editLine(saleId, sku, delivered);
   }
 
   /** Returns units of a done delivery and receives them (the Return button, then Validate on the receipt). */
