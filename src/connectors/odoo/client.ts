@@ -61,13 +61,13 @@ const RpcAnswer = z.union([
 /** Odoo's exception names (`odoo.exceptions.…`, `psycopg2.errors.…`, `werkzeug.exceptions.…`) by the kind of failure they are. */
 const EXCEPTIONS_OF_KIND = {
   config: /AccessDenied|AccessError|KeyError|AttributeError|NotFound|Unauthorized|Forbidden|CheckIdentity|SessionExpired/,
-  transient: /SerializationFailure|OperationalError|LockNotAvailable|TransactionRollbackError|ConcurrencyError|ServiceUnavailable|TooManyRequests/,
+  transient: /SerializationFailure|OperationalError|LockNotAvailable|LockError|TransactionRollbackError|ConcurrencyError|ServiceUnavailable|TooManyRequests/,
 };
 
 /**
  * What an Odoo exception means to Dovetail. Refused credentials or rights, a model or method the
- * database lacks (a module not installed) and a field it does not know: config. Locks and
- * serialisation failures pass: transient. UserError, ValidationError and MissingError are
+ * database lacks (a module not installed) and a field it does not know: config. Locks (19's
+ * LockError, answered 409) and serialisation failures pass: transient. UserError, ValidationError and MissingError are
  * business rules refusing this one record: permanent, with Odoo's own words (a UserError or
  * ValidationError marked `conflict`: Odoo's state disagrees with the change asked for).
  */

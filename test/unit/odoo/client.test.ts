@@ -130,6 +130,7 @@ test('JSON-2 errors are classified by status and the exception in the body', asy
   assert.equal(userError.kind, 'permanent');
   assert.match(userError.message, /It is not allowed to confirm/);
   assert.equal((await failing('json2', { status: 422, body: fixture('json2-validation-error.json') })).kind, 'permanent');
+  assert.equal((await failing('json2', { status: 409, body: fixture('json2-lock-error.json') })).kind, 'transient', 'a record locked by another transaction');
   assert.equal((await failing('json2', { status: 401, body: fixture('json2-unauthorized.json') })).kind, 'config');
   assert.equal((await failing('json2', { status: 403, body: fixture('json2-access-error.json') })).kind, 'config');
   const missing = await failing('json2', { status: 404, body: fixture('json2-model-not-found.json') });
