@@ -31,7 +31,7 @@ function stateNamed(orm: OdooOrm, model: string, ...names: string[]): string {
 function sequence(orm: OdooOrm, model: string, prefix: string): string {
   const year = orm.clock.stamp().slice(0, 4);
   const stem = `${prefix}/${year}/`;
-  const count = orm.rows(model).filter((row) => typeof row.name === 'string' && row.name.startsWith(stem)).length;
+  const count = orm.rows(model).filter((row) => String(orm.value(model, row, 'name')).startsWith(stem)).length;
   return `${stem}${String(count + 1).padStart(5, '0')}`;
 }
 
@@ -61,10 +61,12 @@ export const ACCOUNTING: Record<string, Method> = {
     api: 'records', params: [],
     run: ({ orm, ids }) => {
       for (const payment of ids) {
-        const row = orm.row('account.payment', payment);
-        if (row.state !== 'draft') throw userError('Only a draft payment can be posted.');
-        const journal = orm.row('account.journal', row.journal_id as number);
-        const name = row.name && row.name !== '/' ? row.name : sequence(orm, 'account.payment', `P${String(journal.code ?? 'BNK1')}`);
+        // up to 17 the state, name and journal are the payment's journal entry's (orm.value follows the link)
+        const field = (name: string) => orm.value('account.payment', orm.row('account.payment', payment), name);
+        if (field('state') !== 'draft') throw userError('Only a draft payment can be posted.');
+        const journal = orm.row('account.journal', field('journal_id') as number);
+        const current = field('name');
+        const name = current && current !== '/' ? current : sequence(orm, 'account.payment', `P${String(journal.code ?? 'BNK1')}`);
         orm.writeKnown('account.payment', [payment], { state: stateNamed(orm, 'account.payment', 'in_process', 'posted'), name });
       }
       return true;
@@ -109,7 +111,7 @@ export function installAccounting(orm: OdooOrm, base: Seeded): void {
     name: false, state: 'draft', date: orm.clock.stamp().slice(0, 10), journal_id: base.bankJournal, company_id: base.company, currency_id: base.currency,
     payment_type: 'inbound', partner_type: 'customer',
   }));
-  orm.compute('account.payment', 'display_name', (row) => (row.name ? row.name : 'Draft Payment'));
+  orm.compute('account.payment', 'display_name', (row) => { const name = orm.value('account.payment', row, 'name'); return name && name !== '/' ? name : 'Draft Payment'; });
   orm.compute('sale.order', 'invoice_ids', (row) => orm.rows('account.move')
     .filter((m) => m.invoice_origin === row.name && String(m.move_type).startsWith('out_')).map((m) => m.id));
 }

@@ -46,17 +46,20 @@ export function manifestFor(version: OdooVersion): OdooManifest {
 }
 
 /**
- * Models that carry another model's fields through a link (Odoo's `_inherits`): a variant reads and
- * writes its template's name, price… as if they were its own.
+ * Models that carry another model's fields through a link (Odoo's `_inherits`): a variant its
+ * template's name, price… in every version; up to 17 a payment its journal entry's state, name,
+ * ref and journal (18 gave account.payment fields of its own).
  */
-export const DELEGATED: Readonly<Record<string, { parent: string; link: string }>> = {
-  'product.product': { parent: 'product.template', link: 'product_tmpl_id' },
-};
+export function delegateOf(version: OdooVersion, model: string): { parent: string; link: string } | undefined {
+  if (model === 'product.product') return { parent: 'product.template', link: 'product_tmpl_id' };
+  if (model === 'account.payment' && version === '17.0') return { parent: 'account.move', link: 'move_id' };
+  return undefined;
+}
 
 /** A field of `model` (its own, its delegate parent's, or the base's), or undefined when that version has none. */
 export function fieldOf(version: OdooVersion, model: string, field: string): ManifestField | undefined {
   const manifest = manifestFor(version);
-  const delegate = DELEGATED[model];
+  const delegate = delegateOf(version, model);
   return manifest.models[model]?.fields[field]
     ?? (delegate ? manifest.models[delegate.parent]?.fields[field] : undefined)
     ?? manifest.base.fields[field];

@@ -1,6 +1,6 @@
 // The generic ORM of the double: records of any model the version's manifest has, read, searched and
 // written the way odoo/models.py does it, and every name checked against that manifest first.
-import { DELEGATED, fieldOf, manifestFor, type ManifestField, type OdooVersion } from './manifest.js';
+import { delegateOf, fieldOf, manifestFor, type ManifestField, type OdooVersion } from './manifest.js';
 import { missingError, validationError, valueError } from './errors.js';
 
 export type Row = Record<string, unknown> & { id: number };
@@ -55,7 +55,7 @@ export class OdooOrm {
   /** Every field a read without `fields` answers: the model's own, its delegate parent's and the base's. */
   allFields(model: string): string[] {
     const manifest = manifestFor(this.version);
-    const delegate = DELEGATED[model];
+    const delegate = delegateOf(this.version, model);
     return [...new Set([
       ...Object.keys(manifest.base.fields),
       ...(delegate ? Object.keys(manifest.models[delegate.parent]?.fields ?? {}) : []),
@@ -86,7 +86,7 @@ export class OdooOrm {
   value(model: string, row: Row, name: string, context: Context = {}): unknown {
     const compute = this.computes.get(model)?.get(name);
     if (compute) return compute(row, context);
-    const delegate = DELEGATED[model];
+    const delegate = delegateOf(this.version, model);
     const own = manifestFor(this.version).models[model]?.fields[name] ?? manifestFor(this.version).base.fields[name];
     if (!own && delegate && typeof row[delegate.link] === 'number') {
       return this.value(delegate.parent, this.row(delegate.parent, row[delegate.link] as number), name, context);
@@ -118,7 +118,7 @@ export class OdooOrm {
     for (const name of Object.keys(vals)) this.field(model, name);
     const defaults = this.known(model, this.defaults.get(model)?.({ ...vals }, context) ?? {});
     const all: Vals = { ...defaults, ...vals };
-    const delegate = DELEGATED[model];
+    const delegate = delegateOf(this.version, model);
     const id = (this.nextIds.get(model) ?? 1);
     this.nextIds.set(model, id + 1);
     const now = this.clock.stamp();
@@ -211,7 +211,7 @@ export class OdooOrm {
   // ---- writes, field by field ------------------------------------------------------------------
 
   private assign(model: string, row: Row, vals: Vals, context: Context): void {
-    const delegate = DELEGATED[model];
+    const delegate = delegateOf(this.version, model);
     const parentVals: Vals = {};
     for (const [name, value] of Object.entries(vals)) {
       if (delegate && !this.ownField(model, name) && this.ownField(delegate.parent, name)) { parentVals[name] = value; continue; }

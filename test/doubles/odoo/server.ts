@@ -156,20 +156,20 @@ export class FakeOdoo {
       if (typeof model !== 'string' || typeof modelMethod !== 'string') throw new OdooFault('builtins.TypeError', 'model and method must be strings', 500);
       const rest = method === 'execute' ? args.slice(5) : ((positional as unknown[] | undefined) ?? []);
       const named = method === 'execute' ? {} : { ...((kwargs as Record<string, unknown> | undefined) ?? {}) };
-      return this.callKw('jsonrpc', model, modelMethod, rest, named);
+      return this.callKw(model, modelMethod, rest, named);
     }
     throw new OdooFault('builtins.KeyError', service, 500, [service]);
   }
 
   /** odoo/service/model.py call_kw: a record method's first positional argument is its ids; `context` is taken out of kwargs. */
-  private callKw(transport: 'jsonrpc', model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
+  private callKw(model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
     if (!this.orm.hasModel(model)) throw new OdooFault('builtins.KeyError', model, 500, [model]);
     const found = this.publicMethod(model, method);
     const { context, ...named } = kwargs;
     const rest = [...args];
     const ids = found.api === 'records' ? idsOf(rest.shift()) : [];
     const params = bind(model, method, found, rest, named, (message) => new OdooFault('builtins.TypeError', message, 500));
-    this.calls.push({ transport, model, method, params: { ...(found.api === 'records' ? { ids } : {}), ...params } });
+    this.calls.push({ transport: 'jsonrpc', model, method, params: { ...(found.api === 'records' ? { ids } : {}), ...params } });
     return found.run({ odoo: this, orm: this.orm, model, ids, params, context: asContext(context) });
   }
 
