@@ -10,6 +10,8 @@ const SHARED_STAMP_ROWS = 1_100;
 /** the rate the suite's web orders are taxed at (someOrder): the accountant has set up that sales tax */
 const SUITE_TAX_PERCENT = 10;
 
+// 17.0 is left out until its manifest names the comodel of related relational fields (stock.picking.sale_id
+// is `related: 'group_id.sale_id'` there, with no relation): without it the double cannot check a sale's delivery
 for (const version of ['18.0', '19.0'] as const satisfies readonly OdooVersion[]) {
   inventoryContract({
     name: `Odoo ${version} double`,
