@@ -2,33 +2,16 @@
 // supported version, as read from Odoo's own sources into the per-version manifests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { odooNames, usedNames, type OdooVersion } from '../../../src/connectors/odoo/models.js';
 import { ODOO_VERSIONS, unknownName, type OdooVersion as ManifestVersion, type UnknownName } from '../../doubles/odoo/manifest.js';
 
 const manifestFile = (v: ManifestVersion) => new URL(`../../../src/connectors/odoo/manifest/odoo-${v}.json`, import.meta.url);
 
-/**
- * The models a model takes fields from through Odoo's `_inherits`, as the manifest records them
- * (17's account.payment reads state and ref from its account.move); the loader's own list knows
- * only product.product's.
- */
-function delegates(version: ManifestVersion, model: string): string[] {
-  const raw = JSON.parse(readFileSync(manifestFile(version), 'utf8')) as { models: Record<string, { inherits?: Record<string, string> }> };
-  return Object.keys(raw.models[model]?.inherits ?? {});
-}
-
-/** A field unknown on `model` that one of its `_inherits` parents has is the model's too. */
-function unknownField(version: ManifestVersion, model: string, field: string): UnknownName | null {
-  const unknown = unknownName(version, model, { fields: [field] });
-  if (unknown?.kind === 'field' && unknown.model === model && delegates(version, model).some((parent) => !unknownName(version, parent, { fields: [field] }))) return null;
-  return unknown;
-}
-
 /** Every name of `used` that version's manifest lacks. */
 function unknownNames(version: ManifestVersion, used: { model: string; fields: string[]; methods: string[] }[]): UnknownName[] {
   return used.flatMap(({ model, fields, methods }) => [
-    ...fields.map((field) => unknownField(version, model, field)),
+    ...fields.map((field) => unknownName(version, model, { fields: [field] })),
     ...methods.map((method) => unknownName(version, model, { method })),
   ]).filter((u): u is UnknownName => u !== null);
 }
@@ -59,7 +42,7 @@ test('the check refuses a misspelt field, a misspelt method, a model that does n
   assert.deepEqual(unknownNames(version, [{ model: 'sale.order.line', fields: ['tax_idz'], methods: [] }]), [{ kind: 'field', model: 'sale.order.line', name: 'tax_idz' }]);
   assert.deepEqual(unknownNames(version, [{ model: 'sale.order', fields: [], methods: ['action_confirmm'] }]), [{ kind: 'method', model: 'sale.order', name: 'action_confirmm' }]);
   assert.deepEqual(unknownNames(version, [{ model: 'sale.orders', fields: ['name'], methods: [] }]), [{ kind: 'model', model: 'sale.orders', name: 'sale.orders' }]);
-  // a field that neither the model nor its _inherits parent has is refused
+  // a field that neither the model nor the entry it inherits from (17) has is refused
   assert.deepEqual(unknownNames(version, [{ model: 'account.payment', fields: ['memoo'], methods: [] }]), [{ kind: 'field', model: 'account.payment', name: 'memoo' }]);
   // 17's name for the product kind, sent to 18, is refused
   assert.deepEqual(unknownNames(version, [{ model: 'product.template', fields: [odooNames(17).template.fields.kind], methods: [] }]),
