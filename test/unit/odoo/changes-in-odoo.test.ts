@@ -1,4 +1,4 @@
-// What people do in Odoo after a web order, read back by the connector on the double of 18 and 19:
+// What people do in Odoo after a web order, read back by the connector on the double of 17, 18 and 19:
 // units cancelled, returned and added by a clerk; a payment an operator posts; a credit note an
 // accountant makes. Each shows in the connector's terms and in its feed, and Dovetail's own
 // records stay out of the feeds that would echo them.
@@ -22,7 +22,7 @@ async function feedKeys(read: (kind: RecordKind, cursor: string | null) => Promi
   assert.fail(`the ${kind} feed never ended`);
 }
 
-for (const version of ['18.0', '19.0'] as const) {
+for (const version of ['17.0', '18.0', '19.0'] as const) {
   describe(`changes made in Odoo ${version}`, () => {
     let fake: FakeOdoo;
     let odoo: OdooConnector;

@@ -1,4 +1,4 @@
-// A web order's sale in Odoo, against the stateful double of 18 (/jsonrpc) and 19 (JSON-2): the
+// A web order's sale in Odoo, against the stateful double of 17, 18 (/jsonrpc) and 19 (JSON-2): the
 // delivery line and salesperson, the totals that must agree before confirming, the settings Odoo
 // must have, a half-done attempt finished, and a gateway failure seen as passing.
 import { after, before, describe, test } from 'node:test';
@@ -14,7 +14,7 @@ async function failure(p: Promise<unknown>): Promise<DovetailError> {
   assert.fail('expected a failure');
 }
 
-for (const version of ['18.0', '19.0'] as const) {
+for (const version of ['17.0', '18.0', '19.0'] as const) {
   describe(`web orders as Odoo ${version} sales`, () => {
     let fake: FakeOdoo;
     let odoo: OdooConnector;
