@@ -1,13 +1,14 @@
 // Every system Dovetail can join, and the only list of them in the code: settings, `open`,
 // `check`, `init` and the dashboard all read it. Adding a system is one folder and one line here.
 import { magento } from './magento/index.js';
+import { odoo } from './odoo/index.js';
 import { shopify } from './shopify/index.js';
 import { tryton } from './tryton/index.js';
 import { hasCapability, type InventoryCapability, type InventorySystem, type StoreCapability, type StoreSystem, type SystemDescriptor } from './types.js';
 import { vendure } from './vendure/index.js';
 
 /** The inventory systems; the first is the default of `systems.inventory.type`. */
-export const INVENTORY_SYSTEMS = [tryton] as const satisfies readonly InventorySystem[];
+export const INVENTORY_SYSTEMS = [tryton, odoo] as const satisfies readonly InventorySystem[];
 /** The stores; the first is the default of `systems.store.type`. */
 export const STORE_SYSTEMS = [vendure, shopify, magento] as const satisfies readonly StoreSystem[];
 

@@ -95,10 +95,10 @@ test('every enum-valued setting refuses a value outside its list', () => {
   for (const [extra, path, allowed] of cases) assert.equal(issueAt(refused(MINIMAL + extra), path).allowed, allowed, path);
   const types = refused('systems:\n  inventory: { type: sap, password: x }\n  store: { type: wix, password: x, webhookSecret: 0123456789abcdef }\n');
   // the systems the registry has, no more: a system without a connector is refused by name
-  assert.equal(issueAt(types, 'systems.inventory.type').allowed, 'tryton');
+  assert.equal(issueAt(types, 'systems.inventory.type').allowed, 'tryton, odoo');
   assert.equal(issueAt(types, 'systems.store.type').allowed, 'vendure, shopify, magento');
-  const odoo = issueAt(refused(MINIMAL.replace('inventory:', 'inventory:\n    type: odoo')), 'systems.inventory.type');
-  assert.equal(odoo.message, 'got "odoo"; allowed: tryton');
+  const erpnext = issueAt(refused(MINIMAL.replace('inventory:', 'inventory:\n    type: erpnext')), 'systems.inventory.type');
+  assert.equal(erpnext.message, 'got "erpnext"; allowed: tryton, odoo');
 });
 
 test('numbers out of range are refused with the range', () => {
@@ -156,6 +156,7 @@ test('salesperson rules: country, amounts and their order are checked', () => {
 
 test('${NAME} and ${NAME:-default} are substituted in values, never in keys', () => {
   const c = parse('server:\n  host: ${HOST:-localhost}\n  port: ${PORT}\ninventory:\n  locations: ["${WH}", "Shop ${WH}"]\nsync:\n  pollIntervalMs: ${POLL:-1000}\n', { ...ENV, PORT: '9000', WH: 'Main', HOST: '' });
+  assert.ok(c.systems.inventory.type === 'tryton');
   assert.equal(c.systems.inventory.password, 'tryton-pw');
   assert.equal(c.server.host, 'localhost', 'an empty variable takes the default, as in the shell');
   assert.equal(c.server.port, 9000, 'a whole-value reference is read as a number where a number is expected');
@@ -198,6 +199,7 @@ test('redactConfig hides passwords, tokens, secrets and URL credentials, and kee
   const c = parseConfig(`${MINIMAL}database: { driver: postgres, url: "postgres://dt:pw@db:5432/dovetail" }\nserver: { host: 0.0.0.0, token: 0123456789abcdef0123 }\n`, ENV, 'x');
   const r = redactConfig(c);
   assert.ok(r.systems.store.type === 'vendure');
+  assert.ok(r.systems.inventory.type === 'tryton' && c.systems.inventory.type === 'tryton');
   assert.equal(r.systems.inventory.password, '(hidden)');
   assert.equal(r.systems.store.password, '(hidden)');
   assert.equal(r.systems.store.webhookSecret, '(hidden)');

@@ -38,7 +38,8 @@ test('init asks every question on its own screen, re-asks a wrong answer, and wr
     'rules.salespeople.default': ['Dieter Maier'],
   }));
   assert.equal(code, 0, out);
-  assert.match(out, new RegExp(`Question 1 of ${QUESTIONS.length}: inventory system address`));
+  assert.match(out, new RegExp(`Question 1 of ${QUESTIONS.length}: inventory system\n\nWhich inventory system \\(ERP\\) do you run\\?\n\n {2}1\\) Tryton {3}← default\n {2}2\\) Odoo`));
+  assert.match(out, new RegExp(`Question 2 of ${QUESTIONS.length}: inventory system address`));
   assert.match(out, new RegExp(`Question ${QUESTIONS.length} of ${QUESTIONS.length}`));
   assert.match(out, /When is the customer's card charged\?\n\n {2}1\) when the order is placed {3}← default\n {2}2\) when each shipment leaves/);
   assert.match(out, /Press Enter for the default \(when the order is placed\): it is the simplest, and authorisations cannot expire\./);
@@ -85,7 +86,6 @@ test('init leaves an existing file alone without --force, and writes nothing whe
 test('init offers the stores of the registry, and a chosen Shopify gets its own questions and block', () => {
   const choice = questionFor('systems.store.type');
   assert.deepEqual(choice?.choices?.map((c) => c.value), ['vendure', 'shopify', 'magento']);
-  assert.equal(questionFor('systems.inventory.type'), undefined, 'one inventory system: nothing to choose');
   const answers = new Map<string, string>([['systems.store.type', 'shopify'], ['systems.store.shop', 'acme.myshopify.com']]);
   const keys = questionsFor(answers).map((q) => q.key);
   assert.ok(keys.includes('systems.store.shop') && !keys.includes('systems.store.url') && !keys.includes('systems.store.username'), keys.join());
@@ -94,4 +94,17 @@ test('init offers the stores of the registry, and a chosen Shopify gets its own 
   assert.match(text, /accessToken: \$\{SHOPIFY_ACCESS_TOKEN\}/);
   const config = parseConfig(text, { TRYTON_PASSWORD: 'p', SHOPIFY_ACCESS_TOKEN: 'shpat_x', SHOPIFY_WEBHOOK_SECRET: 'a-secret-of-16-chars-or-more' });
   assert.deepEqual(config.systems.store, { type: 'shopify', shop: 'acme.myshopify.com', accessToken: 'shpat_x', webhookSecret: 'a-secret-of-16-chars-or-more', apiVersion: '2026-10', locations: {} });
+});
+
+test('init offers the inventory systems of the registry, and a chosen Odoo gets its own questions and block', () => {
+  assert.deepEqual(questionFor('systems.inventory.type')?.choices?.map((c) => c.value), ['tryton', 'odoo']);
+  const answers = new Map<string, string | boolean | number>([['systems.inventory.type', 'odoo'], ['systems.inventory.database', 'prod']]);
+  const asked = questionsFor(answers);
+  const keys = asked.map((q) => q.key);
+  for (const q of asked) if (!answers.has(q.key)) answers.set(q.key, q.default); // Enter on every other question, as the run does
+  assert.ok(keys.includes('systems.inventory.database') && !keys.includes('systems.inventory.password'), keys.join());
+  const text = renderYaml(answers);
+  assert.match(text, /apiKey: \$\{ODOO_API_KEY\}/, 'the API key is an environment reference, never a value');
+  const config = parseConfig(text, { ODOO_API_KEY: 'key', VENDURE_PASSWORD: 'p', DOVETAIL_WEBHOOK_SECRET: 'a-secret-of-16-chars-or-more' });
+  assert.deepEqual(config.systems.inventory, { type: 'odoo', url: 'http://127.0.0.1:8069', database: 'prod', username: 'admin', apiKey: 'key' });
 });
