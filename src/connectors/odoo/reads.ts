@@ -73,12 +73,17 @@ export async function skusOf(client: OdooCalls, productIds: number[]): Promise<M
   return new Map(rows.flatMap((r) => (r.sku ? [[r.id, r.sku] as const] : [])));
 }
 
-/** Variants whose own record or whose template changed, one change per SKU. */
+/**
+ * Goods whose own record or whose template changed, one change per SKU. Services (the shipping
+ * product the connector makes for delivery lines among them) are left out, as `listSkus` does.
+ */
 export function productChanges(client: OdooCalls, cursor: string | null): Promise<ChangePage> {
   const N = odooNames(client.version);
+  const service = N.templateKinds.service;
   return changedRows(client, cursor, {
-    variants: { model: N.product.model, domain: [[N.product.fields.sku, '!=', false]], fields: { sku: [N.product.fields.sku, Text] } },
-    templates: { model: N.template.model, domain: [], fields: { variants: [N.template.fields.variants, z.array(z.number())] } },
+    variants: { model: N.product.model, domain: [[N.product.fields.sku, '!=', false], [`${N.product.fields.template}.${N.template.fields.kind}`, '!=', service]],
+      fields: { sku: [N.product.fields.sku, Text] } },
+    templates: { model: N.template.model, domain: [[N.template.fields.kind, '!=', service]], fields: { variants: [N.template.fields.variants, z.array(z.number())] } },
   }, async ({ variants, templates }) => {
     const entries: [string, string][] = variants.flatMap((v) => (v.sku ? [[v.sku, version(v)] as [string, string]] : []));
     const byVariant = new Map(templates.flatMap((t) => t.variants.map((id) => [id, version(t)] as const)));
