@@ -1,6 +1,7 @@
 // `dovetail check`: the settings are valid, which answers this version carries out, and
 // whether both systems answer with the credentials given.
 import { coverage, settingsThisVersionCannotRun } from '../config/coverage.js';
+import { displayNameOf } from '../connectors/registry.js';
 import { openContext } from '../engine/open.js';
 import { messageOf } from '../errors.js';
 import { createLogger } from '../log.js';
@@ -9,10 +10,14 @@ import { settingsOrExplain } from './shared.js';
 export async function checkCommand(file: string, opts: { offline?: boolean }): Promise<number> {
   const config = settingsOrExplain(file);
   if (!config) return 2;
-  console.log(`Settings in ${file} are valid.\n`);
+  console.log(`Settings in ${file} are valid.`);
+  console.log(`Joining the online store ${displayNameOf(config.systems.store.type)} to the inventory system ${displayNameOf(config.systems.inventory.type)}.\n`);
   const rows = coverage(config);
   const missing = rows.filter((r) => !r.carriedOut);
-  for (const r of rows) console.log(`  ${r.carriedOut ? 'ok     ' : 'NOT YET'}  ${r.key} = ${r.answer}${r.carriedOut ? '' : `: ${r.note}`}`);
+  for (const r of rows) {
+    const status = !r.carriedOut ? 'NOT YET' : r.inPart ? 'in part' : 'ok     ';
+    console.log(`  ${status}  ${r.key} = ${r.answer}${!r.carriedOut ? `: ${r.note}` : r.inPart ? `: ${r.inPart}` : ''}`);
+  }
   console.log(missing.length ? `\n${missing.length} of the chosen answers are not carried out by this version yet.` : '\nEvery chosen answer is carried out.');
   const cannotRun = settingsThisVersionCannotRun(config);
   if (cannotRun.length) {

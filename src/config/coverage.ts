@@ -13,6 +13,8 @@ export interface CoverageRow {
   carriedOut: boolean;
   /** what happens because of this answer, in plain words */
   note: string;
+  /** carried out, but one of the systems does only part of it: what it cannot do (also at the end of `note`) */
+  inPart?: string;
 }
 
 export const NOT_YET = 'not carried out yet by this version';
@@ -127,9 +129,10 @@ export function coverage(config: Config): CoverageRow[] {
   const add = (key: string, answer: unknown, carriedOut: boolean, note: string, needs: Needs = {}) => {
     const written = typeof answer === 'string' ? answer : JSON.stringify(answer);
     const missing = carriedOut ? pairLacks(config, needs, key, written) : [];
+    const inPart = carriedOut && !missing.length ? pairCarriesInPart(config, needs, key, written).join(' ') : '';
     rows.push({ key, answer: written, carriedOut: missing.length === 0 && carriedOut,
-      note: missing.length ? `With these two systems this answer is ${NOT_YET}: ${missing.join('; ')}. What it would do: ${note}`
-        : [note, ...(carriedOut ? pairCarriesInPart(config, needs, key, written) : [])].join(' ') });
+      note: missing.length ? `With these two systems this answer is ${NOT_YET}: ${missing.join('; ')}. What it would do: ${note}` : inPart ? `${note} ${inPart}` : note,
+      ...(inPart ? { inPart } : {}) });
   };
   const systemNote = (what: string, type: string, side: 'store' | 'inventory') => {
     const system = side === 'store' ? storeSystemOf(type) : inventorySystemOf(type);

@@ -176,6 +176,7 @@ describe('the checklist\'s pair: Odoo 18 (the double) ↔ Adobe Commerce (the do
     assert.equal(check.exitCode, 0, `${check.stdout}\n${check.stderr}`);
     assert.match(check.stdout, /^ {2}ok {7}systems\.inventory\.type = odoo$/m);
     assert.match(check.stdout, /^ {2}ok {7}systems\.store\.type = magento$/m);
+    assert.match(check.stdout, /^Joining the online store Adobe Commerce \(Magento\) to the inventory system Odoo\.$/m);
     assert.doesNotMatch(check.stdout, /cannot run/);
   });
 });

@@ -78,3 +78,14 @@ test('check accepts the Shopify block `dovetail run` is started with, its adminU
   assert.equal(withoutShop.exitCode, 2, 'shop stays required with an adminUrl');
   assert.match(withoutShop.printed, /systems\.store\.shop/);
 });
+
+test('check names the two systems joined, and marks an answer one of them carries out only in part', async () => {
+  const { exitCode, printed } = await checkOffline(`systems:
+  inventory: { type: odoo, url: "https://erp.example.com", database: shop, apiKey: "\${ODOO_API_KEY:-key}" }
+  store: { type: magento, url: "https://shop.example.com", accessToken: "\${MAGENTO_ACCESS_TOKEN:-token}" }
+`);
+  assert.equal(exitCode, 0, printed);
+  assert.match(printed, /^Joining the online store Adobe Commerce \(Magento\) to the inventory system Odoo\.$/m);
+  assert.match(printed, /^ {2}in part {2}rules\.cancellationsIn = inventory: With Adobe Commerce \(Magento\), only in part: Magento cancels only everything/m);
+  assert.match(printed, /^ {2}ok {7}rules\.returnsIn = inventory$/m, 'an answer carried out whole shows no note');
+});
