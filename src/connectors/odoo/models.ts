@@ -47,7 +47,7 @@ function namesOf(v: OdooVersion) {
     warehouse: m('stock.warehouse', { ...common, name: 'name', code: 'code' }, crud),
     move: m('stock.move', {
       ...common, product: 'product_id', quantity: 'quantity', state: 'state', saleLine: 'sale_line_id', warehouse: 'warehouse_id',
-      picking: 'picking_id', returnOf: 'origin_returned_move_id',
+      picking: 'picking_id', returnOf: 'origin_returned_move_id', demand: 'product_uom_qty',
     }, crud),
     partner: m('res.partner', {
       ...common, name: 'name', email: 'email', phone: 'phone', street: 'street', street2: 'street2', city: 'city', zip: 'zip',

@@ -16,6 +16,8 @@ interface SkuLines {
   sku: string;
   /** the sale's lines of this SKU, oldest first */
   lines: { id: number; ordered: number; delivered: number; subtotal: number; total: number; taxIds: number[] }[];
+  /** units still on their way out (open outgoing moves' demand); null: the lines have no moves (not confirmed, or not goods) */
+  open: number | null;
   /** units that came back on done return moves */
   returned: number;
 }
@@ -34,12 +36,23 @@ async function loadWebSale(client: OdooCalls, setup: Setup, orderCode: string): 
     .filter((l) => l.product && !l.isDelivery && !l.displayType).sort((a, b) => a.id - b.id);
   const returns = lines.length ? await searchRead(client, N.move.model, [[M.saleLine, 'in', lines.map((l) => l.id)], [M.returnOf, '!=', false], [M.state, '=', 'done']],
     { product: [M.product, Ref], quantity: [M.quantity, z.number()] }) : [];
+  // the deliveries' own moves: a backorder cancelled (or a delivery validated with "No Backorder")
+  // cancels the rest's move but leaves the line's ordered quantity, so what is still coming is read here
+  const outgoing = lines.length ? await searchRead(client, N.move.model, [[M.saleLine, 'in', lines.map((l) => l.id)], [M.returnOf, '=', false]],
+    { line: [M.saleLine, Ref], state: [M.state, z.string()], demand: [M.demand, z.number()] }) : [];
+  const openOf = new Map<number, number>();
+  for (const m of outgoing) {
+    if (!m.line) continue;
+    openOf.set(m.line.id, (openOf.get(m.line.id) ?? 0) + (m.state === 'done' || m.state === 'cancel' ? 0 : Math.round(m.demand)));
+  }
   const skus = await skusOf(client, [...lines.map((l) => l.product!.id), ...returns.flatMap((m) => (m.product ? [m.product.id] : []))]);
   const bySku = new Map<string, SkuLines>();
   for (const l of lines) {
     const sku = skus.get(l.product!.id);
     if (!sku || sku === SHIPPING_SKU) continue;
-    const entry = bySku.get(sku) ?? { sku, lines: [], returned: 0 };
+    const entry = bySku.get(sku) ?? { sku, lines: [], returned: 0, open: null };
+    const open = openOf.get(l.id);
+    if (open !== undefined) entry.open = (entry.open ?? 0) + open;
     entry.lines.push({ id: l.id, ordered: Math.round(l.quantity), delivered: Math.round(l.delivered), subtotal: l.subtotal, total: l.total, taxIds: l.taxes });
     bySku.set(sku, entry);
   }
@@ -68,9 +81,13 @@ export async function getSaleLines(client: OdooCalls, setup: Setup, orderCode: s
     orderCode, totalMinor: sale.totalMinor, state: sale.state,
     lines: [...sale.bySku.values()].map((s) => {
       const ordered = sum(s.lines.map((l) => l.ordered));
+      const delivered = sum(s.lines.map((l) => l.delivered));
       const per = (amount: number) => (ordered ? Math.round(toMinor(amount, d) / ordered) : 0);
+      // a confirmed sale gives what left (and stayed out) plus what is still on its way: units whose
+      // move was cancelled (the backorder cancelled) are no longer the customer's
+      const gets = s.open === null || sale.state !== 'sale' ? ordered - s.returned : Math.min(ordered - s.returned, delivered + s.open);
       return {
-        sku: s.sku, quantity: Math.max(0, ordered - s.returned), shipped: sum(s.lines.map((l) => l.delivered)) + s.returned, returned: s.returned,
+        sku: s.sku, quantity: Math.max(0, gets), shipped: delivered + s.returned, returned: s.returned,
         unitNetMinor: per(sum(s.lines.map((l) => l.subtotal))), unitGrossMinor: per(sum(s.lines.map((l) => l.total))),
         taxRatePercent: sum((s.lines[0]?.taxIds ?? []).map((id) => rates.get(id) ?? 0)),
       };

@@ -59,6 +59,20 @@ for (const version of ['17.0', '18.0', '19.0'] as const) {
       assert.ok((await feed('sale')).has('CHG-1'));
     });
 
+    test('a clerk cancels the backorder after a partial delivery: the sale gives what shipped, and its feed names the order', async () => {
+      const { saleId } = await placed('CHG-4', 4);
+      const line = async () => (await odoo.getSaleLines('CHG-4'))?.lines.find((l) => l.sku === 'CHG-A');
+      fake.desk.setOnHand('CHG-A', 1);
+      fake.desk.shipWhatIsThere(saleId);
+      assert.deepEqual([(await line())?.quantity, (await line())?.shipped], [4, 1], 'the backorder still waits for three');
+      const before = await odoo.readChanges('sale', null);
+      fake.clock.advance(1);
+      fake.desk.cancelRest(saleId);
+      assert.deepEqual([(await line())?.quantity, (await line())?.shipped, (await line())?.returned], [1, 1, 0], 'the cancelled backorder is no longer the customer\'s');
+      const after = await odoo.readChanges('sale', before.cursor);
+      assert.ok(after.changes.some((c) => c.key === 'CHG-4'), 'the cancelled backorder is a change of the sale');
+    });
+
     test('a proposal an operator posts is processing and in the payment feed; what Dovetail recorded is not', async () => {
       const { order } = await placed('CHG-2', 1);
       const proposed = await odoo.proposePayment(order.code, { amountMinor: order.totalMinor, key: `prop-${version}`, description: 'to capture' });
