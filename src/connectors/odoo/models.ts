@@ -58,8 +58,12 @@ function namesOf(v: OdooVersion) {
     tax: m('account.tax', { ...common, amount: 'amount', amountType: 'amount_type', use: 'type_tax_use', priceInclude: 'price_include', company: 'company_id' }, crud),
     sale: m('sale.order', {
       ...common, name: 'name', reference: 'client_order_ref', partner: 'partner_id', invoiceAddress: 'partner_invoice_id', shippingAddress: 'partner_shipping_id',
-      lines: 'order_line', salesperson: 'user_id', state: 'state', total: 'amount_total', warehouse: 'warehouse_id', note: 'note', pickings: 'picking_ids',
-    }, { ...crud, confirm: 'action_confirm' }),
+      lines: 'order_line', salesperson: 'user_id', state: 'state', total: 'amount_total', warehouse: 'warehouse_id', pickings: 'picking_ids',
+    }, {
+      ...crud, confirm: 'action_confirm',
+      // an internal note in the sale's chatter (mail.thread); sale.order.note is the customer's terms and conditions
+      postNote: 'message_post',
+    }),
     saleLine: m('sale.order.line', {
       ...common, order: 'order_id', product: 'product_id', quantity: 'product_uom_qty', priceUnit: 'price_unit', name: 'name', delivered: 'qty_delivered',
       isDelivery: 'is_delivery', displayType: 'display_type', subtotal: 'price_subtotal', totalWithTax: 'price_total',

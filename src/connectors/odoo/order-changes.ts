@@ -10,7 +10,7 @@ import { fromMinor, toMinor } from './mappers.js';
 import { odooNames } from './models.js';
 import { changedRows, skusOf, stampOf, type Setup } from './reads.js';
 import { recordCreditNote } from './payments.js';
-import { saleTax, SHIPPING_SKU } from './writes.js';
+import { postNote, saleTax, SHIPPING_SKU } from './writes.js';
 
 interface SkuLines {
   sku: string;
@@ -22,13 +22,13 @@ interface SkuLines {
   returned: number;
 }
 
-interface WebSale { id: number; name: string; state: string; totalMinor: number; note: string | null; bySku: Map<string, SkuLines> }
+interface WebSale { id: number; name: string; state: string; totalMinor: number; bySku: Map<string, SkuLines> }
 
 async function loadWebSale(client: OdooCalls, setup: Setup, orderCode: string): Promise<WebSale | null> {
   const N = odooNames(client.version);
   const S = N.sale.fields, L = N.saleLine.fields, M = N.move.fields;
   const [sale] = await searchRead(client, N.sale.model, [[S.reference, '=', orderCode], [S.state, '!=', 'cancel']],
-    { name: [S.name, z.string()], state: [S.state, z.string()], total: [S.total, z.number()], lines: [S.lines, z.array(z.number())], note: [S.note, Text] },
+    { name: [S.name, z.string()], state: [S.state, z.string()], total: [S.total, z.number()], lines: [S.lines, z.array(z.number())] },
     { limit: 1, order: `${S.id} asc` });
   if (!sale) return null;
   const lines = (await read(client, N.saleLine.model, sale.lines, { product: [L.product, Ref], quantity: [L.quantity, z.number()], delivered: [L.delivered, z.number()],
@@ -60,7 +60,7 @@ async function loadWebSale(client: OdooCalls, setup: Setup, orderCode: string): 
     const entry = m.product && bySku.get(skus.get(m.product.id) ?? '');
     if (entry) entry.returned += Math.round(m.quantity);
   }
-  return { id: sale.id, name: sale.name, state: sale.state, totalMinor: toMinor(sale.total, setup.currency.decimals), note: sale.note, bySku };
+  return { id: sale.id, name: sale.name, state: sale.state, totalMinor: toMinor(sale.total, setup.currency.decimals), bySku };
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -142,10 +142,8 @@ export async function setSaleQuantities(client: OdooCalls, setup: Setup, orderCo
     }
     await create(client, N.saleLine.model, lines);
   }
-  await write(client, N.sale.model, [sale.id], { [N.sale.fields.note]: [sale.note, `<p>${escapeHtml(note)}</p>`].filter(Boolean).join('') });
+  await postNote(client, sale.id, note);
 }
-
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const returnTag = (key: string) => `[dovetail return ${key}]`;
 

@@ -157,9 +157,9 @@ export async function importOrder(client: OdooCalls, setup: Setup, order: Order,
     const [id] = await create(client, N.sale.model, [{
       [S.partner]: partner, [S.invoiceAddress]: invoiceAddress, [S.shippingAddress]: shippingAddress, [S.reference]: order.code,
       [S.warehouse]: setup.warehouseIds[0], [S.lines]: lines,
-      ...(discounts ? { [S.note]: `Store discounts (already in the line prices): ${discounts}` } : {}),
       ...(opts.salesperson ? { [S.salesperson]: await salespersonUser(client, setup, opts.salesperson) } : {}),
     }]);
+    if (discounts) await postNote(client, id!, `Store discounts (already in the line prices): ${discounts}`);
     sale = { id, state: 'draft', ...await saleTotal(client, setup, id) };
   }
   if (sale.state === 'draft' || sale.state === 'sent') {
@@ -173,6 +173,12 @@ export async function importOrder(client: OdooCalls, setup: Setup, order: Order,
   }
   // confirming does not change a sale's amounts
   return { id: String(sale.id), created, totalMinor: sale.totalMinor };
+}
+
+/** Dovetail's words on a sale, as an internal note in its chatter: never on the customer's documents, never emailed. */
+export async function postNote(client: OdooCalls, saleId: number, text: string): Promise<void> {
+  const N = odooNames(client.version);
+  await client.call(N.sale.model, N.sale.methods.postNote, { ids: [saleId], body: text, message_type: 'comment', subtype_xmlid: 'mail.mt_note' });
 }
 
 async function saleTotal(client: OdooCalls, setup: Setup, saleId: number): Promise<{ totalMinor: number }> {

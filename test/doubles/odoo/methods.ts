@@ -24,6 +24,8 @@ export interface Method {
   params: string[];
   /** the method takes **kwargs (search_read's read_kwargs) */
   anyKeyword?: boolean;
+  /** every parameter is keyword-only (`def m(self, *, ...)`): positional arguments after the ids are refused */
+  keywordOnly?: boolean;
   run(call: MethodCall): unknown;
 }
 

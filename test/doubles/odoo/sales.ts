@@ -1,10 +1,11 @@
 // Sales as sale_stock runs them: confirming makes the delivery and reserves stock, cancelling cancels
 // what has not left, and editing a confirmed order's lines reaches its open delivery.
-import { userError } from './errors.js';
+import { userError, valueError } from './errors.js';
 import { fieldOf } from './manifest.js';
 import type { OdooOrm, Row } from './orm.js';
 import type { Method } from './methods.js';
 import type { Seeded } from './seed.js';
+import type { FakeOdoo } from './server.js';
 import { cancelMove, createPicking, isService, reserve, setDemand } from './stock.js';
 
 const num = (value: unknown): number => (typeof value === 'number' ? value : 0);
@@ -105,7 +106,38 @@ function cancel(orm: OdooOrm, ids: number[]): true {
   return true;
 }
 
+// the subtypes the mail module's data defines that a post can name (ir.model.data refuses any other xmlid)
+const SUBTYPES = new Set(['mail.mt_note', 'mail.mt_comment']);
+
+/** mail.thread message_post (sale's override adds nothing over RPC): one message in one record's chatter, answered by its id. */
+function messagePost(odoo: FakeOdoo, ids: number[], params: Record<string, unknown>): number {
+  if (ids.length !== 1) throw valueError(`Expected singleton: sale.order(${ids.join(', ')})`);
+  const [id] = ids as [number];
+  odoo.orm.row('sale.order', id);
+  const messageType = typeof params.message_type === 'string' ? params.message_type : 'notification';
+  if (messageType === 'user_notification') throw valueError('Use message_notify to send a notification to an user.');
+  const subtype = params.subtype_xmlid;
+  if (subtype !== undefined && subtype !== null && subtype !== false && !SUBTYPES.has(String(subtype))) {
+    throw valueError(`External ID not found in the system: ${String(subtype)}`);
+  }
+  const key = `sale.order:${id}`;
+  const messages = odoo.chatter.get(key) ?? [];
+  const message = {
+    id: [...odoo.chatter.values()].reduce((n, list) => n + list.length, 0) + 1,
+    body: typeof params.body === 'string' ? params.body : '',
+    messageType,
+    // with no subtype named, mail.thread posts an internal note
+    subtypeXmlid: typeof subtype === 'string' ? subtype : 'mail.mt_note',
+  };
+  odoo.chatter.set(key, [...messages, message]);
+  return message.id;
+}
+
 export const SALES: Record<string, Method> = {
+  'sale.order.message_post': {
+    api: 'records', params: [], keywordOnly: true, anyKeyword: true,
+    run: ({ odoo, ids, params }) => messagePost(odoo, ids, params),
+  },
   'sale.order.action_confirm': { api: 'records', params: [], run: ({ odoo, orm, ids }) => confirm(orm, odoo.base, ids) },
   'sale.order.action_cancel': { api: 'records', params: [], run: ({ orm, ids }) => cancel(orm, ids) },
   'sale.order.action_draft': {

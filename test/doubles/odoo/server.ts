@@ -14,6 +14,9 @@ import { OdooDesk } from './desk.js';
 
 export interface RecordedCall { transport: 'jsonrpc' | 'json2'; model: string; method: string; params: Record<string, unknown> }
 
+/** A message posted on a record (mail.message): its text, its type and its subtype (mail.mt_note: an internal note). */
+export interface ChatterMessage { id: number; body: string; messageType: string; subtypeXmlid: string }
+
 /** An answer the next request gets instead of Odoo's: a proxy's HTML page, a rate limit, a gateway. */
 export interface InjectedFailure { status: number; body: string; contentType: string; retryAfter?: string }
 
@@ -40,6 +43,8 @@ export class FakeOdoo {
   readonly desk: OdooDesk;
   /** every model method called, in order, with its parameters by name */
   readonly calls: RecordedCall[] = [];
+  /** mail.thread's messages by `<model>:<id>`, oldest first: what a record's chatter shows */
+  readonly chatter = new Map<string, ChatterMessage[]>();
   private readonly failures: InjectedFailure[] = [];
   private isDown = false;
   private readonly server = createServer((req, res) => void this.serve(req, res));
@@ -58,6 +63,9 @@ export class FakeOdoo {
     installAccounting(this.orm, this.base);
     this.desk = new OdooDesk(this);
   }
+
+  /** The messages in a record's chatter, oldest first. */
+  messagesOn(model: string, id: number): ChatterMessage[] { return this.chatter.get(`${model}:${id}`) ?? []; }
 
   get major(): number { return Number(this.version.split('.')[0]); }
 
@@ -216,6 +224,7 @@ export const ADMIN_UID = 2;
 /** Positional and keyword arguments bound to a method's parameter names, as Python's signature.bind does. */
 function bind(model: string, method: string, found: Method, args: unknown[], kwargs: Record<string, unknown>,
   refuse: (message: string) => OdooFault): Record<string, unknown> {
+  if (found.keywordOnly && args.length) throw refuse(`${method}() takes 1 positional argument but ${args.length + 1} were given`);
   if (args.length > found.params.length) throw refuse(`${model}.${method}() takes ${found.params.length} positional arguments but ${args.length} were given`);
   const bound: Record<string, unknown> = {};
   args.forEach((value, index) => { bound[found.params[index]!] = value; });

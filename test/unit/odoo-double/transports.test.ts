@@ -104,6 +104,15 @@ describe('Odoo double, Odoo 18 over /jsonrpc', () => {
     odoo.up();
     assert.equal((await executeKw(odoo, 'product.product', 'search', [[]])).status, 200);
   });
+
+  test('message_post over execute_kw: the ids positional, the rest by name; a further positional argument is a TypeError', async () => {
+    const sale = odoo.orm.create('sale.order', [{ partner_id: odoo.desk.partner('rpc-chatter@example.com') }]);
+    const posted = (await executeKw(odoo, 'sale.order', 'message_post', [sale], { body: 'discounts: SUMMER 3.00', message_type: 'comment', subtype_xmlid: 'mail.mt_note' })).body as { result: number };
+    assert.deepEqual(odoo.messagesOn('sale.order', sale[0]!).map((m) => [m.id, m.body, m.messageType, m.subtypeXmlid]), [[posted.result, 'discounts: SUMMER 3.00', 'comment', 'mail.mt_note']]);
+    assertRpcError(await executeKw(odoo, 'sale.order', 'message_post', [sale, 'positional body']), 'builtins.TypeError', /takes 1 positional argument but 2 were given/);
+    assertRpcError(await executeKw(odoo, 'sale.order', 'message_post', [[...sale, ...sale]], { body: 'x' }), 'builtins.ValueError', /Expected singleton/);
+    assertRpcError(await executeKw(odoo, 'stock.quant', 'message_post', [[1]], { body: 'x' }), 'builtins.AttributeError', /stock\.quant\.message_post' does not exist/);
+  });
 });
 
 describe('Odoo double, Odoo 19 over JSON-2 (and the deprecated /jsonrpc)', () => {
@@ -142,6 +151,16 @@ describe('Odoo double, Odoo 19 over JSON-2 (and the deprecated /jsonrpc)', () =>
     const sale = (await json2(odoo, 'sale.order', 'create', { vals_list: [{ partner_id: partner }] })).body as number[];
     assert.equal((await json2(odoo, 'sale.order', 'action_confirm', { ids: sale })).status, 200);
     assertJson2Error(await json2(odoo, 'sale.order', 'action_confirm', { ids: sale }), 422, 'odoo.exceptions.UserError', /not in a state requiring confirmation/);
+  });
+
+  test("message_post takes named parameters only and keeps the message, with its subtype, in the sale's chatter; a model whose manifest lacks it refuses it", async () => {
+    const sale = (await json2(odoo, 'sale.order', 'create', { vals_list: [{ partner_id: odoo.desk.partner('chatter@example.com') }] })).body as number[];
+    const posted = await json2(odoo, 'sale.order', 'message_post', { ids: sale, body: 'cancelled one unit', message_type: 'comment', subtype_xmlid: 'mail.mt_note' });
+    assert.equal(posted.status, 200);
+    assert.deepEqual(odoo.messagesOn('sale.order', sale[0]!), [{ id: posted.body, body: 'cancelled one unit', messageType: 'comment', subtypeXmlid: 'mail.mt_note' }]);
+    assert.equal(odoo.orm.read('sale.order', sale, ['note'])[0]?.note, false);
+    assertJson2Error(await json2(odoo, 'sale.order', 'message_post', { ids: sale, body: 'x', subtype_xmlid: 'mail.mt_nope' }), 500, 'builtins.ValueError', /External ID not found/);
+    assertJson2Error(await json2(odoo, 'product.product', 'message_post', { ids: [1], body: 'x' }), 404, 'werkzeug.exceptions.NotFound', /product\.product\.message_post' does not exist/);
   });
 
   test('/jsonrpc still answers on 19, with the same refusals', async () => {

@@ -85,5 +85,18 @@ for (const version of ['17.0', '18.0', '19.0'] as const) {
       assert.equal(made.created, true);
       assert.equal(fake.orm.search('sale.order', [['client_order_ref', '=', 'WEB-503']]).length, 1);
     });
+
+    test("the store's discounts and a cancelled unit are internal notes in the sale's chatter, never its note (the customer's terms and conditions)", async () => {
+      const { order: o, customerId } = await order('WEB-NOTES', (x) => ({ ...x, discounts: [{ description: 'SUMMER <10%>', amountMinor: 300 }] }));
+      const made = await odoo.importOrder(o, { customerId });
+      await odoo.setSaleQuantities(o.code, [{ sku: 'SALE-A', quantity: 2, unitNetMinor: 1000, taxRatePercent: 10 }], 'the store cancelled one SALE-A');
+      const id = Number(made.id);
+      const [sale] = fake.orm.read('sale.order', [id], ['note', 'state']);
+      assert.deepEqual([sale?.note, sale?.state], [false, 'sale']);
+      assert.deepEqual(fake.messagesOn('sale.order', id).map((m) => [m.body, m.messageType, m.subtypeXmlid]), [
+        ['Store discounts (already in the line prices): SUMMER <10%> 3.00', 'comment', 'mail.mt_note'],
+        ['the store cancelled one SALE-A', 'comment', 'mail.mt_note'],
+      ]);
+    });
   });
 }
