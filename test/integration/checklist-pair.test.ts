@@ -15,7 +15,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -25,13 +24,11 @@ import { CURRENCY, TAX_PERCENT } from '../doubles/magento/state.js';
 import { FakeOdoo } from '../doubles/odoo/server.js';
 import { DovetailProcess } from './helpers/dovetail-process.js';
 import { until } from './helpers/dovetail.js';
+import { freePort } from './helpers/free-port.js';
 
 /** the double's clock stands still unless moved: each step in Odoo happens a minute after the one before */
 const MINUTE = 60;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); }); });
-}
 
 /** A dovetail.yaml of `type: odoo` + `type: magento`, each `url` a double, written to a temp folder with its SQLite database. */
 async function settingsOnDoubles(odoo: FakeOdoo, magento: FakeMagento) {

@@ -8,7 +8,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -22,10 +21,8 @@ import { createTrytonProduct, receiveStock, salesFor, shipWhatIsThere, trytonAdm
 import { trytonMoney } from './helpers/order-changes.js';
 import { cancelUnshipped, postCreditNotesOf, returnUnits } from './helpers/tryton-operator.js';
 import { freshTrytonDatabase, type TrytonDatabase } from './helpers/systems.js';
+import { freePort } from './helpers/free-port.js';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); }); });
-}
 
 /** A dovetail.yaml with `type: magento` whose `url` is the double, written to a temp folder with its SQLite database. */
 async function settingsOnDouble(tdb: TrytonDatabase, fake: FakeMagento, rules: Record<string, unknown>) {

@@ -11,7 +11,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -20,6 +19,7 @@ import { DovetailProcess } from './helpers/dovetail-process.js';
 import { until } from './helpers/dovetail.js';
 import { quantityOf, refundsOf, vendureOrder } from './helpers/order-changes.js';
 import { adminGql, shopCheckout, startVendure, type GqlClient, type VendureInstance } from './helpers/systems.js';
+import { freePort } from './helpers/free-port.js';
 
 const address = { fullName: 'Grace Buyer', streetLine1: '9 Harbour Rd', city: 'Springfield', postalCode: '12345', countryCode: 'US' };
 /** the golden Vendure's tax rate (US) and currency: the company in Odoo keeps the same */
@@ -28,9 +28,6 @@ const STORE_CURRENCY = 'USD';
 /** the double's clock stands still unless moved: each step happens a minute after the one before, as in a warehouse */
 const MINUTE = 60;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); }); });
-}
 
 /** A dovetail.yaml with `type: odoo` pointed at the double, written to a temp folder with its SQLite database. */
 async function settingsOnDouble(fake: FakeOdoo, vendure: VendureInstance): Promise<{ file: string; env: Record<string, string> }> {

@@ -10,7 +10,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DovetailProcess } from './helpers/dovetail-process.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -34,13 +33,11 @@ import { tickUntil as tickUntilStrict, trytonMoney } from './helpers/order-chang
 import { offlineSale, phoneCustomer, settle } from './helpers/offline.js';
 import { cancelUnshipped, postCreditNotesOf, returnUnits } from './helpers/tryton-operator.js';
 import { freshTrytonDatabase, type TrytonDatabase } from './helpers/systems.js';
+import { freePort } from './helpers/free-port.js';
 
 const LOCATION = 'gid://shopify/Location/1';
 const address = { firstName: 'Grace', lastName: 'Buyer', company: null, address1: '9 Harbour Rd', address2: null, city: 'Springfield', provinceCode: null, zip: '12345', countryCode: 'US', phone: null };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); }); });
-}
 
 /** A dovetail.yaml with `type: shopify` whose `adminUrl` is the double's endpoint, written to a temp folder with its SQLite database. */
 async function settingsOnDouble(tdb: TrytonDatabase, fake: FakeShopify, rules: Record<string, unknown>): Promise<{ file: string; dir: string; env: Record<string, string>; config: Config }> {

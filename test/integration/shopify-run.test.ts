@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TrytonClient } from '../../src/connectors/tryton/client.js';
@@ -15,13 +14,11 @@ import { FakeShopify, VirtualClock } from '../doubles/shopify/server.js';
 import { orderCreatedDelivery } from '../doubles/shopify/webhooks.js';
 import { createTrytonProduct, receiveStock, salesFor, trytonAdmin, until } from './helpers/dovetail.js';
 import { freshTrytonDatabase } from './helpers/systems.js';
+import { freePort } from './helpers/free-port.js';
 
 const LOCATION = 'gid://shopify/Location/41';
 const SECRETS = { SHOPIFY_ACCESS_TOKEN: 'shpat_stand_in_token', SHOPIFY_WEBHOOK_SECRET: 'shopify-app-secret-0123456789' };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); }); });
-}
 
 describe('dovetail run against a Shopify shop', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dovetail-shopify-'));

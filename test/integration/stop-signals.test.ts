@@ -14,6 +14,7 @@ import { dec } from '../../src/connectors/tryton/client.js';
 import { settingsFor, trytonAdmin, until } from './helpers/dovetail.js';
 import { UNREACHABLE_ENV, unreachableSettings } from '../helpers/unreachable-systems.js';
 import { freshTrytonDatabase, startVendure, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
+import { freePort } from './helpers/free-port.js';
 
 interface Launched { child: ChildProcess; stderr: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; afterMs: number }> }
 
@@ -54,9 +55,6 @@ async function slowProxy(target: string, delayMs: number): Promise<{ url: string
   return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, close: () => { server.closeAllConnections(); server.close(); } };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); }); });
-}
 
 const jobStates = (dbFile: string) => {
   const db = new Database(dbFile, { readonly: true });

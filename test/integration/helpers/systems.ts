@@ -2,10 +2,10 @@
 // SQLite file, served by the trytond that scripts/test.sh started) and a fresh Vendure process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, openSync, closeSync, readFileSync, existsSync, writeFileSync, unlinkSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminGql, shopGql, type GqlClient } from '../../../scripts/vendure-app/gql.js';
+import { freePort } from './free-port.js';
 
 export { adminGql, shopGql, type GqlClient };
 
@@ -89,17 +89,6 @@ const SERVER_JS = path.join(RUN, 'vendure-app', 'dist', 'scripts', 'vendure-app'
 const running = new Set<ChildProcess>();
 // Never leave a Vendure behind, even when a test throws before stop().
 process.once('exit', () => { for (const p of running) if (p.pid) try { process.kill(p.pid); } catch { /* gone */ } });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForHealth(url: string, child: ChildProcess, logFile: string, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
