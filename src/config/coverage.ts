@@ -39,14 +39,18 @@ const CAPABILITY_WORDS: Record<StoreCapability | InventoryCapability, string> = 
   accounts: 'customer accounts', webhooks: 'pushed events',
 };
 
+/** Each system of the chosen pair with the groups `needs` asks of its side. */
+function pairWithNeeds(config: Config, needs: Needs) {
+  return [[storeSystemOf(config.systems.store.type), needs.store ?? []], [inventorySystemOf(config.systems.inventory.type), needs.inventory ?? []]] as const;
+}
+
 /**
  * What the chosen pair's connectors lack of `needs`, one phrase per connector; empty: nothing.
  * `key` and `answer`: the answer asking, held to what a connector says it cannot carry out
  * (`cannotCarry`, by `<key>=<answer>` or by `<key>` for every answer).
  */
 export function pairLacks(config: Config, needs: Needs, key?: string, answer?: string): string[] {
-  const pair = [[storeSystemOf(config.systems.store.type), needs.store ?? []], [inventorySystemOf(config.systems.inventory.type), needs.inventory ?? []]] as const;
-  return pair.flatMap(([system, groups]) => {
+  return pairWithNeeds(config, needs).flatMap(([system, groups]) => {
     const missing = groups.filter((g) => !carries(system, g));
     if (missing.length) return [`the ${system.displayName} connector does not carry ${missing.map((g) => `${CAPABILITY_WORDS[g]} (${g})`).join(', ')}`];
     const cannot = key && groups.length ? system.cannotCarry?.[`${key}=${answer}`] ?? system.cannotCarry?.[key] : undefined;
@@ -56,8 +60,7 @@ export function pairLacks(config: Config, needs: Needs, key?: string, answer?: s
 
 /** What the chosen pair's connectors carry of this answer only in part (`carriesInPart`), one sentence per connector. */
 function pairCarriesInPart(config: Config, needs: Needs, key: string, answer: string): string[] {
-  const pair = [[storeSystemOf(config.systems.store.type), needs.store ?? []], [inventorySystemOf(config.systems.inventory.type), needs.inventory ?? []]] as const;
-  return pair.flatMap(([system, groups]) => {
+  return pairWithNeeds(config, needs).flatMap(([system, groups]) => {
     const part = groups.length ? system.carriesInPart?.[`${key}=${answer}`] ?? system.carriesInPart?.[key] : undefined;
     return part ? [`With ${system.displayName}, only in part: ${part}.`] : [];
   });
