@@ -32,9 +32,19 @@ export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** What a refused HTTP answer means for Dovetail: credentials (401/403), try later (429, 5xx), or this request refused. */
+export function httpStatusKind(status: number): FailureKind {
+  return status === 401 || status === 403 ? 'config' : status === 429 || status >= 500 ? 'transient' : 'permanent';
+}
+
+/** A Retry-After header given in seconds; a date or nothing gives undefined (the engine's own backoff then). */
+export function retryAfterSeconds(header: string | null | undefined): number | undefined {
+  const value = header?.trim();
+  return value && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
 /** Trim an HTTP failure to what a person needs: method, URL, status and the start of the body. */
 export function httpFailure(method: string, url: string, status: number, body: string, retryAfter?: string | null): DovetailError {
-  const kind: FailureKind = status === 401 || status === 403 ? 'config' : status === 429 || status >= 500 ? 'transient' : 'permanent';
-  const retryAfterSeconds = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
-  return new DovetailError(kind, `${method} ${url} answered ${status}: ${body.replace(/\s+/g, ' ').slice(0, 300)}`, { retryAfterSeconds });
+  return new DovetailError(httpStatusKind(status), `${method} ${url} answered ${status}: ${body.replace(/\s+/g, ' ').slice(0, 300)}`,
+    { retryAfterSeconds: retryAfterSeconds(retryAfter) });
 }

@@ -1,7 +1,7 @@
 // The only HTTP of the Magento connector: the Admin REST API under /rest/<storeCode>/V1, with the
 // integration's bearer token. Every answer is classified here, once, and parsed with zod.
 import type { z } from 'zod';
-import { DovetailError, transient } from '../../errors.js';
+import { DovetailError, httpStatusKind, retryAfterSeconds, transient } from '../../errors.js';
 
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{
   status: number; text(): Promise<string>; headers: { get(name: string): string | null };
@@ -141,10 +141,9 @@ function failure(where: string, status: number, text: string, json: unknown, ret
   const said = rendered ?? text.replace(/\s+/g, ' ').slice(0, 200);
   const message = `${where} answered ${status}: ${said}`;
   const detail = { status, ...(rendered ? { magentoMessage: rendered } : {}) };
-  if (status === 401 || status === 403) {
-    return new DovetailError('config', `${message} (check the integration's access token and the API resources granted to it)`, { detail });
-  }
-  const retryAfterSeconds = retryAfter && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : undefined;
-  if (status === 429 || status >= 500 || json === NOT_JSON) return new DovetailError('transient', message, { detail, retryAfterSeconds });
+  const kind = httpStatusKind(status);
+  if (kind === 'config') return new DovetailError('config', `${message} (check the integration's access token and the API resources granted to it)`, { detail });
+  // an error page that is not Magento's JSON comes from a proxy in front of it: worth another try
+  if (kind === 'transient' || json === NOT_JSON) return new DovetailError('transient', message, { detail, retryAfterSeconds: retryAfterSeconds(retryAfter) });
   return new DovetailError('permanent', message, { detail });
 }

@@ -1,7 +1,7 @@
 // The only code that speaks HTTP to Odoo: one `call(model, method, params)` in front of two
 // transports (JSON-2 for 19+, /jsonrpc execute_kw for 17 and 18), and one place that decides what kind of failure an answer is.
 import { z } from 'zod';
-import { DovetailError } from '../../errors.js';
+import { DovetailError, httpStatusKind, retryAfterSeconds } from '../../errors.js';
 import { GENERIC, ODOO_VERSIONS, type OdooVersion } from './models.js';
 
 export type Transport = 'json2' | 'jsonrpc';
@@ -84,11 +84,12 @@ export function classifyOdooException(what: string, e: OdooException): DovetailE
 
 /** An HTTP answer that is not a usable JSON body: proxies' HTML pages, rate limits, gateways. */
 function httpRefusal(what: string, status: number, text: string, retryAfter: string | null): DovetailError {
-  const retryAfterSeconds = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
   const words = short(text.replace(/<[^>]*>/g, ' '), 200);
-  if (status === 401 || status === 403) return new DovetailError('config', `Odoo ${what} answered ${status}: ${words}: check the API key and database`, { detail: { call: what, status } });
-  if (status === 429 || status >= 500 || status === 200) {
-    return new DovetailError('transient', `Odoo ${what} answered ${status}: ${words}`, { retryAfterSeconds, detail: { call: what, status } });
+  const kind = httpStatusKind(status);
+  if (kind === 'config') return new DovetailError('config', `Odoo ${what} answered ${status}: ${words}: check the API key and database`, { detail: { call: what, status } });
+  // a 200 that is not Odoo's JSON is a proxy's page in front of it
+  if (kind === 'transient' || status === 200) {
+    return new DovetailError('transient', `Odoo ${what} answered ${status}: ${words}`, { retryAfterSeconds: retryAfterSeconds(retryAfter), detail: { call: what, status } });
   }
   return new DovetailError('permanent', `Odoo ${what} answered ${status}: ${words}`, { detail: { call: what, status } });
 }
