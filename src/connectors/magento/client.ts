@@ -2,10 +2,7 @@
 // integration's bearer token. Every answer is classified here, once, and parsed with zod.
 import type { z } from 'zod';
 import { DovetailError, httpStatusKind, retryAfterSeconds, transient } from '../../errors.js';
-
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{
-  status: number; text(): Promise<string>; headers: { get(name: string): string | null };
-}>;
+import type { FetchLike } from '../fetch.js';
 
 export interface MagentoClientOptions {
   /** the shop's base address, e.g. https://shop.example.com */

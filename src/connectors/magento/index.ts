@@ -9,7 +9,8 @@ import type { CaptureResult, OrderMoney, RefundResult } from '../../model/paymen
 import type { FieldGroup, Product } from '../../model/product.js';
 import type { StoreShipment } from '../../model/shipment.js';
 import { HTTP_ADDRESS, storeSystem, type ChangePage, type RecordKind, type StockWriteResult, type StoreCapability, type StoreConnector, type WriteResult } from '../types.js';
-import { MagentoClient, type FetchLike } from './client.js';
+import { MagentoClient } from './client.js';
+import type { FetchLike } from '../fetch.js';
 import { recordShipment } from './fulfilment.js';
 import type { WeightUnit } from './mappers.js';
 import * as changes from './order-changes.js';

@@ -3,13 +3,10 @@
 import { z } from 'zod';
 import { DovetailError, httpFailure, permanent, transient } from '../../errors.js';
 import type { Operation } from './operations.js';
+import type { FetchLike } from '../fetch.js';
 
 /** The one Admin API version this connector is written and schema-tested against. */
 export const API_VERSION = '2026-10';
-
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{
-  status: number; text(): Promise<string>; headers: { get(name: string): string | null };
-}>;
 
 export interface ShopifyClientOptions {
   /** `my-shop.myshopify.com` */

@@ -1,7 +1,7 @@
 // A scripted Magento for unit tests: each route answers what the test says and every request is
 // kept, so a test can see which calls were made. The stateful double lives in test/doubles/magento.
 import { readFileSync } from 'node:fs';
-import type { FetchLike } from '../../../src/connectors/magento/client.js';
+import type { FetchLike } from '../../../src/connectors/fetch.js';
 import { MagentoConnector } from '../../../src/connectors/magento/index.js';
 
 export interface Seen { method: string; path: string; scope: string; bulk: boolean; query: Record<string, string>; body: unknown }
