@@ -3,10 +3,10 @@
 // schema refuses gets Magento's 400 and is recorded, so a connector's mistake fails its test loudly.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { bulkParamValue, bulkPlaceholder, checkRequest, checkResponse, REST_PREFIX, type Method } from './schema.js';
 import { MagentoRefusal, MagentoState } from './state.js';
 import { ROUTES, type Answer } from './routes.js';
+import { closeNow, listenOnLoopback } from '../loopback.js';
 
 export interface Recorded { method: string; path: string; query: URLSearchParams; storeCode: string; operationId: string | null; status: number; bulk: boolean }
 
@@ -38,14 +38,10 @@ export class FakeMagento {
   }
 
   async start(): Promise<this> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this;
   }
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
+  stop(): Promise<void> { return closeNow(this.server); }
 
   /** the next call (of this operation, when named) fails so */
   failNext(fault: Fault): void { this.faults.push(fault); }

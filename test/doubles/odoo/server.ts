@@ -1,7 +1,6 @@
 // A local stand-in for an Odoo server of one version on 127.0.0.1: /jsonrpc (common, object) for every
 // version, JSON-2 (/json/2/<model>/<method>) from 19 on, answering and failing as Odoo's controllers do.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { accessDenied, accessError, httpException, OdooFault, valueError } from './errors.js';
 import { hasMethod, type OdooVersion } from './manifest.js';
 import { OdooClock, OdooOrm, type Context } from './orm.js';
@@ -11,6 +10,7 @@ import { installStock } from './stock.js';
 import { installSales } from './sales.js';
 import { installAccounting } from './accounting.js';
 import { OdooDesk } from './desk.js';
+import { closeNow, listenOnLoopback } from '../loopback.js';
 
 export interface RecordedCall { transport: 'jsonrpc' | 'json2'; model: string; method: string; params: Record<string, unknown> }
 
@@ -70,15 +70,11 @@ export class FakeOdoo {
   get major(): number { return Number(this.version.split('.')[0]); }
 
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this;
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
+  stop(): Promise<void> { return closeNow(this.server); }
 
   /** The next request answers this instead (an HTML page from a proxy, a 429, a 503). */
   failNext(failure: Partial<InjectedFailure> & { status: number }): void {

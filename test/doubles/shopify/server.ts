@@ -4,7 +4,6 @@
 // exactly the fields asked for, in Shopify's types. Also: a leaky-bucket cost budget on a virtual
 // clock, injectable HTTP failures before or after a call is applied, and every request recorded.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { execute, getArgumentValues, getOperationAST, Kind, parse, type DocumentNode } from 'graphql';
 import { OPERATIONS } from '../../../src/connectors/shopify/operations.js';
 import { adminSchema } from '../../unit/shopify/admin-schema.js';
@@ -17,6 +16,7 @@ import { FULFILMENT } from './fulfilment.js';
 import { CHANGES } from './changes.js';
 import { OFFLINE } from './offline.js';
 import { ACCOUNTS } from './accounts.js';
+import { closeNow, listenOnLoopback } from '../loopback.js';
 
 export type { Item } from './state.js';
 
@@ -68,14 +68,10 @@ export class FakeShopify {
   get items(): Map<string, Item> { return this.shop.items; }
 
   async start(): Promise<this> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this;
   }
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
+  stop(): Promise<void> { return closeNow(this.server); }
 
   /** The Admin endpoint, for ShopifyClientOptions.endpoint. */
   get endpoint(): string { return `${this.url}/admin/api/2026-10/graphql.json`; }
