@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # From a bare Debian 12 to the golden Tryton 6.0 SQLite database .run/tryton/db/golden.sqlite:
 # modules activated, company (USD), US, chart of accounts, fiscal years, category, payment term.
-# Cached: does nothing when the golden file exists and the packages are installed.
+# Cached: does nothing when the golden file exists, was made with today's module list (golden.modules)
+# and the packages are installed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/scripts/tryton/conf.sh"
 RUN="$ROOT/.run/tryton"
 GOLDEN="$RUN/db/golden.sqlite"
+MODULES="sale stock purchase account_invoice sale_shipment_cost carrier sale_payment account_payment
+  sale_amendment product_measurements commission product_attribute product_price_list sale_price_list"
+STAMP="$RUN/golden.modules"
 BUILD_PORT=${TRYTON_BUILD_PORT:-18099}
 ts() { date +%s.%N; }
 T0=$(ts)
 
 bash "$ROOT/scripts/tryton/packages.sh"
-if [ -s "$GOLDEN" ] && [ "${FORCE:-0}" != 1 ]; then
+if [ -s "$GOLDEN" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$(echo $MODULES)" ] && [ "${FORCE:-0}" != 1 ]; then
   echo "tryton golden database is cached: $GOLDEN"; exit 0
 fi
 T1=$(ts)
@@ -26,8 +30,7 @@ printf 'admin\n' > "$BUILD/admin.pass"
 touch "$BUILD/db/golden.sqlite"   # the SQLite file must exist before trytond-admin
 if ! TRYTONPASSFILE="$BUILD/admin.pass" trytond-admin -c "$BUILD/trytond.conf" -d golden \
   --email admin@example.com --activate-dependencies \
-  -u sale stock purchase account_invoice sale_shipment_cost carrier sale_payment \
-     account_payment sale_amendment product_measurements commission </dev/null >"$BUILD/admin.log" 2>&1; then
+  -u $MODULES </dev/null >"$BUILD/admin.log" 2>&1; then
   tail -30 "$BUILD/admin.log" >&2; exit 1
 fi
 T2=$(ts)
@@ -48,6 +51,7 @@ fi
 kill $PID; wait $PID 2>/dev/null || true
 trap - EXIT
 cp "$BUILD/db/golden.sqlite" "$GOLDEN.tmp" && mv "$GOLDEN.tmp" "$GOLDEN"
+echo $MODULES > "$STAMP"
 rm -rf "$BUILD"
 T4=$(ts)
 awk -v a="$T0" -v b="$T1" -v c="$T2" -v d="$T3" -v e="$T4" 'BEGIN {

@@ -5,7 +5,8 @@ set -euo pipefail
 TRYTON_PACKAGES=(tryton-server tryton-modules-sale tryton-modules-stock tryton-modules-purchase
   tryton-modules-account-invoice tryton-modules-sale-shipment-cost tryton-modules-carrier
   tryton-modules-sale-payment tryton-modules-account-payment tryton-modules-sale-amendment
-  tryton-modules-product-measurements tryton-modules-commission)
+  tryton-modules-product-measurements tryton-modules-commission tryton-modules-product-attribute
+  tryton-modules-product-price-list tryton-modules-sale-price-list)
 wanted=("${TRYTON_PACKAGES[@]}" "$@")
 missing=()
 for p in "${wanted[@]}"; do
