@@ -107,6 +107,7 @@ function masterRow(config: Config, key: MasterKey): CoverageRow {
     }
     return row(true, `${cap(data)} are edited in ${owner} and copied to ${other}; a change made in ${other} is ${config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict'} (see ownership.onConflict).`);
   }
+  if (key === 'productAttributes') return attributesRow(config, row);
   switch (key) {
     case 'paymentMethods':
       return row(true, 'Payment methods stay with the online store\'s payment gateway; Dovetail keeps references only and never sees card data.');
@@ -121,6 +122,19 @@ function masterRow(config: Config, key: MasterKey): CoverageRow {
     default:
       return row(false, `${cap(data)} would be kept in ${owner} and copied to ${other}: ${NOT_YET}. Until then, keep them up to date in both systems by hand.`);
   }
+}
+
+/**
+ * master.productAttributes: carried where both connectors can (Tryton's attribute sets and
+ * Vendure's option groups); a connector that cannot says why in its `cannotCarry`.
+ */
+function attributesRow(config: Config, row: (carriedOut: boolean, note: string) => CoverageRow): CoverageRow {
+  const answer = config.master.productAttributes;
+  const owner = systemWord(answer);
+  const other = systemWord(otherSide(answer));
+  const note = `Attributes and variants (colour, size…) are edited in ${owner} and copied to ${other}: each attribute of a product's attribute set becomes an option group of the store, its values the options (matched by code, so a renamed value is renamed, not added); a new variant joins its existing product, an archived one is disabled in the store; a variant's option changed in ${other} is ${config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict'} (see ownership.onConflict). Products without an attribute set keep one option per variant.`;
+  const lacks = pairLacks(config, { store: ['catalogue'], inventory: ['catalogue'] }, 'master.productAttributes', answer);
+  return lacks.length ? row(false, `With these two systems this answer is ${NOT_YET}: ${lacks.join('; ')}. What it would do: ${note}`) : row(true, note);
 }
 
 /** One row per checklist answer (systems, masters, ownership, every transfer rule, stock settings). */

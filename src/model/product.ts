@@ -2,6 +2,13 @@
 // that `master:` in dovetail.yaml assigns to one system or the other.
 import { z } from 'zod';
 
+/** One attribute's value on a variant: codes identify (Tryton's attribute name and selection key), labels are shown. */
+export const AttributeValue = z.object({
+  attribute: z.string().min(1), attributeLabel: z.string(),
+  code: z.string().min(1), label: z.string(),
+});
+export type AttributeValue = z.infer<typeof AttributeValue>;
+
 export const ProductFields = z.object({
   /** names: template (product) name and the variant's own name */
   names: z.object({ name: z.string().min(1), variantName: z.string().min(1) }),
@@ -18,6 +25,11 @@ export const ProductFields = z.object({
     weightKg: z.number().nullable(), lengthCm: z.number().nullable(),
     widthCm: z.number().nullable(), heightCm: z.number().nullable(),
   }),
+  /**
+   * the variant's value of each attribute of its template's attribute set (Tryton attributes,
+   * Vendure option groups), by attribute code; absent for a template without an attribute set
+   */
+  attributes: z.object({ values: z.array(AttributeValue) }),
 });
 export type ProductFields = z.infer<typeof ProductFields>;
 export type FieldGroup = keyof ProductFields;
@@ -31,6 +43,7 @@ export const MASTER_KEY_OF_GROUP = {
   prices: 'prices',
   availability: 'availability',
   dimensions: 'productDimensions',
+  attributes: 'productAttributes',
 } as const satisfies Record<FieldGroup, string>;
 
 export const Product = z.object({

@@ -140,6 +140,9 @@ export const odoo = inventorySystem({
   displayName: 'Odoo',
   connection: OdooConnection,
   capabilities: CAPABILITIES,
+  cannotCarry: {
+    'master.productAttributes': "Odoo's product attributes and variant values are not read or written yet: variants travel by SKU with their own names",
+  },
   create: (c, settings) => new OdooConnector({ url: c.url, database: c.database, username: c.username, apiKey: c.apiKey, transport: c.transport,
     locations: settings.locations.length ? settings.locations : c.warehouse ? [c.warehouse] : [] }),
   setup: {

@@ -223,6 +223,9 @@ export const shopify = storeSystem({
   displayName: 'Shopify',
   connection: ShopifyConnection,
   capabilities: SHOPIFY_CAPABILITIES,
+  cannotCarry: {
+    'master.productAttributes': "Shopify's product options are not written from the inventory system's attributes yet (nor read back): variants travel by SKU with their own names",
+  },
   create: (c, settings) => new ShopifyConnector({ shop: c.shop, accessToken: c.accessToken, endpoint: c.adminUrl, appSecret: c.webhookSecret, locations: c.locations,
     defaultWarehouse: settings.locations[0] ?? Object.keys(c.locations)[0] ?? '', copyAddresses: settings.copyAddresses }),
   setup: {

@@ -15,6 +15,7 @@ import { orderShipments, productChanges, shipmentChanges, stockChanges } from '.
 import { importOrder, upsertCustomer, type Company } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 import * as orderChanges from './order-changes.js';
+import { AttributeDict, attributesActive, attributeValuesOf, setAttributes, writeAttributeValues } from './attributes.js';
 
 export interface TrytonConnectorOptions extends TrytonOptions {
   /** warehouse codes or names whose stock is published; empty: the first warehouse */
@@ -32,6 +33,8 @@ export class TrytonConnector implements InventoryConnector {
   readonly capabilities = CAPABILITIES;
   readonly client: TrytonClient;
   private company?: Promise<Company>;
+  /** product_attribute activated: its fields are read and written only then */
+  private attributes?: Promise<boolean>;
 
   constructor(private readonly opts: TrytonConnectorOptions) {
     this.client = new TrytonClient(opts);
@@ -40,6 +43,11 @@ export class TrytonConnector implements InventoryConnector {
   async ping() {
     const c = await this.companyInfo();
     return { version: `company ${c.id} (${c.currencyCode}), warehouses ${c.warehouseIds.join(', ')}` };
+  }
+
+  private hasAttributes(): Promise<boolean> {
+    this.attributes ??= attributesActive(this.client).catch((err) => { this.attributes = undefined; throw err; });
+    return this.attributes;
   }
 
   private companyInfo(): Promise<Company> {
@@ -68,7 +76,7 @@ export class TrytonConnector implements InventoryConnector {
 
   async readChanges(kind: RecordKind, cursor: string | null): Promise<ChangePage> {
     await this.companyInfo();
-    if (kind === 'product') return productChanges(this.client, cursor);
+    if (kind === 'product') return productChanges(this.client, cursor, { attributes: await this.hasAttributes() });
     if (kind === 'stock') return stockChanges(this.client, cursor);
     if (kind === 'shipment') return shipmentChanges(this.client, cursor);
     if (kind === 'payment') return money.paymentChanges(this.client, cursor);
@@ -79,9 +87,19 @@ export class TrytonConnector implements InventoryConnector {
     throw new DovetailError('config', `Tryton is the inventory system: ${kind} changes are read from the store`);
   }
 
-  private async productRecords(skus: string[]): Promise<ProductRecord[]> {
+  private async productRecords(skus: string[]): Promise<(ProductRecord & { attributes: Record<string, unknown> })[]> {
     if (!skus.length) return [];
-    return z.array(ProductRecord).parse(await this.client.searchRead('product.product', [['code', 'in', skus]], PRODUCT_FIELDS, {}, { active_test: false }));
+    const withAttributes = await this.hasAttributes();
+    return z.array(ProductRecord.extend({ attributes: AttributeDict })).parse(await this.client.searchRead('product.product', [['code', 'in', skus]],
+      withAttributes ? [...PRODUCT_FIELDS, 'attributes'] : PRODUCT_FIELDS, {}, { active_test: false }));
+  }
+
+  /** Each template's attribute set, when product_attribute is activated. */
+  private async attributeSets(templateIds: number[]): Promise<Map<number, number | null>> {
+    if (!templateIds.length || !(await this.hasAttributes())) return new Map();
+    const rows = z.array(z.object({ id: z.number(), attribute_set: z.number().nullable() })).parse(
+      await this.client.read('product.template', [...new Set(templateIds)], ['attribute_set'], { active_test: false }));
+    return new Map(rows.map((t) => [t.id, t.attribute_set]));
   }
 
   async getProducts(skus: string[]): Promise<Map<string, Product>> {
@@ -97,10 +115,16 @@ export class TrytonConnector implements InventoryConnector {
     const uomIds = [...new Set(records.flatMap((r) => [r.weight_uom, r.length_uom, r.width_uom, r.height_uom]).filter((u): u is number => u !== null))];
     const factors = new Map(uomIds.length ? z.array(z.object({ id: z.number(), factor: z.number() })).parse(
       await this.client.read('product.uom', uomIds, ['factor'])).map((u) => [u.id, u.factor]) : []);
+    const sets = await this.attributeSets(templates.map((t) => t.id));
+    const attributesOfSet = await setAttributes(this.client, [...sets.values()].filter((s): s is number => s !== null));
     return new Map(records.filter((r) => r.code).map((r) => {
       const t = byTemplate.get(r.template);
       const categories = (t?.categories ?? []).map((id) => categoryNames.get(id)).filter((n): n is string => !!n);
-      return [r.code!, toProduct(r, t?.code ?? null, t?.products.length ?? 1, company.currencyCode, factors, categories)];
+      const product = toProduct(r, t?.code ?? null, t?.products.length ?? 1, company.currencyCode, factors, categories);
+      // a template without an attribute set has no attributes group: its variants travel as before
+      const set = sets.get(r.template);
+      if (set) product.fields.attributes = { values: attributeValuesOf(attributesOfSet.get(set) ?? [], r.attributes) };
+      return [r.code!, product];
     }));
   }
 
@@ -127,6 +151,10 @@ export class TrytonConnector implements InventoryConnector {
         template.categories = [['remove', current.filter((id) => !wanted.includes(id))], ['add', wanted.filter((id) => !current.includes(id))]];
       }
       if (Object.keys(template).length) await this.client.write('product.template', [r.template], template);
+      if (fields.attributes) {
+        const set = (await this.attributeSets([r.template])).get(r.template) ?? null;
+        await writeAttributeValues(this.client, { id: r.id, sku, attributeSet: set, current: r.attributes }, fields.attributes.values);
+      }
     }
   }
 

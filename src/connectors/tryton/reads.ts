@@ -7,6 +7,7 @@ import { readFeed, type ChangeStream, type StreamKey } from '../../engine/change
 import { permanent } from '../../errors.js';
 import { SALE_KEY, type OrderShipments, type Shipment } from '../../model/shipment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
+import { productsOfAttributes } from './attributes.js';
 import { fromTrytonDate, type TrytonClient } from './client.js';
 
 /** a transaction of more rows than a page (an import, a stock-take) is read over several pages */
@@ -75,12 +76,16 @@ export async function changedRows<M extends Record<string, ModelFeed>>(client: T
     [name, [...byStream[`${feed.model}/written`], ...byStream[`${feed.model}/created`]]])) as { [K in keyof M]: RowOf<M[K]>[] }), FEED);
 }
 
-/** Variants whose own record or whose template changed. */
-export function productChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
+/**
+ * Variants whose own record or whose template changed; with product_attribute, also the variants
+ * whose attribute set holds an attribute that changed (an option relabelled).
+ */
+export function productChanges(client: TrytonClient, cursor: string | null, opts: { attributes: boolean } = { attributes: false }): Promise<ChangePage> {
   return changedRows(client, cursor, {
     products: { model: 'product.product', domain: [['code', '!=', null], ['type', '=', 'goods']], shape: { code: z.string().nullable() } },
     templates: { model: 'product.template', domain: [['type', '=', 'goods']], shape: { products: z.array(z.number()) } },
-  }, async ({ products, templates }) => {
+    ...(opts.attributes ? { attributes: { model: 'product.attribute', domain: [], shape: {} } } : {}),
+  }, async ({ products, templates, attributes }) => {
     // One version per SKU, the newest of its own and its template's stamps: two versions for one
     // record in one read would each look new against the other on the next (overlapping) read.
     const newestBySku = new Map<string, string>();
@@ -90,6 +95,12 @@ export function productChanges(client: TrytonClient, cursor: string | null): Pro
     if (variantIds.length) {
       const stampByProduct = new Map(templates.flatMap((t) => t.products.map((id) => [id, stampOf(t)] as const)));
       for (const [id, code] of await productCodes(client, variantIds)) if (code) note(code, stampByProduct.get(id) ?? '');
+    }
+    const changedAttributes = attributes ?? [];
+    if (changedAttributes.length) {
+      // every variant of a set holding a changed attribute, at the newest of those attributes' stamps
+      const newest = changedAttributes.map(stampOf).sort().at(-1)!;
+      for (const [, code] of await productCodes(client, await productsOfAttributes(client, changedAttributes.map((a) => a.id)))) if (code) note(code, newest);
     }
     return [...newestBySku].map(([sku, stamp]): ChangeRef => ({ kind: 'product', key: sku, sourceVersion: `product:${stamp}` }));
   });

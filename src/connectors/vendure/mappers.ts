@@ -4,13 +4,27 @@ import { z } from 'zod';
 import type { Address, Customer } from '../../model/customer.js';
 import type { Order, OrderStatus } from '../../model/order.js';
 import type { PaymentState, RefundState } from '../../model/payment.js';
-import type { Product } from '../../model/product.js';
+import type { AttributeValue, Product } from '../../model/product.js';
 
 /** the facet whose values are the product's categories */
 export const CATEGORY_FACET = 'category';
-const PRODUCT_FIELDS = 'id name slug description enabled updatedAt facetValues { id name facet { code } }';
+const PRODUCT_FIELDS = `id name slug description enabled updatedAt facetValues { id name facet { code } }
+  optionGroups { id code name options { id code name } }`;
 const OWN_VARIANT_FIELDS = `id sku name price currencyCode enabled updatedAt stockOnHand stockAllocated
-  customFields { weight length width height }`;
+  customFields { weight length width height } options { id groupId }`;
+
+/**
+ * Option groups Dovetail keeps for the inventory's attributes are coded `attribute:<attribute
+ * code>`, one group per attribute shared by every product using it (as the attribute is shared in
+ * the inventory system), each option coded by the attribute's selection key. The colon is never
+ * in a slug, so these groups are told apart from the one-option-per-SKU groups of products without
+ * attributes (`<slug>-variant`) and from groups made by hand.
+ */
+export const ATTRIBUTE_GROUP_PREFIX = 'attribute:';
+export const attributeGroupCode = (attribute: string) => `${ATTRIBUTE_GROUP_PREFIX}${attribute}`;
+
+export const OptionGroupNode = z.object({ id: z.string(), code: z.string(), name: z.string(), options: z.array(z.object({ id: z.string(), code: z.string(), name: z.string() })) });
+export type OptionGroupNode = z.infer<typeof OptionGroupNode>;
 export const VARIANT_FIELDS = `${OWN_VARIANT_FIELDS}
   product { ${PRODUCT_FIELDS} }`;
 export const PRODUCT_WITH_VARIANTS = `${PRODUCT_FIELDS} variants { ${OWN_VARIANT_FIELDS} }`;
@@ -19,8 +33,10 @@ export const VariantNode = z.object({
   id: z.string(), sku: z.string(), name: z.string(), price: z.number().int(), currencyCode: z.string(),
   enabled: z.boolean(), updatedAt: z.string(), stockOnHand: z.number().int(), stockAllocated: z.number().int(),
   customFields: z.object({ weight: z.number().nullable(), length: z.number().nullable(), width: z.number().nullable(), height: z.number().nullable() }).nullable().optional(),
+  options: z.array(z.object({ id: z.string(), groupId: z.string() })),
   product: z.object({ id: z.string(), name: z.string(), slug: z.string(), description: z.string(), enabled: z.boolean(), updatedAt: z.string(),
-    facetValues: z.array(z.object({ id: z.string(), name: z.string(), facet: z.object({ code: z.string() }) })) }),
+    facetValues: z.array(z.object({ id: z.string(), name: z.string(), facet: z.object({ code: z.string() }) })),
+    optionGroups: z.array(OptionGroupNode) }),
 });
 export type VariantNode = z.infer<typeof VariantNode>;
 
@@ -38,8 +54,22 @@ export function toProduct(v: VariantNode): Product {
       prices: { priceMinor: v.price, currency: v.currencyCode },
       availability: { enabled: v.enabled },
       dimensions: { weightKg: cf?.weight ?? null, lengthCm: cf?.length ?? null, widthCm: cf?.width ?? null, heightCm: cf?.height ?? null },
+      ...(hasAttributes(v) ? { attributes: { values: attributeValuesOf(v) } } : {}),
     },
   };
+}
+
+const hasAttributes = (v: VariantNode) => v.product.optionGroups.some((g) => g.code.startsWith(ATTRIBUTE_GROUP_PREFIX));
+
+/** The variant's options in Dovetail's attribute groups, by attribute code (the inventory's order). */
+export function attributeValuesOf(v: Pick<VariantNode, 'options' | 'product'>): AttributeValue[] {
+  const groups = new Map(v.product.optionGroups.map((g) => [g.id, g]));
+  return v.options.flatMap((o) => {
+    const g = groups.get(o.groupId);
+    const option = g?.options.find((x) => x.id === o.id);
+    if (!g || !option || !g.code.startsWith(ATTRIBUTE_GROUP_PREFIX)) return [];
+    return [{ attribute: g.code.slice(ATTRIBUTE_GROUP_PREFIX.length), attributeLabel: g.name, code: option.code, label: option.name }];
+  }).sort((a, b) => (a.attribute < b.attribute ? -1 : a.attribute > b.attribute ? 1 : 0));
 }
 
 const ADDRESS_FIELDS = 'fullName company streetLine1 streetLine2 city province postalCode countryCode phoneNumber';

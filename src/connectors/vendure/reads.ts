@@ -85,7 +85,8 @@ export async function readChanges(client: VendureClient, kind: RecordKind, curso
         { o: listOptions(since, sortBy, skip, take) }, z.object({ products: List(ProductWithVariants) }))).products.items);
       return readFeed(cursor, { variants, products }, (rows) => {
         const fromProducts = rows.products.flatMap((p) => p.variants.map((v) => contentChange({ ...v,
-          product: { id: p.id, name: p.name, slug: p.slug, description: p.description, enabled: p.enabled, updatedAt: p.updatedAt, facetValues: p.facetValues } })));
+          product: { id: p.id, name: p.name, slug: p.slug, description: p.description, enabled: p.enabled, updatedAt: p.updatedAt, facetValues: p.facetValues,
+            optionGroups: p.optionGroups } })));
         const bySku = new Map([...rows.variants.map(contentChange), ...fromProducts].map((c) => [c.key, c]));
         return [...bySku.values()];
       }, FEED);

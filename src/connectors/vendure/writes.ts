@@ -13,7 +13,8 @@ import { failpoint } from '../../engine/failpoints.js';
 import { refusalOf, upsertOutcomes, writeEach } from '../per-record.js';
 import type { StockWriteResult, WriteResult } from '../types.js';
 import type { VendureClient } from './client.js';
-import { CATEGORY_FACET, slugify, type VariantNode } from './mappers.js';
+import { CATEGORY_FACET, OptionGroupNode, slugify, type VariantNode } from './mappers.js';
+import { attributeOptionIds } from './options.js';
 
 const LANG = 'en';
 const Ids = z.array(z.object({ id: z.string() }).nullable());
@@ -48,9 +49,11 @@ function dimensionFields(d: NonNullable<Product['fields']['dimensions']>) {
 async function updateVariants(client: VendureClient, rows: Row[], existing: Map<string, VariantNode>, refused: Map<string, DovetailError>): Promise<void> {
   const products = new Map<string, { id: string; translation: Record<string, unknown>; facetValueIds?: string[]; skus: string[] }>();
   const variants: { sku: string; input: Record<string, unknown> }[] = [];
+  const attributeOptions = await attributeUpdates(client, rows.filter((r) => r.groups.includes('attributes') && r.product.fields.attributes), existing, refused);
   for (const row of rows) {
     const { sku, fields: f } = row.product;
     const v = existing.get(sku)!;
+    if (refused.has(sku)) continue;
     const translation: Record<string, unknown> = {};
     const variant: Record<string, unknown> = { id: v.id };
     let facetValueIds: string[] | undefined;
@@ -65,6 +68,8 @@ async function updateVariants(client: VendureClient, rows: Row[], existing: Map<
         if (g === 'prices' && f.prices) variant.price = f.prices.priceMinor;
         if (g === 'availability' && f.availability) variant.enabled = f.availability.enabled;
         if (g === 'dimensions' && f.dimensions) variant.customFields = dimensionFields(f.dimensions);
+        const optionIds = g === 'attributes' ? attributeOptions.get(sku) : undefined;
+        if (optionIds && !sameIds(optionIds, v.options.map((o) => o.id))) variant.optionIds = optionIds;
       }
     });
     if (error) { refused.set(sku, error); continue; }
@@ -91,12 +96,32 @@ async function updateVariants(client: VendureClient, rows: Row[], existing: Map<
   for (const [v, error] of variantRefusals) refused.set(v.sku, error);
 }
 
+const sameIds = (a: string[], b: string[]) => a.length === b.length && a.every((id) => b.includes(id));
+
+/** Existing variants' attribute options, per product (options.ts); a variant that cannot have them is refused alone. */
+async function attributeUpdates(client: VendureClient, rows: Row[], existing: Map<string, VariantNode>, refused: Map<string, DovetailError>): Promise<Map<string, string[]>> {
+  const byProduct = new Map<string, Row[]>();
+  for (const r of rows) { const id = existing.get(r.product.sku)!.product.id; byProduct.set(id, [...(byProduct.get(id) ?? []), r]); }
+  const out = new Map<string, string[]>();
+  for (const [, list] of byProduct) {
+    const product = existing.get(list[0].product.sku)!.product;
+    let ids = new Map<string, string[] | DovetailError>();
+    const error = await refusalOf(async () => { ids = await attributeOptionIds(client, product, list.map((r) => ({ sku: r.product.sku, values: r.product.fields.attributes!.values }))); });
+    for (const r of list) {
+      const answer = error ?? ids.get(r.product.sku);
+      if (answer instanceof DovetailError) refused.set(r.product.sku, answer);
+      else if (answer) out.set(r.product.sku, answer);
+    }
+  }
+  return out;
+}
+
 const PER_REQUEST = 50;
 
 const GroupProduct = z.object({
   id: z.string(), slug: z.string(), customFields: z.object({ dovetailGroupKey: z.string().nullable().optional() }),
-  variants: z.array(z.object({ sku: z.string() })),
-  optionGroups: z.array(z.object({ id: z.string(), code: z.string(), options: z.array(z.object({ id: z.string(), code: z.string() })) })),
+  variants: z.array(z.object({ id: z.string(), sku: z.string(), name: z.string(), options: z.array(z.object({ id: z.string() })) })),
+  optionGroups: z.array(OptionGroupNode),
 });
 type GroupProduct = z.infer<typeof GroupProduct>;
 type OptionGroup = GroupProduct['optionGroups'][number];
@@ -107,7 +132,7 @@ async function productsByGroupKey(client: VendureClient, keys: string[]): Promis
   for (let i = 0; i < keys.length; i += PER_REQUEST) {
     const chunk = keys.slice(i, i + PER_REQUEST);
     const r = await client.admin(`query ProductsByGroupKey($o: ProductListOptions) { products(options: $o) { items {
-      id slug customFields { dovetailGroupKey } variants { sku } optionGroups { id code options { id code } } } } }`,
+      id slug customFields { dovetailGroupKey } variants { id sku name options { id } } optionGroups { id code name options { id code name } } } } }`,
     { o: { filter: { dovetailGroupKey: { in: chunk } }, sort: { id: 'ASC' }, take: chunk.length * 2 } }, z.object({ products: z.object({ items: z.array(GroupProduct) }) }));
     // compared here, not only in the database, whose collation may ignore case
     for (const p of r.products.items) {
@@ -144,8 +169,16 @@ async function createVariants(client: VendureClient, rows: Row[], refused: Map<s
     const product = products.get(key);
     if (!product) { refuseGroup(key, permanent(`Vendure accepted the product for ${key} but does not have it afterwards`, { group: key })); continue; }
     let optionIds: string[][] = [];
-    const error = await refusalOf(async () => { optionIds = await variantOptions(client, product, variants); });
+    const error = await refusalOf(async () => {
+      if (!variants[0].fields.attributes) { optionIds = await variantOptions(client, product, variants); return; }
+      // a template with an attribute set: each variant's options are its attribute values; one without its values fails alone
+      const ids = await attributeOptionIds(client, product, variants.map((p) => ({ sku: p.sku, values: p.fields.attributes?.values ?? [] })));
+      for (const p of variants) { const r = ids.get(p.sku); if (r instanceof DovetailError) refused.set(p.sku, r); }
+      variants.splice(0, variants.length, ...variants.filter((p) => !refused.has(p.sku)));
+      optionIds = variants.map((p) => ids.get(p.sku) as string[]);
+    });
     if (error) { refuseGroup(key, error); continue; }
+    if (!variants.length) continue;
     inputs.push([key, variants.map((p, n) => ({
       productId: product.id, sku: p.sku, price: p.fields.prices?.priceMinor ?? 0, enabled: p.fields.availability?.enabled ?? true,
       stockOnHand: 0, trackInventory: 'TRUE', optionIds: optionIds[n],
@@ -223,31 +256,37 @@ export function optionCode(sku: string): string {
 }
 
 /**
- * Vendure tells several variants of one product apart by options: one option group per product
- * and one option per SKU, each found again (by code) before it is made.
+ * Vendure tells several variants of one product apart by options: a product whose template has no
+ * attribute set gets one option group and one option per SKU, each found again (by code) before
+ * it is made. A product made with a single variant (no options) that gains more first gets the
+ * group, with an option for the variant it has, which is then given that option.
  */
 async function variantOptions(client: VendureClient, product: GroupProduct, variants: Product[]): Promise<string[][]> {
   let group: OptionGroup | undefined = product.optionGroups[0];
+  const bare = product.variants.filter((v) => !v.options.length);
   if (!group) {
     if (!product.variants.length && variants.length === 1) return [[]];
-    if (product.variants.length) {
-      throw permanent(`Vendure product "${product.slug}" has variants without options (${product.variants.map((v) => v.sku).join(', ')}); adding ${variants.map((p) => p.sku).join(', ')} to it is not supported yet`,
-        { product: product.slug });
-    }
-    const made = await client.admin(`mutation CreateOptions($i: CreateProductOptionGroupInput!) { createProductOptionGroup(input: $i) { id code options { id code } } }`, {
+    const made = await client.admin(`mutation CreateOptions($i: CreateProductOptionGroupInput!) { createProductOptionGroup(input: $i) { id code name options { id code name } } }`, {
       i: { code: `${product.slug}-variant`, translations: [{ languageCode: LANG, name: 'Variant' }],
-        options: variants.map((p) => ({ code: optionCode(p.sku), translations: [{ languageCode: LANG, name: p.fields.names?.variantName ?? p.sku }] })) },
-    }, z.object({ createProductOptionGroup: GroupProduct.shape.optionGroups.element }));
+        options: [...bare.map((v) => ({ code: optionCode(v.sku), name: v.name })), ...variants.map((p) => ({ code: optionCode(p.sku), name: p.fields.names?.variantName ?? p.sku }))]
+          .map((o) => ({ code: o.code, translations: [{ languageCode: LANG, name: o.name }] })) },
+    }, z.object({ createProductOptionGroup: OptionGroupNode }));
     await client.admin(`mutation AddGroup($p: ID!, $g: ID!) { addOptionGroupToProduct(productId: $p, optionGroupId: $g) { id } }`,
       { p: product.id, g: made.createProductOptionGroup.id }, z.object({ addOptionGroupToProduct: z.object({ id: z.string() }) }));
     group = made.createProductOptionGroup;
   }
   const byCode = new Map(group.options.map((o) => [o.code, o.id]));
-  for (const p of variants.filter((v) => !byCode.has(optionCode(v.sku)))) {
+  const missing = [...bare.map((v) => ({ sku: v.sku, name: v.name })), ...variants.map((p) => ({ sku: p.sku, name: p.fields.names?.variantName ?? p.sku }))]
+    .filter((o) => !byCode.has(optionCode(o.sku)));
+  for (const o of missing) {
     const made = await client.admin(`mutation CreateOption($i: CreateProductOptionInput!) { createProductOption(input: $i) { id } }`,
-      { i: { productOptionGroupId: group.id, code: optionCode(p.sku), translations: [{ languageCode: LANG, name: p.fields.names?.variantName ?? p.sku }] } },
+      { i: { productOptionGroupId: group.id, code: optionCode(o.sku), translations: [{ languageCode: LANG, name: o.name }] } },
       z.object({ createProductOption: z.object({ id: z.string() }) }));
-    byCode.set(optionCode(p.sku), made.createProductOption.id);
+    byCode.set(optionCode(o.sku), made.createProductOption.id);
+  }
+  if (bare.length) {
+    await client.admin(`mutation GiveOptions($i: [UpdateProductVariantInput!]!) { updateProductVariants(input: $i) { id } }`,
+      { i: bare.map((v) => ({ id: v.id, optionIds: [byCode.get(optionCode(v.sku))!] })) }, z.object({ updateProductVariants: Ids }));
   }
   return variants.map((p) => [byCode.get(optionCode(p.sku))!]);
 }
