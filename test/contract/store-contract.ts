@@ -103,6 +103,27 @@ export function storeContract(subject: StoreSubject): void {
         assert.equal(got.get(g1)?.groupKey, got.get(g2)?.groupKey, 'one product');
         assert.notEqual(got.get(g1)?.groupKey, got.get(alone)?.groupKey, 'a product of its own');
       });
+      test('upsertProducts with attributes (master.productAttributes): the values come back, a relabelled value too; or the descriptor says the store cannot carry them', async () => {
+        const [x, y] = [sku('ATTR-1'), sku('ATTR-2')];
+        const values = (code: string, label: string) => ({ values: [{ attribute: 'colour', attributeLabel: 'Colour', code, label }] });
+        const row = (s: string, code: string, label: string, groups: FieldGroup[]) => {
+          const p = someProduct(s, PRICE, currency);
+          return { product: { ...p, groupKey: `${sku('ATTR')}-KEY`, fields: { ...p.fields, attributes: values(code, label) } }, groups };
+        };
+        const made = await conn().upsertProducts([row(x, 'red', 'Red', [...NEW_PRODUCT, 'attributes']), row(y, 'blue', 'Blue', [...NEW_PRODUCT, 'attributes'])]);
+        assert.deepEqual(made.filter((r) => refusal(r)), [], 'the products are written whether or not their attributes can be');
+        const got = await conn().getProducts([x, y]);
+        if (subject.cannotCarry?.['master.productAttributes']) {
+          // a store that cannot carry them says so where check and report read it, and never reports values it does not keep
+          assert.equal(got.get(x)?.fields.attributes, undefined);
+          return;
+        }
+        assert.deepEqual(got.get(x)?.fields.attributes, values('red', 'Red'));
+        assert.deepEqual(got.get(y)?.fields.attributes, values('blue', 'Blue'));
+        assert.equal(got.get(x)?.groupKey, got.get(y)?.groupKey, 'variants of one product');
+        assert.deepEqual((await conn().upsertProducts([row(x, 'red', 'Crimson', ['attributes'])])).filter((r) => refusal(r)), []);
+        assert.deepEqual((await conn().getProducts([x])).get(x)?.fields.attributes, values('red', 'Crimson'), 'relabelled, matched by code');
+      });
       test('listSkus: every SKU, in pages', async () => {
         const all = await listEverything((o, l) => conn().listSkus(o, l));
         for (const s of [a, b]) assert.ok(all.includes(s), `${s} listed`);
