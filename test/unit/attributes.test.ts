@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attributeValuesOf as trytonValues, parseSelection, selectionWith } from '../../src/connectors/tryton/attributes.js';
 import { attributeValuesOf as vendureValues } from '../../src/connectors/vendure/mappers.js';
-import { optionChanges, wantedGroups } from '../../src/connectors/vendure/options.js';
+import { attributeOptionIds, optionChanges, wantedGroups } from '../../src/connectors/vendure/options.js';
 import { parseConfig } from '../../src/config/load.js';
 import { coverage } from '../../src/config/coverage.js';
 
@@ -71,4 +71,50 @@ test('coverage: master.productAttributes is carried for Tryton ↔ Vendure, both
   const shopify = row('systems:\n  inventory: { type: tryton, password: x }\n  store: { type: shopify, shop: my-shop.myshopify.com, accessToken: shpat_x, webhookSecret: 0123456789abcdef }\n');
   assert.equal(shopify.carriedOut, false);
   assert.match(shopify.note, /the Shopify connector cannot: Shopify's product options/);
+});
+
+/** A Vendure that answers the option calls from a list of groups, and notes each call by its operation name. */
+function fakeVendure(groups: { id: string; code: string; name: string; options: { id: string; code: string; name: string }[] }[]) {
+  const calls: string[] = [];
+  let next = 100;
+  const client = {
+    async admin(query: string, vars: Record<string, unknown>, schema: { parse(v: unknown): unknown }) {
+      const op = /(query|mutation) (\w+)/.exec(query)![2];
+      calls.push(op);
+      if (op === 'AttributeGroups') {
+        const codes = (vars.o as { filter: { code: { in: string[] } } }).filter.code.in;
+        return schema.parse({ productOptionGroups: { items: groups.filter((g) => codes.includes(g.code)) } });
+      }
+      const out: Record<string, unknown> = {};
+      for (const [, alias, field] of query.matchAll(/(\w+): (\w+)\(/g)) {
+        const input = vars[`i${alias.slice(1)}`] as { code: string; translations: { name: string }[]; options?: { code: string; translations: { name: string }[] }[] };
+        if (field === 'createProductOptionGroup') {
+          const g = { id: `g${next++}`, code: input.code, name: input.translations[0].name, options: (input.options ?? []).map((o) => ({ id: `o${next++}`, code: o.code, name: o.translations[0].name })) };
+          groups.push(g);
+          out[alias] = g;
+        } else if (field === 'createProductOption') out[alias] = { id: `o${next++}`, code: input.code, name: input.translations[0].name };
+        else out[alias] = { id: 'x' };
+      }
+      return schema.parse(out);
+    },
+  };
+  return { client: client as unknown as Parameters<typeof attributeOptionIds>[0], calls };
+}
+
+test('option calls: one read, one write of what is missing, one attach; a second product of the batch reuses what the first saw', async () => {
+  const red = { attribute: 'colour', attributeLabel: 'Colour', code: 'red', label: 'Red' };
+  const vendure = fakeVendure([]);
+  const seen = new Map();
+  const first = await attributeOptionIds(vendure.client, { id: 'p1', slug: 'tee', optionGroups: [] }, [{ sku: 'TEE-R', values: [red] }], seen);
+  assert.deepEqual(vendure.calls, ['AttributeGroups', 'AttributeOptions', 'AttachGroups'], 'the group is made with its options and not read again');
+  assert.equal((first.get('TEE-R') as string[]).length, 1);
+  vendure.calls.length = 0;
+  const second = await attributeOptionIds(vendure.client, { id: 'p2', slug: 'cap', optionGroups: [] }, [{ sku: 'CAP-R', values: [red] }], seen);
+  assert.deepEqual(vendure.calls, ['AttachGroups'], 'the shared group is neither read nor made again');
+  assert.deepEqual(second.get('CAP-R'), first.get('TEE-R'), 'the same option');
+  vendure.calls.length = 0;
+  const missing = await attributeOptionIds(vendure.client, { id: 'p1', slug: 'tee', optionGroups: [...seen.values()] },
+    [{ sku: 'TEE-R', values: [red] }, { sku: 'TEE-X', values: [] }], seen);
+  assert.deepEqual(vendure.calls, [], 'nothing to read or write');
+  assert.match(String(missing.get('TEE-X')), /TEE-X has no value of "colour"/);
 });

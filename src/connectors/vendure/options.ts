@@ -59,15 +59,22 @@ async function groupsByCode(client: VendureClient, codes: string[]): Promise<Map
   return out;
 }
 
+/** Dovetail's attribute groups as last read or written in one batch, by code: shared by products, so read and relabelled once. */
+export type SeenGroups = Map<string, OptionGroupNode>;
+
+const Option = OptionGroupNode.shape.options.element;
+
 /**
  * Makes Vendure's attribute groups and options hold what these variants of one product need,
  * attaches the groups to the product, and answers each variant's option ids (or why it cannot
  * have them). A group is looked up by its code before it is made, so a retry after a crash
  * between making a group and making the variants uses the group the crashed attempt made.
- * Calls: one read of the groups (none when the product has them all), one aliased mutation for
- * what is missing or relabelled, one for the groups not yet on the product; none when nothing differs.
+ * Calls: one read of the groups the product (or this batch, `seen`) does not show yet, one
+ * aliased mutation for what is missing or relabelled, one for the groups not yet on the product;
+ * none when nothing differs.
  */
-export async function attributeOptionIds(client: VendureClient, product: OptionedProduct, variants: { sku: string; values: AttributeValue[] }[]): Promise<Map<string, string[] | DovetailError>> {
+export async function attributeOptionIds(client: VendureClient, product: OptionedProduct, variants: { sku: string; values: AttributeValue[] }[],
+  seen: SeenGroups = new Map()): Promise<Map<string, string[] | DovetailError>> {
   const foreign = product.optionGroups.filter((g) => !g.code.startsWith(ATTRIBUTE_GROUP_PREFIX));
   if (foreign.length) {
     const error = permanent(`Vendure product "${product.slug}" has option groups that are not inventory attributes (${foreign.map((g) => g.code).join(', ')}): its variants cannot take attribute options until those groups are removed from it`,
@@ -76,29 +83,37 @@ export async function attributeOptionIds(client: VendureClient, product: Optione
   }
   const wanted = wantedGroups(variants);
   const codes = [...new Set([...wanted.keys()].map(attributeGroupCode))];
-  // the product's own groups answer when it has them all: nothing to read
-  const onProduct = new Map(product.optionGroups.filter((g) => codes.includes(g.code)).map((g) => [g.code, g]));
-  let groups = onProduct.size === codes.length ? onProduct : await groupsByCode(client, codes);
-  const changes = optionChanges(wanted, groups);
-  const { createGroups, createOptions, renameGroups, renameOptions } = changes;
+  for (const g of product.optionGroups) if (!seen.has(g.code)) seen.set(g.code, g);
+  const unseen = codes.filter((c) => !seen.has(c));
+  for (const [code, g] of await groupsByCode(client, unseen)) seen.set(code, g);
+  const groups = new Map(codes.filter((c) => seen.has(c)).map((c) => [c, seen.get(c)!]));
+  const { createGroups, createOptions, renameGroups, renameOptions } = optionChanges(wanted, groups);
   if (createGroups.length + createOptions.length + renameGroups.length + renameOptions.length) {
     const calls: string[] = [];
     const vars: Record<string, unknown> = {};
     const decl: string[] = [];
-    const add = (field: string, type: string, input: unknown) => {
+    const add = (field: string, type: string, input: unknown, answer: string) => {
       const n = calls.length;
       decl.push(`$i${n}: ${type}!`);
       vars[`i${n}`] = input;
-      calls.push(`m${n}: ${field}(input: $i${n}) { id }`);
+      calls.push(`m${n}: ${field}(input: $i${n}) { ${answer} }`);
+      return `m${n}`;
     };
-    for (const g of createGroups) add('createProductOptionGroup', 'CreateProductOptionGroupInput', { code: attributeGroupCode(g.attribute),
-      translations: [{ languageCode: LANG, name: g.label }], options: g.options.map(([code, name]) => ({ code, translations: [{ languageCode: LANG, name }] })) });
-    for (const o of createOptions) add('createProductOption', 'CreateProductOptionInput', { productOptionGroupId: o.groupId, code: o.code, translations: [{ languageCode: LANG, name: o.label }] });
-    for (const g of renameGroups) add('updateProductOptionGroup', 'UpdateProductOptionGroupInput', { id: g.id, translations: [{ languageCode: LANG, name: g.label }] });
-    for (const o of renameOptions) add('updateProductOption', 'UpdateProductOptionInput', { id: o.id, translations: [{ languageCode: LANG, name: o.label }] });
-    await client.admin(`mutation AttributeOptions(${decl.join(', ')}) { ${calls.join('\n')} }`, vars, z.record(z.string(), z.object({ id: z.string() })));
+    const madeGroups = createGroups.map((g) => add('createProductOptionGroup', 'CreateProductOptionGroupInput', { code: attributeGroupCode(g.attribute),
+      translations: [{ languageCode: LANG, name: g.label }], options: g.options.map(([code, name]) => ({ code, translations: [{ languageCode: LANG, name }] })) },
+    'id code name options { id code name }'));
+    const madeOptions = createOptions.map((o) => [o.groupId, add('createProductOption', 'CreateProductOptionInput',
+      { productOptionGroupId: o.groupId, code: o.code, translations: [{ languageCode: LANG, name: o.label }] }, 'id code name')] as const);
+    for (const g of renameGroups) add('updateProductOptionGroup', 'UpdateProductOptionGroupInput', { id: g.id, translations: [{ languageCode: LANG, name: g.label }] }, 'id');
+    for (const o of renameOptions) add('updateProductOption', 'UpdateProductOptionInput', { id: o.id, translations: [{ languageCode: LANG, name: o.label }] }, 'id');
+    const r = await client.admin(`mutation AttributeOptions(${decl.join(', ')}) { ${calls.join('\n')} }`, vars, z.record(z.string(), z.unknown()));
     if (createGroups.length) failpoint('attributes.optionGroupCreated');
-    groups = await groupsByCode(client, codes);
+    // what Vendure now holds, from its answers: no second read
+    for (const alias of madeGroups) { const g = OptionGroupNode.parse(r[alias]); seen.set(g.code, g); groups.set(g.code, g); }
+    const byId = new Map([...groups.values()].map((g) => [g.id, g]));
+    for (const [groupId, alias] of madeOptions) byId.get(groupId)?.options.push(Option.parse(r[alias]));
+    for (const g of renameGroups) { const group = byId.get(g.id); if (group) group.name = g.label; }
+    for (const o of renameOptions) for (const g of byId.values()) { const option = g.options.find((x) => x.id === o.id); if (option) option.name = o.label; }
   }
   const attached = new Set(product.optionGroups.map((g) => g.id));
   const toAttach = [...groups.values()].filter((g) => !attached.has(g.id));

@@ -14,7 +14,7 @@ import { refusalOf, upsertOutcomes, writeEach } from '../per-record.js';
 import type { StockWriteResult, WriteResult } from '../types.js';
 import type { VendureClient } from './client.js';
 import { CATEGORY_FACET, OptionGroupNode, slugify, type VariantNode } from './mappers.js';
-import { attributeOptionIds } from './options.js';
+import { attributeOptionIds, type SeenGroups } from './options.js';
 
 const LANG = 'en';
 const Ids = z.array(z.object({ id: z.string() }).nullable());
@@ -103,10 +103,11 @@ async function attributeUpdates(client: VendureClient, rows: Row[], existing: Ma
   const byProduct = new Map<string, Row[]>();
   for (const r of rows) { const id = existing.get(r.product.sku)!.product.id; byProduct.set(id, [...(byProduct.get(id) ?? []), r]); }
   const out = new Map<string, string[]>();
+  const seen: SeenGroups = new Map();
   for (const [, list] of byProduct) {
     const product = existing.get(list[0].product.sku)!.product;
     let ids = new Map<string, string[] | DovetailError>();
-    const error = await refusalOf(async () => { ids = await attributeOptionIds(client, product, list.map((r) => ({ sku: r.product.sku, values: r.product.fields.attributes!.values }))); });
+    const error = await refusalOf(async () => { ids = await attributeOptionIds(client, product, list.map((r) => ({ sku: r.product.sku, values: r.product.fields.attributes!.values })), seen); });
     for (const r of list) {
       const answer = error ?? ids.get(r.product.sku);
       if (answer instanceof DovetailError) refused.set(r.product.sku, answer);
