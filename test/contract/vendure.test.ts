@@ -26,11 +26,14 @@ storeContract({
       close: () => instance.stop(),
       driver: {
         currency: 'USD',
-        // a second variant for a product made with one variant and no options: Vendure cannot add it
+        // a second variant with no value of the attribute its product's first variant has: Vendure
+        // asks every variant of a product for an option of each of its option groups
         async refusedProduct(sku) {
-          const first = { ...someProduct(`${sku}-FIRST`, 100, 'USD'), groupKey: `${sku}-GROUP` };
-          await connector.upsertProducts([{ product: first, groups: ['names', 'prices'] }]);
-          return { ...someProduct(sku, 100, 'USD'), groupKey: first.groupKey };
+          const colour = (codes: string[]) => ({ values: codes.map((code) => ({ attribute: 'contract-colour', attributeLabel: 'Colour', code, label: code })) });
+          const [first, second] = [someProduct(`${sku}-FIRST`, 100, 'USD'), someProduct(sku, 100, 'USD')];
+          const made = { ...first, groupKey: `${sku}-GROUP`, fields: { ...first.fields, attributes: colour(['red']) } };
+          await connector.upsertProducts([{ product: made, groups: ['names', 'prices', 'attributes'] }]);
+          return { ...second, groupKey: made.groupKey, fields: { ...second.fields, attributes: colour([]) } };
         },
         // a typo'd count beyond the 32-bit integers Vendure keeps stock in
         refusedStock: async (sku) => ({ sku, available: 3_000_000_000 }),
