@@ -1,9 +1,11 @@
 // The pure parts of the product images flow: how both sides are compared, what the rules decide,
-// which uploads, moves and removals make the other side match.
+// which uploads, moves and removals make the other side match, and the names Vendure assets get.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { imageSetOf } from '../../src/model/image.js';
 import { decideImages, planImages } from '../../src/rules/images.js';
+import { shaInName, uploadName } from '../../src/connectors/vendure/images.js';
+import { plainImageName } from '../../src/connectors/image-files.js';
 
 const A = 'a'.repeat(64), B = 'b'.repeat(64), C = 'c'.repeat(64);
 const config = (productImages: 'store' | 'inventory', onConflict: 'revert' | 'flag' = 'revert') =>
@@ -38,4 +40,16 @@ test('planImages: keeps what the other side has (by hash), uploads the rest, tak
     remove: ['3', '4'],
   });
   assert.deepEqual(planImages({ order: [], featured: null }, [{ ref: '1', sha256: A }]), { wanted: [], remove: ['1'] });
+});
+
+test('Vendure upload names carry the hash before the extension, and the hash is read back from them only', () => {
+  const name = uploadName({ name: 'front.png', sha256: A });
+  assert.equal(name, `front.${A}.png`);
+  assert.equal(shaInName(name), A);
+  assert.equal(uploadName({ name: `01 front.${B}.png`, sha256: A }), `01 front.${A}.png`, 'an earlier hash is replaced, not added to');
+  assert.equal(uploadName({ name: 'noext', sha256: A }), `noext.${A}`);
+  assert.equal(shaInName('front.png'), null, 'a clerk\'s own asset carries no hash');
+  assert.equal(shaInName(`front.${A.slice(1)}.png`), null);
+  assert.equal(plainImageName(`02 back.${A}.jpg`), 'back.jpg');
+  assert.equal(plainImageName('back.jpg'), 'back.jpg');
 });
