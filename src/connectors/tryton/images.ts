@@ -70,21 +70,24 @@ export async function putImage(client: TrytonClient, sku: string, file: ImageFil
 
 /**
  * Names the attachments `01 front.jpg`, `02 back.jpg`… in the order given, marks the featured one,
- * writes each one's memo, and deletes the template's other image attachments. Writes only what differs.
+ * writes each one's memo, and deletes the template's other image attachments. Writes only what differs, in one call.
  */
 export async function setImages(client: TrytonClient, sku: string, images: { ref: string; sha256: string }[], featuredRef: string | null): Promise<void> {
   const templateId = await templateOf(client, sku);
   if (templateId === null) throw new DovetailError('permanent', `Tryton has no product with SKU ${sku} to show images on`, { detail: { sku } });
   const current = new Map((await imageAttachments(client, templateId)).map((a) => [String(a.id), a]));
   const width = Math.max(2, String(images.length).length);
+  // one write call for every attachment that changes: Tryton's write takes records and values in turns
+  const changes: unknown[] = [];
   for (const [i, { ref, sha256 }] of images.entries()) {
     const a = current.get(ref);
     if (!a) throw new DovetailError('transient', `Tryton attachment ${ref} for ${sku} is gone: the images are compared again on the next try`, { detail: { sku } });
     const name = `${String(i + 1).padStart(width, '0')} ${plainImageName(a.name)}`;
     const kept = lines(a).filter((l) => l.trim() && l.trim().toLowerCase() !== FEATURED && !MEMO.test(l.trim()));
     const description = [...(ref === featuredRef ? [FEATURED] : []), ...kept, ...(a.file_id ? [memo(sha256, a.file_id)] : [])].join('\n');
-    if (name !== a.name || description !== (a.description ?? '')) await client.write('ir.attachment', [a.id], { name, description });
+    if (name !== a.name || description !== (a.description ?? '')) changes.push([a.id], { name, description });
   }
+  if (changes.length) await client.model('ir.attachment', 'write', changes);
   const wanted = new Set(images.map((i) => i.ref));
   const extra = [...current.values()].filter((a) => !wanted.has(String(a.id))).map((a) => a.id);
   if (extra.length) await client.model('ir.attachment', 'delete', [extra]);
