@@ -35,7 +35,7 @@ async function syncImages(ctx: EngineContext, master: ImageSide, other: ImageSid
   if (!masterList || !otherList) {
     // the product flow makes the product; its first images come with the store's next change of it
     const missingIn = !masterList ? master.system : other.system;
-    await ctx.storage.audit({ recordKind: 'product', recordKey: sku, action: 'images.skipped', fromSystem: master.system, toSystem: other.system, setting,
+    await ctx.storage.audit({ recordKind: 'images', recordKey: sku, action: 'images.skipped', fromSystem: master.system, toSystem: other.system, setting,
       result: `no product with this SKU in ${missingIn} yet` });
     return;
   }
@@ -56,7 +56,7 @@ async function syncImages(ctx: EngineContext, master: ImageSide, other: ImageSid
       const flagged = await ctx.storage.flagConflict({ recordKind: 'product', recordKey: sku, fieldGroup: 'images', masterSystem: master.system,
         masterValue: JSON.stringify(masterSet), otherValue: JSON.stringify(otherSet) });
       if (flagged) {
-        await ctx.storage.audit({ recordKind: 'product', recordKey: sku, action: 'images.conflict', fromSystem: other.system, setting: `${setting}, ownership.onConflict=flag`,
+        await ctx.storage.audit({ recordKind: 'images', recordKey: sku, action: 'images.conflict', fromSystem: other.system, setting: `${setting}, ownership.onConflict=flag`,
           result: 'flagged', detail: { master: masterSet, other: otherSet, why: decision.why } });
       }
       return;
@@ -77,7 +77,7 @@ async function syncImages(ctx: EngineContext, master: ImageSide, other: ImageSid
     await ctx.storage.transaction(async (tx) => {
       await tx.putSnapshot('images', sku, 'images', masterSet);
       if (reverted) await tx.resolveConflicts('product', sku, 'images');
-      await tx.audit({ recordKind: 'product', recordKey: sku, action: reverted ? 'images.reverted' : 'images.copied', fromSystem: master.system, toSystem: other.system,
+      await tx.audit({ recordKind: 'images', recordKey: sku, action: reverted ? 'images.reverted' : 'images.copied', fromSystem: master.system, toSystem: other.system,
         setting: reverted ? `${setting}, ownership.onConflict=revert` : setting, result: 'ok',
         detail: { images: masterSet.order.length, uploaded, removed: plan.remove.length, featured: masterSet.featured, ...(reverted ? { why: decision.why, was: otherSet } : {}) } });
     });
