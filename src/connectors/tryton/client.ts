@@ -343,6 +343,7 @@ export class TrytonClient {
    */
   async modelWithBytes<T = unknown>(model: string, method: string, args: unknown[], file: ImageFile): Promise<T> {
     const full = `model.${model}.${method}`;
+    if (!this.auth) await this.login(); // the body carries the user context the login brings
     const [before, after, extra] = JSON.stringify({ id: ++this.nextId, method: full, params: [...args, this.ctx] }).split(JSON.stringify(BYTES));
     if (after === undefined || extra !== undefined) throw new DovetailError('permanent', `${full}: the bytes must appear once in its arguments`);
     const request = await jsonBodyWithBytes(`${before}{"__class__":"bytes","base64":"`, file, `"}${after}`);
@@ -357,6 +358,7 @@ export class TrytonClient {
   /** The bytes of a Binary field of one record, decoded as Tryton's answer streams in. */
   async readBytes(model: string, id: number, field: string): Promise<AsyncIterable<Uint8Array>> {
     const full = `model.${model}.read`;
+    if (!this.auth) await this.login(); // the body carries the user context the login brings
     const res = await this.send(full, JSON.stringify({ id: ++this.nextId, method: full, params: [[id], [field], this.ctx] }), true);
     if (res.status !== 200 || !res.body) await this.answerOf(full, res, await res.text());
     const answer = this.answerOf.bind(this);
