@@ -4,8 +4,12 @@ import path from 'path';
 import { DefaultLogger, DefaultSearchPlugin, LogLevel, VendureConfig, dummyPaymentHandler } from '@vendure/core';
 import { DovetailPlugin } from '../../src/connectors/vendure/plugin/dovetail-plugin';
 import { DovetailOfflineOrdersPlugin } from '../../src/connectors/vendure/plugin/offline-orders';
+import express from 'express';
+import { LocalAssetStorage, SameFilePreview } from './local-assets';
 
 const port = Number(process.env.VENDURE_PORT ?? 3000);
+// product images beside the instance's database file, one folder per instance
+const assetDir = `${process.env.VENDURE_DB ?? path.join(process.cwd(), '.run', 'vendure', 'vendure.sqlite')}.assets`;
 export const config: VendureConfig = {
   apiOptions: {
     hostname: '127.0.0.1',
@@ -14,6 +18,11 @@ export const config: VendureConfig = {
     shopApiPath: 'shop-api',
     adminApiPlayground: false,
     shopApiPlayground: false,
+    middleware: [{ route: 'assets', handler: express.static(assetDir) }],
+  },
+  assetOptions: {
+    assetStorageStrategy: new LocalAssetStorage(assetDir, `http://127.0.0.1:${port}`),
+    assetPreviewStrategy: new SameFilePreview(),
   },
   authOptions: {
     // Token in the `vendure-auth-token` answer header (Bearer), cookies, or `vendure-api-key`.

@@ -29,6 +29,7 @@ export const FLOW_NEEDS = {
   orderChanges: { store: ['orderChanges'], inventory: ['orderChanges'] },
   offline: { store: ['offlineOrders'], inventory: ['offlineSales'] },
   accounts: { store: ['accounts'], inventory: ['offlineSales'] },
+  images: { store: ['images'], inventory: ['images'] },
 } as const satisfies Record<string, Needs>;
 
 /** The capability groups in the words of the notes. */
@@ -37,6 +38,7 @@ const CAPABILITY_WORDS: Record<StoreCapability | InventoryCapability, string> = 
   fulfilment: 'shipments on store orders', shipments: 'shipments', payments: 'payments (captures and refunds)',
   orderChanges: 'changes to placed orders', offlineOrders: 'orders placed offline', offlineSales: 'sales entered by staff',
   accounts: 'customer accounts', webhooks: 'pushed events',
+  images: 'product images',
 };
 
 /** Each system of the chosen pair with the groups `needs` asks of its side. */
@@ -115,6 +117,11 @@ function masterRow(config: Config, key: MasterKey): CoverageRow {
       return answer === 'inventory'
         ? row(true, 'Suppliers and costs stay in the inventory system and are never shown on the store; nothing to copy.')
         : row(false, `Suppliers and costs would be copied from the store to the inventory system: ${NOT_YET}.`);
+    case 'productImages': {
+      const note = `Product images are kept in ${owner} and copied to ${other} in the same order, the featured one marked; each picture is uploaded once (found again by a fingerprint of its bytes), moved or removed as ${owner} changes; images added, moved or removed in ${other} are ${config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict'} (see ownership.onConflict).${answer === 'inventory' ? ' An image deleted in the inventory system alone reaches the store with the next change to that product\'s images.' : ''}`;
+      const lacks = pairLacks(config, FLOW_NEEDS.images, `master.${key}`, answer);
+      return lacks.length ? row(false, `With these two systems this answer is ${NOT_YET}: ${lacks.join('; ')}. What it would do: ${note}`) : row(true, note);
+    }
     case 'purchaseOrders':
       return answer === 'inventory'
         ? row(true, 'Purchase orders stay in the inventory system; the store does not see them (showing incoming stock is not done yet).')

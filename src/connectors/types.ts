@@ -10,8 +10,13 @@ import type { OrderShipments, StoreShipment } from '../model/shipment.js';
 import type { CaptureResult, CreditNote, InventoryPayment, OrderMoney, RefundResult, ShipmentForCapture } from '../model/payment.js';
 import type { InventoryCustomer, OfflineSale } from '../model/offline-order.js';
 import type { OrderLinesState } from '../model/order-lines.js';
+import type { StoredImage } from '../model/image.js';
+import type { ImageFile } from './image-files.js';
 
-export type RecordKind = MoneyKind | 'product' | 'stock' | 'customer' | 'order' | 'shipment' | 'sale';
+export type RecordKind = MoneyKind | 'product' | 'stock' | 'customer' | 'order' | 'shipment' | 'sale' | ImagesKind;
+
+/** A product's images changed (key: a SKU of the product; master.productImages). */
+export type ImagesKind = 'images';
 
 /** Money feeds (key `<orderCode>:<id>`): store payments and refunds, Tryton payments and credit notes. */
 export type MoneyKind = 'payment' | 'refund' | 'creditNote';
@@ -148,6 +153,30 @@ export interface InventoryOfflineSales {
   getInventoryCustomer(email: string): Promise<InventoryCustomer | null>;
 }
 
+/**
+ * A product's images (master.productImages), the same on both sides: the product is the one holding
+ * `sku` (Tryton: its template; Vendure: its product), its images compared by the sha256 of their
+ * bytes, which each side remembers for the images Dovetail put there. Feed: readChanges('images'),
+ * keyed by a SKU of the product.
+ */
+export interface ProductImages {
+  /** The product's images in display order, the featured one marked; null: no product has this SKU. */
+  listImages(sku: string): Promise<StoredImage[] | null>;
+  /** The bytes of one listed image, as a stream (never read whole into memory). */
+  openImage(image: StoredImage): Promise<AsyncIterable<Uint8Array>>;
+  /**
+   * An image holding these bytes for the product: the one put there before (found by its sha256,
+   * so a retry after a crash never uploads a second) or a new upload, streamed from the file. It
+   * may not show on the product until setImages.
+   */
+  putImage(sku: string, file: ImageFile): Promise<{ ref: string; created: boolean }>;
+  /**
+   * Makes the product show exactly these images in this order, `featuredRef` the featured one, and
+   * remembers each one's sha256 there; images of the product not listed are taken off it.
+   */
+  setImages(sku: string, images: { ref: string; sha256: string }[], featuredRef: string | null): Promise<void>;
+}
+
 /** Every capability an inventory connector may carry, by the name it declares it under. */
 export interface InventoryCapabilities {
   catalogue: InventoryCatalogue;
@@ -158,6 +187,7 @@ export interface InventoryCapabilities {
   payments: InventoryPayments;
   orderChanges: InventoryOrderChanges;
   offlineSales: InventoryOfflineSales;
+  images: ProductImages;
 }
 export type InventoryCapability = keyof InventoryCapabilities;
 
@@ -305,6 +335,7 @@ export interface StoreCapabilities {
   offlineOrders: StoreOfflineOrders;
   accounts: StoreAccounts;
   webhooks: StoreWebhooks;
+  images: ProductImages;
 }
 export type StoreCapability = keyof StoreCapabilities;
 
@@ -319,9 +350,11 @@ export interface StoreConnector extends ConnectorBase, StoreCatalogue, StoreStoc
 
 // a Record so that a group added to a side's interface cannot be left out of its list
 const STORE_GROUPS: Record<StoreCapability, true> = { catalogue: true, stock: true, customers: true, orders: true, fulfilment: true,
-  payments: true, orderChanges: true, offlineOrders: true, accounts: true, webhooks: true };
+  payments: true, orderChanges: true, offlineOrders: true, accounts: true, webhooks: true,
+  images: true };
 const INVENTORY_GROUPS: Record<InventoryCapability, true> = { catalogue: true, stock: true, customers: true, sales: true, shipments: true,
-  payments: true, orderChanges: true, offlineSales: true };
+  payments: true, orderChanges: true, offlineSales: true,
+  images: true };
 
 /** Every capability group of each side. */
 export const ALL_CAPABILITIES = {
@@ -340,8 +373,10 @@ export const CORE_CAPABILITIES = {
  * is not asked for them (the engine skips the feed rather than read something else under its name).
  */
 export const FEED_CAPABILITY: { store: Partial<Record<RecordKind, StoreCapability>>; inventory: Partial<Record<RecordKind, InventoryCapability>> } = {
-  store: { payment: 'payments', refund: 'payments' },
-  inventory: { shipment: 'shipments', sale: 'orderChanges', payment: 'payments', creditNote: 'payments', order: 'offlineSales', customer: 'offlineSales' },
+  store: { payment: 'payments', refund: 'payments',
+    images: 'images' },
+  inventory: { shipment: 'shipments', sale: 'orderChanges', payment: 'payments', creditNote: 'payments', order: 'offlineSales', customer: 'offlineSales',
+    images: 'images' },
 };
 
 /** A connector class that carries the groups `C` on top of its side's core. */

@@ -9,6 +9,7 @@ import { customerToInventory, importOrder } from './handlers/orders.js';
 import { productFromStore, productToStore } from './handlers/products.js';
 import { shipmentsToStore } from './handlers/shipments.js';
 import { stockToStore } from './handlers/stock.js';
+import { productImages } from './handlers/images.js';
 import { MONEY_HANDLERS } from './handlers/payments.js';
 import { FEEDS, feedCarried, pollFeed } from './intake.js';
 import { feedIsRead } from '../rules/live-inventory.js';
@@ -33,7 +34,9 @@ export class Engine {
 
   constructor(readonly ctx: EngineContext, opts: { leaseMs?: number } = {}) {
     // Order matters: a product must exist in the store before its stock, a customer before a sale.
-    this.runner = new JobRunner(ctx, [productToStore, productFromStore, customerToInventory, importOrder, customerToStore, offlineOrderToStore, shipmentsToStore, orderChanges, stockToStore,
+    this.runner = new JobRunner(ctx, [productToStore, productFromStore,
+      productImages, // after the product exists in the store
+      customerToInventory, importOrder, customerToStore, offlineOrderToStore, shipmentsToStore, orderChanges, stockToStore,
       // money after orders (and shipments): a payment is recorded against a sale that exists
       ...MONEY_HANDLERS], { leaseMs: opts.leaseMs, onProgress: () => this.health.progressed() });
   }

@@ -30,6 +30,9 @@ export const FEEDS: Feed[] = [
   { side: 'inventory', kind: 'creditNote', job: JOB.refundFromInventory, enabled: (c) => c.rules.refundsIn === 'inventory' },
   { side: 'inventory', kind: 'order', job: JOB.offlineOrder, enabled: (c) => c.rules.offlineOrdersToStore !== 'none' || c.rules.quotesFrom === 'inventory' },
   { side: 'inventory', kind: 'customer', job: JOB.customerToStore, enabled: (c) => c.rules.offlineCustomerAccounts !== 'none' },
+  // product images: a change on either side is one job comparing both (master.productImages)
+  { side: 'store', kind: 'images', job: JOB.productImages },
+  { side: 'inventory', kind: 'images', job: JOB.productImages },
 ];
 
 function jobFor(side: Feed['side'], kind: RecordKind): JobKind | undefined {

@@ -28,5 +28,7 @@ export const JOB = {
   offlineOrder: 'order.toStore',
   /** give one inventory-system customer (by email) a store account */
   customerToStore: 'customer.toStore',
+  /** make the non-master's images of one product match the master's, or revert or flag its edit (master.productImages; key: a SKU of the product) */
+  productImages: 'images',
 } as const;
 export type JobKind = (typeof JOB)[keyof typeof JOB];

@@ -25,6 +25,7 @@ export const FLOW_JOBS: Record<string, string[]> = {
   shipments: ['shipment.toStore'],
   payments: ['payment.fromStore', 'payment.capture', 'payment.fromInventory', 'refund.fromStore', 'refund.fromInventory'],
   changes: ['order.changes'],
+  images: ['images'],
 };
 
 /** A connector's HTTP client call count, when its client exposes one (Tryton and Vendure do). */

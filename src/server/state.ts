@@ -15,7 +15,7 @@ export const systemName = (s: string | null | undefined) => (s ? displayNameOf(s
 export interface Sides { inventory: string; store: string }
 export const sidesOf = (config: Config): Sides => ({ inventory: config.systems.inventory.type, store: config.systems.store.type });
 
-export type FlowName = 'products' | 'stock' | 'customers' | 'orders' | 'shipments' | 'payments' | 'changes';
+export type FlowName = 'products' | 'stock' | 'customers' | 'orders' | 'shipments' | 'payments' | 'changes' | 'images';
 
 export interface FlowView {
   name: FlowName;
@@ -38,14 +38,17 @@ export interface FlowView {
   lastMove: AuditRow | null;
 }
 
-const FEED_WORDS: Record<string, string> = { product: 'products', stock: 'stock', customer: 'customers', order: 'orders', shipment: 'shipments', payment: 'payments', refund: 'refunds', creditNote: 'credit notes', sale: 'web sales' };
+const FEED_WORDS: Record<string, string> = { product: 'products', stock: 'stock', customer: 'customers', order: 'orders', shipment: 'shipments', payment: 'payments', refund: 'refunds', creditNote: 'credit notes', sale: 'web sales',
+  images: 'product images' };
 
 /** Audit record kinds and feed kinds of each flow. */
 const RECORD_KINDS: Partial<Record<FlowName, string[]>> = {
   products: ['product'], stock: ['stock'], customers: ['customer'], orders: ['order', 'sale'], shipments: ['shipment'], payments: ['payment', 'refund'], changes: ['orderChange'],
+  images: ['images'],
 };
 const FEED_KIND: Record<string, FlowName> = {
   product: 'products', stock: 'stock', customer: 'customers', order: 'orders', shipment: 'shipments', payment: 'payments', refund: 'payments', creditNote: 'payments', sale: 'changes',
+  images: 'images',
 };
 
 export async function flows(storage: Storage, config: Config, feeds: Iterable<FeedState> = []): Promise<FlowView[]> {
@@ -121,6 +124,7 @@ export async function flows(storage: Storage, config: Config, feeds: Iterable<Fe
     carried(base('shipments', 'Shipments', `${inv} → ${store}`), FLOW_NEEDS.shipments),
     carried(base('payments', 'Payments and refunds', `${store} ⇄ ${inv}`), FLOW_NEEDS.payments),
     carried(base('changes', 'Cancellations, returns and edits', `${store} ⇄ ${inv}`), FLOW_NEEDS.orderChanges),
+    carried(base('images', 'Product images', config.master.productImages === 'store' ? `${store} → ${inv}` : `${inv} → ${store}`), FLOW_NEEDS.images),
   ];
 }
 
@@ -153,6 +157,8 @@ export function explainFailure(job: Job, sides: Sides): FailureView {
     'payment.fromInventory': [`Payment ${job.key} settled in ${inv} was not charged through ${store}`, store],
     'refund.fromStore': [`Refund ${job.key} was not recorded in ${inv}`, inv],
     'refund.fromInventory': [`Credit note ${job.key} was not refunded through ${store}`, store],
+    // either way, per master.productImages
+    images: [`The images of product ${job.key} were not brought in step between ${store} and ${inv}`, ''],
   } as Record<string, [string, string]>)[job.kind] ?? [`${job.kind} ${job.key} failed`, ''];
   const reason = properNames(job.lastError ?? 'no reason was recorded');
   const tries = `${job.attempts} ${job.attempts === 1 ? 'try' : 'tries'}`;

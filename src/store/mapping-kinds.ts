@@ -35,6 +35,8 @@ export const MAPPING = {
   refund: 'refund',
   /** store order code -> the units cancelled while others still waited to ship (rules.capture: atShipment), or 'released' once the rest of the authorisation went */
   releaseWhenShipped: 'releaseWhenShipped',
+  /** an image's content key (system's id of it and of its bytes) -> the sha256 Dovetail worked out for it, so it is downloaded once (master.productImages) */
+  imageHash: 'imageHash',
 } as const;
 
 export type MappingKind = (typeof MAPPING)[keyof typeof MAPPING];

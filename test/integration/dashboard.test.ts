@@ -85,7 +85,7 @@ describe('the dashboard, in Chromium, against a running Dovetail', () => {
     const orders = page.locator('[data-flow=orders]');
     assert.match(await orders.innerText(), /Up to date/);
     assert.match(await orders.innerText(), /Last move: /);
-    for (const flow of ['products', 'stock', 'customers', 'shipments', 'payments', 'changes']) {
+    for (const flow of ['products', 'stock', 'customers', 'shipments', 'payments', 'changes', 'images']) {
       assert.doesNotMatch(await page.locator(`[data-flow=${flow}]`).innerText(), /Not carried out yet/i, `${flow} is carried out`);
     }
     assert.match(await page.locator('[data-flow=products]').innerText(), /Tryton ⇄ Vendure/);

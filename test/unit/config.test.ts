@@ -275,9 +275,17 @@ test('coverage: what this version carries out', () => {
     'rules.partialShipmentsToStore', 'rules.shipmentEmailsFrom', 'rules.orderEditsIn', 'rules.cancellationsIn', 'rules.returnsIn', 'rules.returnsToStore']) {
     assert.equal(rowOf(c, key).carriedOut, true, key);
   }
-  for (const key of ['master.productImages', 'master.salesTaxes']) {
+  for (const key of ['master.salesTaxes']) {
     assert.equal(rowOf(c, key).carriedOut, false, key);
   }
+  for (const answer of ['store', 'inventory']) {
+    const images = rowOf(parse(`master: { productImages: ${answer} }\n`), 'master.productImages');
+    assert.equal(images.carriedOut, true, `master.productImages=${answer} with Tryton and Vendure`);
+    assert.match(images.note, /uploaded once/);
+  }
+  const shopifyImages = rowOf(parseConfig(SHOPIFY, {}, 'x'), 'master.productImages');
+  assert.equal(shopifyImages.carriedOut, false, 'a connector without the images group');
+  assert.match(shopifyImages.note, /the Shopify connector does not carry product images \(images\)/);
   const flipped = parse('master: { productNames: store, prices: store, customers: inventory }\nownership: { onConflict: flag }\nrules: { liveInventory: false, deductAllocated: false }\n');
   for (const key of ['master.productNames', 'master.prices', 'master.customers', 'ownership.onConflict', 'rules.liveInventory', 'rules.deductAllocated']) {
     assert.equal(rowOf(flipped, key).carriedOut, true, key);
@@ -293,7 +301,8 @@ test('coverage: answers that need work are not carried out, and unsupportedAnswe
     assert.match(rowOf(c, key).note, /not carried out yet by this version/);
   }
   assert.equal(rowOf(other, 'systems.store.type').carriedOut, true, 'a system in the registry runs');
-  assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify.', 'Shopify carries every store capability');
+  assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify. Its connector does not carry product images yet: the answers that need them say so.',
+    'Shopify carries every store capability but images');
   const unsupported = unsupportedAnswers(c).map((r) => r.key);
   assert.deepEqual(unsupported, coverage(c).filter((r) => !r.carriedOut).map((r) => r.key));
   assert.ok(unsupported.includes('inventory.locations'));

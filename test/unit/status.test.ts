@@ -55,7 +55,7 @@ test('a flow one of the two connectors cannot carry is shown as not carried, nam
   const byName = new Map((await flows(storage, config)).map((f) => [f.name, f]));
   for (const name of ['products', 'stock', 'customers', 'orders'] as const) assert.equal(byName.get(name)!.active, true, `${name} is carried`);
   // what Shopify carries grows; whatever it lacks, the flow says so, and only then
-  const needs = { shipments: FLOW_NEEDS.shipments, payments: FLOW_NEEDS.payments, changes: FLOW_NEEDS.orderChanges } as const;
+  const needs = { shipments: FLOW_NEEDS.shipments, payments: FLOW_NEEDS.payments, changes: FLOW_NEEDS.orderChanges, images: FLOW_NEEDS.images } as const;
   for (const [name, need] of Object.entries(needs)) {
     const flow = byName.get(name as keyof typeof needs)!;
     const missing = pairLacks(config, need);
@@ -72,5 +72,7 @@ test('a flow one of the two connectors cannot carry is shown as not carried, nam
   store: { password: x, webhookSecret: "0123456789abcdef" }
 `, {}, path.join(dir, 'dovetail.yaml'));
   assert.deepEqual((await flows(storage, withVendure)).filter((f) => !f.active).map((f) => f.name), [], 'Tryton and Vendure carry every flow');
+  assert.equal(byName.get('images')!.active, false, 'the Shopify connector carries no images yet');
+  assert.equal((await flows(storage, withVendure)).find((f) => f.name === 'images')?.direction, 'Vendure → Tryton', 'from the master (master.productImages: store)');
   await storage.close();
 });

@@ -3,6 +3,7 @@
 // dates, and turns every failure into one DovetailError.
 import { z } from 'zod';
 import { DovetailError, httpFailure } from '../../errors.js';
+import { bytesInJsonAnswer, jsonBodyWithBytes, NoBytesInAnswer, type ImageFile } from '../image-files.js';
 
 export interface TrytonOptions {
   url: string;
@@ -334,6 +335,79 @@ export class TrytonClient {
     return out;
   }
 
+  // ---- large binary values (images), streamed rather than held in memory -----------------------
+
+  /**
+   * `model.<model>.<method>` whose arguments hold `BYTES` once, where the file's bytes go (a Binary
+   * field): the request is written to disk with the bytes as base64 and sent from there.
+   */
+  async modelWithBytes<T = unknown>(model: string, method: string, args: unknown[], file: ImageFile): Promise<T> {
+    const full = `model.${model}.${method}`;
+    if (!this.auth) await this.login(); // the body carries the user context the login brings
+    const [before, after, extra] = JSON.stringify({ id: ++this.nextId, method: full, params: [...args, this.ctx] }).split(JSON.stringify(BYTES));
+    if (after === undefined || extra !== undefined) throw new DovetailError('permanent', `${full}: the bytes must appear once in its arguments`);
+    const request = await jsonBodyWithBytes(`${before}{"__class__":"bytes","base64":"`, file, `"}${after}`);
+    try {
+      const res = await this.send(full, request.body, true);
+      return (await this.answerOf(full, res, await res.text())) as T;
+    } finally {
+      await request.remove();
+    }
+  }
+
+  /** The bytes of a Binary field of one record, decoded as Tryton's answer streams in. */
+  async readBytes(model: string, id: number, field: string): Promise<AsyncIterable<Uint8Array>> {
+    const full = `model.${model}.read`;
+    if (!this.auth) await this.login(); // the body carries the user context the login brings
+    const res = await this.send(full, JSON.stringify({ id: ++this.nextId, method: full, params: [[id], [field], this.ctx] }), true);
+    if (res.status !== 200 || !res.body) await this.answerOf(full, res, await res.text());
+    const answer = this.answerOf.bind(this);
+    const body = res.body as AsyncIterable<Uint8Array>;
+    return (async function* () {
+      try {
+        yield* bytesInJsonAnswer(body);
+      } catch (err) {
+        // no bytes: an error answer, or the record's field is empty
+        if (!(err instanceof NoBytesInAnswer)) throw err;
+        await answer(full, res, err.head);
+        throw new DovetailError('permanent', `Tryton ${model} ${id} has no ${field}`);
+      }
+    })();
+  }
+
+  /** One POST of a prepared body, logged in, logging in again once on an expired session. */
+  private async send(method: string, body: string | Blob, mayRelogin: boolean): Promise<Response> {
+    if (!this.auth) await this.login();
+    const authUsed = this.auth;
+    this.callCount++;
+    let res: Response;
+    try {
+      res = await fetch(this.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization: authUsed ?? '' }, body,
+        signal: AbortSignal.timeout(Math.max(this.opts.timeoutMs, 10 * 60_000)) });
+    } catch (err) {
+      throw networkFailure(method, this.endpoint, err);
+    }
+    if (res.status === 401 && mayRelogin) {
+      await res.body?.cancel();
+      if (this.auth === authUsed) await this.login();
+      return this.send(method, body, false);
+    }
+    return res;
+  }
+
+  /** What a JSON-RPC answer says: its result, or the DovetailError its error or status means. */
+  private answerOf(method: string, res: Response, text: string): unknown {
+    if (res.status !== 200) throw httpFailure('POST', `${this.endpoint} (${method})`, res.status, text.replace(/<[^>]*>/g, ' '), res.headers.get('retry-after'));
+    let answer: z.infer<typeof rpcAnswer>;
+    try {
+      answer = rpcAnswer.parse(JSON.parse(text));
+    } catch {
+      throw new DovetailError('transient', `Tryton ${method}: answer is not JSON-RPC: ${short(text, 120)}`);
+    }
+    if (answer.error !== undefined && answer.error !== null) throw classifyTrytonError(method, answer.error);
+    return answer.result;
+  }
+
   /** Database id of a record defined in a module's XML (`ir.model.data`). */
   async xmlId(module: string, fsId: string): Promise<number> {
     const rows = await this.searchRead<{ db_id: unknown }>('ir.model.data', [['module', '=', module], ['fs_id', '=', fsId]], ['db_id'], { limit: 1 });
@@ -342,6 +416,9 @@ export class TrytonClient {
     return id;
   }
 }
+
+/** Where modelWithBytes puts the file's bytes in the arguments. */
+export const BYTES = '\u0000dovetail-bytes\u0000';
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const p = schema.safeParse(value);

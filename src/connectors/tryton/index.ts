@@ -16,6 +16,9 @@ import { importOrder, upsertCustomer, type Company } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 import * as orderChanges from './order-changes.js';
 import { AttributeDict, attributesActive, attributeValuesOf, setAttributes, writeAttributeValues } from './attributes.js';
+import * as images from './images.js';
+import type { StoredImage } from '../../model/image.js';
+import type { ImageFile } from '../image-files.js';
 
 export interface TrytonConnectorOptions extends TrytonOptions {
   /** warehouse codes or names whose stock is published; empty: the first warehouse */
@@ -25,7 +28,8 @@ export interface TrytonConnectorOptions extends TrytonOptions {
 const OPEN_MOVE_STATES = ['draft', 'staging', 'assigned'];
 
 /** Everything an inventory system can carry: Tryton is the reference inventory connector. */
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales'] as const satisfies readonly InventoryCapability[];
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales',
+  'images'] as const satisfies readonly InventoryCapability[];
 
 export class TrytonConnector implements InventoryConnector {
   readonly system = 'tryton';
@@ -84,6 +88,7 @@ export class TrytonConnector implements InventoryConnector {
     if (kind === 'order') return saleChanges(this.client, cursor);
     if (kind === 'customer') return customerChanges(this.client, cursor);
     if (kind === 'sale') return orderChanges.saleLineChanges(this.client, cursor);
+    if (kind === 'images') return images.imageChanges(this.client, cursor);
     throw new DovetailError('config', `Tryton is the inventory system: ${kind} changes are read from the store`);
   }
 
@@ -262,6 +267,12 @@ export class TrytonConnector implements InventoryConnector {
     const productIds = new Map(records.map((r) => [r.code ?? '', { id: r.id, uom: r.sale_uom ?? r.default_uom }]));
     return importOrder(this.client, company, productIds, order, opts);
   }
+
+  // ---- product images: image attachments on the template (see images.ts) ----
+  listImages(sku: string) { return images.listImages(this.client, sku); }
+  openImage(image: StoredImage) { return images.openImage(this.client, image); }
+  putImage(sku: string, file: ImageFile) { return images.putImage(this.client, sku, file); }
+  setImages(sku: string, list: { ref: string; sha256: string }[], featuredRef: string | null) { return images.setImages(this.client, sku, list, featuredRef); }
 }
 
 const nonEmpty = z.string().min(1);

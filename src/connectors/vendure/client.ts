@@ -3,6 +3,9 @@
 import { z } from 'zod';
 import { DovetailError, httpFailure, transient } from '../../errors.js';
 
+/** A file sent with an operation per the GraphQL multipart request spec: `variable` is the path of its `Upload` in the variables. */
+export interface VendureUpload { variable: string; file: Blob; fileName: string }
+
 export interface VendureOptions { url: string; username: string; password: string; channelToken?: string | null; timeoutMs?: number }
 
 const GraphQlAnswer = z.object({
@@ -28,13 +31,13 @@ export class VendureClient {
   }
 
   /** Runs one Admin API operation and returns its `data`, parsed by `schema`. */
-  async admin<T>(query: string, variables: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+  async admin<T>(query: string, variables: Record<string, unknown>, schema: z.ZodType<T>, upload?: VendureUpload): Promise<T> {
     if (!this.token) await this.login();
-    let r = await this.post(query, variables, true);
+    let r = await this.post(query, variables, true, 'admin-api', upload);
     if (r.errors?.some((e) => e.extensions?.code === 'FORBIDDEN')) {
       this.token = null; // session expired or revoked: one new login, then the call again
       await this.login();
-      r = await this.post(query, variables, true);
+      r = await this.post(query, variables, true, 'admin-api', upload);
     }
     if (r.errors?.length) {
       const msg = r.errors.map((e) => e.message).join('; ');
@@ -56,15 +59,17 @@ export class VendureClient {
     return parsed.data;
   }
 
-  private async post(query: string, variables: Record<string, unknown>, authed: boolean, api: 'admin-api' | 'shop-api' = 'admin-api'): Promise<z.infer<typeof GraphQlAnswer>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+  private async post(query: string, variables: Record<string, unknown>, authed: boolean, api: 'admin-api' | 'shop-api' = 'admin-api', upload?: VendureUpload): Promise<z.infer<typeof GraphQlAnswer>> {
+    // a multipart upload streams its file from disk; the header marks it as no cross-site form post (Apollo's CSRF guard)
+    const headers: Record<string, string> = upload ? { 'apollo-require-preflight': 'true' } : { 'content-type': 'application/json' };
     if (authed && this.token) headers.authorization = `Bearer ${this.token}`;
     if (this.opts.channelToken) headers['vendure-token'] = this.opts.channelToken;
     const endpoint = `${this.url}/${api}`;
     this.calls++;
     let res: Response;
     try {
-      res = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000) });
+      res = await fetch(endpoint, { method: 'POST', headers, body: upload ? multipart(query, variables, upload) : JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(upload ? UPLOAD_TIMEOUT_MS : this.opts.timeoutMs ?? 30_000) });
     } catch (err) {
       throw transient(`POST ${endpoint} (${operationName(query)}) did not answer: ${(err as Error).message}`, { cause: err });
     }
@@ -76,6 +81,17 @@ export class VendureClient {
     try { json = JSON.parse(text); } catch { throw transient(`POST ${endpoint} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`); }
     return GraphQlAnswer.parse(json);
   }
+}
+
+/** a large image over a slow link takes longer than an ordinary call */
+const UPLOAD_TIMEOUT_MS = 10 * 60_000;
+
+function multipart(query: string, variables: Record<string, unknown>, upload: VendureUpload): FormData {
+  const form = new FormData();
+  form.set('operations', JSON.stringify({ query, variables }));
+  form.set('map', JSON.stringify({ 0: [`variables.${upload.variable}`] }));
+  form.set('0', upload.file, upload.fileName);
+  return form;
 }
 
 function operationName(query: string): string {

@@ -16,6 +16,9 @@ import { recordShipment, setAvailable, upsertProducts } from './writes.js';
 import * as offline from './offline.js';
 import * as changes from './order-changes.js';
 import type { OfflineSale } from '../../model/offline-order.js';
+import type { StoredImage } from '../../model/image.js';
+import type { ImageFile } from '../image-files.js';
+import * as images from './images.js';
 
 export interface VendureConnectorOptions extends VendureOptions { webhookSecret: string }
 
@@ -26,7 +29,8 @@ const PLUGIN_CUSTOM_FIELDS = ['ProductVariant.weight', 'ProductVariant.length', 
   'Fulfillment.dovetailRef', 'Fulfillment.shippedOn', 'Fulfillment.notifyCustomer'];
 
 /** Everything a store can carry: Vendure with Dovetail's plugin is the reference store connector. */
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks'] as const satisfies readonly StoreCapability[];
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks',
+  'images'] as const satisfies readonly StoreCapability[];
 
 export class VendureConnector implements StoreConnector {
   readonly system = 'vendure';
@@ -143,6 +147,12 @@ export class VendureConnector implements StoreConnector {
   findOfflineOrder(ref: string) { return offline.findOfflineOrder(this.client, ref); }
   startOfflineOrder(sale: OfflineSale, opts: { ref: string }) { return offline.startOfflineOrder(this.client, sale, opts); }
   placeOfflineOrder(code: string, sale: OfflineSale, opts: { customerId: string | null }) { return offline.placeOfflineOrder(this.client, code, sale, opts); }
+
+  // ---- product images: the product's assets (see images.ts) ----
+  listImages(sku: string) { return images.listImages(this.client, sku); }
+  openImage(image: StoredImage) { return images.openImage(this.client, image); }
+  putImage(_sku: string, file: ImageFile) { return images.putImage(this.client, file); }
+  setImages(sku: string, list: { ref: string; sha256: string }[], featuredRef: string | null) { return images.setImages(this.client, sku, list, featuredRef); }
 }
 
 const nonEmpty = z.string().min(1);

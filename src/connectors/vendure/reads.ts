@@ -112,6 +112,17 @@ export async function readChanges(client: VendureClient, kind: RecordKind, curso
       return readFeed(cursor, { customers }, (rows) => rows.customers.map((c): ChangeRef =>
         ({ kind: 'customer', key: c.emailAddress.trim().toLowerCase(), sourceVersion: c.updatedAt })), FEED);
     }
+    case 'images': {
+      // Setting a product's assets or its featured asset saves the product (updatedAt moves); the
+      // version is the assets in order and the featured one, so any other edit of it is no change.
+      const Row = z.object({ id: z.string(), updatedAt: z.string(), featuredAsset: z.object({ id: z.string() }).nullable(),
+        assets: z.array(z.object({ id: z.string() })), variants: z.array(z.object({ sku: z.string() })) });
+      const products = listStream(async (since, sortBy, skip, take) => (await client.admin(
+        `query ChangedProductImages($o: ProductListOptions) { products(options: $o) { totalItems items { id updatedAt featuredAsset { id } assets { id } variants { sku } } } }`,
+        { o: listOptions(since, sortBy, skip, take) }, z.object({ products: List(Row) }))).products.items);
+      return readFeed(cursor, { products }, (rows) => rows.products.flatMap((p): ChangeRef[] => p.variants.length
+        ? [{ kind: 'images', key: p.variants[0].sku, sourceVersion: `images:${p.featuredAsset?.id ?? '-'}:${p.assets.map((a) => a.id).join(',')}` }] : []), FEED);
+    }
     case 'stock':
       throw new DovetailError('config', 'Vendure is the store: its stock is written by Dovetail, not read as a source');
     case 'shipment':
