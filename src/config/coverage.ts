@@ -37,6 +37,7 @@ const CAPABILITY_WORDS: Record<StoreCapability | InventoryCapability, string> = 
   fulfilment: 'shipments on store orders', shipments: 'shipments', payments: 'payments (captures and refunds)',
   orderChanges: 'changes to placed orders', offlineOrders: 'orders placed offline', offlineSales: 'sales entered by staff',
   accounts: 'customer accounts', webhooks: 'pushed events',
+  taxes: 'tax rates', shippingMethods: 'shipping methods',
 };
 
 /** Each system of the chosen pair with the groups `needs` asks of its side. */

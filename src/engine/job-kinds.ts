@@ -28,5 +28,7 @@ export const JOB = {
   offlineOrder: 'order.toStore',
   /** give one inventory-system customer (by email) a store account */
   customerToStore: 'customer.toStore',
+  /** keep one reference set equal in both systems (key: the master key, salesTaxes or shippingMethods) */
+  referenceSet: 'referenceSet.sync',
 } as const;
 export type JobKind = (typeof JOB)[keyof typeof JOB];

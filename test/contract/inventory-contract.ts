@@ -24,6 +24,8 @@ export const INVENTORY_METHODS: { [G in InventoryCapability]: readonly (keyof In
   payments: ['recordPayment', 'proposePayment', 'getPayment', 'completePayment', 'recordCreditNote', 'getCreditNote'],
   orderChanges: ['getSaleLines', 'setSaleQuantities', 'recordReturn'],
   offlineSales: ['getOfflineSale', 'getInventoryCustomer'],
+  taxes: ['listSalesTaxes', 'putSalesTax'],
+  shippingMethods: ['listShippingMethods', 'putShippingMethod'],
 };
 
 const UNIT_NET = 1_000;

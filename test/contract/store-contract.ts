@@ -26,6 +26,8 @@ export const STORE_METHODS: { [G in StoreCapability]: readonly (keyof StoreCapab
   offlineOrders: ['findOfflineOrder', 'startOfflineOrder', 'placeOfflineOrder'],
   accounts: ['findCustomerAccount', 'createCustomerAccount', 'inviteCustomer', 'addCustomerAddresses'],
   webhooks: ['parseWebhook'],
+  taxes: ['listSalesTaxes', 'putSalesTax'],
+  shippingMethods: ['listShippingMethods', 'putShippingMethod'],
 };
 
 const PRICE = 1_250;
