@@ -275,7 +275,7 @@ test('coverage: what this version carries out', () => {
     'rules.partialShipmentsToStore', 'rules.shipmentEmailsFrom', 'rules.orderEditsIn', 'rules.cancellationsIn', 'rules.returnsIn', 'rules.returnsToStore']) {
     assert.equal(rowOf(c, key).carriedOut, true, key);
   }
-  for (const key of ['master.productImages', 'master.salesTaxes']) {
+  for (const key of ['master.productImages']) {
     assert.equal(rowOf(c, key).carriedOut, false, key);
   }
   const flipped = parse('master: { productNames: store, prices: store, customers: inventory }\nownership: { onConflict: flag }\nrules: { liveInventory: false, deductAllocated: false }\n');
@@ -390,4 +390,17 @@ test('coverage: an answer needing a capability the chosen connector lacks is not
   // Vendure and Tryton carry every capability
   assert.deepEqual(unsupportedAnswers(parse('rules: { offlineOrdersToStore: customersWithAccount, offlineCustomerAccounts: invite, capture: atShipment, settleFrom: inventory, refundsIn: inventory }\n'))
     .filter((r) => r.key.startsWith('rules.')).map((r) => r.key), []);
+});
+
+test('coverage: tax rates and shipping methods are carried with Tryton and Vendure, and a store that cannot says why in its own words', () => {
+  const c = parse('sync: { referenceSetsEveryMs: 120000 }\nownership: { onConflict: flag }\n');
+  for (const key of ['master.salesTaxes', 'master.shippingMethods']) {
+    assert.equal(rowOf(c, key).carriedOut, true, key);
+    assert.match(rowOf(c, key).note, /copied to the inventory system every 120 seconds \(sync\.referenceSetsEveryMs\).*shown as a conflict/, key);
+  }
+  assert.match(rowOf(c, 'master.shippingMethods').note, /carrier of its shipping method/);
+  const shopify = parseConfig(SHOPIFY, {}, 'x');
+  assert.equal(rowOf(shopify, 'master.salesTaxes').carriedOut, false);
+  assert.match(rowOf(shopify, 'master.salesTaxes').note, /Shopify connector does not carry tax rates \(taxes\): Shopify computes sales tax itself/);
+  assert.match(rowOf(shopify, 'master.shippingMethods').note, /delivery profiles/);
 });

@@ -140,6 +140,10 @@ export const odoo = inventorySystem({
   displayName: 'Odoo',
   connection: OdooConnection,
   capabilities: CAPABILITIES,
+  cannotCarry: {
+    'master.salesTaxes': "this connector does not read or write Odoo's taxes (account.tax) yet",
+    'master.shippingMethods': "this connector does not read or write Odoo's delivery methods (delivery.carrier, from the delivery module) yet",
+  },
   create: (c, settings) => new OdooConnector({ url: c.url, database: c.database, username: c.username, apiKey: c.apiKey, transport: c.transport,
     locations: settings.locations.length ? settings.locations : c.warehouse ? [c.warehouse] : [] }),
   setup: {

@@ -223,6 +223,10 @@ export const shopify = storeSystem({
   displayName: 'Shopify',
   connection: ShopifyConnection,
   capabilities: SHOPIFY_CAPABILITIES,
+  cannotCarry: {
+    'master.salesTaxes': 'Shopify computes sales tax itself (Shopify Tax, or its built-in rates per country and region); its Admin API has no tax rate records to read or write',
+    'master.shippingMethods': "Shopify's shipping rates live in delivery profiles (zones of rates per location group), which this connector does not read or write yet",
+  },
   create: (c, settings) => new ShopifyConnector({ shop: c.shop, accessToken: c.accessToken, endpoint: c.adminUrl, appSecret: c.webhookSecret, locations: c.locations,
     defaultWarehouse: settings.locations[0] ?? Object.keys(c.locations)[0] ?? '', copyAddresses: settings.copyAddresses }),
   setup: {

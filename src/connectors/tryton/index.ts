@@ -15,6 +15,8 @@ import { orderShipments, productChanges, shipmentChanges, stockChanges } from '.
 import { importOrder, upsertCustomer, type Company } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 import * as orderChanges from './order-changes.js';
+import * as refdata from './reference-sets.js';
+import type { SalesTaxValue, ShippingMethodValue } from '../../model/reference-sets.js';
 
 export interface TrytonConnectorOptions extends TrytonOptions {
   /** warehouse codes or names whose stock is published; empty: the first warehouse */
@@ -24,7 +26,8 @@ export interface TrytonConnectorOptions extends TrytonOptions {
 const OPEN_MOVE_STATES = ['draft', 'staging', 'assigned'];
 
 /** Everything an inventory system can carry: Tryton is the reference inventory connector. */
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales'] as const satisfies readonly InventoryCapability[];
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales',
+  'taxes', 'shippingMethods'] as const satisfies readonly InventoryCapability[];
 
 export class TrytonConnector implements InventoryConnector {
   readonly system = 'tryton';
@@ -233,6 +236,14 @@ export class TrytonConnector implements InventoryConnector {
       await this.client.searchRead('product.product', [['code', 'in', order.lines.map((l) => l.sku)]], ['code', 'sale_uom', 'default_uom']));
     const productIds = new Map(records.map((r) => [r.code ?? '', { id: r.id, uom: r.sale_uom ?? r.default_uom }]));
     return importOrder(this.client, company, productIds, order, opts);
+  }
+
+  // ---- reference sets: store tax rates as taxes, shipping methods as carriers (see reference-sets.ts)
+  async listSalesTaxes() { return refdata.listSalesTaxes(this.client, await this.companyInfo()); }
+  async putSalesTax(key: string, value: SalesTaxValue, existingId: string | null) { return refdata.putSalesTax(this.client, await this.companyInfo(), key, value, existingId); }
+  async listShippingMethods() { await this.companyInfo(); return refdata.listShippingMethods(this.client); }
+  async putShippingMethod(code: string, value: ShippingMethodValue, existingId: string | null) {
+    return refdata.putShippingMethod(this.client, await this.companyInfo(), code, value, existingId);
   }
 }
 

@@ -15,6 +15,8 @@ import { parsePluginEvent } from './webhooks.js';
 import { recordShipment, setAvailable, upsertProducts } from './writes.js';
 import * as offline from './offline.js';
 import * as changes from './order-changes.js';
+import * as refdata from './reference-sets.js';
+import type { SalesTaxValue, ShippingMethodValue } from '../../model/reference-sets.js';
 import type { OfflineSale } from '../../model/offline-order.js';
 
 export interface VendureConnectorOptions extends VendureOptions { webhookSecret: string }
@@ -26,7 +28,8 @@ const PLUGIN_CUSTOM_FIELDS = ['ProductVariant.weight', 'ProductVariant.length', 
   'Fulfillment.dovetailRef', 'Fulfillment.shippedOn', 'Fulfillment.notifyCustomer'];
 
 /** Everything a store can carry: Vendure with Dovetail's plugin is the reference store connector. */
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks'] as const satisfies readonly StoreCapability[];
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks',
+  'taxes', 'shippingMethods'] as const satisfies readonly StoreCapability[];
 
 export class VendureConnector implements StoreConnector {
   readonly system = 'vendure';
@@ -143,6 +146,12 @@ export class VendureConnector implements StoreConnector {
   findOfflineOrder(ref: string) { return offline.findOfflineOrder(this.client, ref); }
   startOfflineOrder(sale: OfflineSale, opts: { ref: string }) { return offline.startOfflineOrder(this.client, sale, opts); }
   placeOfflineOrder(code: string, sale: OfflineSale, opts: { customerId: string | null }) { return offline.placeOfflineOrder(this.client, code, sale, opts); }
+
+  // ---- reference sets: tax rates and shipping methods (see reference-sets.ts) ----
+  listSalesTaxes() { return refdata.listSalesTaxes(this.client); }
+  putSalesTax(key: string, value: SalesTaxValue, existingId: string | null) { return refdata.putSalesTax(this.client, key, value, existingId); }
+  listShippingMethods() { return refdata.listShippingMethods(this.client); }
+  putShippingMethod(code: string, value: ShippingMethodValue, existingId: string | null) { return refdata.putShippingMethod(this.client, code, value, existingId); }
 }
 
 const nonEmpty = z.string().min(1);
