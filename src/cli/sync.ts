@@ -6,11 +6,15 @@ import { openContext } from '../engine/open.js';
 import { createLogger } from '../log.js';
 import { explain, settingsOrExplain } from './shared.js';
 import { onStopSignals } from './signals.js';
+import type { ReferenceSetKey } from '../engine/handlers/reference-sets.js';
 
 const KINDS: SyncKind[] = ['products', 'stock', 'customers', 'orders'];
+/** reference sets, made equal in both systems at once on demand (beside `run`'s schedule) */
+const REFERENCE_SETS: ReferenceSetKey[] = ['salesTaxes', 'shippingMethods'];
 
 export async function syncCommand(file: string, kind: string): Promise<number> {
-  if (!KINDS.includes(kind as SyncKind)) return explain(`unknown kind "${kind}"; allowed: ${KINDS.join(', ')}`);
+  if (REFERENCE_SETS.includes(kind as ReferenceSetKey)) return syncReferenceSet(file, kind as ReferenceSetKey);
+  if (!KINDS.includes(kind as SyncKind)) return explain(`unknown kind "${kind}"; allowed: ${[...KINDS, ...REFERENCE_SETS].join(', ')}`);
   const config = settingsOrExplain(file);
   if (!config) return 2;
   try {
@@ -41,6 +45,27 @@ export async function syncCommand(file: string, kind: string): Promise<number> {
       return failed ? 1 : stop.signal.aborted ? 130 : 0;
     } finally {
       signals.dispose();
+      await ctx.storage.close();
+    }
+  } catch (err) {
+    return explain(err);
+  }
+}
+
+/** One pass over a reference set now: both sides read, the differences written, each audited. */
+async function syncReferenceSet(file: string, key: ReferenceSetKey): Promise<number> {
+  const config = settingsOrExplain(file);
+  if (!config) return 2;
+  try {
+    const ctx = await openContext(config, createLogger('warn'));
+    try {
+      const engine = new Engine(ctx);
+      const queued = await engine.queueReferenceSets('asked for by `dovetail sync`', key);
+      if (!queued.length) return explain(`${key}: one of the two connectors does not carry it (see \`dovetail check\`, master.${key})`);
+      const stats = await engine.runner.runReady();
+      console.log(`${key}: ${stats.failed ? 'failed (see `dovetail failures`)' : stats.retrying ? 'will be retried by `dovetail run`' : 'both systems equal (see the audit trail for what moved)'}`);
+      return stats.failed || stats.retrying ? 1 : 0;
+    } finally {
       await ctx.storage.close();
     }
   } catch (err) {

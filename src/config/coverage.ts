@@ -39,6 +39,7 @@ const CAPABILITY_WORDS: Record<StoreCapability | InventoryCapability, string> = 
   orderChanges: 'changes to placed orders', offlineOrders: 'orders placed offline', offlineSales: 'sales entered by staff',
   accounts: 'customer accounts', webhooks: 'pushed events',
   images: 'product images',
+  taxes: 'tax rates', shippingMethods: 'shipping methods',
 };
 
 /** Each system of the chosen pair with the groups `needs` asks of its side. */
@@ -54,8 +55,10 @@ function pairWithNeeds(config: Config, needs: Needs) {
 export function pairLacks(config: Config, needs: Needs, key?: string, answer?: string): string[] {
   return pairWithNeeds(config, needs).flatMap(([system, groups]) => {
     const missing = groups.filter((g) => !carries(system, g));
-    if (missing.length) return [`the ${system.displayName} connector does not carry ${missing.map((g) => `${CAPABILITY_WORDS[g]} (${g})`).join(', ')}`];
     const cannot = key && groups.length ? system.cannotCarry?.[`${key}=${answer}`] ?? system.cannotCarry?.[key] : undefined;
+    // a group left out because of the platform itself is named in the descriptor's words
+    if (missing.length && cannot) return [`the ${system.displayName} connector does not carry ${missing.map((g) => `${CAPABILITY_WORDS[g]} (${g})`).join(', ')}: ${cannot}`];
+    if (missing.length) return [`the ${system.displayName} connector does not carry ${missing.map((g) => `${CAPABILITY_WORDS[g]} (${g})`).join(', ')}`];
     return cannot ? [`the ${system.displayName} connector cannot: ${cannot}`] : [];
   });
 }
@@ -110,6 +113,7 @@ function masterRow(config: Config, key: MasterKey): CoverageRow {
     return row(true, `${cap(data)} are edited in ${owner} and copied to ${other}; a change made in ${other} is ${config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict'} (see ownership.onConflict).`);
   }
   if (key === 'productAttributes') return attributesRow(config, row);
+  if (key === 'salesTaxes' || key === 'shippingMethods') return referenceSetRow(config, key);
   switch (key) {
     case 'paymentMethods':
       return row(true, 'Payment methods stay with the online store\'s payment gateway; Dovetail keeps references only and never sees card data.');
@@ -142,6 +146,21 @@ function attributesRow(config: Config, row: (carriedOut: boolean, note: string) 
   const note = `Attributes and variants (colour, size…) are edited in ${owner} and copied to ${other}: each attribute of a product's attribute set becomes an option group of the store, its values the options (matched by code, so a renamed value is renamed, not added); a new variant joins its existing product, an archived one is disabled in the store; a variant's option changed in ${other} is ${config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict'} (see ownership.onConflict). Products without an attribute set keep one option per variant.`;
   const lacks = pairLacks(config, { store: ['catalogue'], inventory: ['catalogue'] }, 'master.productAttributes', answer);
   return lacks.length ? row(false, `With these two systems this answer is ${NOT_YET}: ${lacks.join('; ')}. What it would do: ${note}`) : row(true, note);
+/** master.salesTaxes and master.shippingMethods: sets kept equal in both systems on a schedule (engine/handlers/reference-sets.ts). */
+function referenceSetRow(config: Config, key: 'salesTaxes' | 'shippingMethods'): CoverageRow {
+  const answer = config.master[key];
+  const group = key === 'salesTaxes' ? 'taxes' : 'shippingMethods';
+  const lacks = pairLacks(config, { store: [group], inventory: [group] }, `master.${key}`, answer);
+  const owner = systemWord(answer);
+  const other = systemWord(otherSide(answer));
+  const every = seconds(config.sync.referenceSetsEveryMs);
+  const onChange = `a change made in ${other} is ${config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict'} (see ownership.onConflict); nothing is ever deleted: an item removed from one side is shown as a conflict`;
+  const note = key === 'salesTaxes'
+    ? `Tax rates (one per store tax category and zone) are edited in ${owner} and copied to ${other} every ${every} (sync.referenceSetsEveryMs) and on \`dovetail sync salesTaxes\`; ${onChange}. Web orders are imported with the rates they were charged, so their totals agree to the cent before and after a rate change.`
+    : `Shipping methods (code, name and flat price before tax) are edited in ${owner} and copied to ${other} every ${every} (sync.referenceSetsEveryMs) and on \`dovetail sync shippingMethods\`; ${onChange}. A web order's sale gets the carrier of its shipping method, and its shipments report that carrier back to the store order.`;
+  return lacks.length
+    ? { key: `master.${key}`, answer, carriedOut: false, note: `With these two systems this answer is ${NOT_YET}: ${lacks.join('; ')}. Until then, keep ${MASTER_DATA[key]} up to date in both systems by hand.` }
+    : { key: `master.${key}`, answer, carriedOut: true, note };
 }
 
 /** One row per checklist answer (systems, masters, ownership, every transfer rule, stock settings). */

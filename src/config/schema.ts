@@ -135,6 +135,11 @@ export const InventorySettings = z.object({
 
 export const SyncSettings = z.object({
   pollIntervalMs: z.number().int().min(200).default(5000),
+  /**
+   * how often (ms) the reference sets (tax rates, shipping methods) are read whole from both
+   * systems and made equal; neither system announces their changes, and they are small and rare
+   */
+  referenceSetsEveryMs: z.number().int().min(1000).default(60_000),
   batchSize: z.number().int().min(1).max(250).default(100),
   /** tries of a job whose failure nobody explained (a bug, an answer of an unexpected shape) */
   maxAttempts: z.number().int().min(1).max(50).default(8),

@@ -12,6 +12,7 @@ import type { InventoryCustomer, OfflineSale } from '../model/offline-order.js';
 import type { OrderLinesState } from '../model/order-lines.js';
 import type { StoredImage } from '../model/image.js';
 import type { ImageFile } from './image-files.js';
+import type { KeyedSet, SalesTaxValue, ShippingMethodValue } from '../model/reference-sets.js';
 
 export type RecordKind = MoneyKind | 'product' | 'stock' | 'customer' | 'order' | 'shipment' | 'sale' | ImagesKind;
 
@@ -60,6 +61,29 @@ export type WriteResult = { sku: string; id: string; created: boolean } | { sku:
 
 /** Like WriteResult, for stock: `written` is false when the store already showed the number. */
 export type StockWriteResult = { sku: string; written: boolean } | { sku: string; error: DovetailError };
+
+// ---- reference sets both sides hold (master.salesTaxes, master.shippingMethods) -----------------
+// The same group on either side: read the whole set at once, write one item found by its key.
+
+/** Sales tax rates, keyed `<store tax category> @ <store tax zone>` (model/reference-sets.ts taxKey). */
+export interface SalesTaxes {
+  /** Every tax rate the system holds under such a key, with its id; items it cannot key are left out. One read. */
+  listSalesTaxes(): Promise<KeyedSet<SalesTaxValue>>;
+  /**
+   * Makes the tax rate `key` charge `value`: updates `existingId` (from listSalesTaxes), or creates
+   * it when null (the caller listed first, so a retry after a crash finds the one it made).
+   * A key naming what the system lacks (a zone, a category) is a permanent error saying which.
+   */
+  putSalesTax(key: string, value: SalesTaxValue, existingId: string | null): Promise<{ id: string; created: boolean }>;
+}
+
+/** Shipping methods, keyed by their code. */
+export interface ShippingMethods {
+  /** Every shipping method the system holds under a code, with its id; methods it cannot express as a flat price are left out. One read. */
+  listShippingMethods(): Promise<KeyedSet<ShippingMethodValue>>;
+  /** Makes the method `code` hold `value`: updates `existingId` (from listShippingMethods), or creates it when null. */
+  putShippingMethod(code: string, value: ShippingMethodValue, existingId: string | null): Promise<{ id: string; created: boolean }>;
+}
 
 // ---- the inventory side, by capability ----------------------------------------------------------
 // Every method of a group is required: a connector either carries a capability whole or declares
@@ -188,6 +212,8 @@ export interface InventoryCapabilities {
   orderChanges: InventoryOrderChanges;
   offlineSales: InventoryOfflineSales;
   images: ProductImages;
+  taxes: SalesTaxes;
+  shippingMethods: ShippingMethods;
 }
 export type InventoryCapability = keyof InventoryCapabilities;
 
@@ -336,6 +362,8 @@ export interface StoreCapabilities {
   accounts: StoreAccounts;
   webhooks: StoreWebhooks;
   images: ProductImages;
+  taxes: SalesTaxes;
+  shippingMethods: ShippingMethods;
 }
 export type StoreCapability = keyof StoreCapabilities;
 
@@ -351,10 +379,10 @@ export interface StoreConnector extends ConnectorBase, StoreCatalogue, StoreStoc
 // a Record so that a group added to a side's interface cannot be left out of its list
 const STORE_GROUPS: Record<StoreCapability, true> = { catalogue: true, stock: true, customers: true, orders: true, fulfilment: true,
   payments: true, orderChanges: true, offlineOrders: true, accounts: true, webhooks: true,
-  images: true };
+  images: true, taxes: true, shippingMethods: true };
 const INVENTORY_GROUPS: Record<InventoryCapability, true> = { catalogue: true, stock: true, customers: true, sales: true, shipments: true,
   payments: true, orderChanges: true, offlineSales: true,
-  images: true };
+  images: true, taxes: true, shippingMethods: true };
 
 /** Every capability group of each side. */
 export const ALL_CAPABILITIES = {

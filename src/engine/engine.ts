@@ -10,6 +10,7 @@ import { productFromStore, productToStore } from './handlers/products.js';
 import { shipmentsToStore } from './handlers/shipments.js';
 import { stockToStore } from './handlers/stock.js';
 import { productImages } from './handlers/images.js';
+import { carriedReferenceSets, referenceSetSync, type ReferenceSetKey } from './handlers/reference-sets.js';
 import { MONEY_HANDLERS } from './handlers/payments.js';
 import { FEEDS, feedCarried, pollFeed } from './intake.js';
 import { feedIsRead } from '../rules/live-inventory.js';
@@ -38,7 +39,9 @@ export class Engine {
       productImages, // after the product exists in the store
       customerToInventory, importOrder, customerToStore, offlineOrderToStore, shipmentsToStore, orderChanges, stockToStore,
       // money after orders (and shipments): a payment is recorded against a sale that exists
-      ...MONEY_HANDLERS], { leaseMs: opts.leaseMs, onProgress: () => this.health.progressed() });
+      ...MONEY_HANDLERS,
+      // reference sets last: nothing else waits for them, and an order imports with the rates it was charged
+      referenceSetSync], { leaseMs: opts.leaseMs, onProgress: () => this.health.progressed() });
   }
 
   /** One pass: read every feed, then work every ready job. */
@@ -68,6 +71,26 @@ export class Engine {
         this.ctx.log.warn({ feed: `${system}.${feed.kind}`, err: state.lastError }, 'could not read changes; will try again');
       }
     }
+  }
+
+  /** when `run` last queued the reference sets (sync.referenceSetsEveryMs); 0: not yet, so at start */
+  private referenceSetsQueuedAt = 0;
+
+  /**
+   * Queues one pass over each reference set (tax rates, shipping methods) both connectors carry,
+   * or only `only`. `run` calls it every sync.referenceSetsEveryMs; `dovetail sync` on demand.
+   */
+  async queueReferenceSets(reason: string, only?: ReferenceSetKey): Promise<ReferenceSetKey[]> {
+    const sets = carriedReferenceSets(this.ctx).filter((k) => !only || k === only);
+    for (const key of sets) await this.ctx.storage.enqueue({ kind: JOB.referenceSet, key, reason });
+    return sets;
+  }
+
+  private async queueReferenceSetsWhenDue(): Promise<void> {
+    const every = this.ctx.config.sync.referenceSetsEveryMs;
+    if (Date.now() - this.referenceSetsQueuedAt < every) return;
+    await this.queueReferenceSets(`every ${every / 1000} s (sync.referenceSetsEveryMs)`);
+    this.referenceSetsQueuedAt = Date.now();
   }
 
   private wakeUp: AbortController | null = null;
@@ -109,6 +132,7 @@ export class Engine {
       while (!signal.aborted) {
         let pause = this.ctx.config.sync.pollIntervalMs;
         try {
+          await this.queueReferenceSetsWhenDue();
           await this.tick(signal);
           this.health.passed();
           failedPasses = 0;

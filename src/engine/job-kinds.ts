@@ -30,5 +30,7 @@ export const JOB = {
   customerToStore: 'customer.toStore',
   /** make the non-master's images of one product match the master's, or revert or flag its edit (master.productImages; key: a SKU of the product) */
   productImages: 'images',
+  /** keep one reference set equal in both systems (key: the master key, salesTaxes or shippingMethods) */
+  referenceSet: 'referenceSet.sync',
 } as const;
 export type JobKind = (typeof JOB)[keyof typeof JOB];

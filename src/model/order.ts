@@ -21,6 +21,8 @@ export type OrderLine = z.infer<typeof OrderLine>;
 
 export const ShippingCharge = z.object({
   name: z.string(),
+  /** the store's code of the shipping method, the key master.shippingMethods keeps both systems' methods under; absent when the store gives none */
+  methodCode: z.string().min(1).optional(),
   netMinor: z.number().int(),
   taxMinor: z.number().int(),
   taxRatePercent: z.number(),

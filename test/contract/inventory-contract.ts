@@ -25,6 +25,8 @@ export const INVENTORY_METHODS: { [G in InventoryCapability]: readonly (keyof In
   orderChanges: ['getSaleLines', 'setSaleQuantities', 'recordReturn'],
   offlineSales: ['getOfflineSale', 'getInventoryCustomer'],
   images: ['listImages', 'openImage', 'putImage', 'setImages'],
+  taxes: ['listSalesTaxes', 'putSalesTax'],
+  shippingMethods: ['listShippingMethods', 'putShippingMethod'],
 };
 
 const UNIT_NET = 1_000;

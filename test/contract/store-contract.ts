@@ -27,6 +27,8 @@ export const STORE_METHODS: { [G in StoreCapability]: readonly (keyof StoreCapab
   accounts: ['findCustomerAccount', 'createCustomerAccount', 'inviteCustomer', 'addCustomerAddresses'],
   webhooks: ['parseWebhook'],
   images: ['listImages', 'openImage', 'putImage', 'setImages'],
+  taxes: ['listSalesTaxes', 'putSalesTax'],
+  shippingMethods: ['listShippingMethods', 'putShippingMethod'],
 };
 
 const PRICE = 1_250;

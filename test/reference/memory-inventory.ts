@@ -12,8 +12,10 @@ import { SALE_KEY, type OrderShipments, type Shipment } from '../../src/model/sh
 import type { StockPosition } from '../../src/model/stock.js';
 import { inventorySystem, type ChangePage, type InventoryCapability, type InventoryConnector, type RecordKind } from '../../src/connectors/types.js';
 import { ChangeLog, Faults } from './change-log.js';
+import { MemorySet } from './memory-set.js';
+import type { SalesTaxValue, ShippingMethodValue } from '../../src/model/reference-sets.js';
 
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales'] as const satisfies readonly InventoryCapability[];
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales', 'taxes', 'shippingMethods'] as const satisfies readonly InventoryCapability[];
 
 /** One SKU on a sale: units the customer gets, how many left the warehouse, how many came back. */
 interface SaleLine { sku: string; name: string; quantity: number; shipped: number; returned: number; unitNetMinor: number; unitTaxMinor: number; taxRatePercent: number }
@@ -48,6 +50,9 @@ export class MemoryInventory implements InventoryConnector {
   readonly side = 'inventory';
   readonly capabilities = CAPABILITIES;
   readonly faults = new Faults(this.system);
+  /** tax rates and shipping methods (master.salesTaxes, master.shippingMethods), with an operator API */
+  readonly taxes = new MemorySet<SalesTaxValue>(this.faults, 'tax');
+  readonly shippingMethods = new MemorySet<ShippingMethodValue>(this.faults, 'shipping');
   private readonly changes: ChangeLog;
   private readonly taxRatePercent: number;
   private readonly products = new Map<string, Product>();
@@ -451,6 +456,12 @@ export class MemoryInventory implements InventoryConnector {
     if (o.state === 'posted' && !o.byDovetail) this.changes.note('creditNote', `${orderCode}:${id}`);
     return id;
   }
+
+  // ---- reference sets (master.salesTaxes, master.shippingMethods) ----
+  async listSalesTaxes() { return this.taxes.list(); }
+  async putSalesTax(key: string, value: SalesTaxValue, existingId: string | null) { return this.taxes.put(key, value, existingId); }
+  async listShippingMethods() { return this.shippingMethods.list(); }
+  async putShippingMethod(code: string, value: ShippingMethodValue, existingId: string | null) { return this.shippingMethods.put(code, value, existingId); }
 }
 
 /** The memory inventory as a system: the type check holds it to every group it declares, like Tryton. */

@@ -14,8 +14,10 @@ import type { StoreShipment } from '../../src/model/shipment.js';
 import { storeSystem, type ChangePage, type ChangeRef, type RecordKind, type StockWriteResult, type StoreCapability, type StoreConnector,
   type WriteResult } from '../../src/connectors/types.js';
 import { ChangeLog, Faults } from './change-log.js';
+import { MemorySet } from './memory-set.js';
+import type { SalesTaxValue, ShippingMethodValue } from '../../src/model/reference-sets.js';
 
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks'] as const satisfies readonly StoreCapability[];
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'taxes', 'shippingMethods'] as const satisfies readonly StoreCapability[];
 
 /** One SKU on an order: what was ordered (edits included), and what became of the units since. */
 interface OrderLine {
@@ -65,6 +67,9 @@ export class MemoryStore implements StoreConnector {
   readonly side = 'store';
   readonly capabilities = CAPABILITIES;
   readonly faults = new Faults(this.system);
+  /** tax rates and shipping methods (master.salesTaxes, master.shippingMethods), with an operator API */
+  readonly taxes = new MemorySet<SalesTaxValue>(this.faults, 'tax');
+  readonly shippingMethods = new MemorySet<ShippingMethodValue>(this.faults, 'shipping');
   private readonly changes: ChangeLog;
   private readonly taxRatePercent: number;
   private readonly webhookSecret: string;
@@ -520,6 +525,12 @@ export class MemoryStore implements StoreConnector {
     this.changes.note('order', o.code);
     return { totalBeforeMinor, totalAfterMinor: this.totalOf(o), state: this.stateOf(o) };
   }
+
+  // ---- reference sets (master.salesTaxes, master.shippingMethods) ----
+  async listSalesTaxes() { return this.taxes.list(); }
+  async putSalesTax(key: string, value: SalesTaxValue, existingId: string | null) { return this.taxes.put(key, value, existingId); }
+  async listShippingMethods() { return this.shippingMethods.list(); }
+  async putShippingMethod(code: string, value: ShippingMethodValue, existingId: string | null) { return this.shippingMethods.put(code, value, existingId); }
 }
 
 /** The memory store as a system: the type check holds it to every group it declares, like the real stores. */

@@ -57,7 +57,7 @@ test('a file with only the secrets gets every default', () => {
     salespeople: { rules: [], default: null },
   });
   assert.deepEqual(c.inventory, { debounceMs: 2000, safetyStock: 0, locations: [] });
-  assert.deepEqual(c.sync, { pollIntervalMs: 5000, batchSize: 100, maxAttempts: 8, keepRetryingHours: 24 });
+  assert.deepEqual(c.sync, { pollIntervalMs: 5000, referenceSetsEveryMs: 60_000, batchSize: 100, maxAttempts: 8, keepRetryingHours: 24 });
   assert.deepEqual(c.server, { host: '127.0.0.1', port: 8790, token: null });
 });
 
@@ -113,8 +113,8 @@ test('numbers out of range are refused with the range', () => {
 });
 
 test('the limits themselves are accepted', () => {
-  const c = parse('sync: { pollIntervalMs: 200, batchSize: 250, maxAttempts: 50 }\ninventory: { debounceMs: 0, safetyStock: 0 }\n');
-  assert.deepEqual(c.sync, { pollIntervalMs: 200, batchSize: 250, maxAttempts: 50, keepRetryingHours: 24 });
+  const c = parse('sync: { pollIntervalMs: 200, referenceSetsEveryMs: 1000, batchSize: 250, maxAttempts: 50 }\ninventory: { debounceMs: 0, safetyStock: 0 }\n');
+  assert.deepEqual(c.sync, { pollIntervalMs: 200, referenceSetsEveryMs: 1000, batchSize: 250, maxAttempts: 50, keepRetryingHours: 24 });
 });
 
 test('payment methods can only be kept by the store, and the refusal says why', () => {
@@ -275,9 +275,6 @@ test('coverage: what this version carries out', () => {
     'rules.partialShipmentsToStore', 'rules.shipmentEmailsFrom', 'rules.orderEditsIn', 'rules.cancellationsIn', 'rules.returnsIn', 'rules.returnsToStore']) {
     assert.equal(rowOf(c, key).carriedOut, true, key);
   }
-  for (const key of ['master.salesTaxes']) {
-    assert.equal(rowOf(c, key).carriedOut, false, key);
-  }
   for (const answer of ['store', 'inventory']) {
     const images = rowOf(parse(`master: { productImages: ${answer} }\n`), 'master.productImages');
     assert.equal(images.carriedOut, true, `master.productImages=${answer} with Tryton and Vendure`);
@@ -301,8 +298,8 @@ test('coverage: answers that need work are not carried out, and unsupportedAnswe
     assert.match(rowOf(c, key).note, /not carried out yet by this version/);
   }
   assert.equal(rowOf(other, 'systems.store.type').carriedOut, true, 'a system in the registry runs');
-  assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify. Its connector does not carry product images yet: the answers that need them say so.',
-    'Shopify carries every store capability but images');
+  assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify. Its connector does not carry product images, tax rates, shipping methods yet: the answers that need them say so.',
+    'Shopify carries every store capability but images and the reference sets');
   const unsupported = unsupportedAnswers(c).map((r) => r.key);
   assert.deepEqual(unsupported, coverage(c).filter((r) => !r.carriedOut).map((r) => r.key));
   assert.ok(unsupported.includes('inventory.locations'));
@@ -398,4 +395,17 @@ test('coverage: an answer needing a capability the chosen connector lacks is not
   // Vendure and Tryton carry every capability
   assert.deepEqual(unsupportedAnswers(parse('rules: { offlineOrdersToStore: customersWithAccount, offlineCustomerAccounts: invite, capture: atShipment, settleFrom: inventory, refundsIn: inventory }\n'))
     .filter((r) => r.key.startsWith('rules.')).map((r) => r.key), []);
+});
+
+test('coverage: tax rates and shipping methods are carried with Tryton and Vendure, and a store that cannot says why in its own words', () => {
+  const c = parse('sync: { referenceSetsEveryMs: 120000 }\nownership: { onConflict: flag }\n');
+  for (const key of ['master.salesTaxes', 'master.shippingMethods']) {
+    assert.equal(rowOf(c, key).carriedOut, true, key);
+    assert.match(rowOf(c, key).note, /copied to the inventory system every 120 seconds \(sync\.referenceSetsEveryMs\).*shown as a conflict/, key);
+  }
+  assert.match(rowOf(c, 'master.shippingMethods').note, /carrier of its shipping method/);
+  const shopify = parseConfig(SHOPIFY, {}, 'x');
+  assert.equal(rowOf(shopify, 'master.salesTaxes').carriedOut, false);
+  assert.match(rowOf(shopify, 'master.salesTaxes').note, /Shopify connector does not carry tax rates \(taxes\): Shopify computes sales tax itself/);
+  assert.match(rowOf(shopify, 'master.shippingMethods').note, /delivery profiles/);
 });

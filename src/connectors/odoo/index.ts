@@ -142,6 +142,8 @@ export const odoo = inventorySystem({
   capabilities: CAPABILITIES,
   cannotCarry: {
     'master.productAttributes': "Odoo's product attributes and variant values are not read or written yet: variants travel by SKU with their own names",
+    'master.salesTaxes': "this connector does not read or write Odoo's taxes (account.tax) yet",
+    'master.shippingMethods': "this connector does not read or write Odoo's delivery methods (delivery.carrier, from the delivery module) yet",
   },
   create: (c, settings) => new OdooConnector({ url: c.url, database: c.database, username: c.username, apiKey: c.apiKey, transport: c.transport,
     locations: settings.locations.length ? settings.locations : c.warehouse ? [c.warehouse] : [] }),

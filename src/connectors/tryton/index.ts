@@ -19,6 +19,8 @@ import { AttributeDict, attributesActive, attributeValuesOf, setAttributes, writ
 import * as images from './images.js';
 import type { StoredImage } from '../../model/image.js';
 import type { ImageFile } from '../image-files.js';
+import * as refdata from './reference-sets.js';
+import type { SalesTaxValue, ShippingMethodValue } from '../../model/reference-sets.js';
 
 export interface TrytonConnectorOptions extends TrytonOptions {
   /** warehouse codes or names whose stock is published; empty: the first warehouse */
@@ -29,7 +31,7 @@ const OPEN_MOVE_STATES = ['draft', 'staging', 'assigned'];
 
 /** Everything an inventory system can carry: Tryton is the reference inventory connector. */
 const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales',
-  'images'] as const satisfies readonly InventoryCapability[];
+  'images', 'taxes', 'shippingMethods'] as const satisfies readonly InventoryCapability[];
 
 export class TrytonConnector implements InventoryConnector {
   readonly system = 'tryton';
@@ -273,6 +275,13 @@ export class TrytonConnector implements InventoryConnector {
   openImage(image: StoredImage) { return images.openImage(this.client, image); }
   putImage(sku: string, file: ImageFile) { return images.putImage(this.client, sku, file); }
   setImages(sku: string, list: { ref: string; sha256: string }[], featuredRef: string | null) { return images.setImages(this.client, sku, list, featuredRef); }
+  // ---- reference sets: store tax rates as taxes, shipping methods as carriers (see reference-sets.ts)
+  async listSalesTaxes() { return refdata.listSalesTaxes(this.client, await this.companyInfo()); }
+  async putSalesTax(key: string, value: SalesTaxValue, existingId: string | null) { return refdata.putSalesTax(this.client, await this.companyInfo(), key, value, existingId); }
+  async listShippingMethods() { await this.companyInfo(); return refdata.listShippingMethods(this.client); }
+  async putShippingMethod(code: string, value: ShippingMethodValue, existingId: string | null) {
+    return refdata.putShippingMethod(this.client, await this.companyInfo(), code, value, existingId);
+  }
 }
 
 const nonEmpty = z.string().min(1);

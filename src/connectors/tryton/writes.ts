@@ -129,6 +129,20 @@ async function makeAgent(client: TrytonClient, company: Company, name: string): 
   return agent;
 }
 
+/**
+ * The carrier of the store's shipping method (master.shippingMethods: its carrier product's code
+ * is the method code), so the sale's shipments carry it; null when Tryton has none for it.
+ */
+async function carrierFor(client: TrytonClient, company: Company, order: Order): Promise<number | null> {
+  const code = order.shipping.find((s) => s.methodCode)?.methodCode;
+  if (!code) return null;
+  const known = company.made.get(`carrier:${code}`);
+  if (known !== undefined) return known;
+  const [found] = await client.search('carrier', [['carrier_product.code', '=', code]], { limit: 1, order: [['id', 'ASC']] });
+  if (found) company.made.set(`carrier:${code}`, found);
+  return found ?? null;
+}
+
 async function saleTotal(client: TrytonClient, saleId: number): Promise<number> {
   const [s] = z.array(SaleRecord).parse(await client.read('sale.sale', [saleId], ['state', 'total_amount']));
   return decimalToMinor(decimalString(s.total_amount));
@@ -167,6 +181,7 @@ export async function importOrder(client: TrytonClient, company: Company, produc
       lines.push({ type: 'line', product: await serviceProduct(client, company, 'shipping'), quantity: 1, unit: company.unitId, unit_price: dec(minorToDecimal(s.netMinor)),
         description: `Shipping: ${s.name}`, taxes: tax ? [['add', [tax]]] : [] });
     }
+    const carrier = await carrierFor(client, company, order);
     const placed = new Date(order.placedAt);
     const [id] = await client.create('sale.sale', [{
       company: company.id, party, invoice_address: invoiceAddress, shipment_address: shipmentAddress, currency: company.currencyId,
@@ -174,6 +189,8 @@ export async function importOrder(client: TrytonClient, company: Company, produc
       sale_date: dateOf(placed.getUTCFullYear(), placed.getUTCMonth() + 1, placed.getUTCDate()),
       comment: order.discounts.length ? `Store discounts (already in the line prices): ${order.discounts.map((d) => `${d.description} ${minorToDecimal(d.amountMinor)}`).join('; ')}` : null,
       ...(opts.salesperson ? { agent: await salespersonAgent(client, company, opts.salesperson) } : {}),
+      // the store charged shipping on its own line above: Tryton must not add the carrier's price again
+      ...(carrier ? { carrier, shipment_cost_method: null } : {}),
       lines: [['create', lines]],
     }]);
     sale = { id: String(id), state: 'draft', totalMinor: await saleTotal(client, id) };

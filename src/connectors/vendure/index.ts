@@ -15,6 +15,8 @@ import { parsePluginEvent } from './webhooks.js';
 import { recordShipment, setAvailable, upsertProducts } from './writes.js';
 import * as offline from './offline.js';
 import * as changes from './order-changes.js';
+import * as refdata from './reference-sets.js';
+import type { SalesTaxValue, ShippingMethodValue } from '../../model/reference-sets.js';
 import type { OfflineSale } from '../../model/offline-order.js';
 import type { StoredImage } from '../../model/image.js';
 import type { ImageFile } from '../image-files.js';
@@ -30,7 +32,7 @@ const PLUGIN_CUSTOM_FIELDS = ['ProductVariant.weight', 'ProductVariant.length', 
 
 /** Everything a store can carry: Vendure with Dovetail's plugin is the reference store connector. */
 const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks',
-  'images'] as const satisfies readonly StoreCapability[];
+  'images', 'taxes', 'shippingMethods'] as const satisfies readonly StoreCapability[];
 
 export class VendureConnector implements StoreConnector {
   readonly system = 'vendure';
@@ -153,6 +155,11 @@ export class VendureConnector implements StoreConnector {
   openImage(image: StoredImage) { return images.openImage(this.client, image); }
   putImage(_sku: string, file: ImageFile) { return images.putImage(this.client, file); }
   setImages(sku: string, list: { ref: string; sha256: string }[], featuredRef: string | null) { return images.setImages(this.client, sku, list, featuredRef); }
+  // ---- reference sets: tax rates and shipping methods (see reference-sets.ts) ----
+  listSalesTaxes() { return refdata.listSalesTaxes(this.client); }
+  putSalesTax(key: string, value: SalesTaxValue, existingId: string | null) { return refdata.putSalesTax(this.client, key, value, existingId); }
+  listShippingMethods() { return refdata.listShippingMethods(this.client); }
+  putShippingMethod(code: string, value: ShippingMethodValue, existingId: string | null) { return refdata.putShippingMethod(this.client, code, value, existingId); }
 }
 
 const nonEmpty = z.string().min(1);

@@ -79,7 +79,7 @@ export const ORDER_FIELDS = `code state active orderPlacedAt updatedAt currencyC
   shippingAddress { ${ADDRESS_FIELDS} }
   billingAddress { ${ADDRESS_FIELDS} }
   lines { quantity unitPrice proratedLinePrice proratedLinePriceWithTax taxRate productVariant { sku name } }
-  shippingLines { shippingMethod { name } discountedPrice discountedPriceWithTax }
+  shippingLines { shippingMethod { name code } discountedPrice discountedPriceWithTax }
   discounts { description amount }
   total totalWithTax
   customFields { dovetailOfflineRef }`;
@@ -96,7 +96,7 @@ export const OrderNode = z.object({
     groups: z.array(z.object({ name: z.string() })).optional() }).nullable(),
   shippingAddress: OrderAddressNode.nullable(), billingAddress: OrderAddressNode.nullable(),
   lines: z.array(z.object({ quantity: z.number().int(), unitPrice: z.number().int(), proratedLinePrice: z.number().int(), proratedLinePriceWithTax: z.number().int(), taxRate: z.number(), productVariant: z.object({ sku: z.string(), name: z.string() }) })),
-  shippingLines: z.array(z.object({ shippingMethod: z.object({ name: z.string() }), discountedPrice: z.number().int(), discountedPriceWithTax: z.number().int() })),
+  shippingLines: z.array(z.object({ shippingMethod: z.object({ name: z.string(), code: z.string().optional() }), discountedPrice: z.number().int(), discountedPriceWithTax: z.number().int() })),
   discounts: z.array(z.object({ description: z.string(), amount: z.number().int() })),
   total: z.number().int(), totalWithTax: z.number().int(),
   customFields: z.object({ dovetailOfflineRef: z.string().nullable().optional() }).nullable().optional(),
@@ -125,7 +125,7 @@ export function toOrder(o: OrderNode): Order {
     lineNetMinor: l.proratedLinePrice, lineTaxMinor: l.proratedLinePriceWithTax - l.proratedLinePrice, taxRatePercent: l.taxRate,
   }));
   const shipping = o.shippingLines.map((s) => ({
-    name: s.shippingMethod.name, netMinor: s.discountedPrice, taxMinor: s.discountedPriceWithTax - s.discountedPrice, taxRatePercent: rateOf(s.discountedPrice, s.discountedPriceWithTax),
+    name: s.shippingMethod.name, ...(s.shippingMethod.code ? { methodCode: s.shippingMethod.code } : {}), netMinor: s.discountedPrice, taxMinor: s.discountedPriceWithTax - s.discountedPrice, taxRatePercent: rateOf(s.discountedPrice, s.discountedPriceWithTax),
   }));
   const c = o.customer;
   return {
