@@ -146,6 +146,8 @@ function attributesRow(config: Config, row: (carriedOut: boolean, note: string) 
   const note = `Attributes and variants (colour, size…) are edited in ${owner} and copied to ${other}: each attribute of a product's attribute set becomes an option group of the store, its values the options (matched by code, so a renamed value is renamed, not added); a new variant joins its existing product, an archived one is disabled in the store; a variant's option changed in ${other} is ${config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict'} (see ownership.onConflict). Products without an attribute set keep one option per variant.`;
   const lacks = pairLacks(config, { store: ['catalogue'], inventory: ['catalogue'] }, 'master.productAttributes', answer);
   return lacks.length ? row(false, `With these two systems this answer is ${NOT_YET}: ${lacks.join('; ')}. What it would do: ${note}`) : row(true, note);
+}
+
 /** master.salesTaxes and master.shippingMethods: sets kept equal in both systems on a schedule (engine/handlers/reference-sets.ts). */
 function referenceSetRow(config: Config, key: 'salesTaxes' | 'shippingMethods'): CoverageRow {
   const answer = config.master[key];
