@@ -195,9 +195,10 @@ export function coverage(config: Config): CoverageRow[] {
     ? `After a stock change, Dovetail waits ${seconds(inv.debounceMs)} for more changes to the same product before updating the store.`
     : 'Has no effect while stock counts are not pushed (rules.liveInventory: false).');
   const locations = inv.locations;
-  add('inventory.locations', locations, locations.length === 0, locations.length === 0
+  add('inventory.locations', locations, true, locations.length === 0
     ? `Stock of ${config.systems.inventory.warehouse ? `the warehouse ${config.systems.inventory.warehouse}` : 'the first warehouse of the inventory system'} is what the store may sell.`
-    : `Stock of several warehouses (${locations.join(', ')}) would be added up for the store: ${NOT_YET}.`);
+    : locations.length === 1 ? `Stock of the warehouse ${locations[0]} is what the store may sell.`
+      : `Stock of the warehouses ${locations.join(', ')} is added up: the store may sell their sum (web orders are booked from ${locations[0]}).`);
   // 8
   const deducted = [r.deductAllocated ? 'minus unshipped offline orders' : null, inv.safetyStock > 0 ? `minus ${units(inv.safetyStock)} of safety stock` : null].filter(Boolean);
   const formula = `Stock pushed to the store is on-hand${deducted.length ? ` ${deducted.join(' ')}` : ''} (never below zero); the store itself holds back what its own open orders need.`;

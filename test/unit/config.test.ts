@@ -288,15 +288,10 @@ test('coverage: what this version carries out', () => {
 test('coverage: answers that need work are not carried out, and unsupportedAnswers lists them', () => {
   const c = parse('rules: { offlineOrdersToStore: all, capture: atShipment, quotesFrom: store, settleFrom: inventory }\ninventory: { locations: [Main, Annex] }\n');
   const other = parseConfig(SHOPIFY, {}, 'x');
-  for (const key of ['inventory.locations']) {
-    assert.equal(rowOf(c, key).carriedOut, false, key);
-    assert.match(rowOf(c, key).note, /not carried out yet by this version/);
-  }
   assert.equal(rowOf(other, 'systems.store.type').carriedOut, true, 'a system in the registry runs');
   assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify.', 'Shopify carries every store capability');
   const unsupported = unsupportedAnswers(c).map((r) => r.key);
   assert.deepEqual(unsupported, coverage(c).filter((r) => !r.carriedOut).map((r) => r.key));
-  assert.ok(unsupported.includes('inventory.locations'));
   assert.ok(!unsupported.includes('rules.offlineOrdersToStore') && !unsupported.includes('rules.quotesFrom'), 'offline orders and quotes are carried out');
   assert.ok(!unsupported.includes('rules.capture') && !unsupported.includes('rules.settleFrom'), 'captures and settlement from either side are carried out');
   assert.ok(!unsupported.includes('rules.liveInventory'));
@@ -389,4 +384,10 @@ test('coverage: an answer needing a capability the chosen connector lacks is not
   // Vendure and Tryton carry every capability
   assert.deepEqual(unsupportedAnswers(parse('rules: { offlineOrdersToStore: customersWithAccount, offlineCustomerAccounts: invite, capture: atShipment, settleFrom: inventory, refundsIn: inventory }\n'))
     .filter((r) => r.key.startsWith('rules.')).map((r) => r.key), []);
+});
+
+test('coverage: several warehouses are added up', () => {
+  const several = parse('inventory: { locations: [Main, Annex] }\n');
+  assert.equal(rowOf(several, 'inventory.locations').carriedOut, true);
+  assert.match(rowOf(several, 'inventory.locations').note, /^Stock of the warehouses Main, Annex is added up: the store may sell their sum \(web orders are booked from Main\)\.$/);
 });

@@ -146,8 +146,10 @@ export class TrytonConnector implements InventoryConnector {
       await this.client.searchRead('product.product', [['code', 'in', skus]], ['code'], {}, { active_test: false }));
     if (!ids.length) return new Map();
     const productIds = ids.map((p) => p.id);
+    // Tryton counts the locations' children only when asked for one location: with several
+    // warehouses, with_childs must be said, or only moves into the warehouse records are counted
     const quantities = z.array(z.object({ id: z.number(), quantity: z.number() })).parse(
-      await this.client.read('product.product', productIds, ['quantity'], { locations: company.warehouseIds, active_test: false }));
+      await this.client.read('product.product', productIds, ['quantity'], { locations: company.warehouseIds, with_childs: true, active_test: false }));
     // Outgoing customer moves not yet done: stock promised to unshipped sales.
     const open = z.array(z.object({ product: z.number(), internal_quantity: z.number(), sale: z.number().nullable() })).parse(
       await this.client.searchRead('stock.move', [['product', 'in', productIds], ['to_location.type', '=', 'customer'], ['state', 'in', OPEN_MOVE_STATES],
