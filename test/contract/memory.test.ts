@@ -9,7 +9,7 @@ import { storeContract } from './store-contract.js';
 const WEBHOOK_SECRET = 'contract-memory-secret';
 /** small pages, so that every feed is read over several */
 const PAGE = 5;
-const ALL_STORE = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'feeds'];
+const ALL_STORE = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'incoming', 'feeds'];
 const ALL_INVENTORY = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales', 'feeds'];
 
 storeContract({

@@ -6,7 +6,7 @@ import type { Customer } from '../../model/customer.js';
 import { minorToDecimal } from '../../model/money.js';
 import type { Order } from '../../model/order.js';
 import type { Product, ProductFields } from '../../model/product.js';
-import type { StockPosition } from '../../model/stock.js';
+import type { IncomingStock, StockPosition } from '../../model/stock.js';
 import { HTTP_ADDRESS, inventorySystem, type ChangePage, type InventoryCapability, type InventoryConnector, type RecordKind } from '../types.js';
 import { dec, TrytonClient, type TrytonOptions } from './client.js';
 import * as money from './payments.js';
@@ -15,6 +15,7 @@ import { orderShipments, productChanges, shipmentChanges, stockChanges } from '.
 import { importOrder, upsertCustomer, type Company } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 import * as orderChanges from './order-changes.js';
+import { incomingStock } from './incoming.js';
 
 export interface TrytonConnectorOptions extends TrytonOptions {
   /** warehouse codes or names whose stock is published; empty: the first warehouse */
@@ -24,7 +25,7 @@ export interface TrytonConnectorOptions extends TrytonOptions {
 const OPEN_MOVE_STATES = ['draft', 'staging', 'assigned'];
 
 /** Everything an inventory system can carry: Tryton is the reference inventory connector. */
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales'] as const satisfies readonly InventoryCapability[];
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales', 'incoming'] as const satisfies readonly InventoryCapability[];
 
 export class TrytonConnector implements InventoryConnector {
   readonly system = 'tryton';
@@ -159,6 +160,10 @@ export class TrytonConnector implements InventoryConnector {
       sku: p.code!, onHand: qty.get(p.id) ?? 0,
       allocations: open.filter((m) => m.product === p.id).map((m) => ({ saleId: m.sale === null ? `move-without-sale` : String(m.sale), quantity: m.internal_quantity })),
     }]));
+  }
+
+  async getIncoming(skus: string[]): Promise<Map<string, IncomingStock>> {
+    return incomingStock(this.client, (await this.companyInfo()).warehouseIds, skus);
   }
 
   async upsertCustomer(customer: Customer) {

@@ -5,7 +5,7 @@ import type { Customer } from '../../model/customer.js';
 import type { Order } from '../../model/order.js';
 import type { FieldGroup, Product } from '../../model/product.js';
 import type { StoreShipment } from '../../model/shipment.js';
-import { HTTP_ADDRESS, storeSystem, type ChangePage, type ChangeRef, type RecordKind, type StoreCapability, type StoreConnector } from '../types.js';
+import { HTTP_ADDRESS, storeSystem, type ChangePage, type ChangeRef, type IncomingRow, type RecordKind, type StoreCapability, type StoreConnector } from '../types.js';
 import { DovetailError } from '../../errors.js';
 import { VendureClient, type VendureOptions } from './client.js';
 import * as money from './payments.js';
@@ -16,6 +16,7 @@ import { recordShipment, setAvailable, upsertProducts } from './writes.js';
 import * as offline from './offline.js';
 import * as changes from './order-changes.js';
 import type { OfflineSale } from '../../model/offline-order.js';
+import { setIncoming } from './incoming.js';
 
 export interface VendureConnectorOptions extends VendureOptions { webhookSecret: string }
 
@@ -26,7 +27,7 @@ const PLUGIN_CUSTOM_FIELDS = ['ProductVariant.weight', 'ProductVariant.length', 
   'Fulfillment.dovetailRef', 'Fulfillment.shippedOn', 'Fulfillment.notifyCustomer'];
 
 /** Everything a store can carry: Vendure with Dovetail's plugin is the reference store connector. */
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks'] as const satisfies readonly StoreCapability[];
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'incoming'] as const satisfies readonly StoreCapability[];
 
 export class VendureConnector implements StoreConnector {
   readonly system = 'vendure';
@@ -90,6 +91,8 @@ export class VendureConnector implements StoreConnector {
   async setAvailable(rows: { sku: string; available: number }[]) {
     return setAvailable(this.client, rows, await this.variantsBySku(rows.map((r) => r.sku)));
   }
+
+  setIncoming(rows: IncomingRow[]) { return setIncoming(this.client, rows); }
 
   async getOrder(code: string): Promise<Order | null> {
     const r = await this.client.admin(`query OrderByCode($o: OrderListOptions) { orders(options: $o) { items { ${ORDER_FIELDS} } } }`,
