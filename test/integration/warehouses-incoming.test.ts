@@ -3,10 +3,11 @@
 // received or cancelled.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dec, dateOf, type TrytonClient } from '../../src/connectors/tryton/client.js';
+import type { TrytonClient } from '../../src/connectors/tryton/client.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { createTrytonProduct, engineFor, receiveStock, settingsFor, trytonAdmin } from './helpers/dovetail.js';
 import { tickUntil } from './helpers/order-changes.js';
+import { confirmedPurchase } from './helpers/tryton-operator.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type GqlClient, type VendureInstance } from './helpers/systems.js';
 
 const SKU = 'KETTLE-1';
@@ -32,26 +33,6 @@ async function addWarehouse(t: TrytonClient, code: string): Promise<number> {
   return storage;
 }
 
-/** A confirmed purchase of `quantity` units into the first warehouse, planned for `day`: its incoming moves and supplier. */
-async function confirmedPurchase(t: TrytonClient, productId: number, quantity: number, day: string): Promise<{ moves: number[]; supplier: number; warehouse: number }> {
-  const company = t.context.company as number;
-  const [{ currency }] = await t.read<{ currency: number }>('company.company', [company], ['currency']);
-  const [country] = await t.search('country.country', [['code', '=', 'US']], { limit: 1 });
-  const [supplier] = await t.create('party.party', [{ name: `Supplier ${Date.now()}`, addresses: [['create', [{ street: '1 Mill Rd', city: 'Leeds', country }]]] }]);
-  const [{ addresses: [address] }] = await t.read<{ addresses: number[] }>('party.party', [supplier], ['addresses']);
-  const [warehouse] = await t.search('stock.location', [['type', '=', 'warehouse']], { limit: 1, order: [['id', 'ASC']] });
-  const [paymentTerm] = await t.search('account.invoice.payment_term', [], { limit: 1 });
-  const unit = await t.xmlId('product', 'uom_unit');
-  const [y, m, d] = day.split('-').map(Number);
-  const [po] = await t.create('purchase.purchase', [{ company, party: supplier, currency, invoice_address: address, warehouse, payment_term: paymentTerm,
-    delivery_date: dateOf(y, m, d), lines: [['create', [{ type: 'line', product: productId, quantity, unit, unit_price: dec('8') }]]] }]);
-  await t.button('purchase.purchase', 'quote', [po]);
-  await t.button('purchase.purchase', 'confirm', [po]);
-  const [{ moves }] = await t.read<{ moves: number[] }>('purchase.purchase', [po], ['moves']);
-  assert.ok(moves.length, 'the confirmed purchase made its incoming moves');
-  return { moves, supplier, warehouse };
-}
-
 describe('several warehouses and incoming stock (inventory.locations, inventory.incoming: backorder)', () => {
   let vendure: VendureInstance;
   let engine: Engine;
@@ -68,8 +49,6 @@ describe('several warehouses and incoming stock (inventory.locations, inventory.
     const annexStorage = await addWarehouse(t, 'ANX');
     engine = await engineFor(settingsFor(tdb, vendure, { inventory: { debounceMs: 0, locations: [main.code ?? main.name, 'ANX'], incoming: 'backorder' } }).config);
     productId = await createTrytonProduct(t, SKU, 'Kettle', '30.00');
-    await t.write('product.template', [(await t.read<{ template: number }>('product.product', [productId], ['template']))[0].template],
-      { purchasable: true, purchase_uom: await t.xmlId('product', 'uom_unit') });
     await receiveStock(t, productId, 5);
     const company = t.context.company as number;
     const [inv] = await t.create('stock.inventory', [{ location: annexStorage, company, lines: [['create', [{ product: productId, quantity: 7 }]]] }]);
@@ -83,7 +62,7 @@ describe('several warehouses and incoming stock (inventory.locations, inventory.
   });
 
   test('a confirmed purchase is shown with its day and sold ahead; once received it is stock, and the back-orders end', async () => {
-    const { moves, supplier, warehouse } = await confirmedPurchase(t, productId, 10, ARRIVES);
+    const { moves, supplier, warehouse } = await confirmedPurchase(t, SKU, 10, ARRIVES);
     const v = await tickUntil(engine, 'Vendure shows 10 incoming', async () => { const x = await variantOf(admin); return x?.customFields.incomingQuantity === 10 && x; });
     assert.equal(v.customFields.incomingDate, ARRIVES);
     assert.deepEqual([v.outOfStockThreshold, v.useGlobalOutOfStockThreshold], [-10, false], 'up to 10 back-orders');
@@ -108,7 +87,7 @@ describe('several warehouses and incoming stock (inventory.locations, inventory.
   });
 
   test('a cancelled purchase takes its incoming units and back-orders off the store', async () => {
-    const { moves } = await confirmedPurchase(t, productId, 4, ARRIVES);
+    const { moves } = await confirmedPurchase(t, SKU, 4, ARRIVES);
     await tickUntil(engine, 'Vendure shows 4 incoming', async () => { const x = await variantOf(admin); return x?.customFields.incomingQuantity === 4 && x.outOfStockThreshold === -4 && x; });
     await t.button('stock.move', 'cancel', moves);
     const v = await tickUntil(engine, 'the cancellation in Vendure', async () => { const x = await variantOf(admin); return x?.customFields.incomingQuantity === 0 && x; });
