@@ -39,7 +39,7 @@ const CAPABILITY_WORDS: Record<StoreCapability | InventoryCapability, string> = 
   orderChanges: 'changes to placed orders', offlineOrders: 'orders placed offline', offlineSales: 'sales entered by staff',
   accounts: 'customer accounts', webhooks: 'pushed events',
   images: 'product images',
-  taxes: 'tax rates', shippingMethods: 'shipping methods',
+  taxes: 'tax rates', shippingMethods: 'shipping methods', incoming: 'stock on its way in from purchases',
 };
 
 /** Each system of the chosen pair with the groups `needs` asks of its side. */
@@ -127,9 +127,10 @@ function masterRow(config: Config, key: MasterKey): CoverageRow {
       return lacks.length ? row(false, `With these two systems this answer is ${NOT_YET}: ${lacks.join('; ')}. What it would do: ${note}`) : row(true, note);
     }
     case 'purchaseOrders':
-      return answer === 'inventory'
-        ? row(true, 'Purchase orders stay in the inventory system; the store does not see them (showing incoming stock is not done yet).')
-        : row(false, `Purchase orders would be made in the store and copied to the inventory system: ${NOT_YET}.`);
+      // the settings refuse `store`: no store keeps purchase orders
+      return row(true, `Purchase orders stay in the inventory system and are not copied to the store; ${config.inventory.incoming === 'none'
+        ? 'what they will bring in is not shown there either (inventory.incoming: none).'
+        : 'what they will bring in is shown on the store (see inventory.incoming).'}`);
     default:
       return row(false, `${cap(data)} would be kept in ${owner} and copied to ${other}: ${NOT_YET}. Until then, keep them up to date in both systems by hand.`);
   }
@@ -237,9 +238,12 @@ export function coverage(config: Config): CoverageRow[] {
     ? `After a stock change, Dovetail waits ${seconds(inv.debounceMs)} for more changes to the same product before updating the store.`
     : 'Has no effect while stock counts are not pushed (rules.liveInventory: false).');
   const locations = inv.locations;
-  add('inventory.locations', locations, locations.length === 0, locations.length === 0
+  add('inventory.locations', locations, true, locations.length === 0
     ? `Stock of ${config.systems.inventory.warehouse ? `the warehouse ${config.systems.inventory.warehouse}` : 'the first warehouse of the inventory system'} is what the store may sell.`
-    : `Stock of several warehouses (${locations.join(', ')}) would be added up for the store: ${NOT_YET}.`);
+    : locations.length === 1 ? `Stock of the warehouse ${locations[0]} is what the store may sell.`
+      : `Stock of the warehouses ${locations.join(', ')} is added up: the store may sell their sum (web orders are booked from ${locations[0]}).`);
+  add('inventory.incoming', inv.incoming, true, incomingNote(inv.incoming, r.liveInventory),
+    inv.incoming === 'none' || !r.liveInventory ? {} : { store: ['incoming'], inventory: ['incoming'] });
   // 8
   const deducted = [r.deductAllocated ? 'minus unshipped offline orders' : null, inv.safetyStock > 0 ? `minus ${units(inv.safetyStock)} of safety stock` : null].filter(Boolean);
   const formula = `Stock pushed to the store is on-hand${deducted.length ? ` ${deducted.join(' ')}` : ''} (never below zero); the store itself holds back what its own open orders need.`;
@@ -303,6 +307,16 @@ export function settingsThisVersionCannotRun(config: Config): CoverageRow[] {
     rows.push({ key: 'database.driver', answer: 'postgres', carriedOut: false, note: `Keeping Dovetail's queue, mappings and audit trail in PostgreSQL is ${NOT_YET}: use driver sqlite.` });
   }
   return rows;
+}
+
+/** What inventory.incoming does, in words. */
+function incomingNote(incoming: Config['inventory']['incoming'], liveInventory: boolean): string {
+  if (incoming === 'none') return 'What open purchase orders will bring in is not shown on the store; it sells only what is in stock.';
+  if (!liveInventory) return 'Has no effect while stock counts are not pushed (rules.liveInventory: false).';
+  const shown = 'Each product shows how many units confirmed purchase orders will bring in and the first day they are expected; when the purchase is received (the units then count as stock) or cancelled, that goes back to nothing';
+  return incoming === 'show'
+    ? `${shown}. The store sells only what is in stock.`
+    : `${shown}, and so do the back-orders: until then customers may order up to that many units beyond the stock, as back-orders.`;
 }
 
 function cap(s: string): string {

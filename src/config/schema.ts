@@ -57,7 +57,9 @@ export const MasterSettings = z.object({
   customers: side.default('store'),
   salesTaxes: side.default('store'),
   shippingMethods: side.default('store'),
-  purchaseOrders: side.default('inventory'),
+  purchaseOrders: z.literal('inventory', {
+    error: 'purchase orders always stay in the inventory system: no store keeps them; what they will bring in is shown on the store through inventory.incoming',
+  }).default('inventory'),
   paymentMethods: z.literal('store', {
     error: 'payment methods always stay with the store: card data stays with the store\'s payment gateway, Dovetail keeps references only',
   }).default('store'),
@@ -131,6 +133,8 @@ export const InventorySettings = z.object({
   safetyStock: z.number().int().min(0).default(0),
   /** warehouse codes or names whose stock is published; empty = the default warehouse */
   locations: z.array(nonEmpty).default([]),
+  /** stock open purchases will bring in: none = not shown; show = quantity and expected date; backorder = also sold ahead, up to that quantity */
+  incoming: z.enum(['none', 'show', 'backorder']).default('none'),
 }).strict().prefault({});
 
 export const SyncSettings = z.object({

@@ -5,7 +5,7 @@ import { DovetailError } from '../errors.js';
 import type { Customer } from '../model/customer.js';
 import type { Order, OrderStatus } from '../model/order.js';
 import type { FieldGroup, Product, ProductFields } from '../model/product.js';
-import type { StockPosition } from '../model/stock.js';
+import type { IncomingStock, StockPosition } from '../model/stock.js';
 import type { OrderShipments, StoreShipment } from '../model/shipment.js';
 import type { CaptureResult, CreditNote, InventoryPayment, OrderMoney, RefundResult, ShipmentForCapture } from '../model/payment.js';
 import type { InventoryCustomer, OfflineSale } from '../model/offline-order.js';
@@ -201,6 +201,16 @@ export interface ProductImages {
   setImages(sku: string, images: { ref: string; sha256: string }[], featuredRef: string | null): Promise<void>;
 }
 
+/** Stock on its way in from purchases (inventory.incoming); the purchases themselves stay in the inventory system. */
+export interface InventoryIncoming {
+  /**
+   * Per SKU, what confirmed purchases not yet received or cancelled will bring into the published
+   * warehouses, with the earliest planned day. A SKU with nothing on its way, or unknown, is
+   * absent. Changes come through readChanges('stock'): what a purchase brings in moves stock.
+   */
+  getIncoming(skus: string[]): Promise<Map<string, IncomingStock>>;
+}
+
 /** Every capability an inventory connector may carry, by the name it declares it under. */
 export interface InventoryCapabilities {
   catalogue: InventoryCatalogue;
@@ -214,6 +224,7 @@ export interface InventoryCapabilities {
   images: ProductImages;
   taxes: SalesTaxes;
   shippingMethods: ShippingMethods;
+  incoming: InventoryIncoming;
 }
 export type InventoryCapability = keyof InventoryCapabilities;
 
@@ -349,6 +360,27 @@ export interface StoreWebhooks {
   parseWebhook(rawBody: Uint8Array, headers: Record<string, string | undefined>): ChangeRef[];
 }
 
+/** One SKU's stock on its way in, as the store is to show it (inventory.incoming). */
+export interface IncomingRow {
+  sku: string;
+  /** whole units on their way (0: none) */
+  quantity: number;
+  /** planned arrival (YYYY-MM-DD) or null */
+  expectedDate: string | null;
+  /** true: the store may sell up to `quantity` units beyond its stock as back-orders; false: not one beyond it */
+  backorder: boolean;
+}
+
+/** Stock on its way in from the inventory system's purchases, shown on the store (inventory.incoming). */
+export interface StoreIncoming {
+  /**
+   * Shows each row's incoming quantity and date on its SKU and lets the store sell back-orders up
+   * to that quantity or not one (`backorder`); a row already shown so is not written again
+   * (`written: false`). One result per SKU the store has; a row the store refuses fails alone.
+   */
+  setIncoming(rows: IncomingRow[]): Promise<StockWriteResult[]>;
+}
+
 /** Every capability a store connector may carry, by the name it declares it under. */
 export interface StoreCapabilities {
   catalogue: StoreCatalogue;
@@ -364,6 +396,7 @@ export interface StoreCapabilities {
   images: ProductImages;
   taxes: SalesTaxes;
   shippingMethods: ShippingMethods;
+  incoming: StoreIncoming;
 }
 export type StoreCapability = keyof StoreCapabilities;
 
@@ -379,10 +412,10 @@ export interface StoreConnector extends ConnectorBase, StoreCatalogue, StoreStoc
 // a Record so that a group added to a side's interface cannot be left out of its list
 const STORE_GROUPS: Record<StoreCapability, true> = { catalogue: true, stock: true, customers: true, orders: true, fulfilment: true,
   payments: true, orderChanges: true, offlineOrders: true, accounts: true, webhooks: true,
-  images: true, taxes: true, shippingMethods: true };
+  images: true, taxes: true, shippingMethods: true, incoming: true };
 const INVENTORY_GROUPS: Record<InventoryCapability, true> = { catalogue: true, stock: true, customers: true, sales: true, shipments: true,
   payments: true, orderChanges: true, offlineSales: true,
-  images: true, taxes: true, shippingMethods: true };
+  images: true, taxes: true, shippingMethods: true, incoming: true };
 
 /** Every capability group of each side. */
 export const ALL_CAPABILITIES = {

@@ -10,3 +10,16 @@ export const StockPosition = z.object({
   allocations: z.array(z.object({ saleId: z.string(), quantity: z.number() })),
 });
 export type StockPosition = z.infer<typeof StockPosition>;
+
+/**
+ * What open purchases will bring into the published warehouses (inventory.incoming): ordered and
+ * confirmed, neither received nor cancelled yet.
+ */
+export const IncomingStock = z.object({
+  sku: z.string(),
+  /** in the product's unit; 0 when nothing is on its way */
+  quantity: z.number(),
+  /** the earliest planned arrival (YYYY-MM-DD), null when no purchase names a day */
+  expectedDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+});
+export type IncomingStock = z.infer<typeof IncomingStock>;

@@ -10,7 +10,7 @@ import { OrderLinesState } from '../../src/model/order-lines.js';
 import { CreditNoteState, InventoryPaymentState } from '../../src/model/payment.js';
 import { Product } from '../../src/model/product.js';
 import { OrderShipments, SALE_KEY, ShipmentState } from '../../src/model/shipment.js';
-import { StockPosition } from '../../src/model/stock.js';
+import { IncomingStock, StockPosition } from '../../src/model/stock.js';
 import { declarationChecks } from './declaration.js';
 import { feedPagingCheck, listEverything, readWholeFeed, someCustomer, someOrder, type InventorySubject, type InventoryWorld } from './subject.js';
 
@@ -27,6 +27,7 @@ export const INVENTORY_METHODS: { [G in InventoryCapability]: readonly (keyof In
   images: ['listImages', 'openImage', 'putImage', 'setImages'],
   taxes: ['listSalesTaxes', 'putSalesTax'],
   shippingMethods: ['listShippingMethods', 'putShippingMethod'],
+  incoming: ['getIncoming'],
 };
 
 const UNIT_NET = 1_000;
@@ -99,6 +100,19 @@ export function inventoryContract(subject: InventorySubject): void {
         assert.deepEqual([...got.keys()].sort(), [a, b].sort());
         for (const p of got.values()) StockPosition.parse(p);
         assert.equal(got.get(b)?.onHand, 10);
+      });
+    });
+
+    checks('incoming', () => {
+      test('getIncoming: what open purchases bring in per SKU, with the earliest day; nothing on its way or unknown is absent', async () => {
+        await stocked();
+        const purchase = world.driver.purchase;
+        assert.ok(purchase, `${subject.name} checks incoming, so its driver must arrange purchases`);
+        await purchase(a, 3, '2030-02-01');
+        await purchase(a, 4, '2030-01-15');
+        const got = await group('incoming').getIncoming([a, b, sku('NEVER')]);
+        assert.deepEqual([...got.keys()], [a]);
+        assert.deepEqual(IncomingStock.parse(got.get(a)), { sku: a, quantity: 7, expectedDate: '2030-01-15' });
       });
     });
 

@@ -9,8 +9,8 @@ import { storeContract } from './store-contract.js';
 const WEBHOOK_SECRET = 'contract-memory-secret';
 /** small pages, so that every feed is read over several */
 const PAGE = 5;
-const ALL_STORE = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'feeds'];
-const ALL_INVENTORY = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales', 'feeds'];
+const ALL_STORE = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'incoming', 'feeds'];
+const ALL_INVENTORY = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales', 'incoming', 'feeds'];
 
 storeContract({
   name: 'in-memory store',
@@ -52,6 +52,7 @@ inventoryContract({
       driver: {
         currency: 'EUR',
         product: async (sku, onHand) => { inventory.addProduct(sku, { priceMinor: 1_000, onHand }); },
+        purchase: async (sku, quantity, day) => { inventory.purchase(sku, quantity, day); },
         // the warehouse ships what it has on hand, the rest waits
         async ship(orderCode) {
           const sale = inventory.saleOf(orderCode);

@@ -29,6 +29,7 @@ export const STORE_METHODS: { [G in StoreCapability]: readonly (keyof StoreCapab
   images: ['listImages', 'openImage', 'putImage', 'setImages'],
   taxes: ['listSalesTaxes', 'putSalesTax'],
   shippingMethods: ['listShippingMethods', 'putShippingMethod'],
+  incoming: ['setIncoming'],
 };
 
 const PRICE = 1_250;
@@ -147,6 +148,21 @@ export function storeContract(subject: StoreSubject): void {
         for (const s of [a, b]) assert.deepEqual(pick(bySku.get(s)!), { sku: s, written: true });
         const again = await conn().setAvailable([{ sku: a, available: 4 }, { sku: b, available: 6 }]);
         assert.deepEqual(again.map(pick), [{ sku: a, written: false }, { sku: b, written: false }], 'the store already showed these numbers');
+      });
+    });
+
+    checks('incoming', () => {
+      const [a, b] = [sku('INC-A'), sku('INC-B')];
+      test('setIncoming: one result per SKU the store has, unknown SKUs left out, a repeat writes nothing, nothing incoming is written back', async () => {
+        await onSale([a, b], 1);
+        const rows = [{ sku: a, quantity: 10, expectedDate: '2030-01-15', backorder: true }, { sku: sku('INC-NEVER'), quantity: 2, expectedDate: null, backorder: false },
+          { sku: b, quantity: 3, expectedDate: null, backorder: false }];
+        const first = await group('incoming').setIncoming(rows);
+        assert.deepEqual(first.map(pick).sort((x, y) => x.sku.localeCompare(y.sku)), [{ sku: a, written: true }, { sku: b, written: true }], 'a SKU the store does not have is left out');
+        const again = await group('incoming').setIncoming(rows);
+        assert.deepEqual(again.map(pick).sort((x, y) => x.sku.localeCompare(y.sku)), [{ sku: a, written: false }, { sku: b, written: false }], 'the store already showed these');
+        const arrived = await group('incoming').setIncoming([{ sku: a, quantity: 0, expectedDate: null, backorder: false }]);
+        assert.deepEqual(arrived.map(pick), [{ sku: a, written: true }], 'received or cancelled: the store is put back');
       });
     });
 

@@ -72,6 +72,8 @@ export interface InventoryDriver {
   phoneSale(email: string, lines: { sku: string; quantity: number }[]): Promise<string>;
   /** More rows than a page in one of the inventory's change feeds. */
   manyRows(): Promise<ManyRows>;
+  /** A confirmed purchase of `quantity` units into the published warehouse, planned for `day` (YYYY-MM-DD); needed to check `incoming`. */
+  purchase?(sku: string, quantity: number, day: string): Promise<void>;
   /** The currency the inventory keeps its books in (web orders come in it). */
   currency: string;
 }

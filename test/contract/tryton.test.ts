@@ -5,6 +5,7 @@ import { dec } from '../../src/connectors/tryton/client.js';
 import { tryton, TrytonConnector } from '../../src/connectors/tryton/index.js';
 import { createTrytonProduct, receiveStock, shipWhatIsThere, until } from '../integration/helpers/dovetail.js';
 import { offlineSale, phoneCustomer } from '../integration/helpers/offline.js';
+import { confirmedPurchase } from '../integration/helpers/tryton-operator.js';
 import { freshTrytonDatabase } from '../integration/helpers/systems.js';
 import { inventoryContract } from './inventory-contract.js';
 import { retryingTransient } from './subject.js';
@@ -15,7 +16,7 @@ const SHARED_STAMP_ROWS = 2_100;
 inventoryContract({
   name: 'Tryton',
   declared: tryton.capabilities,
-  checked: ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales', 'feeds'],
+  checked: ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales', 'incoming', 'feeds'],
   async open() {
     const tryton = new TrytonConnector(await freshTrytonDatabase());
     const connector = retryingTransient(tryton);
@@ -38,6 +39,7 @@ inventoryContract({
           await until(`a shipment for ${orderCode}`, async () => (await t.searchRead<{ shipments: number[] }>('sale.sale', [['reference', '=', orderCode]], ['shipments']))[0]?.shipments.length);
           await shipWhatIsThere(t, orderCode);
         },
+        async purchase(sku, quantity, day) { await confirmedPurchase(t, sku, quantity, day); },
         async phoneSale(email, lines) {
           const customer = await phoneCustomer(t, 'Phil Phone', email);
           const rows = await Promise.all(lines.map(async (l) => ({ product: await productId(l.sku), quantity: l.quantity, price: '10.00' })));

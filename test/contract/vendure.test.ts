@@ -16,7 +16,7 @@ const SHARED_STAMP_ROWS = 150;
 storeContract({
   name: 'Vendure',
   declared: vendure.capabilities,
-  checked: ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'feeds'],
+  checked: ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'incoming', 'feeds'],
   async open() {
     const instance = await startVendure();
     const connector = new VendureConnector({ url: instance.url, username: instance.adminUsername, password: instance.adminPassword, webhookSecret: SECRET });

@@ -9,13 +9,13 @@ import type { Order } from '../../src/model/order.js';
 import type { CreditNote, InventoryPayment, InventoryPaymentState, ShipmentForCapture } from '../../src/model/payment.js';
 import type { Product, ProductFields } from '../../src/model/product.js';
 import { SALE_KEY, type OrderShipments, type Shipment } from '../../src/model/shipment.js';
-import type { StockPosition } from '../../src/model/stock.js';
+import type { IncomingStock, StockPosition } from '../../src/model/stock.js';
 import { inventorySystem, type ChangePage, type InventoryCapability, type InventoryConnector, type RecordKind } from '../../src/connectors/types.js';
 import { ChangeLog, Faults } from './change-log.js';
 import { MemorySet } from './memory-set.js';
 import type { SalesTaxValue, ShippingMethodValue } from '../../src/model/reference-sets.js';
 
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales', 'taxes', 'shippingMethods'] as const satisfies readonly InventoryCapability[];
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales', 'taxes', 'shippingMethods', 'incoming'] as const satisfies readonly InventoryCapability[];
 
 /** One SKU on a sale: units the customer gets, how many left the warehouse, how many came back. */
 interface SaleLine { sku: string; name: string; quantity: number; shipped: number; returned: number; unitNetMinor: number; unitTaxMinor: number; taxRatePercent: number }
@@ -57,6 +57,8 @@ export class MemoryInventory implements InventoryConnector {
   private readonly taxRatePercent: number;
   private readonly products = new Map<string, Product>();
   private readonly onHand = new Map<string, number>();
+  /** open purchases by id: what each will bring in, and when */
+  private readonly purchases = new Map<string, { sku: string; quantity: number; expectedDate: string | null }>();
   private readonly parties = new Map<string, { id: string; customer: Customer }>();
   private readonly sales = new Map<string, Sale>();
   private readonly shipments: (Shipment & { saleId: string })[] = [];
@@ -109,6 +111,18 @@ export class MemoryInventory implements InventoryConnector {
       allocations: [...this.sales.values()].filter((s) => s.state === 'confirmed' || s.state === 'processing').flatMap((s) => s.lines
         .filter((l) => l.sku === sku && l.quantity - out(l) > 0).map((l) => ({ saleId: s.id, quantity: l.quantity - out(l) }))),
     }]));
+  }
+
+  async getIncoming(skus: string[]): Promise<Map<string, IncomingStock>> {
+    this.faults.check('getIncoming');
+    const out = new Map<string, IncomingStock>();
+    for (const p of this.purchases.values()) {
+      if (!skus.includes(p.sku)) continue;
+      const seen = out.get(p.sku) ?? { sku: p.sku, quantity: 0, expectedDate: null };
+      const expectedDate = [seen.expectedDate, p.expectedDate].filter((d): d is string => d !== null).sort()[0] ?? null;
+      out.set(p.sku, { sku: p.sku, quantity: seen.quantity + p.quantity, expectedDate });
+    }
+    return out;
   }
 
   async upsertCustomer(customer: Customer): Promise<{ id: string; created: boolean }> {
@@ -267,6 +281,22 @@ export class MemoryInventory implements InventoryConnector {
   receive(sku: string, quantity: number): void {
     this.onHand.set(sku, (this.onHand.get(sku) ?? 0) + quantity);
     this.changes.note('stock', sku);
+  }
+
+  /** A confirmed purchase of `quantity` units expected on `expectedDate`; returns its id. */
+  purchase(sku: string, quantity: number, expectedDate: string | null): string {
+    const id = this.nextId();
+    this.purchases.set(id, { sku, quantity, expectedDate });
+    this.changes.note('stock', sku);
+    return id;
+  }
+
+  /** The purchase arrives (its units become stock) or, `cancelled`, never will. */
+  closePurchase(id: string, how: 'received' | 'cancelled'): void {
+    const p = this.purchases.get(id)!;
+    this.purchases.delete(id);
+    if (how === 'received') this.onHand.set(p.sku, (this.onHand.get(p.sku) ?? 0) + p.quantity);
+    this.changes.note('stock', p.sku);
   }
 
   /** A party (a customer, a supplier) entered by hand. */

@@ -11,13 +11,13 @@ import type { OfflineSale } from '../../src/model/offline-order.js';
 import { orderMoney, type CaptureResult, type OrderMoney, type RefundResult, type StorePayment } from '../../src/model/payment.js';
 import type { FieldGroup, Product, ProductFields } from '../../src/model/product.js';
 import type { StoreShipment } from '../../src/model/shipment.js';
-import { storeSystem, type ChangePage, type ChangeRef, type RecordKind, type StockWriteResult, type StoreCapability, type StoreConnector,
+import { storeSystem, type ChangePage, type ChangeRef, type IncomingRow, type RecordKind, type StockWriteResult, type StoreCapability, type StoreConnector,
   type WriteResult } from '../../src/connectors/types.js';
 import { ChangeLog, Faults } from './change-log.js';
 import { MemorySet } from './memory-set.js';
 import type { SalesTaxValue, ShippingMethodValue } from '../../src/model/reference-sets.js';
 
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'taxes', 'shippingMethods'] as const satisfies readonly StoreCapability[];
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'taxes', 'shippingMethods', 'incoming'] as const satisfies readonly StoreCapability[];
 
 /** One SKU on an order: what was ordered (edits included), and what became of the units since. */
 interface OrderLine {
@@ -76,6 +76,8 @@ export class MemoryStore implements StoreConnector {
   private readonly products = new Map<string, { id: string; product: Product }>();
   /** what Dovetail last said the store may sell, before the store's own open orders (see saleableOf) */
   private readonly available = new Map<string, number>();
+  /** what the store shows as on its way in, and whether it sells it ahead */
+  private readonly incoming = new Map<string, IncomingRow>();
   /** SKUs whose every write the store refuses (a validation error of its own) */
   private readonly refused = new Set<string>();
   private readonly customers = new Map<string, StoreCustomer>();
@@ -132,6 +134,17 @@ export class MemoryStore implements StoreConnector {
       if (this.available.get(sku) === available) return { sku, written: false };
       this.available.set(sku, available);
       return { sku, written: true };
+    });
+  }
+
+  async setIncoming(rows: IncomingRow[]): Promise<StockWriteResult[]> {
+    this.faults.check('setIncoming');
+    return rows.filter((r) => this.products.has(r.sku)).map((row): StockWriteResult => {
+      if (this.refused.has(row.sku)) return { sku: row.sku, error: permanent(`the store refuses incoming stock for ${row.sku}`) };
+      const shown = this.incoming.get(row.sku) ?? { sku: row.sku, quantity: 0, expectedDate: null, backorder: false };
+      if (shown.quantity === row.quantity && shown.expectedDate === row.expectedDate && shown.backorder === row.backorder) return { sku: row.sku, written: false };
+      this.incoming.set(row.sku, { ...row });
+      return { sku: row.sku, written: true };
     });
   }
 
@@ -438,6 +451,7 @@ export class MemoryStore implements StoreConnector {
     return o;
   }
   availableOf(sku: string): number | undefined { return this.available.get(sku); }
+  incomingOf(sku: string): IncomingRow | undefined { return this.incoming.get(sku); }
   /** what a customer may still buy: the published number less the units the store's open orders hold */
   saleableOf(sku: string): number {
     const held = [...this.orders.values()].filter((o) => o.status === 'placed')

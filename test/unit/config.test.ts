@@ -56,7 +56,7 @@ test('a file with only the secrets gets every default', () => {
     creditMemosIn: 'inventory', capture: 'atOrder', settleFrom: 'store', refundsIn: 'store',
     salespeople: { rules: [], default: null },
   });
-  assert.deepEqual(c.inventory, { debounceMs: 2000, safetyStock: 0, locations: [] });
+  assert.deepEqual(c.inventory, { debounceMs: 2000, safetyStock: 0, locations: [], incoming: 'none' });
   assert.deepEqual(c.sync, { pollIntervalMs: 5000, referenceSetsEveryMs: 60_000, batchSize: 100, maxAttempts: 8, keepRetryingHours: 24 });
   assert.deepEqual(c.server, { host: '127.0.0.1', port: 8790, token: null });
 });
@@ -293,16 +293,11 @@ test('coverage: what this version carries out', () => {
 test('coverage: answers that need work are not carried out, and unsupportedAnswers lists them', () => {
   const c = parse('rules: { offlineOrdersToStore: all, capture: atShipment, quotesFrom: store, settleFrom: inventory }\ninventory: { locations: [Main, Annex] }\n');
   const other = parseConfig(SHOPIFY, {}, 'x');
-  for (const key of ['inventory.locations']) {
-    assert.equal(rowOf(c, key).carriedOut, false, key);
-    assert.match(rowOf(c, key).note, /not carried out yet by this version/);
-  }
   assert.equal(rowOf(other, 'systems.store.type').carriedOut, true, 'a system in the registry runs');
-  assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify. Its connector does not carry product images, tax rates, shipping methods yet: the answers that need them say so.',
-    'Shopify carries every store capability but images and the reference sets');
+  assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify. Its connector does not carry product images, tax rates, shipping methods, stock on its way in from purchases yet: the answers that need them say so.',
+    'Shopify carries every store capability but images, the reference sets and incoming stock');
   const unsupported = unsupportedAnswers(c).map((r) => r.key);
   assert.deepEqual(unsupported, coverage(c).filter((r) => !r.carriedOut).map((r) => r.key));
-  assert.ok(unsupported.includes('inventory.locations'));
   assert.ok(!unsupported.includes('rules.offlineOrdersToStore') && !unsupported.includes('rules.quotesFrom'), 'offline orders and quotes are carried out');
   assert.ok(!unsupported.includes('rules.capture') && !unsupported.includes('rules.settleFrom'), 'captures and settlement from either side are carried out');
   assert.ok(!unsupported.includes('rules.liveInventory'));
@@ -408,4 +403,30 @@ test('coverage: tax rates and shipping methods are carried with Tryton and Vendu
   assert.equal(rowOf(shopify, 'master.salesTaxes').carriedOut, false);
   assert.match(rowOf(shopify, 'master.salesTaxes').note, /Shopify connector does not carry tax rates \(taxes\): Shopify computes sales tax itself/);
   assert.match(rowOf(shopify, 'master.shippingMethods').note, /delivery profiles/);
+});
+
+test('purchase orders can only be kept by the inventory system, and the refusal says why', () => {
+  const issue = issueAt(refused(`${MINIMAL}master:\n  purchaseOrders: store\n`), 'master.purchaseOrders');
+  assert.equal(issue.allowed, 'inventory');
+  assert.match(issue.message, /^got "store"; allowed: inventory \(.*no store keeps them; what they will bring in is shown on the store through inventory\.incoming/);
+});
+
+test('coverage: several warehouses are added up, and incoming stock is said per answer and per pair', () => {
+  const several = parse('inventory: { locations: [Main, Annex] }\n');
+  assert.equal(rowOf(several, 'inventory.locations').carriedOut, true);
+  assert.match(rowOf(several, 'inventory.locations').note, /^Stock of the warehouses Main, Annex is added up: the store may sell their sum \(web orders are booked from Main\)\.$/);
+  assert.match(rowOf(parse(), 'master.purchaseOrders').note, /not shown there either \(inventory\.incoming: none\)/);
+  assert.match(rowOf(parse(), 'inventory.incoming').note, /^What open purchase orders will bring in is not shown on the store/);
+  for (const answer of ['show', 'backorder']) {
+    const c = parse(`inventory: { incoming: ${answer} }\n`);
+    assert.equal(rowOf(c, 'inventory.incoming').carriedOut, true, answer);
+    assert.match(rowOf(c, 'master.purchaseOrders').note, /shown on the store \(see inventory\.incoming\)/);
+    assert.match(rowOf(c, 'inventory.incoming').note, answer === 'show' ? /The store sells only what is in stock\.$/ : /beyond the stock, as back-orders\.$/);
+    const shopify = parseConfig(`${SHOPIFY}inventory: { incoming: ${answer} }\n`, {}, 'x');
+    assert.equal(rowOf(shopify, 'inventory.incoming').carriedOut, false, `Shopify: ${answer}`);
+    assert.match(rowOf(shopify, 'inventory.incoming').note, /the Shopify connector does not carry stock on its way in from purchases \(incoming\)/);
+  }
+  const idle = parse('rules: { liveInventory: false }\ninventory: { incoming: backorder }\n');
+  assert.equal(rowOf(idle, 'inventory.incoming').carriedOut, true);
+  assert.match(rowOf(idle, 'inventory.incoming').note, /^Has no effect while stock counts are not pushed/);
 });

@@ -6,7 +6,7 @@ import type { Customer } from '../../model/customer.js';
 import { minorToDecimal } from '../../model/money.js';
 import type { Order } from '../../model/order.js';
 import type { Product, ProductFields } from '../../model/product.js';
-import type { StockPosition } from '../../model/stock.js';
+import type { IncomingStock, StockPosition } from '../../model/stock.js';
 import { HTTP_ADDRESS, inventorySystem, type ChangePage, type InventoryCapability, type InventoryConnector, type RecordKind } from '../types.js';
 import { dec, TrytonClient, type TrytonOptions } from './client.js';
 import * as money from './payments.js';
@@ -21,6 +21,7 @@ import type { StoredImage } from '../../model/image.js';
 import type { ImageFile } from '../image-files.js';
 import * as refdata from './reference-sets.js';
 import type { SalesTaxValue, ShippingMethodValue } from '../../model/reference-sets.js';
+import { incomingStock } from './incoming.js';
 
 export interface TrytonConnectorOptions extends TrytonOptions {
   /** warehouse codes or names whose stock is published; empty: the first warehouse */
@@ -31,7 +32,7 @@ const OPEN_MOVE_STATES = ['draft', 'staging', 'assigned'];
 
 /** Everything an inventory system can carry: Tryton is the reference inventory connector. */
 const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales',
-  'images', 'taxes', 'shippingMethods'] as const satisfies readonly InventoryCapability[];
+  'images', 'taxes', 'shippingMethods', 'incoming'] as const satisfies readonly InventoryCapability[];
 
 export class TrytonConnector implements InventoryConnector {
   readonly system = 'tryton';
@@ -181,8 +182,10 @@ export class TrytonConnector implements InventoryConnector {
       await this.client.searchRead('product.product', [['code', 'in', skus]], ['code'], {}, { active_test: false }));
     if (!ids.length) return new Map();
     const productIds = ids.map((p) => p.id);
+    // Tryton counts the locations' children only when asked for one location: with several
+    // warehouses, with_childs must be said, or only moves into the warehouse records are counted
     const quantities = z.array(z.object({ id: z.number(), quantity: z.number() })).parse(
-      await this.client.read('product.product', productIds, ['quantity'], { locations: company.warehouseIds, active_test: false }));
+      await this.client.read('product.product', productIds, ['quantity'], { locations: company.warehouseIds, with_childs: true, active_test: false }));
     // Outgoing customer moves not yet done: stock promised to unshipped sales.
     const open = z.array(z.object({ product: z.number(), internal_quantity: z.number(), sale: z.number().nullable() })).parse(
       await this.client.searchRead('stock.move', [['product', 'in', productIds], ['to_location.type', '=', 'customer'], ['state', 'in', OPEN_MOVE_STATES],
@@ -192,6 +195,10 @@ export class TrytonConnector implements InventoryConnector {
       sku: p.code!, onHand: qty.get(p.id) ?? 0,
       allocations: open.filter((m) => m.product === p.id).map((m) => ({ saleId: m.sale === null ? `move-without-sale` : String(m.sale), quantity: m.internal_quantity })),
     }]));
+  }
+
+  async getIncoming(skus: string[]): Promise<Map<string, IncomingStock>> {
+    return incomingStock(this.client, (await this.companyInfo()).warehouseIds, skus);
   }
 
   async upsertCustomer(customer: Customer) {

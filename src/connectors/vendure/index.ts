@@ -5,7 +5,7 @@ import type { Customer } from '../../model/customer.js';
 import type { Order } from '../../model/order.js';
 import type { FieldGroup, Product } from '../../model/product.js';
 import type { StoreShipment } from '../../model/shipment.js';
-import { HTTP_ADDRESS, storeSystem, type ChangePage, type ChangeRef, type RecordKind, type StoreCapability, type StoreConnector } from '../types.js';
+import { HTTP_ADDRESS, storeSystem, type ChangePage, type ChangeRef, type IncomingRow, type RecordKind, type StoreCapability, type StoreConnector } from '../types.js';
 import { DovetailError } from '../../errors.js';
 import { VendureClient, type VendureOptions } from './client.js';
 import * as money from './payments.js';
@@ -21,6 +21,7 @@ import type { OfflineSale } from '../../model/offline-order.js';
 import type { StoredImage } from '../../model/image.js';
 import type { ImageFile } from '../image-files.js';
 import * as images from './images.js';
+import { setIncoming } from './incoming.js';
 
 export interface VendureConnectorOptions extends VendureOptions { webhookSecret: string }
 
@@ -32,7 +33,7 @@ const PLUGIN_CUSTOM_FIELDS = ['ProductVariant.weight', 'ProductVariant.length', 
 
 /** Everything a store can carry: Vendure with Dovetail's plugin is the reference store connector. */
 const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks',
-  'images', 'taxes', 'shippingMethods'] as const satisfies readonly StoreCapability[];
+  'images', 'taxes', 'shippingMethods', 'incoming'] as const satisfies readonly StoreCapability[];
 
 export class VendureConnector implements StoreConnector {
   readonly system = 'vendure';
@@ -96,6 +97,8 @@ export class VendureConnector implements StoreConnector {
   async setAvailable(rows: { sku: string; available: number }[]) {
     return setAvailable(this.client, rows, await this.variantsBySku(rows.map((r) => r.sku)));
   }
+
+  setIncoming(rows: IncomingRow[]) { return setIncoming(this.client, rows); }
 
   async getOrder(code: string): Promise<Order | null> {
     const r = await this.client.admin(`query OrderByCode($o: OrderListOptions) { orders(options: $o) { items { ${ORDER_FIELDS} } } }`,

@@ -1,8 +1,11 @@
 // Publishes available-to-sell per SKU. Jobs for one SKU coalesce while they wait (debounce),
 // and a batch of SKUs is read in one call and written in one call, with an outcome per SKU.
+// With inventory.incoming, what open purchases bring in follows in the same job.
+import { capability, lacking, type StockWriteResult } from '../../connectors/types.js';
 import { availableToSell } from '../../rules/available-to-sell.js';
+import { incomingForStore } from '../../rules/incoming-stock.js';
 import { liveInventory } from '../../rules/live-inventory.js';
-import { allJobs, type JobHandler } from '../context.js';
+import { allJobs, type EngineContext, type JobHandler } from '../context.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
 
@@ -44,6 +47,7 @@ export const stockToStore: JobHandler = {
           result: r.written ? 'ok' : 'store already showed this', detail: why.get(r.sku),
         });
       }
+      for (const r of await incomingToStore(ctx, rows.map((r) => r.sku))) if ('error' in r && !failed.has(r.sku)) failed.set(r.sku, r.error);
       const answered = new Set(results.map((r) => r.sku));
       for (const { sku } of rows.filter((r) => !answered.has(r.sku))) {
         await ctx.storage.audit({ recordKind: 'stock', recordKey: sku, action: 'stock.skipped', fromSystem: ctx.inventory.system, toSystem: ctx.store.system, setting,
@@ -55,3 +59,28 @@ export const stockToStore: JobHandler = {
     }
   },
 };
+
+/**
+ * Shows what open purchases will bring in for these SKUs (inventory.incoming: show, backorder),
+ * and puts the store back when they arrive or are cancelled. A pair that does not carry it is
+ * said by `dovetail check`; its stock is still published.
+ */
+async function incomingToStore(ctx: EngineContext, skus: string[]): Promise<StockWriteResult[]> {
+  const setting = ctx.config.inventory.incoming;
+  if (setting === 'none' || !skus.length || lacking([ctx.store, 'incoming'], [ctx.inventory, 'incoming'])) return [];
+  const incoming = await capability(ctx.inventory, 'incoming', `inventory.incoming: ${setting}`).getIncoming(skus);
+  const rows = skus.map((sku) => ({ sku, ...incomingForStore(setting, incoming.get(sku)) }));
+  const results = await capability(ctx.store, 'incoming', `inventory.incoming: ${setting}`).setIncoming(rows);
+  const bySku = new Map(rows.map((r) => [r.sku, r]));
+  for (const r of results) {
+    if ('error' in r) continue;
+    const { quantity, expectedDate, backorder } = bySku.get(r.sku)!;
+    await ctx.storage.audit({
+      recordKind: 'stock', recordKey: r.sku, action: r.written ? 'stock.incoming' : 'stock.incoming.unchanged',
+      fromSystem: ctx.inventory.system, toSystem: ctx.store.system, setting: `inventory.incoming=${setting}`,
+      result: r.written ? (quantity ? `${quantity} incoming${expectedDate ? ` on ${expectedDate}` : ''}${backorder ? ', sold ahead as back-orders' : ''}` : 'nothing incoming') : 'store already showed this',
+      detail: { quantity, expectedDate, backorder },
+    });
+  }
+  return results;
+}

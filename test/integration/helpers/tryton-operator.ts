@@ -1,7 +1,8 @@
 // What an operator does to a web sale in Tryton after it was placed, done the way the Tryton
 // client does it: cancel unshipped units through the shipment exception, amend a line, take units
-// back with a return sale, post the credit note. Rule tests call these to play the operator.
-import { dec, type TrytonClient } from '../../../src/connectors/tryton/client.js';
+// back with a return sale, post the credit note; buy stock in from a supplier. Rule tests call
+// these to play the operator.
+import { dateOf, dec, type TrytonClient } from '../../../src/connectors/tryton/client.js';
 import { receiveReturns } from '../../../src/connectors/tryton/order-changes.js';
 
 async function productId(t: TrytonClient, sku: string): Promise<number> {
@@ -102,4 +103,27 @@ export async function postCreditNotesOf(t: TrytonClient, saleId: number): Promis
     .filter((i) => i.state === 'draft' && Number(i.total_amount.decimal) < 0).map((i) => i.id);
   if (drafts.length) await t.button('account.invoice', 'post', drafts);
   return drafts;
+}
+
+/** A confirmed purchase of `quantity` units into the first warehouse, planned for `day`: its incoming moves and supplier. */
+export async function confirmedPurchase(t: TrytonClient, sku: string, quantity: number, day: string): Promise<{ moves: number[]; supplier: number; warehouse: number }> {
+  const product = await productId(t, sku);
+  const [{ template }] = await t.read<{ template: number }>('product.product', [product], ['template']);
+  const company = t.context.company as number;
+  const [{ currency }] = await t.read<{ currency: number }>('company.company', [company], ['currency']);
+  const [country] = await t.search('country.country', [['code', '=', 'US']], { limit: 1 });
+  const [supplier] = await t.create('party.party', [{ name: `Supplier ${Date.now()}`, addresses: [['create', [{ street: '1 Mill Rd', city: 'Leeds', country }]]] }]);
+  const [{ addresses: [address] }] = await t.read<{ addresses: number[] }>('party.party', [supplier], ['addresses']);
+  const [warehouse] = await t.search('stock.location', [['type', '=', 'warehouse']], { limit: 1, order: [['id', 'ASC']] });
+  const [paymentTerm] = await t.search('account.invoice.payment_term', [], { limit: 1 });
+  const unit = await t.xmlId('product', 'uom_unit');
+  await t.write('product.template', [template], { purchasable: true, purchase_uom: unit });
+  const [y, m, d] = day.split('-').map(Number);
+  const [po] = await t.create('purchase.purchase', [{ company, party: supplier, currency, invoice_address: address, warehouse, payment_term: paymentTerm,
+    delivery_date: dateOf(y, m, d), lines: [['create', [{ type: 'line', product, quantity, unit, unit_price: dec('8') }]]] }]);
+  await t.button('purchase.purchase', 'quote', [po]);
+  await t.button('purchase.purchase', 'confirm', [po]);
+  const [{ moves }] = await t.read<{ moves: number[] }>('purchase.purchase', [po], ['moves']);
+  if (!moves.length) throw new Error(`purchase ${po} was confirmed but made no incoming moves`);
+  return { moves, supplier, warehouse };
 }

@@ -166,3 +166,58 @@ describe('rules.deductAllocated and inventory.safetyStock', () => {
     await shop.close();
   });
 });
+
+describe('inventory.incoming', () => {
+  test('none: the store is told nothing of open purchases', async () => {
+    const shop = await openShop({ inventory: { incoming: 'none' } });
+    await stocked(shop, [{ sku: 'LAMP', priceMinor: 3000, onHand: 2 }]);
+    shop.inv.purchase('LAMP', 10, '2030-01-15');
+    await shop.settle();
+    assert.equal(shop.store.incomingOf('LAMP'), undefined);
+    assert.ok(!(await shop.actions('LAMP')).some((a) => a.startsWith('stock.incoming')));
+    await shop.close();
+  });
+
+  test('show: quantity and day on the store, never sold ahead; received, it is stock and nothing is incoming', async () => {
+    const shop = await openShop({ inventory: { incoming: 'show' } });
+    await stocked(shop, [{ sku: 'LAMP', priceMinor: 3000, onHand: 2 }]);
+    const po = shop.inv.purchase('LAMP', 10, '2030-01-15');
+    await shop.settle();
+    assert.deepEqual(shop.store.incomingOf('LAMP'), { sku: 'LAMP', quantity: 10, expectedDate: '2030-01-15', backorder: false });
+    shop.inv.closePurchase(po, 'received');
+    await shop.settle();
+    assert.deepEqual(shop.store.incomingOf('LAMP'), { sku: 'LAMP', quantity: 0, expectedDate: null, backorder: false });
+    assert.equal(shop.store.availableOf('LAMP'), 12);
+    await shop.close();
+  });
+
+  test('backorder: sold ahead up to what is coming, the earliest day shown; cancelled, the back-orders end; each move audited with its setting', async () => {
+    const shop = await openShop({ inventory: { incoming: 'backorder' } });
+    await stocked(shop, [{ sku: 'LAMP', priceMinor: 3000, onHand: 2 }]);
+    const late = shop.inv.purchase('LAMP', 6, '2030-02-01');
+    shop.inv.purchase('LAMP', 4, '2030-01-15');
+    await shop.settle();
+    assert.deepEqual(shop.store.incomingOf('LAMP'), { sku: 'LAMP', quantity: 10, expectedDate: '2030-01-15', backorder: true });
+    shop.inv.closePurchase(late, 'cancelled');
+    await shop.settle();
+    assert.deepEqual(shop.store.incomingOf('LAMP'), { sku: 'LAMP', quantity: 4, expectedDate: '2030-01-15', backorder: true });
+    const moves = (await shop.audit('LAMP')).filter((a) => a.action === 'stock.incoming');
+    assert.deepEqual(moves.map((a) => [a.setting, a.result]), [['inventory.incoming=backorder', '10 incoming on 2030-01-15, sold ahead as back-orders'],
+      ['inventory.incoming=backorder', '4 incoming on 2030-01-15, sold ahead as back-orders']]);
+    await shop.close();
+  });
+
+  test('a store that times out showing incoming stock is asked again; the stock written before it stays', async () => {
+    const shop = await openShop({ inventory: { incoming: 'show' } });
+    await stocked(shop, [{ sku: 'LAMP', priceMinor: 3000, onHand: 2 }]);
+    shop.store.faults.failNext('setIncoming');
+    shop.inv.purchase('LAMP', 3, null);
+    shop.inv.receive('LAMP', 1);
+    await shop.settle();
+    assert.equal(shop.store.incomingOf('LAMP'), undefined, 'the first attempt timed out');
+    assert.equal(shop.store.availableOf('LAMP'), 3);
+    await shop.later();
+    assert.deepEqual(shop.store.incomingOf('LAMP'), { sku: 'LAMP', quantity: 3, expectedDate: null, backorder: false });
+    await shop.close();
+  });
+});

@@ -159,6 +159,16 @@ const dimension = (name: string, label: string) => ({
   name, type: 'float' as const, nullable: true, label: [{ languageCode: LanguageCode.en, value: label }],
 });
 
+// What open purchase orders will bring in (inventory.incoming): written by Dovetail, public so a
+// storefront can say "10 more arriving on 2026-12-14"; the date is the inventory's planned day.
+const INCOMING_FIELDS = ['incomingQuantity', 'incomingDate'];
+const incomingFields = () => [
+  { name: 'incomingQuantity', type: 'int' as const, nullable: false, defaultValue: 0, public: true,
+    label: [{ languageCode: LanguageCode.en, value: 'Incoming from purchase orders (Dovetail)' }] },
+  { name: 'incomingDate', type: 'string' as const, nullable: true, public: true,
+    label: [{ languageCode: LanguageCode.en, value: 'Incoming expected on (Dovetail)' }] },
+];
+
 @VendurePlugin({
   imports: [PluginCommonModule],
   entities: [DovetailOutboxEntry, DovetailCapture],
@@ -174,6 +184,7 @@ const dimension = (name: string, label: string) => ({
       { name: 'dovetailGroupKey', type: 'string', nullable: true, public: false, label: [{ languageCode: LanguageCode.en, value: 'Inventory product key (Dovetail)' }] }];
     config.customFields.ProductVariant = [...(config.customFields.ProductVariant ?? []).filter((f) => !['weight', 'length', 'width', 'height'].includes(f.name)),
       dimension('weight', 'Weight (kg)'), dimension('length', 'Length (cm)'), dimension('width', 'Width (cm)'), dimension('height', 'Height (cm)')];
+    config.customFields.ProductVariant = [...config.customFields.ProductVariant.filter((f) => !INCOMING_FIELDS.includes(f.name)), ...incomingFields()];
     config.customFields.Fulfillment = [...(config.customFields.Fulfillment ?? []).filter((f) => !['dovetailRef', 'shippedOn', 'notifyCustomer'].includes(f.name)),
       fulfillmentField('dovetailRef', 'string', 'Dovetail shipment reference'), fulfillmentField('shippedOn', 'string', 'Shipped on'),
       fulfillmentField('notifyCustomer', 'boolean', 'Store emails the customer')];
