@@ -18,6 +18,11 @@ export const ProductFields = z.object({
     weightKg: z.number().nullable(), lengthCm: z.number().nullable(),
     widthCm: z.number().nullable(), heightCm: z.number().nullable(),
   }),
+  /**
+   * special price levels: each level's price, integer minor units excluding tax, by level name
+   * (a Tryton price list, a store customer group of the same name)
+   */
+  priceLevels: z.object({ levels: z.record(z.string().min(1), z.number().int()) }),
 });
 export type ProductFields = z.infer<typeof ProductFields>;
 export type FieldGroup = keyof ProductFields;
@@ -31,6 +36,7 @@ export const MASTER_KEY_OF_GROUP = {
   prices: 'prices',
   availability: 'availability',
   dimensions: 'productDimensions',
+  priceLevels: 'priceLevels',
 } as const satisfies Record<FieldGroup, string>;
 
 export const Product = z.object({

@@ -135,6 +135,7 @@ export const magento = storeSystem({
   connection: MagentoConnection,
   capabilities: MAGENTO_CAPABILITIES,
   cannotCarry: {
+    'master.priceLevels': 'Dovetail does not write Magento\'s customer-group (tier) prices yet, so level prices are not carried to or from Magento',
     'rules.orderEditsIn': 'Magento has no API to change a placed order (its admin "Edit" makes a new order and cancels the old one), so units added on either side are not copied',
     'rules.returnsToStore': 'Magento shows returned units on an order only through the credit memo that refunds them; the refund is carried, the return is not shown on its own',
     'rules.settleFrom=inventory': 'Magento captures by invoicing items, not amounts: a payment entered in the inventory system is captured only when it comes to the shipped items not invoiced yet (or every item not invoiced)',

@@ -140,6 +140,9 @@ export const odoo = inventorySystem({
   displayName: 'Odoo',
   connection: OdooConnection,
   capabilities: CAPABILITIES,
+  cannotCarry: {
+    'master.priceLevels': 'Dovetail does not read or write Odoo pricelists yet, so level prices are not carried between Odoo and the store',
+  },
   create: (c, settings) => new OdooConnector({ url: c.url, database: c.database, username: c.username, apiKey: c.apiKey, transport: c.transport,
     locations: settings.locations.length ? settings.locations : c.warehouse ? [c.warehouse] : [] }),
   setup: {

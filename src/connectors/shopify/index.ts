@@ -223,6 +223,9 @@ export const shopify = storeSystem({
   displayName: 'Shopify',
   connection: ShopifyConnection,
   capabilities: SHOPIFY_CAPABILITIES,
+  cannotCarry: {
+    'master.priceLevels': 'Shopify has prices per customer group only as B2B catalogues and Markets price lists, which depend on the shop\'s plan and price a company location or a market rather than a customer group; Dovetail does not write them, so keep level prices in Shopify by hand',
+  },
   create: (c, settings) => new ShopifyConnector({ shop: c.shop, accessToken: c.accessToken, endpoint: c.adminUrl, appSecret: c.webhookSecret, locations: c.locations,
     defaultWarehouse: settings.locations[0] ?? Object.keys(c.locations)[0] ?? '', copyAddresses: settings.copyAddresses }),
   setup: {

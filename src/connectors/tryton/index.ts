@@ -12,6 +12,7 @@ import { dec, TrytonClient, type TrytonOptions } from './client.js';
 import * as money from './payments.js';
 import { PRODUCT_FIELDS, ProductRecord, toProduct } from './mappers.js';
 import { orderShipments, productChanges, shipmentChanges, stockChanges } from './reads.js';
+import { readPriceLevels, writePriceLevels } from './price-levels.js';
 import { importOrder, upsertCustomer, type Company } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 import * as orderChanges from './order-changes.js';
@@ -97,10 +98,13 @@ export class TrytonConnector implements InventoryConnector {
     const uomIds = [...new Set(records.flatMap((r) => [r.weight_uom, r.length_uom, r.width_uom, r.height_uom]).filter((u): u is number => u !== null))];
     const factors = new Map(uomIds.length ? z.array(z.object({ id: z.number(), factor: z.number() })).parse(
       await this.client.read('product.uom', uomIds, ['factor'])).map((u) => [u.id, u.factor]) : []);
+    const levels = await readPriceLevels(this.client, company.id, records.filter((r) => r.code).map((r) => r.id));
     return new Map(records.filter((r) => r.code).map((r) => {
       const t = byTemplate.get(r.template);
       const categories = (t?.categories ?? []).map((id) => categoryNames.get(id)).filter((n): n is string => !!n);
-      return [r.code!, toProduct(r, t?.code ?? null, t?.products.length ?? 1, company.currencyCode, factors, categories)];
+      const product = toProduct(r, t?.code ?? null, t?.products.length ?? 1, company.currencyCode, factors, categories);
+      product.fields.priceLevels = { levels: levels.get(r.id) ?? {} };
+      return [r.code!, product];
     }));
   }
 
@@ -128,6 +132,8 @@ export class TrytonConnector implements InventoryConnector {
       }
       if (Object.keys(template).length) await this.client.write('product.template', [r.template], template);
     }
+    const levels = rows.flatMap(({ sku, fields }) => (fields.priceLevels && records.get(sku) ? [{ sku, productId: records.get(sku)!.id, levels: fields.priceLevels.levels }] : []));
+    if (levels.length) await writePriceLevels(this.client, (await this.companyInfo()).id, levels);
   }
 
   /** Classification categories by name (not the accounting one), made when missing. */

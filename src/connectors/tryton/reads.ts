@@ -7,6 +7,7 @@ import { readFeed, type ChangeStream, type StreamKey } from '../../engine/change
 import { permanent } from '../../errors.js';
 import { SALE_KEY, type OrderShipments, type Shipment } from '../../model/shipment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
+import { PRICE_LEVEL_FEEDS, priceLevelChanges } from './price-levels.js';
 import { fromTrytonDate, type TrytonClient } from './client.js';
 
 /** a transaction of more rows than a page (an import, a stock-take) is read over several pages */
@@ -80,7 +81,9 @@ export function productChanges(client: TrytonClient, cursor: string | null): Pro
   return changedRows(client, cursor, {
     products: { model: 'product.product', domain: [['code', '!=', null], ['type', '=', 'goods']], shape: { code: z.string().nullable() } },
     templates: { model: 'product.template', domain: [['type', '=', 'goods']], shape: { products: z.array(z.number()) } },
-  }, async ({ products, templates }) => {
+    // master.priceLevels: a price list or line changed changes the level prices of its products
+    ...PRICE_LEVEL_FEEDS,
+  }, async ({ products, templates, lists, lines }) => {
     // One version per SKU, the newest of its own and its template's stamps: two versions for one
     // record in one read would each look new against the other on the next (overlapping) read.
     const newestBySku = new Map<string, string>();
@@ -91,6 +94,7 @@ export function productChanges(client: TrytonClient, cursor: string | null): Pro
       const stampByProduct = new Map(templates.flatMap((t) => t.products.map((id) => [id, stampOf(t)] as const)));
       for (const [id, code] of await productCodes(client, variantIds)) if (code) note(code, stampByProduct.get(id) ?? '');
     }
+    for (const [sku, stamp] of await priceLevelChanges(client, { lists, lines })) note(sku, stamp);
     return [...newestBySku].map(([sku, stamp]): ChangeRef => ({ kind: 'product', key: sku, sourceVersion: `product:${stamp}` }));
   });
 }

@@ -14,8 +14,9 @@ const EDITED: { [G in FieldGroup]: ProductFields[G] } = {
   categories: { names: ['Lighting'] },
   availability: { enabled: false },
   dimensions: { weightKg: 1.5, lengthCm: 40, widthCm: 20, heightCm: 20 },
+  priceLevels: { levels: { wholesale: 2400, retailer: 2800 } },
 };
-const START: Partial<ProductFields> = { descriptions: { description: 'A lamp' }, categories: { names: ['Home'] } };
+const START: Partial<ProductFields> = { descriptions: { description: 'A lamp' }, categories: { names: ['Home'] }, priceLevels: { levels: { wholesale: 2700 } } };
 
 describe('master.* per product field group', () => {
   test('a product made in the inventory system is created in the store with every group it has, then its stock follows', async () => {
