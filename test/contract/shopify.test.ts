@@ -15,6 +15,7 @@ const MANY_CUSTOMERS = 260;
 storeContract({
   name: 'Shopify double',
   declared: shopify.capabilities,
+  cannotCarry: shopify.cannotCarry,
   checked: ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'feeds'],
   async open() {
     const clock = new VirtualClock();
