@@ -7,6 +7,10 @@ import { toGroupPrices, toLevels, toProduct, VariantNode } from '../../src/conne
 import { groupPriceFor } from '../../src/connectors/vendure/plugin/group-price-rule.js';
 import { coverage } from '../../src/config/coverage.js';
 import { parseConfig } from '../../src/config/load.js';
+import { Engine } from '../../src/engine/engine.js';
+import { openStorage } from '../../src/engine/open.js';
+import { createLogger } from '../../src/log.js';
+import { MemoryInventory, MemoryStore } from '../reference/index.js';
 
 test('a price Tryton computed to 4 decimals becomes minor units, half away from zero', () => {
   assert.equal(roundedMinor('24.0000'), 2400);
@@ -71,4 +75,30 @@ test('check: with Shopify or Odoo, price levels are not carried and the platform
   const odoo = row('vendure', 'odoo', 'store');
   assert.equal(odoo.carriedOut, false);
   assert.match(odoo.note, /Odoo connector cannot: .*pricelists/);
+});
+
+test('engine: a pair whose store cannot carry levels (Shopify) is sent none, nor audited as sent; the other groups go', async () => {
+  const config = parseConfig(`
+systems:
+  inventory: { type: tryton, url: "http://127.0.0.1:9", database: t, username: admin, password: x }
+  store: { type: shopify, shop: my-shop.myshopify.com, accessToken: x, webhookSecret: "0123456789abcdef" }
+database: { path: ":memory:" }
+inventory: { debounceMs: 0 }
+`, {}, 'dovetail.yaml');
+  const store = new MemoryStore({ pageSize: 50 });
+  const inv = new MemoryInventory({ pageSize: 50 });
+  const engine = new Engine({ config, storage: await openStorage(config), store, inventory: inv, log: createLogger('silent') });
+  try {
+    inv.addProduct('LAMP', { priceMinor: 3000, onHand: 1, fields: { priceLevels: { levels: { wholesale: 2400 } } } });
+    for (let pass = 0; pass < 10; pass++) {
+      const s = await engine.tick();
+      if (s.done + s.retrying + s.failed === 0) break;
+    }
+    assert.equal(store.productOf('LAMP')?.fields.prices?.priceMinor, 3000, 'the product is made');
+    assert.equal(store.productOf('LAMP')?.fields.priceLevels, undefined, 'without levels');
+    const created = (await engine.ctx.storage.auditTrail('LAMP')).find((a) => a.action === 'product.created');
+    assert.doesNotMatch(created?.setting ?? '', /priceLevels/);
+  } finally {
+    await engine.ctx.storage.close();
+  }
 });
