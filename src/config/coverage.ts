@@ -104,6 +104,7 @@ function masterRow(config: Config, key: MasterKey): CoverageRow {
   const owner = systemWord(answer);
   const other = systemWord(otherSide(answer));
 
+  if (key === 'priceLevels') return priceLevelsRow(config);
   if (MASTERS_CARRIED_OUT.has(key)) {
     if (key === 'customers') {
       return answer === 'store'
@@ -164,6 +165,22 @@ function referenceSetRow(config: Config, key: 'salesTaxes' | 'shippingMethods'):
   return lacks.length
     ? { key: `master.${key}`, answer, carriedOut: false, note: `With these two systems this answer is ${NOT_YET}: ${lacks.join('; ')}. Until then, keep ${MASTER_DATA[key]} up to date in both systems by hand.` }
     : { key: `master.${key}`, answer, carriedOut: true, note };
+}
+
+/**
+ * master.priceLevels: a level is an inventory price list and the store's customer group of the same
+ * name. Held to what each connector of the pair says it cannot carry (`cannotCarry`).
+ */
+function priceLevelsRow(config: Config): CoverageRow {
+  const answer = config.master.priceLevels;
+  const key = 'master.priceLevels';
+  const note = answer === 'inventory'
+    ? `Special price levels are kept in the inventory system: each of its sale price lists is a level, and every product's price in it, as the inventory system computes it, becomes the price the store charges the customer group of the same name (wholesale, say) when one of its customers is signed in; guests pay the retail price. A level price changed in the store is ${config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict'} (see ownership.onConflict). A web order priced by a level comes in at the prices paid, with that price list on the sale.`
+    : 'Special price levels are kept in the online store as prices per customer group; each is copied to the inventory system as a fixed price of the product in the price list of the same name (made when missing), so phone sales to those customers get the same price. Changes made to those price lines in the inventory system are not copied back. A web order priced by a level comes in at the prices paid, with that price list on the sale.';
+  const lacks = pairLacks(config, { store: ['catalogue'], inventory: ['catalogue'] }, key, answer);
+  return lacks.length
+    ? { key, answer, carriedOut: false, note: `With these two systems this answer is ${NOT_YET}: ${lacks.join('; ')}. What it would do: ${note}` }
+    : { key, answer, carriedOut: true, note };
 }
 
 /** One row per checklist answer (systems, masters, ownership, every transfer rule, stock settings). */

@@ -30,6 +30,11 @@ export const ProductFields = z.object({
    * Vendure option groups), by attribute code; absent for a template without an attribute set
    */
   attributes: z.object({ values: z.array(AttributeValue) }),
+  /**
+   * special price levels: each level's price, integer minor units excluding tax, by level name
+   * (a Tryton price list, a store customer group of the same name)
+   */
+  priceLevels: z.object({ levels: z.record(z.string().min(1), z.number().int()) }),
 });
 export type ProductFields = z.infer<typeof ProductFields>;
 export type FieldGroup = keyof ProductFields;
@@ -44,6 +49,7 @@ export const MASTER_KEY_OF_GROUP = {
   availability: 'availability',
   dimensions: 'productDimensions',
   attributes: 'productAttributes',
+  priceLevels: 'priceLevels',
 } as const satisfies Record<FieldGroup, string>;
 
 export const Product = z.object({

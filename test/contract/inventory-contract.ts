@@ -91,6 +91,21 @@ export function inventoryContract(subject: InventorySubject): void {
           { sku: sku('NEVER'), fields: { descriptions: { description: 'nobody' } } }]);
         assert.equal((await conn().getProducts([a])).get(a)?.fields.descriptions?.description, `Written by the contract ${run}`);
       });
+      test('price levels (master.priceLevels): written to a product and read back, then one of them changed, or the descriptor says why the system cannot', async () => {
+        const cannot = subject.cannotCarry?.['master.priceLevels'];
+        if (cannot) {
+          assert.match(cannot, /\w+ \w+ \w+/, 'the platform limit, in words `check` shows');
+          return;
+        }
+        await stocked();
+        const [wholesale, trade] = [`wholesale-${run}`, `trade-${run}`];
+        const levels = async () => (await conn().getProducts([a])).get(a)?.fields.priceLevels?.levels ?? {};
+        await conn().writeProductFields([{ sku: a, fields: { priceLevels: { levels: { [wholesale]: 800, [trade]: 900 } } } }]);
+        assert.deepEqual([(await levels())[wholesale], (await levels())[trade]], [800, 900]);
+        await conn().writeProductFields([{ sku: a, fields: { priceLevels: { levels: { [wholesale]: 750, [trade]: 900 } } } }]);
+        const now = await levels();
+        assert.deepEqual([now[wholesale], now[trade]], [750, 900], 'a changed level, the other kept');
+      });
     });
 
     checks('stock', () => {

@@ -14,6 +14,7 @@ for (const version of ['17.0', '18.0', '19.0'] as const satisfies readonly OdooV
   inventoryContract({
     name: `Odoo ${version} double`,
     declared: odoo.capabilities,
+    cannotCarry: odoo.cannotCarry,
     checked: ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales', 'feeds'],
     async open() {
       const fake = await new FakeOdoo({ version }).start();

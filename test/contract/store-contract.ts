@@ -128,6 +128,21 @@ export function storeContract(subject: StoreSubject): void {
         assert.deepEqual((await conn().upsertProducts([row(x, 'red', 'Crimson', ['attributes'])])).filter((r) => refusal(r)), []);
         assert.deepEqual((await conn().getProducts([x])).get(x)?.fields.attributes, values('red', 'Crimson'), 'relabelled, matched by code');
       });
+      test('price levels (master.priceLevels): written with a product and read back as written, or the descriptor says why the store cannot', async () => {
+        const cannot = subject.cannotCarry?.['master.priceLevels'];
+        if (cannot) {
+          assert.match(cannot, /\w+ \w+ \w+/, 'the platform limit, in words `check` shows');
+          return;
+        }
+        const s = sku('LEVELS');
+        const withLevels = (levels: Record<string, number>) => ({ ...someProduct(s, PRICE, currency), fields: { ...someProduct(s, PRICE, currency).fields, priceLevels: { levels } } });
+        assert.deepEqual((await conn().upsertProducts([{ product: withLevels({ wholesale: PRICE - 100 }), groups: [...NEW_PRODUCT, 'priceLevels'] }])).filter((r) => refusal(r)), []);
+        assert.deepEqual((await conn().getProducts([s])).get(s)?.fields.priceLevels, { levels: { wholesale: PRICE - 100 } });
+        await conn().upsertProducts([{ product: withLevels({ wholesale: PRICE - 200, trade: PRICE - 50 }), groups: ['priceLevels'] }]);
+        assert.deepEqual((await conn().getProducts([s])).get(s)?.fields.priceLevels, { levels: { trade: PRICE - 50, wholesale: PRICE - 200 } }, 'a level changed and one added');
+        await conn().upsertProducts([{ product: withLevels({}), groups: ['priceLevels'] }]);
+        assert.deepEqual((await conn().getProducts([s])).get(s)?.fields.priceLevels, { levels: {} }, 'levels removed');
+      });
       test('listSkus: every SKU, in pages', async () => {
         const all = await listEverything((o, l) => conn().listSkus(o, l));
         for (const s of [a, b]) assert.ok(all.includes(s), `${s} listed`);

@@ -85,6 +85,8 @@ export interface InventorySubject {
   declared: readonly string[];
   open(): Promise<InventoryWorld>;
   checked: readonly string[];
+  /** the descriptor's `cannotCarry` */
+  cannotCarry?: Readonly<Record<string, string>>;
 }
 
 /** A customer of the suite's own making, distinct per call. */

@@ -61,7 +61,8 @@ test('ownerOf follows the master key of each field group', () => {
   assert.equal(ownerOf('dimensions', defaults), 'inventory');
   assert.equal(ownerOf('categories', defaults), 'store');
   assert.equal(ownerOf('attributes', defaults), 'inventory');
-  const flipped = configWith('master: { productNames: store, productDescriptions: inventory, prices: store, availability: store, productDimensions: store, productCategories: inventory, productAttributes: store }\n');
+  assert.equal(ownerOf('priceLevels', defaults), 'inventory');
+  const flipped = configWith('master: { productNames: store, productDescriptions: inventory, prices: store, availability: store, productDimensions: store, productCategories: inventory, productAttributes: store, priceLevels: store }\n');
   for (const g of FIELD_GROUPS) {
     assert.equal(ownerOf(g, flipped), defaults.master[MASTER_KEY_OF_GROUP[g]] === 'store' ? 'inventory' : 'store', g);
   }

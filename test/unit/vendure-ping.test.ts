@@ -32,7 +32,7 @@ async function fakeVendure(customFields: Record<string, string[]>) {
 const connectorFor = (url: string) => new VendureConnector({ url, username: 'superadmin', password: 'x', webhookSecret: 'secret-0123456789' });
 
 test('ping reads custom fields through the CustomField fragment and names the plugin when they are there', async () => {
-  const fake = await fakeVendure({ ProductVariant: ['weight', 'length', 'width', 'height'], Fulfillment: ['dovetailRef', 'shippedOn', 'notifyCustomer'], Order: [] });
+  const fake = await fakeVendure({ ProductVariant: ['weight', 'length', 'width', 'height', 'dovetailGroupPrices'], Fulfillment: ['dovetailRef', 'shippedOn', 'notifyCustomer'], Order: [] });
   try {
     assert.deepEqual(await connectorFor(fake.url).ping(), { version: 'channel __default_channel__ (USD), Dovetail\'s plugin installed' });
     assert.match(fake.queries[1], /customFields \{ \.\.\. on CustomField \{ name \} \}/);
@@ -43,6 +43,6 @@ test('ping on a store without Dovetail\'s plugin says which custom fields are mi
   const fake = await fakeVendure({ ProductVariant: ['weight'], Fulfillment: [] });
   try {
     await assert.rejects(connectorFor(fake.url).ping(), (e: unknown) => e instanceof DovetailError && e.kind === 'config'
-      && /lacks the custom fields of Dovetail's plugin \(ProductVariant\.length, ProductVariant\.width, ProductVariant\.height, Fulfillment\.dovetailRef, Fulfillment\.shippedOn, Fulfillment\.notifyCustomer\): install DovetailPlugin/.test(e.message));
+      && /lacks the custom fields of Dovetail's plugin \(ProductVariant\.length, ProductVariant\.width, ProductVariant\.height, Fulfillment\.dovetailRef, Fulfillment\.shippedOn, Fulfillment\.notifyCustomer, ProductVariant\.dovetailGroupPrices\): install DovetailPlugin/.test(e.message));
   } finally { await fake.close(); }
 });

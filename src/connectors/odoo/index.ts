@@ -144,6 +144,7 @@ export const odoo = inventorySystem({
     'master.productAttributes': "Odoo's product attributes and variant values are not read or written yet: variants travel by SKU with their own names",
     'master.salesTaxes': "this connector does not read or write Odoo's taxes (account.tax) yet",
     'master.shippingMethods': "this connector does not read or write Odoo's delivery methods (delivery.carrier, from the delivery module) yet",
+    'master.priceLevels': 'Dovetail does not read or write Odoo pricelists yet, so level prices are not carried between Odoo and the store',
   },
   create: (c, settings) => new OdooConnector({ url: c.url, database: c.database, username: c.username, apiKey: c.apiKey, transport: c.transport,
     locations: settings.locations.length ? settings.locations : c.warehouse ? [c.warehouse] : [] }),

@@ -12,6 +12,7 @@ import { dec, TrytonClient, type TrytonOptions } from './client.js';
 import * as money from './payments.js';
 import { PRODUCT_FIELDS, ProductRecord, toProduct } from './mappers.js';
 import { orderShipments, productChanges, shipmentChanges, stockChanges } from './reads.js';
+import { readPriceLevels, writePriceLevels } from './price-levels.js';
 import { importOrder, upsertCustomer, type Company } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 import * as orderChanges from './order-changes.js';
@@ -125,6 +126,7 @@ export class TrytonConnector implements InventoryConnector {
       await this.client.read('product.uom', uomIds, ['factor'])).map((u) => [u.id, u.factor]) : []);
     const sets = await this.attributeSets(templates.map((t) => t.id));
     const attributesOfSet = await setAttributes(this.client, [...sets.values()].filter((s): s is number => s !== null));
+    const levels = await readPriceLevels(this.client, company.id, records.filter((r) => r.code).map((r) => r.id));
     return new Map(records.filter((r) => r.code).map((r) => {
       const t = byTemplate.get(r.template);
       const categories = (t?.categories ?? []).map((id) => categoryNames.get(id)).filter((n): n is string => !!n);
@@ -132,6 +134,7 @@ export class TrytonConnector implements InventoryConnector {
       // a template without an attribute set has no attributes group: its variants travel as before
       const set = sets.get(r.template);
       if (set) product.fields.attributes = { values: attributeValuesOf(attributesOfSet.get(set) ?? [], r.attributes) };
+      product.fields.priceLevels = { levels: levels.get(r.id) ?? {} };
       return [r.code!, product];
     }));
   }
@@ -164,6 +167,8 @@ export class TrytonConnector implements InventoryConnector {
         await writeAttributeValues(this.client, { id: r.id, sku, attributeSet: set, current: r.attributes }, fields.attributes.values);
       }
     }
+    const levels = rows.flatMap(({ sku, fields }) => (fields.priceLevels && records.get(sku) ? [{ sku, productId: records.get(sku)!.id, levels: fields.priceLevels.levels }] : []));
+    if (levels.length) await writePriceLevels(this.client, (await this.companyInfo()).id, levels);
   }
 
   /** Classification categories by name (not the accounting one), made when missing. */

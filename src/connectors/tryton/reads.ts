@@ -8,6 +8,7 @@ import { permanent } from '../../errors.js';
 import { SALE_KEY, type OrderShipments, type Shipment } from '../../model/shipment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
 import { productsOfAttributes } from './attributes.js';
+import { PRICE_LEVEL_FEEDS, priceLevelChanges } from './price-levels.js';
 import { fromTrytonDate, type TrytonClient } from './client.js';
 
 /** a transaction of more rows than a page (an import, a stock-take) is read over several pages */
@@ -85,7 +86,9 @@ export function productChanges(client: TrytonClient, cursor: string | null, opts
     products: { model: 'product.product', domain: [['code', '!=', null], ['type', '=', 'goods']], shape: { code: z.string().nullable() } },
     templates: { model: 'product.template', domain: [['type', '=', 'goods']], shape: { products: z.array(z.number()) } },
     ...(opts.attributes ? { attributes: { model: 'product.attribute', domain: [], shape: {} } } : {}),
-  }, async ({ products, templates, attributes }) => {
+    // master.priceLevels: a price list or line changed changes the level prices of its products
+    ...PRICE_LEVEL_FEEDS,
+  }, async ({ products, templates, attributes, lists, lines }) => {
     // One version per SKU, the newest of its own and its template's stamps: two versions for one
     // record in one read would each look new against the other on the next (overlapping) read.
     const newestBySku = new Map<string, string>();
@@ -102,6 +105,7 @@ export function productChanges(client: TrytonClient, cursor: string | null, opts
       const newest = changedAttributes.map(stampOf).sort().at(-1)!;
       for (const [, code] of await productCodes(client, await productsOfAttributes(client, changedAttributes.map((a) => a.id)))) if (code) note(code, newest);
     }
+    for (const [sku, stamp] of await priceLevelChanges(client, { lists, lines })) note(sku, stamp);
     return [...newestBySku].map(([sku, stamp]): ChangeRef => ({ kind: 'product', key: sku, sourceVersion: `product:${stamp}` }));
   });
 }

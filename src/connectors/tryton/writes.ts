@@ -8,6 +8,7 @@ import { decimalToMinor, minorToDecimal } from '../../model/money.js';
 import type { Order } from '../../model/order.js';
 import { splitForExactAmount } from '../../rules/exact-lines.js';
 import { dec, decimalString, dateOf, type TrytonClient } from './client.js';
+import { priceListOfGroups } from './price-levels.js';
 
 export interface Company {
   id: number; currencyId: number; currencyCode: string; warehouseIds: number[]; paymentTermId: number | null; unitId: number; revenueCategoryId: number | null;
@@ -143,6 +144,16 @@ async function carrierFor(client: TrytonClient, company: Company, order: Order):
   return found ?? null;
 }
 
+/**
+ * The price list of a web sale, as Tryton would give it: the party's own sale price list, else the
+ * level named like one of the store customer groups it ordered as (master.priceLevels).
+ */
+async function saleListOf(client: TrytonClient, company: Company, party: number, groups: string[] | undefined): Promise<{ price_list?: number }> {
+  const [own] = z.array(z.object({ sale_price_list: z.number().nullable().optional() })).parse(await client.read('party.party', [party], ['sale_price_list']));
+  const list = own?.sale_price_list ?? await priceListOfGroups(client, company.id, groups ?? []);
+  return list ? { price_list: list } : {};
+}
+
 async function saleTotal(client: TrytonClient, saleId: number): Promise<number> {
   const [s] = z.array(SaleRecord).parse(await client.read('sale.sale', [saleId], ['state', 'total_amount']));
   return decimalToMinor(decimalString(s.total_amount));
@@ -191,6 +202,8 @@ export async function importOrder(client: TrytonClient, company: Company, produc
       ...(opts.salesperson ? { agent: await salespersonAgent(client, company, opts.salesperson) } : {}),
       // the store charged shipping on its own line above: Tryton must not add the carrier's price again
       ...(carrier ? { carrier, shipment_cost_method: null } : {}),
+      // a customer priced by a level (master.priceLevels) is so in Tryton too; the lines keep what the store charged
+      ...await saleListOf(client, company, party, order.customer.groups),
       lines: [['create', lines]],
     }]);
     sale = { id: String(id), state: 'draft', totalMinor: await saleTotal(client, id) };

@@ -29,7 +29,9 @@ const CHUNK = 100;
 
 /** Custom fields DovetailPlugin adds and this connector reads and writes (dimensions, shipments). */
 const PLUGIN_CUSTOM_FIELDS = ['ProductVariant.weight', 'ProductVariant.length', 'ProductVariant.width', 'ProductVariant.height',
-  'Fulfillment.dovetailRef', 'Fulfillment.shippedOn', 'Fulfillment.notifyCustomer'];
+  'Fulfillment.dovetailRef', 'Fulfillment.shippedOn', 'Fulfillment.notifyCustomer',
+  // master.priceLevels: every variant read asks for it, so a plugin from before it is told at ping
+  'ProductVariant.dovetailGroupPrices'];
 
 /** Everything a store can carry: Vendure with Dovetail's plugin is the reference store connector. */
 const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks',

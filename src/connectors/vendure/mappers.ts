@@ -11,7 +11,7 @@ export const CATEGORY_FACET = 'category';
 const PRODUCT_FIELDS = `id name slug description enabled updatedAt facetValues { id name facet { code } }
   optionGroups { id code name options { id code name } }`;
 const OWN_VARIANT_FIELDS = `id sku name price currencyCode enabled updatedAt stockOnHand stockAllocated
-  customFields { weight length width height } options { id groupId }`;
+  customFields { weight length width height dovetailGroupPrices { group price } } options { id groupId }`;
 
 /**
  * Option groups Dovetail keeps for the inventory's attributes are coded `attribute:<attribute
@@ -29,10 +29,25 @@ export const VARIANT_FIELDS = `${OWN_VARIANT_FIELDS}
   product { ${PRODUCT_FIELDS} }`;
 export const PRODUCT_WITH_VARIANTS = `${PRODUCT_FIELDS} variants { ${OWN_VARIANT_FIELDS} }`;
 
+/** The plugin's price per customer group (master.priceLevels); a row without a group or a price is no level. */
+const GroupPrices = z.array(z.object({ group: z.string().nullable(), price: z.number().int().nullable() }));
+
+/** Group prices as levels (level = group name); a group entered twice counts once, at its first price. */
+export function toLevels(rows: z.infer<typeof GroupPrices> | null | undefined): Record<string, number> {
+  const levels: Record<string, number> = {};
+  for (const r of rows ?? []) if (r.group && r.price !== null && !(r.group in levels)) levels[r.group] = r.price;
+  return levels;
+}
+
+/** Levels as the plugin's group prices, by group name, so that the same levels always read the same. */
+export const toGroupPrices = (levels: Record<string, number>) =>
+  Object.keys(levels).sort().map((group) => ({ group, price: levels[group] }));
+
 export const VariantNode = z.object({
   id: z.string(), sku: z.string(), name: z.string(), price: z.number().int(), currencyCode: z.string(),
   enabled: z.boolean(), updatedAt: z.string(), stockOnHand: z.number().int(), stockAllocated: z.number().int(),
-  customFields: z.object({ weight: z.number().nullable(), length: z.number().nullable(), width: z.number().nullable(), height: z.number().nullable() }).nullable().optional(),
+  customFields: z.object({ weight: z.number().nullable(), length: z.number().nullable(), width: z.number().nullable(), height: z.number().nullable(),
+    dovetailGroupPrices: GroupPrices.nullable().optional() }).nullable().optional(),
   options: z.array(z.object({ id: z.string(), groupId: z.string() })),
   product: z.object({ id: z.string(), name: z.string(), slug: z.string(), description: z.string(), enabled: z.boolean(), updatedAt: z.string(),
     facetValues: z.array(z.object({ id: z.string(), name: z.string(), facet: z.object({ code: z.string() }) })),
@@ -55,6 +70,7 @@ export function toProduct(v: VariantNode): Product {
       availability: { enabled: v.enabled },
       dimensions: { weightKg: cf?.weight ?? null, lengthCm: cf?.length ?? null, widthCm: cf?.width ?? null, heightCm: cf?.height ?? null },
       ...(hasAttributes(v) ? { attributes: { values: attributeValuesOf(v) } } : {}),
+      priceLevels: { levels: toLevels(cf?.dovetailGroupPrices) },
     },
   };
 }

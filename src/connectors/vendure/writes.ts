@@ -13,7 +13,7 @@ import { failpoint } from '../../engine/failpoints.js';
 import { refusalOf, upsertOutcomes, writeEach } from '../per-record.js';
 import type { StockWriteResult, WriteResult } from '../types.js';
 import type { VendureClient } from './client.js';
-import { CATEGORY_FACET, OptionGroupNode, slugify, type VariantNode } from './mappers.js';
+import { CATEGORY_FACET, OptionGroupNode, slugify, toGroupPrices, type VariantNode } from './mappers.js';
 import { attributeOptionIds, type SeenGroups } from './options.js';
 
 const LANG = 'en';
@@ -67,7 +67,8 @@ async function updateVariants(client: VendureClient, rows: Row[], existing: Map<
         }
         if (g === 'prices' && f.prices) variant.price = f.prices.priceMinor;
         if (g === 'availability' && f.availability) variant.enabled = f.availability.enabled;
-        if (g === 'dimensions' && f.dimensions) variant.customFields = dimensionFields(f.dimensions);
+        if (g === 'dimensions' && f.dimensions) variant.customFields = { ...(variant.customFields as object), ...dimensionFields(f.dimensions) };
+        if (g === 'priceLevels' && f.priceLevels) variant.customFields = { ...(variant.customFields as object), dovetailGroupPrices: toGroupPrices(f.priceLevels.levels) };
         const optionIds = g === 'attributes' ? attributeOptions.get(sku) : undefined;
         if (optionIds && !sameIds(optionIds, v.options.map((o) => o.id))) variant.optionIds = optionIds;
       }
@@ -184,7 +185,8 @@ async function createVariants(client: VendureClient, rows: Row[], refused: Map<s
       productId: product.id, sku: p.sku, price: p.fields.prices?.priceMinor ?? 0, enabled: p.fields.availability?.enabled ?? true,
       stockOnHand: 0, trackInventory: 'TRUE', optionIds: optionIds[n],
       translations: [{ languageCode: LANG, name: p.fields.names?.variantName ?? p.fields.names?.name ?? p.sku }],
-      ...(p.fields.dimensions ? { customFields: dimensionFields(p.fields.dimensions) } : {}),
+      customFields: { ...(p.fields.dimensions ? dimensionFields(p.fields.dimensions) : {}),
+        ...(p.fields.priceLevels ? { dovetailGroupPrices: toGroupPrices(p.fields.priceLevels.levels) } : {}) },
     }))]);
   }
   // one call for every variant; Vendure makes them all or none, so a refused call is split by product

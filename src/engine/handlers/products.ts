@@ -10,8 +10,13 @@ import { allJobs, eachJob, type EngineContext, type JobHandler } from '../contex
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
+import { pairLacks } from '../../config/coverage.js';
 
 const settingOf = (ctx: EngineContext, g: FieldGroup) => `master.${MASTER_KEY_OF_GROUP[g]}=${ownerOf(g, ctx.config)}`;
+
+/** The field groups the chosen pair carries: one a connector says it cannot (`cannotCarry`, e.g. price levels on Shopify) is not sent, nor audited as sent. */
+const groupsCarried = (ctx: EngineContext) => FIELD_GROUPS.filter((g) =>
+  !pairLacks(ctx.config, { store: ['catalogue'], inventory: ['catalogue'] }, `master.${MASTER_KEY_OF_GROUP[g]}`, ownerOf(g, ctx.config)).length);
 
 export const productToStore: JobHandler = {
   kind: JOB.productToStore,
@@ -20,6 +25,7 @@ export const productToStore: JobHandler = {
     const skus = [...new Set(jobs.map((j) => j.key))];
     const [source, target] = await Promise.all([ctx.inventory.getProducts(skus), ctx.store.getProducts(skus)]);
     const rows: { product: Product; groups: FieldGroup[] }[] = [];
+    const carried = groupsCarried(ctx);
     for (const sku of skus) {
       const product = source.get(sku);
       if (!product) {
@@ -28,7 +34,7 @@ export const productToStore: JobHandler = {
       }
       const snaps = await ctx.storage.snapshots('product', sku);
       const exists = target.has(sku);
-      const groups = FIELD_GROUPS.filter((g) => product.fields[g] !== undefined && (
+      const groups = carried.filter((g) => product.fields[g] !== undefined && (
         !exists || (ownerOf(g, ctx.config) === 'inventory' && !isDeepStrictEqual(product.fields[g], snaps.get(g)))));
       if (groups.length) rows.push({ product, groups });
     }
@@ -87,7 +93,7 @@ export const productFromStore: JobHandler = {
       const snaps = await ctx.storage.snapshots('product', sku);
       const toInventory: Partial<ProductFields> = {};
       const revert: FieldGroup[] = [];
-      for (const g of FIELD_GROUPS) {
+      for (const g of groupsCarried(ctx)) {
         const value = inStore.fields[g];
         if (value === undefined) continue;
         // A product the store had before Dovetail knew it: the inventory's value is the baseline.

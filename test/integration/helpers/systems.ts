@@ -183,6 +183,8 @@ export interface CheckoutInput {
   paymentMethod?: string;
   /** Shipping method code; default "standard". */
   shippingMethod?: string;
+  /** Signs in as the registered customer `email` with this password first (a guest otherwise). */
+  password?: string;
 }
 
 interface OrderResult { __typename: string; id?: string; code?: string; state?: string; totalWithTax?: number; errorCode?: string; message?: string }
@@ -193,8 +195,15 @@ function orderOf(step: string, r: OrderResult): OrderResult {
   return r;
 }
 
+/** Signs a Shop API session in as a registered customer. */
+export async function shopLogin(shop: GqlClient, email: string, password: string): Promise<void> {
+  const r = await shop<{ login: { __typename: string; message?: string } }>(
+    `mutation($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on ErrorResult { message } } }`, { u: email, p: password });
+  if (r.login.__typename !== 'CurrentUser') throw new Error(`Vendure shop login refused for ${email}: ${r.login.message ?? r.login.__typename}`);
+}
+
 /**
- * Places a real order through the Shop API as a guest, the way a storefront does, and returns
+ * Places a real order through the Shop API as a guest (or as a signed-in customer, see `password`), the way a storefront does, and returns
  * what the store says about it (totals in minor units, tax included).
  */
 export async function shopCheckout(vendureUrl: string, input: CheckoutInput): Promise<{ id: string; code: string; state: string; totalWithTax: number }> {
@@ -204,6 +213,7 @@ export async function shopCheckout(vendureUrl: string, input: CheckoutInput): Pr
     `query($skus:[String!]) { productVariants(options:{ filter:{ sku:{ in:$skus } }, take: 100 }) { items { id sku } } }`, { skus });
   const idBySku = new Map(productVariants.items.map((v) => [v.sku, v.id]));
   const shop = shopGql(vendureUrl);
+  if (input.password) await shopLogin(shop, input.email, input.password);
   for (const line of input.lines) {
     const id = idBySku.get(line.sku);
     if (!id) throw new Error(`shopCheckout: no variant with SKU ${line.sku}`);
@@ -214,9 +224,11 @@ export async function shopCheckout(vendureUrl: string, input: CheckoutInput): Pr
     orderOf('applyCouponCode', (await shop<{ applyCouponCode: OrderResult }>(
       `mutation($c:String!) { applyCouponCode(couponCode:$c) { ${ORDER} } }`, { c: input.couponCode })).applyCouponCode);
   }
-  orderOf('setCustomerForOrder', (await shop<{ setCustomerForOrder: OrderResult }>(
-    `mutation($i:CreateCustomerInput!) { setCustomerForOrder(input:$i) { ${ORDER} } }`,
-    { i: { emailAddress: input.email, firstName: input.firstName, lastName: input.lastName } })).setCustomerForOrder);
+  if (!input.password) {
+    orderOf('setCustomerForOrder', (await shop<{ setCustomerForOrder: OrderResult }>(
+      `mutation($i:CreateCustomerInput!) { setCustomerForOrder(input:$i) { ${ORDER} } }`,
+      { i: { emailAddress: input.email, firstName: input.firstName, lastName: input.lastName } })).setCustomerForOrder);
+  }
   const address = { fullName: `${input.firstName} ${input.lastName}`, ...input.address };
   orderOf('setOrderShippingAddress', (await shop<{ setOrderShippingAddress: OrderResult }>(
     `mutation($i:CreateAddressInput!) { setOrderShippingAddress(input:$i) { ${ORDER} } }`, { i: address })).setOrderShippingAddress);

@@ -15,9 +15,10 @@ const EDITED: { [G in FieldGroup]: ProductFields[G] } = {
   availability: { enabled: false },
   dimensions: { weightKg: 1.5, lengthCm: 40, widthCm: 20, heightCm: 20 },
   attributes: { values: [{ attribute: 'colour', attributeLabel: 'Colour', code: 'brass', label: 'Brass' }] },
+  priceLevels: { levels: { wholesale: 2400, retailer: 2800 } },
 };
 const START: Partial<ProductFields> = { descriptions: { description: 'A lamp' }, categories: { names: ['Home'] },
-  attributes: { values: [{ attribute: 'colour', attributeLabel: 'Colour', code: 'steel', label: 'Steel' }] } };
+  attributes: { values: [{ attribute: 'colour', attributeLabel: 'Colour', code: 'steel', label: 'Steel' }] }, priceLevels: { levels: { wholesale: 2700 } } };
 
 describe('master.* per product field group', () => {
   test('a product made in the inventory system is created in the store with every group it has, then its stock follows', async () => {

@@ -33,6 +33,7 @@ import {
   LanguageCode,
 } from '@vendure/core';
 import { DovetailCapture, DovetailPaymentsResolver, dovetailPaymentsSchema } from './payments';
+import { CustomerGroupPriceStrategy, GROUP_PRICES_FIELD } from './group-prices';
 
 const loggerCtx = 'DovetailPlugin';
 
@@ -189,6 +190,10 @@ const incomingFields = () => [
       fulfillmentField('dovetailRef', 'string', 'Dovetail shipment reference'), fulfillmentField('shippedOn', 'string', 'Shipped on'),
       fulfillmentField('notifyCustomer', 'boolean', 'Store emails the customer')];
     config.shippingOptions.fulfillmentHandlers = [...config.shippingOptions.fulfillmentHandlers.filter((h) => h.code !== dovetailShipmentHandler.code), dovetailShipmentHandler];
+    // master.priceLevels: a price per customer group, which Vendure does not have
+    config.customFields.ProductVariant = [...config.customFields.ProductVariant.filter((f) => f.name !== GROUP_PRICES_FIELD.name), GROUP_PRICES_FIELD];
+    const prices = config.catalogOptions.productVariantPriceCalculationStrategy;
+    if (prices && !(prices instanceof CustomerGroupPriceStrategy)) config.catalogOptions.productVariantPriceCalculationStrategy = new CustomerGroupPriceStrategy(prices);
     return config;
   },
 })
