@@ -34,7 +34,7 @@ test('a variant read from Vendure carries its levels, an empty set when it has n
   const variant = {
     id: '1', sku: 'LAMP-1', name: 'Lamp', price: 3000, currencyCode: 'USD', enabled: true, updatedAt: '2026-01-01T00:00:00.000Z', stockOnHand: 0, stockAllocated: 0,
     options: [], customFields: { weight: null, length: null, width: null, height: null, dovetailGroupPrices: [{ group: 'wholesale', price: 2400 }] },
-    product: { id: '1', name: 'Lamp', slug: 'lamp', description: '', enabled: true, updatedAt: '2026-01-01T00:00:00.000Z', facetValues: [] },
+    product: { id: '1', name: 'Lamp', slug: 'lamp', description: '', enabled: true, updatedAt: '2026-01-01T00:00:00.000Z', facetValues: [], optionGroups: [] },
   };
   assert.deepEqual(toProduct(VariantNode.parse(variant)).fields.priceLevels, { levels: { wholesale: 2400 } });
   assert.deepEqual(toProduct(VariantNode.parse({ ...variant, customFields: { ...variant.customFields, dovetailGroupPrices: null } })).fields.priceLevels, { levels: {} });
