@@ -39,11 +39,6 @@ export function attributeValuesOf(setAttributes: AttributeRecord[], values: Reco
   });
 }
 
-/** Whether the database has product_attribute activated: without it, product.product has no `attributes`. */
-export async function attributesActive(client: TrytonClient): Promise<boolean> {
-  return (await client.search('ir.model', [['model', '=', 'product.attribute']], { limit: 1 })).length > 0;
-}
-
 /** The attributes of each of these sets, by set id. */
 export async function setAttributes(client: TrytonClient, setIds: number[]): Promise<Map<number, AttributeRecord[]>> {
   const ids = [...new Set(setIds)];

@@ -13,10 +13,10 @@ import * as money from './payments.js';
 import { PRODUCT_FIELDS, ProductRecord, toProduct } from './mappers.js';
 import { orderShipments, productChanges, shipmentChanges, stockChanges } from './reads.js';
 import { readPriceLevels, writePriceLevels } from './price-levels.js';
-import { importOrder, upsertCustomer, type Company } from './writes.js';
+import { importOrder, optionalModules, upsertCustomer, type Company } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 import * as orderChanges from './order-changes.js';
-import { AttributeDict, attributesActive, attributeValuesOf, setAttributes, writeAttributeValues } from './attributes.js';
+import { AttributeDict, attributeValuesOf, setAttributes, writeAttributeValues } from './attributes.js';
 import * as images from './images.js';
 import type { StoredImage } from '../../model/image.js';
 import type { ImageFile } from '../image-files.js';
@@ -41,8 +41,6 @@ export class TrytonConnector implements InventoryConnector {
   readonly capabilities = CAPABILITIES;
   readonly client: TrytonClient;
   private company?: Promise<Company>;
-  /** product_attribute activated: its fields are read and written only then */
-  private attributes?: Promise<boolean>;
 
   constructor(private readonly opts: TrytonConnectorOptions) {
     this.client = new TrytonClient(opts);
@@ -53,9 +51,8 @@ export class TrytonConnector implements InventoryConnector {
     return { version: `company ${c.id} (${c.currencyCode}), warehouses ${c.warehouseIds.join(', ')}` };
   }
 
-  private hasAttributes(): Promise<boolean> {
-    this.attributes ??= attributesActive(this.client).catch((err) => { this.attributes = undefined; throw err; });
-    return this.attributes;
+  private async hasAttributes(): Promise<boolean> {
+    return (await this.companyInfo()).modules.attributes;
   }
 
   private companyInfo(): Promise<Company> {
@@ -79,12 +76,13 @@ export class TrytonConnector implements InventoryConnector {
     const [paymentTerm] = await this.client.search('account.invoice.payment_term', [], { limit: 1 });
     const [category] = await this.client.search('product.category', [['accounting', '=', true]], { limit: 1 });
     return { id: companyId, currencyId: company.currency, currencyCode: currency.code, warehouseIds: chosen.map((w) => w.id),
-      paymentTermId: paymentTerm ?? null, unitId: await this.client.xmlId('product', 'uom_unit'), revenueCategoryId: category ?? null, made: new Map() };
+      paymentTermId: paymentTerm ?? null, unitId: await this.client.xmlId('product', 'uom_unit'), revenueCategoryId: category ?? null, made: new Map(),
+      modules: await optionalModules(this.client) };
   }
 
   async readChanges(kind: RecordKind, cursor: string | null): Promise<ChangePage> {
     await this.companyInfo();
-    if (kind === 'product') return productChanges(this.client, cursor, { attributes: await this.hasAttributes() });
+    if (kind === 'product') return productChanges(this.client, cursor, (await this.companyInfo()).modules);
     if (kind === 'stock') return stockChanges(this.client, cursor);
     if (kind === 'shipment') return shipmentChanges(this.client, cursor);
     if (kind === 'payment') return money.paymentChanges(this.client, cursor);
@@ -126,7 +124,7 @@ export class TrytonConnector implements InventoryConnector {
       await this.client.read('product.uom', uomIds, ['factor'])).map((u) => [u.id, u.factor]) : []);
     const sets = await this.attributeSets(templates.map((t) => t.id));
     const attributesOfSet = await setAttributes(this.client, [...sets.values()].filter((s): s is number => s !== null));
-    const levels = await readPriceLevels(this.client, company.id, records.filter((r) => r.code).map((r) => r.id));
+    const levels = !company.modules.priceLists ? new Map<number, Record<string, number>>() : await readPriceLevels(this.client, company.id, records.filter((r) => r.code).map((r) => r.id));
     return new Map(records.filter((r) => r.code).map((r) => {
       const t = byTemplate.get(r.template);
       const categories = (t?.categories ?? []).map((id) => categoryNames.get(id)).filter((n): n is string => !!n);
@@ -168,7 +166,11 @@ export class TrytonConnector implements InventoryConnector {
       }
     }
     const levels = rows.flatMap(({ sku, fields }) => (fields.priceLevels && records.get(sku) ? [{ sku, productId: records.get(sku)!.id, levels: fields.priceLevels.levels }] : []));
-    if (levels.length) await writePriceLevels(this.client, (await this.companyInfo()).id, levels);
+    if (levels.length) {
+      const company = await this.companyInfo();
+      if (!company.modules.priceLists) throw new DovetailError('config', 'master.priceLevels: store needs the Tryton module product_price_list (activate it, or keep price levels in the inventory system)');
+      await writePriceLevels(this.client, company.id, levels);
+    }
   }
 
   /** Classification categories by name (not the accounting one), made when missing. */

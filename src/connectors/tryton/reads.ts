@@ -81,13 +81,13 @@ export async function changedRows<M extends Record<string, ModelFeed>>(client: T
  * Variants whose own record or whose template changed; with product_attribute, also the variants
  * whose attribute set holds an attribute that changed (an option relabelled).
  */
-export function productChanges(client: TrytonClient, cursor: string | null, opts: { attributes: boolean } = { attributes: false }): Promise<ChangePage> {
+export function productChanges(client: TrytonClient, cursor: string | null, opts: { attributes: boolean; priceLists: boolean } = { attributes: false, priceLists: false }): Promise<ChangePage> {
   return changedRows(client, cursor, {
     products: { model: 'product.product', domain: [['code', '!=', null], ['type', '=', 'goods']], shape: { code: z.string().nullable() } },
     templates: { model: 'product.template', domain: [['type', '=', 'goods']], shape: { products: z.array(z.number()) } },
     ...(opts.attributes ? { attributes: { model: 'product.attribute', domain: [], shape: {} } } : {}),
     // master.priceLevels: a price list or line changed changes the level prices of its products
-    ...PRICE_LEVEL_FEEDS,
+    ...(opts.priceLists ? PRICE_LEVEL_FEEDS : {}),
   }, async ({ products, templates, attributes, lists, lines }) => {
     // One version per SKU, the newest of its own and its template's stamps: two versions for one
     // record in one read would each look new against the other on the next (overlapping) read.
@@ -105,7 +105,7 @@ export function productChanges(client: TrytonClient, cursor: string | null, opts
       const newest = changedAttributes.map(stampOf).sort().at(-1)!;
       for (const [, code] of await productCodes(client, await productsOfAttributes(client, changedAttributes.map((a) => a.id)))) if (code) note(code, newest);
     }
-    for (const [sku, stamp] of await priceLevelChanges(client, { lists, lines })) note(sku, stamp);
+    for (const [sku, stamp] of await priceLevelChanges(client, { lists: lists ?? [], lines: lines ?? [] })) note(sku, stamp);
     return [...newestBySku].map(([sku, stamp]): ChangeRef => ({ kind: 'product', key: sku, sourceVersion: `product:${stamp}` }));
   });
 }

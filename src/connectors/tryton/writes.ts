@@ -14,6 +14,22 @@ export interface Company {
   id: number; currencyId: number; currencyCode: string; warehouseIds: number[]; paymentTermId: number | null; unitId: number; revenueCategoryId: number | null;
   /** ids of records Dovetail makes once and reuses (taxes, the shipping product, agents), by name */
   made: Map<string, number>;
+  /** the optional modules this database has activated: their models and fields are used only then */
+  modules: OptionalModules;
+}
+
+/**
+ * Modules a shop's Tryton may lack: product_attribute (master.productAttributes), product_price_list
+ * (master.priceLevels) and sale_price_list (a web sale's price list). Without them their flows
+ * carry nothing, instead of every product read failing on a model Tryton does not have.
+ */
+export interface OptionalModules { attributes: boolean; priceLists: boolean; salePriceList: boolean }
+
+export async function optionalModules(client: TrytonClient): Promise<OptionalModules> {
+  const models = new Set(z.array(z.object({ model: z.string() })).parse(
+    await client.searchRead('ir.model', [['model', 'in', ['product.attribute', 'product.price_list']]], ['model'])).map((m) => m.model));
+  const saleList = await client.search('ir.model.field', [['model.model', '=', 'party.party'], ['name', '=', 'sale_price_list']], { limit: 1 });
+  return { attributes: models.has('product.attribute'), priceLists: models.has('product.price_list'), salePriceList: saleList.length > 0 };
 }
 
 /** Looks up a record made once (kept for the process), or finds / creates it. */
@@ -203,7 +219,7 @@ export async function importOrder(client: TrytonClient, company: Company, produc
       // the store charged shipping on its own line above: Tryton must not add the carrier's price again
       ...(carrier ? { carrier, shipment_cost_method: null } : {}),
       // a customer priced by a level (master.priceLevels) is so in Tryton too; the lines keep what the store charged
-      ...await saleListOf(client, company, party, order.customer.groups),
+      ...(company.modules.salePriceList ? await saleListOf(client, company, party, order.customer.groups) : {}),
       lines: [['create', lines]],
     }]);
     sale = { id: String(id), state: 'draft', totalMinor: await saleTotal(client, id) };
