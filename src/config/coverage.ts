@@ -111,9 +111,7 @@ function masterRow(config: Config, key: MasterKey): CoverageRow {
     case 'paymentMethods':
       return row(true, 'Payment methods stay with the online store\'s payment gateway; Dovetail keeps references only and never sees card data.');
     case 'vendorsAndCosts':
-      return answer === 'inventory'
-        ? row(true, 'Suppliers and costs stay in the inventory system and are never shown on the store; nothing to copy.')
-        : row(false, `Suppliers and costs would be copied from the store to the inventory system: ${NOT_YET}.`);
+      return vendorsAndCostsRow(config, row);
     case 'purchaseOrders':
       return answer === 'inventory'
         ? row(true, 'Purchase orders stay in the inventory system; the store does not see them (showing incoming stock is not done yet).')
@@ -121,6 +119,17 @@ function masterRow(config: Config, key: MasterKey): CoverageRow {
     default:
       return row(false, `${cap(data)} would be kept in ${owner} and copied to ${other}: ${NOT_YET}. Until then, keep them up to date in both systems by hand.`);
   }
+}
+
+/** master.vendorsAndCosts: each variant's cost and supplier, kept on the store's products or in the inventory system. */
+function vendorsAndCostsRow(config: Config, row: (carriedOut: boolean, note: string) => CoverageRow): CoverageRow {
+  const onConflict = config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict';
+  if (config.master.vendorsAndCosts === 'inventory') {
+    return row(true, `Suppliers and costs are kept in the inventory system; where the store has fields for them (Vendure: Dovetail's admin-only fields on each variant, never shown to customers) they are copied there, and a cost typed into the store is ${onConflict}.`);
+  }
+  const does = `Each variant's cost and supplier are kept in the online store (Vendure: the admin-only fields "Cost per unit" and "Supplier" that Dovetail's plugin adds to each variant, never shown to customers) and copied to the inventory system as the product's cost price and its supplier (Tryton: the supplier party, found by name or made once, with a purchase price at that cost); a cost changed in the inventory system is ${onConflict}.`;
+  const missing = pairLacks(config, { store: ['catalogue'], inventory: ['catalogue'] }, 'master.vendorsAndCosts', 'store');
+  return missing.length ? row(false, `With these two systems this answer is ${NOT_YET}: ${missing.join('; ')}. What it would do: ${does}`) : row(true, does);
 }
 
 /** One row per checklist answer (systems, masters, ownership, every transfer rule, stock settings). */

@@ -18,6 +18,8 @@ export const ProductFields = z.object({
     weightKg: z.number().nullable(), lengthCm: z.number().nullable(),
     widthCm: z.number().nullable(), heightCm: z.number().nullable(),
   }),
+  /** what the shop pays for one unit (integer minor units, 0 when unknown) and whom it buys it from; never shown to customers */
+  costs: z.object({ costMinor: z.number().int(), supplier: z.string().min(1).nullable() }),
 });
 export type ProductFields = z.infer<typeof ProductFields>;
 export type FieldGroup = keyof ProductFields;
@@ -31,6 +33,7 @@ export const MASTER_KEY_OF_GROUP = {
   prices: 'prices',
   availability: 'availability',
   dimensions: 'productDimensions',
+  costs: 'vendorsAndCosts',
 } as const satisfies Record<FieldGroup, string>;
 
 export const Product = z.object({

@@ -390,3 +390,16 @@ test('coverage: an answer needing a capability the chosen connector lacks is not
   assert.deepEqual(unsupportedAnswers(parse('rules: { offlineOrdersToStore: customersWithAccount, offlineCustomerAccounts: invite, capture: atShipment, settleFrom: inventory, refundsIn: inventory }\n'))
     .filter((r) => r.key.startsWith('rules.')).map((r) => r.key), []);
 });
+
+test('coverage: master.vendorsAndCosts — carried both ways for Tryton ↔ Vendure; a store connector that cannot read costs is named', () => {
+  for (const answer of ['store', 'inventory']) {
+    const row = rowOf(parse(`master: { vendorsAndCosts: ${answer} }\n`), 'master.vendorsAndCosts');
+    assert.equal(row.carriedOut, true, answer);
+    assert.doesNotMatch(row.note, /not carried out yet/, answer);
+  }
+  assert.match(rowOf(parse('master: { vendorsAndCosts: store }\n'), 'master.vendorsAndCosts').note, /copied to the inventory system as the product's cost price and its supplier/);
+  const shopify = rowOf(parseConfig(`${SHOPIFY}master: { vendorsAndCosts: store }\n`, {}, 'x'), 'master.vendorsAndCosts');
+  assert.equal(shopify.carriedOut, false);
+  assert.match(shopify.note, /^With these two systems this answer is not carried out yet by this version: the Shopify connector cannot: Dovetail does not read a Shopify variant's cost/);
+  assert.equal(rowOf(parseConfig(SHOPIFY, {}, 'x'), 'master.vendorsAndCosts').carriedOut, true, 'kept in the inventory system: nothing is asked of Shopify');
+});

@@ -60,7 +60,8 @@ test('ownerOf follows the master key of each field group', () => {
   assert.equal(ownerOf('availability', defaults), 'inventory');
   assert.equal(ownerOf('dimensions', defaults), 'inventory');
   assert.equal(ownerOf('categories', defaults), 'store');
-  const flipped = configWith('master: { productNames: store, productDescriptions: inventory, prices: store, availability: store, productDimensions: store, productCategories: inventory }\n');
+  assert.equal(ownerOf('costs', defaults), 'inventory');
+  const flipped = configWith('master: { productNames: store, productDescriptions: inventory, prices: store, availability: store, productDimensions: store, productCategories: inventory, vendorsAndCosts: store }\n');
   for (const g of FIELD_GROUPS) {
     assert.equal(ownerOf(g, flipped), defaults.master[MASTER_KEY_OF_GROUP[g]] === 'store' ? 'inventory' : 'store', g);
   }

@@ -135,6 +135,7 @@ export const magento = storeSystem({
   connection: MagentoConnection,
   capabilities: MAGENTO_CAPABILITIES,
   cannotCarry: {
+    'master.vendorsAndCosts=store': 'Dovetail does not read a Magento product\'s cost attribute or supplier yet, so costs kept in Magento are not copied',
     'rules.orderEditsIn': 'Magento has no API to change a placed order (its admin "Edit" makes a new order and cancels the old one), so units added on either side are not copied',
     'rules.returnsToStore': 'Magento shows returned units on an order only through the credit memo that refunds them; the refund is carried, the return is not shown on its own',
     'rules.settleFrom=inventory': 'Magento captures by invoicing items, not amounts: a payment entered in the inventory system is captured only when it comes to the shipped items not invoiced yet (or every item not invoiced)',

@@ -140,6 +140,9 @@ export const odoo = inventorySystem({
   displayName: 'Odoo',
   connection: OdooConnection,
   capabilities: CAPABILITIES,
+  cannotCarry: {
+    'master.vendorsAndCosts=store': 'Dovetail does not write an Odoo product\'s cost (standard_price) or vendors (product.supplierinfo) yet, so the store\'s costs are not copied',
+  },
   create: (c, settings) => new OdooConnector({ url: c.url, database: c.database, username: c.username, apiKey: c.apiKey, transport: c.transport,
     locations: settings.locations.length ? settings.locations : c.warehouse ? [c.warehouse] : [] }),
   setup: {

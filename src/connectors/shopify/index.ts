@@ -223,6 +223,9 @@ export const shopify = storeSystem({
   displayName: 'Shopify',
   connection: ShopifyConnection,
   capabilities: SHOPIFY_CAPABILITIES,
+  cannotCarry: {
+    'master.vendorsAndCosts=store': 'Dovetail does not read a Shopify variant\'s cost (its inventory item\'s unit cost) or supplier yet, so costs kept in Shopify are not copied',
+  },
   create: (c, settings) => new ShopifyConnector({ shop: c.shop, accessToken: c.accessToken, endpoint: c.adminUrl, appSecret: c.webhookSecret, locations: c.locations,
     defaultWarehouse: settings.locations[0] ?? Object.keys(c.locations)[0] ?? '', copyAddresses: settings.copyAddresses }),
   setup: {

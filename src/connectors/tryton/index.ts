@@ -15,6 +15,7 @@ import { orderShipments, productChanges, shipmentChanges, stockChanges } from '.
 import { importOrder, upsertCustomer, type Company } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 import * as orderChanges from './order-changes.js';
+import { costToMinor, hasPurchaseModule, supplierNames, writeCosts } from './costs.js';
 
 export interface TrytonConnectorOptions extends TrytonOptions {
   /** warehouse codes or names whose stock is published; empty: the first warehouse */
@@ -32,6 +33,8 @@ export class TrytonConnector implements InventoryConnector {
   readonly capabilities = CAPABILITIES;
   readonly client: TrytonClient;
   private company?: Promise<Company>;
+  /** whether product suppliers can be kept (module purchase), asked once */
+  private purchase?: Promise<boolean>;
 
   constructor(private readonly opts: TrytonConnectorOptions) {
     this.client = new TrytonClient(opts);
@@ -91,6 +94,7 @@ export class TrytonConnector implements InventoryConnector {
     const templates = z.array(z.object({ id: z.number(), code: z.string().nullable(), products: z.array(z.number()), categories: z.array(z.number()) })).parse(
       await this.client.read('product.template', [...new Set(records.map((r) => r.template))], ['code', 'products', 'categories'], { active_test: false }));
     const byTemplate = new Map(templates.map((t) => [t.id, t]));
+    const suppliers = await this.hasPurchase() ? await supplierNames(this.client, records.map((r) => r.id)) : new Map<number, string>();
     const categoryIds = [...new Set(templates.flatMap((t) => t.categories))];
     const categoryNames = new Map(categoryIds.length ? z.array(z.object({ id: z.number(), name: z.string() })).parse(
       await this.client.read('product.category', categoryIds, ['name'])).map((c) => [c.id, c.name]) : []);
@@ -100,8 +104,15 @@ export class TrytonConnector implements InventoryConnector {
     return new Map(records.filter((r) => r.code).map((r) => {
       const t = byTemplate.get(r.template);
       const categories = (t?.categories ?? []).map((id) => categoryNames.get(id)).filter((n): n is string => !!n);
-      return [r.code!, toProduct(r, t?.code ?? null, t?.products.length ?? 1, company.currencyCode, factors, categories)];
+      const product = toProduct(r, t?.code ?? null, t?.products.length ?? 1, company.currencyCode, factors, categories);
+      product.fields.costs = { costMinor: costToMinor(r.cost_price), supplier: suppliers.get(r.id) || null };
+      return [r.code!, product];
     }));
+  }
+
+  private hasPurchase(): Promise<boolean> {
+    this.purchase ??= hasPurchaseModule(this.client).catch((err) => { this.purchase = undefined; throw err; });
+    return this.purchase;
   }
 
   async listSkus(offset: number, limit: number): Promise<string[]> {
@@ -127,6 +138,9 @@ export class TrytonConnector implements InventoryConnector {
         template.categories = [['remove', current.filter((id) => !wanted.includes(id))], ['add', wanted.filter((id) => !current.includes(id))]];
       }
       if (Object.keys(template).length) await this.client.write('product.template', [r.template], template);
+      if (fields.costs) {
+        await writeCosts(this.client, await this.companyInfo(), { id: r.id, template: r.template, costPrice: r.cost_price }, fields.costs, { purchase: await this.hasPurchase() });
+      }
     }
   }
 

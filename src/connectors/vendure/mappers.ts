@@ -10,7 +10,7 @@ import type { Product } from '../../model/product.js';
 export const CATEGORY_FACET = 'category';
 const PRODUCT_FIELDS = 'id name slug description enabled updatedAt facetValues { id name facet { code } }';
 const OWN_VARIANT_FIELDS = `id sku name price currencyCode enabled updatedAt stockOnHand stockAllocated
-  customFields { weight length width height }`;
+  customFields { weight length width height dovetailCost dovetailSupplier }`;
 export const VARIANT_FIELDS = `${OWN_VARIANT_FIELDS}
   product { ${PRODUCT_FIELDS} }`;
 export const PRODUCT_WITH_VARIANTS = `${PRODUCT_FIELDS} variants { ${OWN_VARIANT_FIELDS} }`;
@@ -18,7 +18,8 @@ export const PRODUCT_WITH_VARIANTS = `${PRODUCT_FIELDS} variants { ${OWN_VARIANT
 export const VariantNode = z.object({
   id: z.string(), sku: z.string(), name: z.string(), price: z.number().int(), currencyCode: z.string(),
   enabled: z.boolean(), updatedAt: z.string(), stockOnHand: z.number().int(), stockAllocated: z.number().int(),
-  customFields: z.object({ weight: z.number().nullable(), length: z.number().nullable(), width: z.number().nullable(), height: z.number().nullable() }).nullable().optional(),
+  customFields: z.object({ weight: z.number().nullable(), length: z.number().nullable(), width: z.number().nullable(), height: z.number().nullable(),
+    dovetailCost: z.number().int().nullable().optional(), dovetailSupplier: z.string().nullable().optional() }).nullable().optional(),
   product: z.object({ id: z.string(), name: z.string(), slug: z.string(), description: z.string(), enabled: z.boolean(), updatedAt: z.string(),
     facetValues: z.array(z.object({ id: z.string(), name: z.string(), facet: z.object({ code: z.string() }) })) }),
 });
@@ -38,6 +39,8 @@ export function toProduct(v: VariantNode): Product {
       prices: { priceMinor: v.price, currency: v.currencyCode },
       availability: { enabled: v.enabled },
       dimensions: { weightKg: cf?.weight ?? null, lengthCm: cf?.length ?? null, widthCm: cf?.width ?? null, heightCm: cf?.height ?? null },
+      // an empty cost is no cost yet, as in the inventory system; a blank supplier is none
+      costs: { costMinor: cf?.dovetailCost ?? 0, supplier: cf?.dovetailSupplier?.trim() || null },
     },
   };
 }

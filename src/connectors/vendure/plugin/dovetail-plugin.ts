@@ -174,6 +174,11 @@ const dimension = (name: string, label: string) => ({
       { name: 'dovetailGroupKey', type: 'string', nullable: true, public: false, label: [{ languageCode: LanguageCode.en, value: 'Inventory product key (Dovetail)' }] }];
     config.customFields.ProductVariant = [...(config.customFields.ProductVariant ?? []).filter((f) => !['weight', 'length', 'width', 'height'].includes(f.name)),
       dimension('weight', 'Weight (kg)'), dimension('length', 'Length (cm)'), dimension('width', 'Width (cm)'), dimension('height', 'Height (cm)')];
+    // Nor for what the shop pays for a variant and to whom (master.vendorsAndCosts): admin-only,
+    // never in the Shop API, so customers never see them.
+    config.customFields.ProductVariant = [...config.customFields.ProductVariant.filter((f) => !['dovetailCost', 'dovetailSupplier'].includes(f.name)),
+      { name: 'dovetailCost', type: 'int', nullable: true, public: false, label: [{ languageCode: LanguageCode.en, value: 'Cost per unit, in cents (Dovetail)' }] },
+      { name: 'dovetailSupplier', type: 'string', nullable: true, public: false, label: [{ languageCode: LanguageCode.en, value: 'Supplier (Dovetail)' }] }];
     config.customFields.Fulfillment = [...(config.customFields.Fulfillment ?? []).filter((f) => !['dovetailRef', 'shippedOn', 'notifyCustomer'].includes(f.name)),
       fulfillmentField('dovetailRef', 'string', 'Dovetail shipment reference'), fulfillmentField('shippedOn', 'string', 'Shipped on'),
       fulfillmentField('notifyCustomer', 'boolean', 'Store emails the customer')];
