@@ -37,6 +37,7 @@ const CAPABILITY_WORDS: Record<StoreCapability | InventoryCapability, string> = 
   fulfilment: 'shipments on store orders', shipments: 'shipments', payments: 'payments (captures and refunds)',
   orderChanges: 'changes to placed orders', offlineOrders: 'orders placed offline', offlineSales: 'sales entered by staff',
   accounts: 'customer accounts', webhooks: 'pushed events',
+  customerEdits: 'later edits of customer details',
 };
 
 /** Each system of the chosen pair with the groups `needs` asks of its side. */
@@ -100,11 +101,7 @@ function masterRow(config: Config, key: MasterKey): CoverageRow {
   const other = systemWord(otherSide(answer));
 
   if (MASTERS_CARRIED_OUT.has(key)) {
-    if (key === 'customers') {
-      return answer === 'store'
-        ? row(true, `Customers are kept in the online store; when a web order arrives, its customer and addresses are found (by email) or created in the inventory system.`)
-        : row(true, `Customers are kept in the inventory system; the customer of each web order is matched by email to an existing one there, and changes made in the store are not copied back.`);
-    }
+    if (key === 'customers') return customersRow(config, row);
     return row(true, `${cap(data)} are edited in ${owner} and copied to ${other}; a change made in ${other} is ${config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict'} (see ownership.onConflict).`);
   }
   switch (key) {
@@ -119,6 +116,20 @@ function masterRow(config: Config, key: MasterKey): CoverageRow {
     default:
       return row(false, `${cap(data)} would be kept in ${owner} and copied to ${other}: ${NOT_YET}. Until then, keep them up to date in both systems by hand.`);
   }
+}
+
+/** master.customers: the first match by email, then each linked customer's later edits. */
+function customersRow(config: Config, row: (carriedOut: boolean, note: string) => CoverageRow): CoverageRow {
+  const onConflict = config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict';
+  const store = config.master.customers === 'store';
+  const first = store
+    ? 'Customers are kept in the online store; when a web order arrives, its customer and addresses are found (by email) or created in the inventory system.'
+    : 'Customers are kept in the inventory system; the customer of each web order is matched by email to an existing one there.';
+  const edits = `Once a customer is known to both systems, later changes of their name, email, phone and addresses made in ${store ? 'the store account reach the inventory system' : 'the inventory system reach their store account'} (the two stay linked by their own ids, so a changed email keeps the link; addresses are added, never removed), and such a change made in ${store ? 'the inventory system' : 'the store'} is ${onConflict}.`;
+  const missing = pairLacks(config, { store: ['customerEdits'], inventory: ['customerEdits'] }, 'master.customers', config.master.customers);
+  if (!missing.length) return row(true, `${first} ${edits}`);
+  const inPart = `later edits of their details are not carried: ${missing.join('; ')}`;
+  return { ...row(true, `${first} With these two systems, only in part: ${inPart}; keep them up to date in both by hand.`), inPart };
 }
 
 /** master.vendorsAndCosts: each variant's cost and supplier, kept on the store's products or in the inventory system. */

@@ -29,7 +29,8 @@ export const FEEDS: Feed[] = [
   { side: 'inventory', kind: 'payment', job: JOB.paymentFromInventory, enabled: (c) => c.rules.settleFrom === 'inventory' },
   { side: 'inventory', kind: 'creditNote', job: JOB.refundFromInventory, enabled: (c) => c.rules.refundsIn === 'inventory' },
   { side: 'inventory', kind: 'order', job: JOB.offlineOrder, enabled: (c) => c.rules.offlineOrdersToStore !== 'none' || c.rules.quotesFrom === 'inventory' },
-  { side: 'inventory', kind: 'customer', job: JOB.customerToStore, enabled: (c) => c.rules.offlineCustomerAccounts !== 'none' },
+  // parties: store accounts for phone customers (rules.offlineCustomerAccounts), and every linked customer's edits (master.customers)
+  { side: 'inventory', kind: 'customer', job: JOB.customerToStore },
 ];
 
 function jobFor(side: Feed['side'], kind: RecordKind): JobKind | undefined {

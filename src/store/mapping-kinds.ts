@@ -35,6 +35,10 @@ export const MAPPING = {
   refund: 'refund',
   /** store order code -> the units cancelled while others still waited to ship (rules.capture: atShipment), or 'released' once the rest of the authorisation went */
   releaseWhenShipped: 'releaseWhenShipped',
+  /** inventory party id -> the store customer whose details follow it (master.customers; system: the store): survives an email change */
+  customerOfParty: 'customerOfParty',
+  /** store customer id -> the inventory party whose details follow it (master.customers; system: the inventory system) */
+  partyOfCustomer: 'partyOfCustomer',
 } as const;
 
 export type MappingKind = (typeof MAPPING)[keyof typeof MAPPING];

@@ -24,6 +24,7 @@ export const INVENTORY_METHODS: { [G in InventoryCapability]: readonly (keyof In
   payments: ['recordPayment', 'proposePayment', 'getPayment', 'completePayment', 'recordCreditNote', 'getCreditNote'],
   orderChanges: ['getSaleLines', 'setSaleQuantities', 'recordReturn'],
   offlineSales: ['getOfflineSale', 'getInventoryCustomer'],
+  customerEdits: ['findParty', 'getParty', 'updateParty'],
 };
 
 const UNIT_NET = 1_000;

@@ -26,6 +26,7 @@ export const STORE_METHODS: { [G in StoreCapability]: readonly (keyof StoreCapab
   offlineOrders: ['findOfflineOrder', 'startOfflineOrder', 'placeOfflineOrder'],
   accounts: ['findCustomerAccount', 'createCustomerAccount', 'inviteCustomer', 'addCustomerAddresses'],
   webhooks: ['parseWebhook'],
+  customerEdits: ['findCustomerId', 'getCustomerById', 'updateCustomerDetails'],
 };
 
 const PRICE = 1_250;

@@ -293,7 +293,8 @@ test('coverage: answers that need work are not carried out, and unsupportedAnswe
     assert.match(rowOf(c, key).note, /not carried out yet by this version/);
   }
   assert.equal(rowOf(other, 'systems.store.type').carriedOut, true, 'a system in the registry runs');
-  assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify.', 'Shopify carries every store capability');
+  assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify. Its connector does not carry later edits of customer details yet: the answers that need them say so.',
+    'Shopify carries every store capability but customer edits');
   const unsupported = unsupportedAnswers(c).map((r) => r.key);
   assert.deepEqual(unsupported, coverage(c).filter((r) => !r.carriedOut).map((r) => r.key));
   assert.ok(unsupported.includes('inventory.locations'));
@@ -402,4 +403,17 @@ test('coverage: master.vendorsAndCosts — carried both ways for Tryton ↔ Vend
   assert.equal(shopify.carriedOut, false);
   assert.match(shopify.note, /^With these two systems this answer is not carried out yet by this version: the Shopify connector cannot: Dovetail does not read a Shopify variant's cost/);
   assert.equal(rowOf(parseConfig(SHOPIFY, {}, 'x'), 'master.vendorsAndCosts').carriedOut, true, 'kept in the inventory system: nothing is asked of Shopify');
+});
+
+test('coverage: master.customers — later edits carried both ways for Tryton ↔ Vendure; a pair without them says it carries the answer in part', () => {
+  for (const answer of ['store', 'inventory']) {
+    const row = rowOf(parse(`master: { customers: ${answer} }\n`), 'master.customers');
+    assert.equal(row.carriedOut, true, answer);
+    assert.equal(row.inPart, undefined, answer);
+    assert.match(row.note, /later changes of their name, email, phone and addresses/, answer);
+  }
+  assert.match(rowOf(parse('master: { customers: inventory }\n'), 'master.customers').note, /made in the inventory system reach their store account/);
+  const shopify = rowOf(parseConfig(`${SHOPIFY}master: { customers: inventory }\n`, {}, 'x'), 'master.customers');
+  assert.equal(shopify.carriedOut, true, 'the first match by email still works');
+  assert.match(shopify.inPart ?? '', /the Shopify connector does not carry later edits of customer details \(customerEdits\)/);
 });

@@ -16,6 +16,7 @@ import { importOrder, upsertCustomer, type Company } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 import * as orderChanges from './order-changes.js';
 import { costToMinor, hasPurchaseModule, supplierNames, writeCosts } from './costs.js';
+import * as parties from './parties.js';
 
 export interface TrytonConnectorOptions extends TrytonOptions {
   /** warehouse codes or names whose stock is published; empty: the first warehouse */
@@ -25,7 +26,8 @@ export interface TrytonConnectorOptions extends TrytonOptions {
 const OPEN_MOVE_STATES = ['draft', 'staging', 'assigned'];
 
 /** Everything an inventory system can carry: Tryton is the reference inventory connector. */
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales'] as const satisfies readonly InventoryCapability[];
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales',
+  'customerEdits'] as const satisfies readonly InventoryCapability[];
 
 export class TrytonConnector implements InventoryConnector {
   readonly system = 'tryton';
@@ -175,6 +177,21 @@ export class TrytonConnector implements InventoryConnector {
 
   async upsertCustomer(customer: Customer) {
     return upsertCustomer(this.client, customer, await this.companyInfo());
+  }
+
+  // ---- a customer's later edits (master.customers; see parties.ts)
+  async findParty(email: string) {
+    await this.companyInfo();
+    return parties.findParty(this.client, email);
+  }
+
+  async getParty(partyId: string) {
+    await this.companyInfo();
+    return parties.getParty(this.client, partyId);
+  }
+
+  async updateParty(partyId: string, customer: Customer) {
+    return parties.updateParty(this.client, await this.companyInfo(), partyId, customer);
   }
 
   async getOfflineSale(saleId: string) {

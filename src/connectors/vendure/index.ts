@@ -15,6 +15,7 @@ import { parsePluginEvent } from './webhooks.js';
 import { recordShipment, setAvailable, upsertProducts } from './writes.js';
 import * as offline from './offline.js';
 import * as changes from './order-changes.js';
+import * as customers from './customers.js';
 import type { OfflineSale } from '../../model/offline-order.js';
 
 export interface VendureConnectorOptions extends VendureOptions { webhookSecret: string }
@@ -26,7 +27,8 @@ const PLUGIN_CUSTOM_FIELDS = ['ProductVariant.weight', 'ProductVariant.length', 
   'Fulfillment.dovetailRef', 'Fulfillment.shippedOn', 'Fulfillment.notifyCustomer'];
 
 /** Everything a store can carry: Vendure with Dovetail's plugin is the reference store connector. */
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks'] as const satisfies readonly StoreCapability[];
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks',
+  'customerEdits'] as const satisfies readonly StoreCapability[];
 
 export class VendureConnector implements StoreConnector {
   readonly system = 'vendure';
@@ -136,6 +138,11 @@ export class VendureConnector implements StoreConnector {
   }
 
   // ---- orders and customers that start in the inventory system (see offline.ts) ----
+  // ---- a customer's later edits (master.customers; see customers.ts) ----
+  findCustomerId(email: string) { return customers.findCustomerId(this.client, email); }
+  getCustomerById(id: string) { return customers.getCustomerById(this.client, id); }
+  updateCustomerDetails(id: string, customer: Customer) { return customers.updateCustomerDetails(this.client, id, customer); }
+
   findCustomerAccount(email: string) { return offline.findCustomerAccount(this.client, email); }
   createCustomerAccount(customer: Customer, opts: { invite: boolean }) { return offline.createCustomerAccount(this.client, customer, opts); }
   inviteCustomer(email: string) { return offline.inviteCustomer(this.client, email); }
