@@ -40,6 +40,7 @@ const CAPABILITY_WORDS: Record<StoreCapability | InventoryCapability, string> = 
   accounts: 'customer accounts', webhooks: 'pushed events',
   images: 'product images',
   taxes: 'tax rates', shippingMethods: 'shipping methods', incoming: 'stock on its way in from purchases',
+  customerEdits: 'later edits of customer details',
 };
 
 /** Each system of the chosen pair with the groups `needs` asks of its side. */
@@ -106,11 +107,7 @@ function masterRow(config: Config, key: MasterKey): CoverageRow {
 
   if (key === 'priceLevels') return priceLevelsRow(config);
   if (MASTERS_CARRIED_OUT.has(key)) {
-    if (key === 'customers') {
-      return answer === 'store'
-        ? row(true, `Customers are kept in the online store; when a web order arrives, its customer and addresses are found (by email) or created in the inventory system.`)
-        : row(true, `Customers are kept in the inventory system; the customer of each web order is matched by email to an existing one there, and changes made in the store are not copied back.`);
-    }
+    if (key === 'customers') return customersRow(config, row);
     return row(true, `${cap(data)} are edited in ${owner} and copied to ${other}; a change made in ${other} is ${config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict'} (see ownership.onConflict).`);
   }
   if (key === 'productAttributes') return attributesRow(config, row);
@@ -119,9 +116,7 @@ function masterRow(config: Config, key: MasterKey): CoverageRow {
     case 'paymentMethods':
       return row(true, 'Payment methods stay with the online store\'s payment gateway; Dovetail keeps references only and never sees card data.');
     case 'vendorsAndCosts':
-      return answer === 'inventory'
-        ? row(true, 'Suppliers and costs stay in the inventory system and are never shown on the store; nothing to copy.')
-        : row(false, `Suppliers and costs would be copied from the store to the inventory system: ${NOT_YET}.`);
+      return vendorsAndCostsRow(config, row);
     case 'productImages': {
       const note = `Product images are kept in ${owner} and copied to ${other} in the same order, the featured one marked; each picture is uploaded once (found again by a fingerprint of its bytes), moved or removed as ${owner} changes; images added, moved or removed in ${other} are ${config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict'} (see ownership.onConflict).${answer === 'inventory' ? ' An image deleted in the inventory system alone reaches the store with the next change to that product\'s images.' : ''}`;
       const lacks = pairLacks(config, FLOW_NEEDS.images, `master.${key}`, answer);
@@ -181,6 +176,31 @@ function priceLevelsRow(config: Config): CoverageRow {
   return lacks.length
     ? { key, answer, carriedOut: false, note: `With these two systems this answer is ${NOT_YET}: ${lacks.join('; ')}. What it would do: ${note}` }
     : { key, answer, carriedOut: true, note };
+}
+
+/** master.customers: the first match by email, then each linked customer's later edits. */
+function customersRow(config: Config, row: (carriedOut: boolean, note: string) => CoverageRow): CoverageRow {
+  const onConflict = config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict';
+  const store = config.master.customers === 'store';
+  const first = store
+    ? 'Customers are kept in the online store; when a web order arrives, its customer and addresses are found (by email) or created in the inventory system.'
+    : 'Customers are kept in the inventory system; the customer of each web order is matched by email to an existing one there.';
+  const edits = `Once a customer is known to both systems, later changes of their name, email, phone and addresses made in ${store ? 'the store account reach the inventory system' : 'the inventory system reach their store account'} (the two stay linked by their own ids, so a changed email keeps the link; addresses are added, never removed), and such a change made in ${store ? 'the inventory system' : 'the store'} is ${onConflict}.`;
+  const missing = pairLacks(config, { store: ['customerEdits'], inventory: ['customerEdits'] }, 'master.customers', config.master.customers);
+  if (!missing.length) return row(true, `${first} ${edits}`);
+  const inPart = `later edits of their details are not carried: ${missing.join('; ')}`;
+  return { ...row(true, `${first} With these two systems, only in part: ${inPart}; keep them up to date in both by hand.`), inPart };
+}
+
+/** master.vendorsAndCosts: each variant's cost and supplier, kept on the store's products or in the inventory system. */
+function vendorsAndCostsRow(config: Config, row: (carriedOut: boolean, note: string) => CoverageRow): CoverageRow {
+  const onConflict = config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict';
+  if (config.master.vendorsAndCosts === 'inventory') {
+    return row(true, `Suppliers and costs are kept in the inventory system; where the store has fields for them (Vendure: Dovetail's admin-only fields on each variant, never shown to customers) they are copied there, and a cost typed into the store is ${onConflict}.`);
+  }
+  const does = `Each variant's cost and supplier are kept in the online store (Vendure: the admin-only fields "Cost per unit" and "Supplier" that Dovetail's plugin adds to each variant, never shown to customers) and copied to the inventory system as the product's cost price and its supplier (Tryton: the supplier party, found by name or made once, with a purchase price at that cost); a cost changed in the inventory system is ${onConflict}.`;
+  const missing = pairLacks(config, { store: ['catalogue'], inventory: ['catalogue'] }, 'master.vendorsAndCosts', 'store');
+  return missing.length ? row(false, `With these two systems this answer is ${NOT_YET}: ${missing.join('; ')}. What it would do: ${does}`) : row(true, does);
 }
 
 /** One row per checklist answer (systems, masters, ownership, every transfer rule, stock settings). */

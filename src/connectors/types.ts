@@ -211,6 +211,19 @@ export interface InventoryIncoming {
   getIncoming(skus: string[]): Promise<Map<string, IncomingStock>>;
 }
 
+/**
+ * A customer's details kept in step after the first match (master.customers): parties are found
+ * by email once, then known by their own id, so an email changed on either side keeps the link.
+ */
+export interface InventoryCustomerEdits {
+  /** The id of the (first) party with this email; null: none. */
+  findParty(email: string): Promise<string | null>;
+  /** The party's details (its first email, first phone, addresses that can be placed); null: gone. */
+  getParty(partyId: string): Promise<Customer | null>;
+  /** Makes the party's name, first email and first phone these, and adds the addresses it lacks (others are left). */
+  updateParty(partyId: string, customer: Customer): Promise<void>;
+}
+
 /** Every capability an inventory connector may carry, by the name it declares it under. */
 export interface InventoryCapabilities {
   catalogue: InventoryCatalogue;
@@ -225,6 +238,7 @@ export interface InventoryCapabilities {
   taxes: SalesTaxes;
   shippingMethods: ShippingMethods;
   incoming: InventoryIncoming;
+  customerEdits: InventoryCustomerEdits;
 }
 export type InventoryCapability = keyof InventoryCapabilities;
 
@@ -381,6 +395,15 @@ export interface StoreIncoming {
   setIncoming(rows: IncomingRow[]): Promise<StockWriteResult[]>;
 }
 
+/** A customer's details kept in step after the first match (master.customers), by the store's own id. */
+export interface StoreCustomerEdits {
+  /** The store's id of the customer with this email; null: none. */
+  findCustomerId(email: string): Promise<string | null>;
+  getCustomerById(id: string): Promise<Customer | null>;
+  /** Makes the customer's name, email and phone these, and adds the addresses they lack (others are left). */
+  updateCustomerDetails(id: string, customer: Customer): Promise<void>;
+}
+
 /** Every capability a store connector may carry, by the name it declares it under. */
 export interface StoreCapabilities {
   catalogue: StoreCatalogue;
@@ -397,6 +420,7 @@ export interface StoreCapabilities {
   taxes: SalesTaxes;
   shippingMethods: ShippingMethods;
   incoming: StoreIncoming;
+  customerEdits: StoreCustomerEdits;
 }
 export type StoreCapability = keyof StoreCapabilities;
 
@@ -412,10 +436,10 @@ export interface StoreConnector extends ConnectorBase, StoreCatalogue, StoreStoc
 // a Record so that a group added to a side's interface cannot be left out of its list
 const STORE_GROUPS: Record<StoreCapability, true> = { catalogue: true, stock: true, customers: true, orders: true, fulfilment: true,
   payments: true, orderChanges: true, offlineOrders: true, accounts: true, webhooks: true,
-  images: true, taxes: true, shippingMethods: true, incoming: true };
+  images: true, taxes: true, shippingMethods: true, incoming: true, customerEdits: true };
 const INVENTORY_GROUPS: Record<InventoryCapability, true> = { catalogue: true, stock: true, customers: true, sales: true, shipments: true,
   payments: true, orderChanges: true, offlineSales: true,
-  images: true, taxes: true, shippingMethods: true, incoming: true };
+  images: true, taxes: true, shippingMethods: true, incoming: true, customerEdits: true };
 
 /** Every capability group of each side. */
 export const ALL_CAPABILITIES = {

@@ -29,7 +29,8 @@ export const FEEDS: Feed[] = [
   { side: 'inventory', kind: 'payment', job: JOB.paymentFromInventory, enabled: (c) => c.rules.settleFrom === 'inventory' },
   { side: 'inventory', kind: 'creditNote', job: JOB.refundFromInventory, enabled: (c) => c.rules.refundsIn === 'inventory' },
   { side: 'inventory', kind: 'order', job: JOB.offlineOrder, enabled: (c) => c.rules.offlineOrdersToStore !== 'none' || c.rules.quotesFrom === 'inventory' },
-  { side: 'inventory', kind: 'customer', job: JOB.customerToStore, enabled: (c) => c.rules.offlineCustomerAccounts !== 'none' },
+  // parties: store accounts for phone customers (rules.offlineCustomerAccounts), and every linked customer's edits (master.customers)
+  { side: 'inventory', kind: 'customer', job: JOB.customerToStore },
   // product images: a change on either side is one job comparing both (master.productImages)
   { side: 'store', kind: 'images', job: JOB.productImages },
   { side: 'inventory', kind: 'images', job: JOB.productImages },

@@ -10,7 +10,7 @@ export const JOB = {
   order: 'order',
   /** carry cancellations, returns and edits of one imported order between the systems (key: store order code) */
   orderChanges: 'order.changes',
-  /** copy one store customer (by email) to the inventory system */
+  /** copy one store customer (by email) to the inventory system, and carry their later edits (master.customers) */
   customer: 'customer',
   /** report the shipments of one order (key: store order code) to the store, and email about them per the rules */
   shipment: 'shipment.toStore',
@@ -26,7 +26,7 @@ export const JOB = {
   refundFromInventory: 'refund.fromInventory',
   /** mirror one sale entered in the inventory system into the store (key: the inventory's sale id) */
   offlineOrder: 'order.toStore',
-  /** give one inventory-system customer (by email) a store account */
+  /** give one inventory-system customer (by email) a store account, and carry their later edits (master.customers) */
   customerToStore: 'customer.toStore',
   /** make the non-master's images of one product match the master's, or revert or flag its edit (master.productImages; key: a SKU of the product) */
   productImages: 'images',

@@ -29,3 +29,21 @@ export type Customer = z.infer<typeof Customer>;
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
 export const fullName = (c: Pick<Customer, 'firstName' | 'lastName'>) => `${c.firstName} ${c.lastName}`.trim();
+
+/**
+ * What master.customers carries after the first match: the details both systems keep, compared in
+ * one shape. The name is whole (a party has one name; the store splits it), addresses are compared
+ * by where they are (street, city, postcode, country), in one order, whatever either system adds.
+ */
+export interface CustomerDetails {
+  email: string;
+  name: string;
+  phone: string | null;
+  addresses: { street1: string; street2: string; city: string; postalCode: string; countryCode: string }[];
+}
+
+export function customerDetails(c: Customer): CustomerDetails {
+  const addresses = c.addresses.map((a) => ({ street1: a.street1.trim(), street2: (a.street2 ?? '').trim(), city: a.city.trim(), postalCode: a.postalCode.trim(), countryCode: a.countryCode.toUpperCase() }));
+  const unique = [...new Map(addresses.map((a) => [JSON.stringify(a), a])).values()].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+  return { email: normaliseEmail(c.email), name: fullName(c).replace(/\s+/g, ' '), phone: c.phone?.trim() || null, addresses: unique };
+}

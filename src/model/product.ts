@@ -35,6 +35,8 @@ export const ProductFields = z.object({
    * (a Tryton price list, a store customer group of the same name)
    */
   priceLevels: z.object({ levels: z.record(z.string().min(1), z.number().int()) }),
+  /** what the shop pays for one unit (integer minor units, 0 when unknown) and whom it buys it from; never shown to customers */
+  costs: z.object({ costMinor: z.number().int(), supplier: z.string().min(1).nullable() }),
 });
 export type ProductFields = z.infer<typeof ProductFields>;
 export type FieldGroup = keyof ProductFields;
@@ -50,6 +52,7 @@ export const MASTER_KEY_OF_GROUP = {
   dimensions: 'productDimensions',
   attributes: 'productAttributes',
   priceLevels: 'priceLevels',
+  costs: 'vendorsAndCosts',
 } as const satisfies Record<FieldGroup, string>;
 
 export const Product = z.object({

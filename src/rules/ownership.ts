@@ -54,3 +54,26 @@ function normalise(v: unknown): unknown {
   }
   return v;
 }
+
+export type CustomerChangeDecision = ProductChangeDecision;
+
+/**
+ * The same decision for a customer's details (master.customers) seen changed in one system, where
+ * `lastSynced` is what the other system shows of them (the two agree once Dovetail carried them):
+ * equal -> ignore (nothing to carry, or Dovetail's own write coming back); the master's edit ->
+ * propagate; the other system's edit -> revert or flag per ownership.onConflict.
+ */
+export function decideCustomerChange(input: { changedIn: Side; value: unknown; lastSynced: unknown; config: Pick<Config, 'master' | 'ownership'> }): CustomerChangeDecision {
+  const { changedIn, value, lastSynced, config } = input;
+  const owner = config.master.customers;
+  if (isDeepStrictEqual(normalise(value), normalise(lastSynced))) {
+    return { action: 'ignore', why: `the customer's details agree in both systems: nothing to carry (or it is Dovetail's own write coming back)` };
+  }
+  if (owner === changedIn) return { action: 'propagate' };
+  const where = changedIn === 'store' ? 'the store' : 'the inventory system';
+  const master = owner === 'store' ? 'the store' : 'the inventory system';
+  if (config.ownership.onConflict === 'revert') {
+    return { action: 'revert', why: `the customer's details were changed in ${where}, but ${master} is their master (master.customers=${owner}): the master's details are written back (ownership.onConflict=revert)` };
+  }
+  return { action: 'flag', why: `the customer's details were changed in ${where}, but ${master} is their master (master.customers=${owner}): left as they are and shown as a conflict (ownership.onConflict=flag)` };
+}

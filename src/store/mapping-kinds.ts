@@ -37,6 +37,10 @@ export const MAPPING = {
   releaseWhenShipped: 'releaseWhenShipped',
   /** an image's content key (system's id of it and of its bytes) -> the sha256 Dovetail worked out for it, so it is downloaded once (master.productImages) */
   imageHash: 'imageHash',
+  /** inventory party id -> the store customer whose details follow it (master.customers; system: the store): survives an email change */
+  customerOfParty: 'customerOfParty',
+  /** store customer id -> the inventory party whose details follow it (master.customers; system: the inventory system) */
+  partyOfCustomer: 'partyOfCustomer',
 } as const;
 
 export type MappingKind = (typeof MAPPING)[keyof typeof MAPPING];

@@ -28,6 +28,7 @@ export const INVENTORY_METHODS: { [G in InventoryCapability]: readonly (keyof In
   taxes: ['listSalesTaxes', 'putSalesTax'],
   shippingMethods: ['listShippingMethods', 'putShippingMethod'],
   incoming: ['getIncoming'],
+  customerEdits: ['findParty', 'getParty', 'updateParty'],
 };
 
 const UNIT_NET = 1_000;

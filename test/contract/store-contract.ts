@@ -30,6 +30,7 @@ export const STORE_METHODS: { [G in StoreCapability]: readonly (keyof StoreCapab
   taxes: ['listSalesTaxes', 'putSalesTax'],
   shippingMethods: ['listShippingMethods', 'putShippingMethod'],
   incoming: ['setIncoming'],
+  customerEdits: ['findCustomerId', 'getCustomerById', 'updateCustomerDetails'],
 };
 
 const PRICE = 1_250;

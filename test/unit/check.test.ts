@@ -54,8 +54,9 @@ test('check accepts a Shopify store block, and Shopify carries out the store ans
   assert.match(printed, /^ {2}ok {5} {2}systems\.store\.type = shopify$/m);
   assert.match(printed, /^ {2}ok {5} {2}rules\.capture = atOrder$/m);
   assert.match(printed, /^ {2}ok {5} {2}rules\.partialShipmentsToStore = true$/m);
-  // every store answer but images and the reference sets, which the Shopify connector does not carry (its descriptor says why)
-  assert.deepEqual(printed.match(/^.*Shopify connector does not carry.*$/gm)?.map((l) => /master\.\w+/.exec(l)?.[0]), ['master.productImages', 'master.salesTaxes', 'master.shippingMethods']);
+  // every store answer but images, the reference sets and later edits of customer details, which the Shopify connector does not carry (its descriptor says why)
+  assert.deepEqual(printed.match(/^.*Shopify connector does not carry.*$/gm)?.map((l) => /master\.\w+/.exec(l)?.[0]), ['master.productImages', 'master.customers', 'master.salesTaxes', 'master.shippingMethods']);
+  assert.match(printed, /^ {2}in part {2}master\.customers = store: later edits of their details are not carried: the Shopify connector does not carry later edits of customer details \(customerEdits\)$/m);
 });
 
 test('check accepts the Shopify block `dovetail run` is started with, its adminUrl for proxies and tests included', async () => {

@@ -294,8 +294,8 @@ test('coverage: answers that need work are not carried out, and unsupportedAnswe
   const c = parse('rules: { offlineOrdersToStore: all, capture: atShipment, quotesFrom: store, settleFrom: inventory }\ninventory: { locations: [Main, Annex] }\n');
   const other = parseConfig(SHOPIFY, {}, 'x');
   assert.equal(rowOf(other, 'systems.store.type').carriedOut, true, 'a system in the registry runs');
-  assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify. Its connector does not carry product images, tax rates, shipping methods, stock on its way in from purchases yet: the answers that need them say so.',
-    'Shopify carries every store capability but images, the reference sets and incoming stock');
+  assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify. Its connector does not carry product images, tax rates, shipping methods, stock on its way in from purchases, later edits of customer details yet: the answers that need them say so.',
+    'Shopify carries every store capability but images, the reference sets, incoming stock and customer edits');
   const unsupported = unsupportedAnswers(c).map((r) => r.key);
   assert.deepEqual(unsupported, coverage(c).filter((r) => !r.carriedOut).map((r) => r.key));
   assert.ok(!unsupported.includes('rules.offlineOrdersToStore') && !unsupported.includes('rules.quotesFrom'), 'offline orders and quotes are carried out');
@@ -429,4 +429,30 @@ test('coverage: several warehouses are added up, and incoming stock is said per 
   const idle = parse('rules: { liveInventory: false }\ninventory: { incoming: backorder }\n');
   assert.equal(rowOf(idle, 'inventory.incoming').carriedOut, true);
   assert.match(rowOf(idle, 'inventory.incoming').note, /^Has no effect while stock counts are not pushed/);
+});
+
+test('coverage: master.vendorsAndCosts — carried both ways for Tryton ↔ Vendure; a store connector that cannot read costs is named', () => {
+  for (const answer of ['store', 'inventory']) {
+    const row = rowOf(parse(`master: { vendorsAndCosts: ${answer} }\n`), 'master.vendorsAndCosts');
+    assert.equal(row.carriedOut, true, answer);
+    assert.doesNotMatch(row.note, /not carried out yet/, answer);
+  }
+  assert.match(rowOf(parse('master: { vendorsAndCosts: store }\n'), 'master.vendorsAndCosts').note, /copied to the inventory system as the product's cost price and its supplier/);
+  const shopify = rowOf(parseConfig(`${SHOPIFY}master: { vendorsAndCosts: store }\n`, {}, 'x'), 'master.vendorsAndCosts');
+  assert.equal(shopify.carriedOut, false);
+  assert.match(shopify.note, /^With these two systems this answer is not carried out yet by this version: the Shopify connector cannot: Dovetail does not read a Shopify variant's cost/);
+  assert.equal(rowOf(parseConfig(SHOPIFY, {}, 'x'), 'master.vendorsAndCosts').carriedOut, true, 'kept in the inventory system: nothing is asked of Shopify');
+});
+
+test('coverage: master.customers — later edits carried both ways for Tryton ↔ Vendure; a pair without them says it carries the answer in part', () => {
+  for (const answer of ['store', 'inventory']) {
+    const row = rowOf(parse(`master: { customers: ${answer} }\n`), 'master.customers');
+    assert.equal(row.carriedOut, true, answer);
+    assert.equal(row.inPart, undefined, answer);
+    assert.match(row.note, /later changes of their name, email, phone and addresses/, answer);
+  }
+  assert.match(rowOf(parse('master: { customers: inventory }\n'), 'master.customers').note, /made in the inventory system reach their store account/);
+  const shopify = rowOf(parseConfig(`${SHOPIFY}master: { customers: inventory }\n`, {}, 'x'), 'master.customers');
+  assert.equal(shopify.carriedOut, true, 'the first match by email still works');
+  assert.match(shopify.inPart ?? '', /the Shopify connector does not carry later edits of customer details \(customerEdits\)/);
 });

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableToSell } from '../../src/rules/available-to-sell.js';
-import { decideProductChange, ownerOf } from '../../src/rules/ownership.js';
+import { decideCustomerChange, decideProductChange, ownerOf } from '../../src/rules/ownership.js';
+import { customerDetails } from '../../src/model/customer.js';
 import { assignSalesperson, type OrderForSalesperson } from '../../src/rules/salesperson.js';
 import { splitForExactAmount } from '../../src/rules/exact-lines.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -62,7 +63,8 @@ test('ownerOf follows the master key of each field group', () => {
   assert.equal(ownerOf('categories', defaults), 'store');
   assert.equal(ownerOf('attributes', defaults), 'inventory');
   assert.equal(ownerOf('priceLevels', defaults), 'inventory');
-  const flipped = configWith('master: { productNames: store, productDescriptions: inventory, prices: store, availability: store, productDimensions: store, productCategories: inventory, productAttributes: store, priceLevels: store }\n');
+  assert.equal(ownerOf('costs', defaults), 'inventory');
+  const flipped = configWith('master: { productNames: store, productDescriptions: inventory, prices: store, availability: store, productDimensions: store, productCategories: inventory, productAttributes: store, priceLevels: store, vendorsAndCosts: store }\n');
   for (const g of FIELD_GROUPS) {
     assert.equal(ownerOf(g, flipped), defaults.master[MASTER_KEY_OF_GROUP[g]] === 'store' ? 'inventory' : 'store', g);
   }
@@ -196,4 +198,28 @@ test('splitForExactAmount: refuses what cannot be a sale line', () => {
   assert.throws(() => splitForExactAmount(1000, 1.5), RangeError);
   assert.throws(() => splitForExactAmount(10.5, 2), RangeError);
   assert.throws(() => splitForExactAmount(Number.NaN, 2), RangeError);
+});
+
+test('customerDetails compares a whole name, a lowercased email and addresses by place, in one order', () => {
+  const home = { fullName: 'Ada', street1: '1 Main St ', city: 'Portland', postalCode: '97201', countryCode: 'us', phone: '1' };
+  const work = { fullName: 'A. King', company: 'Engines Ltd', street1: '2 Side St', city: 'Portland', postalCode: '97202', countryCode: 'US' };
+  const a = customerDetails({ email: ' Ada@Example.com', firstName: 'Ada', lastName: 'King', phone: ' +1 555 ', addresses: [home, work, home] });
+  const b = customerDetails({ email: 'ada@example.com', firstName: '', lastName: 'Ada  King', addresses: [work, { ...home, fullName: 'someone else' }], phone: '+1 555' });
+  assert.deepEqual(a, b);
+  assert.equal(a.addresses.length, 2, 'one address once');
+  assert.equal(customerDetails({ email: 'a@b.c', firstName: 'A', lastName: 'B', addresses: [] }).phone, null);
+});
+
+test('decideCustomerChange: agreeing is nothing to do; the master\'s edit travels; the other\'s is reverted or flagged', () => {
+  const value = { name: 'Ada King' };
+  const seen = { name: 'Ada Lovelace' };
+  const inventoryMaster = configWith('master: { customers: inventory }\n');
+  assert.equal(decideCustomerChange({ changedIn: 'store', value, lastSynced: { ...value }, config: inventoryMaster }).action, 'ignore');
+  assert.equal(decideCustomerChange({ changedIn: 'inventory', value, lastSynced: seen, config: inventoryMaster }).action, 'propagate');
+  const revert = decideCustomerChange({ changedIn: 'store', value: seen, lastSynced: value, config: inventoryMaster });
+  assert.equal(revert.action, 'revert');
+  assert.match('why' in revert ? revert.why : '', /master\.customers=inventory.*ownership\.onConflict=revert/);
+  assert.equal(decideCustomerChange({ changedIn: 'store', value: seen, lastSynced: value, config: configWith('master: { customers: inventory }\nownership: { onConflict: flag }\n') }).action, 'flag');
+  assert.equal(decideCustomerChange({ changedIn: 'store', value, lastSynced: seen, config: configWith() }).action, 'propagate', 'the store is the default master');
+  assert.equal(decideCustomerChange({ changedIn: 'inventory', value, lastSynced: seen, config: configWith() }).action, 'revert');
 });

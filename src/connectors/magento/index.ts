@@ -139,6 +139,7 @@ export const magento = storeSystem({
     'master.salesTaxes': "this connector does not read or write Magento's tax rates and rules (/V1/taxRates, /V1/taxRules) yet",
     'master.shippingMethods': "Magento's shipping methods are carrier modules configured in the store settings, which its REST API can list for a cart but not create or change",
     'master.priceLevels': 'Dovetail does not write Magento\'s customer-group (tier) prices yet, so level prices are not carried to or from Magento',
+    'master.vendorsAndCosts=store': 'Dovetail does not read a Magento product\'s cost attribute or supplier yet, so costs kept in Magento are not copied',
     'rules.orderEditsIn': 'Magento has no API to change a placed order (its admin "Edit" makes a new order and cancels the old one), so units added on either side are not copied',
     'rules.returnsToStore': 'Magento shows returned units on an order only through the credit memo that refunds them; the refund is carried, the return is not shown on its own',
     'rules.settleFrom=inventory': 'Magento captures by invoicing items, not amounts: a payment entered in the inventory system is captured only when it comes to the shipped items not invoiced yet (or every item not invoiced)',

@@ -145,6 +145,7 @@ export const odoo = inventorySystem({
     'master.salesTaxes': "this connector does not read or write Odoo's taxes (account.tax) yet",
     'master.shippingMethods': "this connector does not read or write Odoo's delivery methods (delivery.carrier, from the delivery module) yet",
     'master.priceLevels': 'Dovetail does not read or write Odoo pricelists yet, so level prices are not carried between Odoo and the store',
+    'master.vendorsAndCosts=store': 'Dovetail does not write an Odoo product\'s cost (standard_price) or vendors (product.supplierinfo) yet, so the store\'s costs are not copied',
   },
   create: (c, settings) => new OdooConnector({ url: c.url, database: c.database, username: c.username, apiKey: c.apiKey, transport: c.transport,
     locations: settings.locations.length ? settings.locations : c.warehouse ? [c.warehouse] : [] }),

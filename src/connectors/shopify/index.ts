@@ -228,6 +228,7 @@ export const shopify = storeSystem({
     'master.salesTaxes': 'Shopify computes sales tax itself (Shopify Tax, or its built-in rates per country and region); its Admin API has no tax rate records to read or write',
     'master.shippingMethods': "Shopify's shipping rates live in delivery profiles (zones of rates per location group), which this connector does not read or write yet",
     'master.priceLevels': 'Shopify has prices per customer group only as B2B catalogues and Markets price lists, which depend on the shop\'s plan and price a company location or a market rather than a customer group; Dovetail does not write them, so keep level prices in Shopify by hand',
+    'master.vendorsAndCosts=store': 'Dovetail does not read a Shopify variant\'s cost (its inventory item\'s unit cost) or supplier yet, so costs kept in Shopify are not copied',
   },
   create: (c, settings) => new ShopifyConnector({ shop: c.shop, accessToken: c.accessToken, endpoint: c.adminUrl, appSecret: c.webhookSecret, locations: c.locations,
     defaultWarehouse: settings.locations[0] ?? Object.keys(c.locations)[0] ?? '', copyAddresses: settings.copyAddresses }),

@@ -23,6 +23,8 @@ import type { ImageFile } from '../image-files.js';
 import * as refdata from './reference-sets.js';
 import type { SalesTaxValue, ShippingMethodValue } from '../../model/reference-sets.js';
 import { incomingStock } from './incoming.js';
+import { costToMinor, hasPurchaseModule, supplierNames, writeCosts } from './costs.js';
+import * as parties from './parties.js';
 
 export interface TrytonConnectorOptions extends TrytonOptions {
   /** warehouse codes or names whose stock is published; empty: the first warehouse */
@@ -33,7 +35,7 @@ const OPEN_MOVE_STATES = ['draft', 'staging', 'assigned'];
 
 /** Everything an inventory system can carry: Tryton is the reference inventory connector. */
 const CAPABILITIES = ['catalogue', 'stock', 'customers', 'sales', 'shipments', 'payments', 'orderChanges', 'offlineSales',
-  'images', 'taxes', 'shippingMethods', 'incoming'] as const satisfies readonly InventoryCapability[];
+  'images', 'taxes', 'shippingMethods', 'incoming', 'customerEdits'] as const satisfies readonly InventoryCapability[];
 
 export class TrytonConnector implements InventoryConnector {
   readonly system = 'tryton';
@@ -41,6 +43,8 @@ export class TrytonConnector implements InventoryConnector {
   readonly capabilities = CAPABILITIES;
   readonly client: TrytonClient;
   private company?: Promise<Company>;
+  /** whether product suppliers can be kept (module purchase), asked once */
+  private purchase?: Promise<boolean>;
 
   constructor(private readonly opts: TrytonConnectorOptions) {
     this.client = new TrytonClient(opts);
@@ -116,6 +120,7 @@ export class TrytonConnector implements InventoryConnector {
     const templates = z.array(z.object({ id: z.number(), code: z.string().nullable(), products: z.array(z.number()), categories: z.array(z.number()) })).parse(
       await this.client.read('product.template', [...new Set(records.map((r) => r.template))], ['code', 'products', 'categories'], { active_test: false }));
     const byTemplate = new Map(templates.map((t) => [t.id, t]));
+    const suppliers = await this.hasPurchase() ? await supplierNames(this.client, records.map((r) => r.id)) : new Map<number, string>();
     const categoryIds = [...new Set(templates.flatMap((t) => t.categories))];
     const categoryNames = new Map(categoryIds.length ? z.array(z.object({ id: z.number(), name: z.string() })).parse(
       await this.client.read('product.category', categoryIds, ['name'])).map((c) => [c.id, c.name]) : []);
@@ -133,8 +138,14 @@ export class TrytonConnector implements InventoryConnector {
       const set = sets.get(r.template);
       if (set) product.fields.attributes = { values: attributeValuesOf(attributesOfSet.get(set) ?? [], r.attributes) };
       product.fields.priceLevels = { levels: levels.get(r.id) ?? {} };
+      product.fields.costs = { costMinor: costToMinor(r.cost_price), supplier: suppliers.get(r.id) || null };
       return [r.code!, product];
     }));
+  }
+
+  private hasPurchase(): Promise<boolean> {
+    this.purchase ??= hasPurchaseModule(this.client).catch((err) => { this.purchase = undefined; throw err; });
+    return this.purchase;
   }
 
   async listSkus(offset: number, limit: number): Promise<string[]> {
@@ -163,6 +174,9 @@ export class TrytonConnector implements InventoryConnector {
       if (fields.attributes) {
         const set = (await this.attributeSets([r.template])).get(r.template) ?? null;
         await writeAttributeValues(this.client, { id: r.id, sku, attributeSet: set, current: r.attributes }, fields.attributes.values);
+      }
+      if (fields.costs) {
+        await writeCosts(this.client, await this.companyInfo(), { id: r.id, template: r.template, costPrice: r.cost_price }, fields.costs, { purchase: await this.hasPurchase() });
       }
     }
     const levels = rows.flatMap(({ sku, fields }) => (fields.priceLevels && records.get(sku) ? [{ sku, productId: records.get(sku)!.id, levels: fields.priceLevels.levels }] : []));
@@ -210,6 +224,21 @@ export class TrytonConnector implements InventoryConnector {
 
   async upsertCustomer(customer: Customer) {
     return upsertCustomer(this.client, customer, await this.companyInfo());
+  }
+
+  // ---- a customer's later edits (master.customers; see parties.ts)
+  async findParty(email: string) {
+    await this.companyInfo();
+    return parties.findParty(this.client, email);
+  }
+
+  async getParty(partyId: string) {
+    await this.companyInfo();
+    return parties.getParty(this.client, partyId);
+  }
+
+  async updateParty(partyId: string, customer: Customer) {
+    return parties.updateParty(this.client, await this.companyInfo(), partyId, customer);
   }
 
   async getOfflineSale(saleId: string) {

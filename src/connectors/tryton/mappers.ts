@@ -11,7 +11,8 @@ import type { ShipmentState } from '../../model/shipment.js';
 import { decimalString } from './client.js';
 
 export const PRODUCT_FIELDS = ['code', 'name', 'description', 'list_price', 'active', 'salable', 'template', 'write_date', 'create_date',
-  'weight', 'weight_uom', 'length', 'length_uom', 'width', 'width_uom', 'height', 'height_uom'];
+  'weight', 'weight_uom', 'length', 'length_uom', 'width', 'width_uom', 'height', 'height_uom',
+  'cost_price'];
 
 const nullableNumber = z.number().nullable().optional().transform((v) => v ?? null);
 const id = z.number().nullable().optional().transform((v) => v ?? null);
@@ -22,6 +23,7 @@ export const ProductRecord = z.object({
   id: z.number(), code: z.string().nullable(), name: z.string(), description: z.string().nullable().optional(),
   list_price: z.unknown(), active: trytonBool, salable: trytonBool, template: z.number(),
   weight: nullableNumber, weight_uom: id, length: nullableNumber, length_uom: id, width: nullableNumber, width_uom: id, height: nullableNumber, height_uom: id,
+  cost_price: z.unknown(),
 });
 export type ProductRecord = z.infer<typeof ProductRecord>;
 

@@ -25,13 +25,15 @@ export function saleChanges(client: TrytonClient, cursor: string | null): Promis
 export function customerChanges(client: TrytonClient, cursor: string | null): Promise<ChangePage> {
   return changedRows(client, cursor, {
     parties: { model: 'party.party', domain: [], shape: {} },
-    mechanisms: { model: 'party.contact_mechanism', domain: [['type', '=', 'email']], shape: { party: z.number() } },
+    // any email, phone or address edited: the party's details changed (master.customers)
+    mechanisms: { model: 'party.contact_mechanism', domain: [], shape: { party: z.number() } },
+    addresses: { model: 'party.address', domain: [], shape: { party: z.number() } },
     sales: { model: 'sale.sale', domain: [['state', 'in', LIVE_SALE_STATES]], shape: { party: z.number() } },
-  }, async ({ parties, mechanisms, sales }) => {
+  }, async ({ parties, mechanisms, addresses: partyAddresses, sales }) => {
     const stampByParty = new Map<number, string>();
     const note = (id: number, s: string) => { if ((stampByParty.get(id) ?? '') < s) stampByParty.set(id, s); };
     for (const p of parties) note(p.id, stampOf(p));
-    for (const m of mechanisms) note(m.party, stampOf(m));
+    for (const m of [...mechanisms, ...partyAddresses]) note(m.party, stampOf(m));
     for (const s of sales) note(s.party, stampOf(s));
     if (!stampByParty.size) return [];
     const emails = z.array(z.object({ party: z.number(), value: z.string() })).parse(await client.searchRead('party.contact_mechanism',
@@ -49,7 +51,7 @@ export function customerChanges(client: TrytonClient, cursor: string | null): Pr
 const AddressRecord = z.object({ id: z.number(), party_name: z.string().nullable().optional(), street: z.string().nullable(), city: z.string().nullable(),
   postal_code: z.string().nullable(), country: z.number().nullable(), subdivision: z.number().nullable().optional() });
 
-async function addresses(client: TrytonClient, ids: number[], partyName: string): Promise<Map<number, Address>> {
+export async function addresses(client: TrytonClient, ids: number[], partyName: string): Promise<Map<number, Address>> {
   if (!ids.length) return new Map();
   const rows = z.array(AddressRecord).parse(await client.read('party.address', ids, ['party_name', 'street', 'city', 'postal_code', 'country']));
   const countryIds = [...new Set(rows.map((r) => r.country).filter((c): c is number => c !== null))];
@@ -73,7 +75,7 @@ export function splitName(name: string): { firstName: string; lastName: string }
   return { firstName: parts.slice(0, -1).join(' '), lastName: parts.at(-1)! };
 }
 
-async function partyDetails(client: TrytonClient, partyId: number) {
+export async function partyDetails(client: TrytonClient, partyId: number) {
   const [party] = z.array(z.object({ id: z.number(), name: z.string(), addresses: z.array(z.number()) })).parse(
     await client.read('party.party', [partyId], ['name', 'addresses']));
   const mechanisms = z.array(z.object({ type: z.string(), value: z.string() })).parse(await client.searchRead('party.contact_mechanism',

@@ -17,6 +17,7 @@ import * as offline from './offline.js';
 import * as changes from './order-changes.js';
 import * as refdata from './reference-sets.js';
 import type { SalesTaxValue, ShippingMethodValue } from '../../model/reference-sets.js';
+import * as customers from './customers.js';
 import type { OfflineSale } from '../../model/offline-order.js';
 import type { StoredImage } from '../../model/image.js';
 import type { ImageFile } from '../image-files.js';
@@ -35,7 +36,7 @@ const PLUGIN_CUSTOM_FIELDS = ['ProductVariant.weight', 'ProductVariant.length', 
 
 /** Everything a store can carry: Vendure with Dovetail's plugin is the reference store connector. */
 const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks',
-  'images', 'taxes', 'shippingMethods', 'incoming'] as const satisfies readonly StoreCapability[];
+  'images', 'taxes', 'shippingMethods', 'incoming', 'customerEdits'] as const satisfies readonly StoreCapability[];
 
 export class VendureConnector implements StoreConnector {
   readonly system = 'vendure';
@@ -147,6 +148,11 @@ export class VendureConnector implements StoreConnector {
   }
 
   // ---- orders and customers that start in the inventory system (see offline.ts) ----
+  // ---- a customer's later edits (master.customers; see customers.ts) ----
+  findCustomerId(email: string) { return customers.findCustomerId(this.client, email); }
+  getCustomerById(id: string) { return customers.getCustomerById(this.client, id); }
+  updateCustomerDetails(id: string, customer: Customer) { return customers.updateCustomerDetails(this.client, id, customer); }
+
   findCustomerAccount(email: string) { return offline.findCustomerAccount(this.client, email); }
   createCustomerAccount(customer: Customer, opts: { invite: boolean }) { return offline.createCustomerAccount(this.client, customer, opts); }
   inviteCustomer(email: string) { return offline.inviteCustomer(this.client, email); }

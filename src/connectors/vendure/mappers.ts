@@ -11,7 +11,7 @@ export const CATEGORY_FACET = 'category';
 const PRODUCT_FIELDS = `id name slug description enabled updatedAt facetValues { id name facet { code } }
   optionGroups { id code name options { id code name } }`;
 const OWN_VARIANT_FIELDS = `id sku name price currencyCode enabled updatedAt stockOnHand stockAllocated
-  customFields { weight length width height dovetailGroupPrices { group price } } options { id groupId }`;
+  customFields { weight length width height dovetailGroupPrices { group price } dovetailCost dovetailSupplier } options { id groupId }`;
 
 /**
  * Option groups Dovetail keeps for the inventory's attributes are coded `attribute:<attribute
@@ -47,7 +47,8 @@ export const VariantNode = z.object({
   id: z.string(), sku: z.string(), name: z.string(), price: z.number().int(), currencyCode: z.string(),
   enabled: z.boolean(), updatedAt: z.string(), stockOnHand: z.number().int(), stockAllocated: z.number().int(),
   customFields: z.object({ weight: z.number().nullable(), length: z.number().nullable(), width: z.number().nullable(), height: z.number().nullable(),
-    dovetailGroupPrices: GroupPrices.nullable().optional() }).nullable().optional(),
+    dovetailGroupPrices: GroupPrices.nullable().optional(),
+    dovetailCost: z.number().int().nullable().optional(), dovetailSupplier: z.string().nullable().optional() }).nullable().optional(),
   options: z.array(z.object({ id: z.string(), groupId: z.string() })),
   product: z.object({ id: z.string(), name: z.string(), slug: z.string(), description: z.string(), enabled: z.boolean(), updatedAt: z.string(),
     facetValues: z.array(z.object({ id: z.string(), name: z.string(), facet: z.object({ code: z.string() }) })),
@@ -71,6 +72,8 @@ export function toProduct(v: VariantNode): Product {
       dimensions: { weightKg: cf?.weight ?? null, lengthCm: cf?.length ?? null, widthCm: cf?.width ?? null, heightCm: cf?.height ?? null },
       ...(hasAttributes(v) ? { attributes: { values: attributeValuesOf(v) } } : {}),
       priceLevels: { levels: toLevels(cf?.dovetailGroupPrices) },
+      // an empty cost is no cost yet, as in the inventory system; a blank supplier is none
+      costs: { costMinor: cf?.dovetailCost ?? 0, supplier: cf?.dovetailSupplier?.trim() || null },
     },
   };
 }

@@ -75,7 +75,7 @@ const sameAddress = (a: { streetLine1: string; postalCode: string | null; countr
   a.streetLine1.trim().toLowerCase() === b.street1.trim().toLowerCase() && (a.postalCode ?? '') === b.postalCode && a.country.code.toUpperCase() === b.countryCode;
 
 // Vendure's address columns are NOT NULL with '' defaults: absent parts are left out, not sent as null.
-const addressInput = (a: Address) => ({ fullName: a.fullName, company: a.company, streetLine1: a.street1, streetLine2: a.street2, city: a.city,
+export const addressInput = (a: Address) => ({ fullName: a.fullName, company: a.company, streetLine1: a.street1, streetLine2: a.street2, city: a.city,
   province: a.province, postalCode: a.postalCode, countryCode: a.countryCode, phoneNumber: a.phone });
 
 export async function addCustomerAddresses(client: VendureClient, customerId: string, addresses: Address[]): Promise<number> {

@@ -45,6 +45,21 @@ function dimensionFields(d: NonNullable<Product['fields']['dimensions']>) {
   return { weight: d.weightKg, length: d.lengthCm, width: d.widthCm, height: d.heightCm };
 }
 
+/** The plugin's cost fields (master.vendorsAndCosts). */
+function costFields(c: NonNullable<Product['fields']['costs']>) {
+  return { dovetailCost: c.costMinor, dovetailSupplier: c.supplier };
+}
+
+/** The variant custom fields of these groups, one object: dimensions, costs and price levels share it. */
+function variantCustomFields(f: Product['fields'], groups: readonly FieldGroup[]): Record<string, unknown> | undefined {
+  const fields = {
+    ...(groups.includes('dimensions') && f.dimensions ? dimensionFields(f.dimensions) : {}),
+    ...(groups.includes('costs') && f.costs ? costFields(f.costs) : {}),
+    ...(groups.includes('priceLevels') && f.priceLevels ? { dovetailGroupPrices: toGroupPrices(f.priceLevels.levels) } : {}),
+  };
+  return Object.keys(fields).length ? fields : undefined;
+}
+
 /** Existing variants: one updateProducts and one updateProductVariants call for the batch. */
 async function updateVariants(client: VendureClient, rows: Row[], existing: Map<string, VariantNode>, refused: Map<string, DovetailError>): Promise<void> {
   const products = new Map<string, { id: string; translation: Record<string, unknown>; facetValueIds?: string[]; skus: string[] }>();
@@ -67,11 +82,11 @@ async function updateVariants(client: VendureClient, rows: Row[], existing: Map<
         }
         if (g === 'prices' && f.prices) variant.price = f.prices.priceMinor;
         if (g === 'availability' && f.availability) variant.enabled = f.availability.enabled;
-        if (g === 'dimensions' && f.dimensions) variant.customFields = { ...(variant.customFields as object), ...dimensionFields(f.dimensions) };
-        if (g === 'priceLevels' && f.priceLevels) variant.customFields = { ...(variant.customFields as object), dovetailGroupPrices: toGroupPrices(f.priceLevels.levels) };
         const optionIds = g === 'attributes' ? attributeOptions.get(sku) : undefined;
         if (optionIds && !sameIds(optionIds, v.options.map((o) => o.id))) variant.optionIds = optionIds;
       }
+      const customFields = variantCustomFields(f, row.groups);
+      if (customFields) variant.customFields = customFields;
     });
     if (error) { refused.set(sku, error); continue; }
     if (Object.keys(translation).length || facetValueIds) {
@@ -185,8 +200,7 @@ async function createVariants(client: VendureClient, rows: Row[], refused: Map<s
       productId: product.id, sku: p.sku, price: p.fields.prices?.priceMinor ?? 0, enabled: p.fields.availability?.enabled ?? true,
       stockOnHand: 0, trackInventory: 'TRUE', optionIds: optionIds[n],
       translations: [{ languageCode: LANG, name: p.fields.names?.variantName ?? p.fields.names?.name ?? p.sku }],
-      customFields: { ...(p.fields.dimensions ? dimensionFields(p.fields.dimensions) : {}),
-        ...(p.fields.priceLevels ? { dovetailGroupPrices: toGroupPrices(p.fields.priceLevels.levels) } : {}) },
+      customFields: variantCustomFields(p.fields, ['dimensions', 'costs', 'priceLevels']),
     }))]);
   }
   // one call for every variant; Vendure makes them all or none, so a refused call is split by product

@@ -10,6 +10,8 @@ import { failpoint } from '../failpoints.js';
 import { noteImported } from './order-changes.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
+import { capability } from '../../connectors/types.js';
+import { carryCustomerEdit, customerEditsLacking } from './customer-details.js';
 
 export const importOrder: JobHandler = {
   kind: JOB.order,
@@ -77,13 +79,23 @@ export async function ensureCustomer(ctx: EngineContext, customer: Customer, why
   return party.id;
 }
 
+/** A store customer already linked to a party by its store id: after an email change, its new email must not make a second party. */
+async function knownByStoreId(ctx: EngineContext, email: string): Promise<boolean> {
+  if (customerEditsLacking(ctx)) return false;
+  const storeId = await capability(ctx.store, 'customerEdits', 'later edits of customer details (master.customers)').findCustomerId(email);
+  return storeId !== null && (await ctx.storage.mapping(ctx.inventory.system, MAPPING.partyOfCustomer, storeId)) !== null;
+}
+
 export const customerToInventory: JobHandler = {
   kind: JOB.customer,
   batch: 1,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
-    if (ctx.config.master.customers !== 'store') return;
-    const customer = await ctx.store.getCustomer(job.key);
-    if (!customer) return;
-    await ensureCustomer(ctx, customer, 'customer registered in the store');
+    if (ctx.config.master.customers === 'store' && !(await knownByStoreId(ctx, job.key))) {
+      const customer = await ctx.store.getCustomer(job.key);
+      if (!customer) return;
+      await ensureCustomer(ctx, customer, 'customer registered in the store');
+    }
+    // the account's later edits, whichever system is the master of customer details
+    await carryCustomerEdit(ctx, job.key, 'store');
   }),
 };

@@ -26,6 +26,8 @@ export const productToStore: JobHandler = {
     const [source, target] = await Promise.all([ctx.inventory.getProducts(skus), ctx.store.getProducts(skus)]);
     const rows: { product: Product; groups: FieldGroup[] }[] = [];
     const carried = groupsCarried(ctx);
+    // an inventory-side edit of a store-owned group that could not be answered fails its SKU alone
+    const unanswered = new Map<string, Error>();
     for (const sku of skus) {
       const product = source.get(sku);
       if (!product) {
@@ -33,12 +35,14 @@ export const productToStore: JobHandler = {
         continue;
       }
       const snaps = await ctx.storage.snapshots('product', sku);
-      const exists = target.has(sku);
+      const inStore = target.get(sku);
       const groups = carried.filter((g) => product.fields[g] !== undefined && (
-        !exists || (ownerOf(g, ctx.config) === 'inventory' && !isDeepStrictEqual(product.fields[g], snaps.get(g)))));
+        !inStore || (ownerOf(g, ctx.config) === 'inventory' && !isDeepStrictEqual(product.fields[g], snaps.get(g)))));
       if (groups.length) rows.push({ product, groups });
+      if (inStore) await answerInventoryEdits(ctx, product, inStore, snaps).catch((err: Error) => unanswered.set(sku, err));
     }
-    if (!rows.length) return allJobs(jobs, null);
+    const outcome = (failed: Map<string, Error>) => new Map(jobs.map((j) => [j.id, failed.get(j.key) ?? unanswered.get(j.key) ?? null]));
+    if (!rows.length) return outcome(new Map());
     let results: WriteResult[];
     try {
       results = await ctx.store.upsertProducts(rows);
@@ -54,9 +58,45 @@ export const productToStore: JobHandler = {
       if ('error' in result) failed.set(row.product.sku, result.error);
       else await recordWrite(ctx, row, result);
     }
-    return new Map(jobs.map((j) => [j.id, failed.get(j.key) ?? null]));
+    return outcome(failed);
   },
 };
+
+/**
+ * Edits made in the inventory system to groups the store owns (master.*=store): a value that
+ * differs from what Dovetail last synced is the inventory's own edit, reverted (the store's value
+ * written back) or flagged per ownership.onConflict. A group never synced has no known baseline
+ * and is left to the store's feed.
+ */
+async function answerInventoryEdits(ctx: EngineContext, product: Product, inStore: Product, snaps: Map<string, unknown>) {
+  const sku = product.sku;
+  const revert: Partial<ProductFields> = {};
+  for (const g of groupsCarried(ctx)) {
+    const value = product.fields[g];
+    if (value === undefined || ownerOf(g, ctx.config) !== 'store' || !snaps.has(g)) continue;
+    const decision = decideProductChange({ group: g, changedIn: 'inventory', value, lastSynced: snaps.get(g), config: ctx.config });
+    if (decision.action === 'ignore' || decision.action === 'propagate') continue;
+    const master = inStore.fields[g];
+    if (decision.action === 'revert' && master !== undefined) {
+      Object.assign(revert, { [g]: master });
+      continue;
+    }
+    const flagged = await ctx.storage.flagConflict({ recordKind: 'product', recordKey: sku, fieldGroup: g, masterSystem: ctx.store.system,
+      masterValue: JSON.stringify(master ?? snaps.get(g) ?? null), otherValue: JSON.stringify(value) });
+    if (flagged) await ctx.storage.audit({ recordKind: 'product', recordKey: sku, action: 'product.conflict', fromSystem: ctx.inventory.system,
+      setting: `${settingOf(ctx, g)}, ownership.onConflict=${ctx.config.ownership.onConflict}`, result: 'flagged', detail: { group: g, inventory: value, master: master ?? null, why: decision.why } });
+  }
+  if (!Object.keys(revert).length) return;
+  await ctx.inventory.writeProductFields([{ sku, fields: revert }]);
+  for (const [g, restored] of Object.entries(revert)) {
+    await ctx.storage.transaction(async (tx) => {
+      await tx.putSnapshot('product', sku, g, restored);
+      await tx.resolveConflicts('product', sku, g);
+      await tx.audit({ recordKind: 'product', recordKey: sku, action: 'product.reverted', fromSystem: ctx.store.system, toSystem: ctx.inventory.system,
+        setting: `${settingOf(ctx, g as FieldGroup)}, ownership.onConflict=revert`, result: 'ok', detail: { group: g, inventoryValue: product.fields[g as FieldGroup], restored } });
+    });
+  }
+}
 
 /**
  * What one product written to the store leaves behind, in one transaction: the snapshots, the

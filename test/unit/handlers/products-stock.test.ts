@@ -16,9 +16,11 @@ const EDITED: { [G in FieldGroup]: ProductFields[G] } = {
   dimensions: { weightKg: 1.5, lengthCm: 40, widthCm: 20, heightCm: 20 },
   attributes: { values: [{ attribute: 'colour', attributeLabel: 'Colour', code: 'brass', label: 'Brass' }] },
   priceLevels: { levels: { wholesale: 2400, retailer: 2800 } },
+  costs: { costMinor: 1250, supplier: 'Lumen Supplies' },
 };
 const START: Partial<ProductFields> = { descriptions: { description: 'A lamp' }, categories: { names: ['Home'] },
-  attributes: { values: [{ attribute: 'colour', attributeLabel: 'Colour', code: 'steel', label: 'Steel' }] }, priceLevels: { levels: { wholesale: 2700 } } };
+  attributes: { values: [{ attribute: 'colour', attributeLabel: 'Colour', code: 'steel', label: 'Steel' }] }, priceLevels: { levels: { wholesale: 2700 } },
+  costs: { costMinor: 900, supplier: null } };
 
 describe('master.* per product field group', () => {
   test('a product made in the inventory system is created in the store with every group it has, then its stock follows', async () => {
@@ -53,7 +55,7 @@ describe('master.* per product field group', () => {
       await shop.close();
     });
 
-    test(`${key}: store — an edit in the store reaches the inventory system; an edit there stays there`, async () => {
+    test(`${key}: store — an edit in the store reaches the inventory system; an edit there is reverted`, async () => {
       const shop = await openShop({ master: { [key]: 'store' } });
       shop.inv.addProduct('LAMP', { priceMinor: 3000, onHand: 7, fields: START });
       await shop.settle();
@@ -67,6 +69,10 @@ describe('master.* per product field group', () => {
       shop.inv.editProduct('LAMP', { [group]: first });
       await shop.settle();
       assert.deepEqual(shop.store.productOf('LAMP')?.fields[group], EDITED[group], 'the store is the master: left as it is');
+      assert.deepEqual(shop.inv.productOf('LAMP')?.fields[group], EDITED[group], 'the inventory system\'s edit is undone');
+      const reverted = (await shop.audit('LAMP')).filter((a) => a.action === 'product.reverted');
+      assert.equal(reverted.length, 1, 'reverted once: the write coming back is recognised');
+      assert.equal(reverted[0].setting, `master.${key}=store, ownership.onConflict=revert`);
       await shop.close();
     });
   }
@@ -80,6 +86,20 @@ describe('master.* per product field group', () => {
     assert.deepEqual(shop.store.productOf('LAMP')?.fields.prices, EDITED.prices, 'left in the store');
     assert.equal(shop.inv.productOf('LAMP')?.fields.prices?.priceMinor, 3000, 'not copied to the master');
     assert.deepEqual((await shop.conflicts('LAMP')).map((c) => c.fieldGroup), ['prices']);
+    assert.ok((await shop.actions('LAMP')).includes('product.conflict'));
+    await shop.close();
+  });
+
+  test('ownership.onConflict: flag — an edit in the inventory system of a group the store owns is left and shown as a conflict', async () => {
+    const shop = await openShop({ master: { vendorsAndCosts: 'store' }, ownership: { onConflict: 'flag' } });
+    shop.inv.addProduct('LAMP', { priceMinor: 3000, onHand: 7, fields: START });
+    await shop.settle();
+    shop.inv.editProduct('LAMP', { costs: EDITED.costs });
+    await shop.settle();
+    assert.deepEqual(shop.inv.productOf('LAMP')?.fields.costs, EDITED.costs, 'left in the inventory system');
+    assert.deepEqual(shop.store.productOf('LAMP')?.fields.costs, START.costs, 'not copied to the master');
+    const [conflict] = await shop.conflicts('LAMP');
+    assert.equal(conflict?.fieldGroup, 'costs');
     assert.ok((await shop.actions('LAMP')).includes('product.conflict'));
     await shop.close();
   });

@@ -186,6 +186,11 @@ const incomingFields = () => [
     config.customFields.ProductVariant = [...(config.customFields.ProductVariant ?? []).filter((f) => !['weight', 'length', 'width', 'height'].includes(f.name)),
       dimension('weight', 'Weight (kg)'), dimension('length', 'Length (cm)'), dimension('width', 'Width (cm)'), dimension('height', 'Height (cm)')];
     config.customFields.ProductVariant = [...config.customFields.ProductVariant.filter((f) => !INCOMING_FIELDS.includes(f.name)), ...incomingFields()];
+    // Nor for what the shop pays for a variant and to whom (master.vendorsAndCosts): admin-only,
+    // never in the Shop API, so customers never see them.
+    config.customFields.ProductVariant = [...config.customFields.ProductVariant.filter((f) => !['dovetailCost', 'dovetailSupplier'].includes(f.name)),
+      { name: 'dovetailCost', type: 'int', nullable: true, public: false, label: [{ languageCode: LanguageCode.en, value: 'Cost per unit, in cents (Dovetail)' }] },
+      { name: 'dovetailSupplier', type: 'string', nullable: true, public: false, label: [{ languageCode: LanguageCode.en, value: 'Supplier (Dovetail)' }] }];
     config.customFields.Fulfillment = [...(config.customFields.Fulfillment ?? []).filter((f) => !['dovetailRef', 'shippedOn', 'notifyCustomer'].includes(f.name)),
       fulfillmentField('dovetailRef', 'string', 'Dovetail shipment reference'), fulfillmentField('shippedOn', 'string', 'Shipped on'),
       fulfillmentField('notifyCustomer', 'boolean', 'Store emails the customer')];
