@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, parseConfig, redactConfig } from '../../src/co
 import { coverage, unsupportedAnswers, NOT_YET } from '../../src/config/coverage.js';
 import { STORE_SYSTEMS } from '../../src/connectors/registry.js';
 import { DovetailError } from '../../src/errors.js';
-import type { Config } from '../../src/config/schema.js';
+import { MasterSettings, type Config } from '../../src/config/schema.js';
 
 const ENV = { TRYTON_PASSWORD: 'tryton-pw', VENDURE_PASSWORD: 'vendure-pw', DOVETAIL_WEBHOOK_SECRET: 'whsec-0123456789abcdef' };
 /** the smallest valid file: only the three secrets have no default */
@@ -455,4 +455,18 @@ test('coverage: master.customers â€” later edits carried both ways for Tryton â†
   const shopify = rowOf(parseConfig(`${SHOPIFY}master: { customers: inventory }\n`, {}, 'x'), 'master.customers');
   assert.equal(shopify.carriedOut, true, 'the first match by email still works');
   assert.match(shopify.inPart ?? '', /the Shopify connector does not carry later edits of customer details \(customerEdits\)/);
+});
+
+test('coverage: with Tryton and Vendure, every value of every master key is carried out', () => {
+  // the values each key accepts, read from the schema itself, so a key added later is held to this too
+  for (const [key, schema] of Object.entries(MasterSettings.unwrap().shape)) {
+    const values = (schema.unwrap() as { options?: string[]; value?: string }).options ?? [(schema.unwrap() as { value: string }).value];
+    for (const value of values) {
+      for (const onConflict of ['revert', 'flag']) {
+        const row = rowOf(parse(`master: { ${key}: ${value} }\nownership: { onConflict: ${onConflict} }\n`), `master.${key}`);
+        assert.equal(row.carriedOut, true, `master.${key}=${value}: ${row.note}`);
+        assert.equal(row.inPart, undefined, `master.${key}=${value} is carried in full: ${row.note}`);
+      }
+    }
+  }
 });
