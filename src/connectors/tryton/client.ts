@@ -257,18 +257,7 @@ export class TrytonClient {
     if (res.status === 404 && method === 'common.db.login') {
       throw new DovetailError('config', `Tryton has no database ${this.opts.database} at ${this.opts.url}`);
     }
-    if (res.status !== 200) {
-      // Tryton's error pages are HTML: keep the words only.
-      throw httpFailure('POST', `${this.endpoint} (${method})`, res.status, text.replace(/<[^>]*>/g, ' '), res.headers.get('retry-after'));
-    }
-    let answer: z.infer<typeof rpcAnswer>;
-    try {
-      answer = rpcAnswer.parse(JSON.parse(text));
-    } catch {
-      throw new DovetailError('transient', `Tryton ${method}: answer is not JSON-RPC: ${short(text, 120)}`);
-    }
-    if (answer.error !== undefined && answer.error !== null) throw classifyTrytonError(method, answer.error);
-    return answer.result;
+    return this.answerOf(method, res, text);
   }
 
   /**
@@ -397,6 +386,7 @@ export class TrytonClient {
 
   /** What a JSON-RPC answer says: its result, or the DovetailError its error or status means. */
   private answerOf(method: string, res: Response, text: string): unknown {
+    // Tryton's error pages are HTML: keep the words only.
     if (res.status !== 200) throw httpFailure('POST', `${this.endpoint} (${method})`, res.status, text.replace(/<[^>]*>/g, ' '), res.headers.get('retry-after'));
     let answer: z.infer<typeof rpcAnswer>;
     try {
