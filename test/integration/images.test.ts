@@ -11,6 +11,7 @@ import type { Engine } from '../../src/engine/engine.js';
 import { z } from 'zod';
 import { freshTrytonDatabase, startVendure, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, engineFor, settingsFor, trytonAdmin } from './helpers/dovetail.js';
+import { freePort } from './helpers/free-port.js';
 import { DovetailProcess } from './helpers/dovetail-process.js';
 
 /** A real PNG (Vendure reads its size) of w×h pixels: `seed` decides the pixels, so equal seeds give equal bytes. */
@@ -97,7 +98,7 @@ describe('product images, real Tryton and real Vendure', () => {
     const front = png(40, 30, 'front');
     const back = png(30, 40, 'back');
     before(async () => {
-      settings = settingsFor(tryton, vendure);
+      settings = settingsFor(tryton, vendure, { server: { port: await freePort() } });
       engine = await engineFor(settings.config);
       await createTrytonProduct(t, 'IMG-S1', 'Pictured', '5.00');
       await engine.tick();
@@ -171,7 +172,7 @@ describe('product images, real Tryton and real Vendure', () => {
     const big = png(1200, 1100, 'big'); // about 4 MB: streamed both ways
     const small = png(16, 16, 'small');
     before(async () => {
-      settings = settingsFor(tryton, vendure, { master: { productImages: 'inventory' } });
+      settings = settingsFor(tryton, vendure, { master: { productImages: 'inventory' }, server: { port: await freePort() } });
       engine = await engineFor(settings.config);
       await createTrytonProduct(t, 'IMG-I1', 'Pictured in Tryton', '7.00');
       await engine.tick();

@@ -16,6 +16,7 @@ import { openContext } from '../../src/engine/open.js';
 import { createLogger } from '../../src/log.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, receiveStock, salesFor, settingsFor, shipWhatIsThere, trytonAdmin, until } from './helpers/dovetail.js';
+import { freePort } from './helpers/free-port.js';
 import { cancelUnshipped, postCreditNotesOf, returnUnits } from './helpers/tryton-operator.js';
 import { quantityOf, refundsOf, trytonMoney, vendureOrder } from './helpers/order-changes.js';
 import { trytonStock } from './helpers/offline.js';
@@ -33,7 +34,7 @@ describe('the order lifecycle, Dovetail killed at every step', () => {
     settings = settingsFor(tdb, v, { rules: {
       capture: 'atShipment', settleFrom: 'store', cancellationsIn: 'inventory', returnsIn: 'inventory', returnsToStore: true,
       creditMemosIn: 'inventory', refundsIn: 'inventory',
-    } });
+    }, server: { port: await freePort() } });
     kettle = await createTrytonProduct(t, 'KETTLE-1', 'Copper kettle', '40.00');
     lid = await createTrytonProduct(t, 'LID-1', 'Spare lid', '6.00');
     await receiveStock(t, kettle, 4);

@@ -10,6 +10,7 @@ import { decimalToMinor } from '../../src/model/money.js';
 import { DovetailProcess } from './helpers/dovetail-process.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, engineFor, receiveStock, salesFor, settingsFor, shipWhatIsThere, trytonAdmin } from './helpers/dovetail.js';
+import { freePort } from './helpers/free-port.js';
 
 /** the golden Vendure's one tax rate: category Standard in zone Domestic (scripts/vendure-app/setup.ts) */
 const TAX = 'Standard @ Domestic';
@@ -28,7 +29,7 @@ describe('tax rates and shipping methods kept equal, the store their master', ()
 
   before(async () => {
     tdb = await freshTrytonDatabase(); v = await startVendure(); t = await trytonAdmin(tdb); admin = await adminGql(v.url);
-    settings = settingsFor(tdb, v);
+    settings = settingsFor(tdb, v, { server: { port: await freePort() } });
   });
   after(async () => {
     await dovetail.kill();
