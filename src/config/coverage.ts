@@ -196,9 +196,9 @@ function customersRow(config: Config, row: (carriedOut: boolean, note: string) =
 function vendorsAndCostsRow(config: Config, row: (carriedOut: boolean, note: string) => CoverageRow): CoverageRow {
   const onConflict = config.ownership.onConflict === 'revert' ? 'put back' : 'shown as a conflict';
   if (config.master.vendorsAndCosts === 'inventory') {
-    return row(true, `Suppliers and costs are kept in the inventory system; where the store has fields for them (Vendure: Dovetail's admin-only fields on each variant, never shown to customers) they are copied there, and a cost typed into the store is ${onConflict}.`);
+    return row(true, `Suppliers and costs are kept in the inventory system; where the store has fields for them (admin-only fields on each variant, never shown to customers) they are copied there, and a cost typed into the store is ${onConflict}.`);
   }
-  const does = `Each variant's cost and supplier are kept in the online store (Vendure: the admin-only fields "Cost per unit" and "Supplier" that Dovetail's plugin adds to each variant, never shown to customers) and copied to the inventory system as the product's cost price and its supplier (Tryton: the supplier party, found by name or made once, with a purchase price at that cost); a cost changed in the inventory system is ${onConflict}.`;
+  const does = `Each variant's cost and supplier are kept in the online store (admin-only fields on each variant, never shown to customers) and copied to the inventory system as the product's cost price and its supplier (the supplier found by name or made once, with a purchase price at that cost); a cost changed in the inventory system is ${onConflict}.`;
   const missing = pairLacks(config, { store: ['catalogue'], inventory: ['catalogue'] }, 'master.vendorsAndCosts', 'store');
   return missing.length ? row(false, `With these two systems this answer is ${NOT_YET}: ${missing.join('; ')}. What it would do: ${does}`) : row(true, does);
 }
