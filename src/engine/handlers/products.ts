@@ -39,7 +39,7 @@ export const productToStore: JobHandler = {
       const groups = carried.filter((g) => product.fields[g] !== undefined && (
         !inStore || (ownerOf(g, ctx.config) === 'inventory' && !isDeepStrictEqual(product.fields[g], snaps.get(g)))));
       if (groups.length) rows.push({ product, groups });
-      if (inStore) await answerInventoryEdits(ctx, product, inStore, snaps).catch((err: Error) => unanswered.set(sku, err));
+      if (inStore) await answerInventoryEdits(ctx, carried, product, inStore, snaps).catch((err: Error) => unanswered.set(sku, err));
     }
     const outcome = (failed: Map<string, Error>) => new Map(jobs.map((j) => [j.id, failed.get(j.key) ?? unanswered.get(j.key) ?? null]));
     if (!rows.length) return outcome(new Map());
@@ -68,10 +68,10 @@ export const productToStore: JobHandler = {
  * written back) or flagged per ownership.onConflict. A group never synced has no known baseline
  * and is left to the store's feed.
  */
-async function answerInventoryEdits(ctx: EngineContext, product: Product, inStore: Product, snaps: Map<string, unknown>) {
+async function answerInventoryEdits(ctx: EngineContext, carried: FieldGroup[], product: Product, inStore: Product, snaps: Map<string, unknown>) {
   const sku = product.sku;
   const revert: Partial<ProductFields> = {};
-  for (const g of groupsCarried(ctx)) {
+  for (const g of carried) {
     const value = product.fields[g];
     if (value === undefined || ownerOf(g, ctx.config) !== 'store' || !snaps.has(g)) continue;
     const decision = decideProductChange({ group: g, changedIn: 'inventory', value, lastSynced: snaps.get(g), config: ctx.config });
@@ -125,6 +125,7 @@ export const productFromStore: JobHandler = {
   async handle(ctx, jobs) {
     const skus = jobs.map((j) => j.key);
     const [storeSide, inventorySide] = await Promise.all([ctx.store.getProducts(skus), ctx.inventory.getProducts(skus)]);
+    const carried = groupsCarried(ctx);
     return eachJob(jobs, async (job) => {
       const sku = job.key;
       const inStore = storeSide.get(sku);
@@ -133,7 +134,7 @@ export const productFromStore: JobHandler = {
       const snaps = await ctx.storage.snapshots('product', sku);
       const toInventory: Partial<ProductFields> = {};
       const revert: FieldGroup[] = [];
-      for (const g of groupsCarried(ctx)) {
+      for (const g of carried) {
         const value = inStore.fields[g];
         if (value === undefined) continue;
         // A product the store had before Dovetail knew it: the inventory's value is the baseline.
