@@ -18,11 +18,6 @@ export function costToMinor(costPrice: unknown): number {
   return Math.round(decimalToMinor(decimalString(costPrice), 4) / 100);
 }
 
-/** Whether the purchase module, which holds product suppliers, is activated. */
-export async function hasPurchaseModule(client: TrytonClient): Promise<boolean> {
-  return (await client.search('ir.model', [['model', '=', 'purchase.product_supplier']], { limit: 1 })).length > 0;
-}
-
 const SupplierRow = z.object({ id: z.number(), product: z.number().nullable(), party: z.number() });
 const SUPPLIER_ORDER: [string, 'ASC'][] = [['sequence', 'ASC'], ['id', 'ASC']];
 
@@ -44,13 +39,13 @@ export async function supplierNames(client: TrytonClient, productIds: number[]):
  * party is found by its name before one is made. No supplier: the variant's suppliers are
  * deactivated (kept for the purchases that name them).
  */
-export async function writeCosts(client: TrytonClient, company: { id: number; currencyId: number }, product: { id: number; template: number; costPrice: unknown },
-  costs: Costs, opts: { purchase: boolean }): Promise<void> {
-  if (costs.supplier !== null && !opts.purchase) {
+export async function writeCosts(client: TrytonClient, company: { id: number; currencyId: number; modules: { purchase: boolean } },
+  product: { id: number; template: number; costPrice: unknown }, costs: Costs): Promise<void> {
+  if (costs.supplier !== null && !company.modules.purchase) {
     throw new DovetailError('config', `Tryton cannot keep the supplier "${costs.supplier}" of product ${product.id}: activate the purchase module (it holds product suppliers)`);
   }
   if (costs.costMinor < 0) throw permanent(`a cost cannot be negative (got ${costs.costMinor} for Tryton product ${product.id})`, { product: product.id });
-  if (opts.purchase) await writeSupplier(client, company, product, costs);
+  if (company.modules.purchase) await writeSupplier(client, company, product, costs);
   if (costToMinor(product.costPrice) !== costs.costMinor) await modifyCostPrice(client, product.id, minorToDecimal(costs.costMinor));
 }
 

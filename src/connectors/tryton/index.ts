@@ -23,7 +23,7 @@ import type { ImageFile } from '../image-files.js';
 import * as refdata from './reference-sets.js';
 import type { SalesTaxValue, ShippingMethodValue } from '../../model/reference-sets.js';
 import { incomingStock } from './incoming.js';
-import { costToMinor, hasPurchaseModule, supplierNames, writeCosts } from './costs.js';
+import { costToMinor, supplierNames, writeCosts } from './costs.js';
 import * as parties from './parties.js';
 
 export interface TrytonConnectorOptions extends TrytonOptions {
@@ -43,8 +43,6 @@ export class TrytonConnector implements InventoryConnector {
   readonly capabilities = CAPABILITIES;
   readonly client: TrytonClient;
   private company?: Promise<Company>;
-  /** whether product suppliers can be kept (module purchase), asked once */
-  private purchase?: Promise<boolean>;
 
   constructor(private readonly opts: TrytonConnectorOptions) {
     this.client = new TrytonClient(opts);
@@ -120,7 +118,7 @@ export class TrytonConnector implements InventoryConnector {
     const templates = z.array(z.object({ id: z.number(), code: z.string().nullable(), products: z.array(z.number()), categories: z.array(z.number()) })).parse(
       await this.client.read('product.template', [...new Set(records.map((r) => r.template))], ['code', 'products', 'categories'], { active_test: false }));
     const byTemplate = new Map(templates.map((t) => [t.id, t]));
-    const suppliers = await this.hasPurchase() ? await supplierNames(this.client, records.map((r) => r.id)) : new Map<number, string>();
+    const suppliers = company.modules.purchase ? await supplierNames(this.client, records.map((r) => r.id)) : new Map<number, string>();
     const categoryIds = [...new Set(templates.flatMap((t) => t.categories))];
     const categoryNames = new Map(categoryIds.length ? z.array(z.object({ id: z.number(), name: z.string() })).parse(
       await this.client.read('product.category', categoryIds, ['name'])).map((c) => [c.id, c.name]) : []);
@@ -143,10 +141,6 @@ export class TrytonConnector implements InventoryConnector {
     }));
   }
 
-  private hasPurchase(): Promise<boolean> {
-    this.purchase ??= hasPurchaseModule(this.client).catch((err) => { this.purchase = undefined; throw err; });
-    return this.purchase;
-  }
 
   async listSkus(offset: number, limit: number): Promise<string[]> {
     const rows = z.array(z.object({ code: z.string().nullable() })).parse(await this.client.searchRead('product.product',
@@ -176,7 +170,7 @@ export class TrytonConnector implements InventoryConnector {
         await writeAttributeValues(this.client, { id: r.id, sku, attributeSet: set, current: r.attributes }, fields.attributes.values);
       }
       if (fields.costs) {
-        await writeCosts(this.client, await this.companyInfo(), { id: r.id, template: r.template, costPrice: r.cost_price }, fields.costs, { purchase: await this.hasPurchase() });
+        await writeCosts(this.client, await this.companyInfo(), { id: r.id, template: r.template, costPrice: r.cost_price }, fields.costs);
       }
     }
     const levels = rows.flatMap(({ sku, fields }) => (fields.priceLevels && records.get(sku) ? [{ sku, productId: records.get(sku)!.id, levels: fields.priceLevels.levels }] : []));

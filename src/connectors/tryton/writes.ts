@@ -20,16 +20,18 @@ export interface Company {
 
 /**
  * Modules a shop's Tryton may lack: product_attribute (master.productAttributes), product_price_list
- * (master.priceLevels) and sale_price_list (a web sale's price list). Without them their flows
- * carry nothing, instead of every product read failing on a model Tryton does not have.
+ * (master.priceLevels), sale_price_list (a web sale's price list) and purchase (product suppliers,
+ * master.vendorsAndCosts). Without them their flows carry nothing, instead of every product read
+ * failing on a model Tryton does not have.
  */
-export interface OptionalModules { attributes: boolean; priceLists: boolean; salePriceList: boolean }
+export interface OptionalModules { attributes: boolean; priceLists: boolean; salePriceList: boolean; purchase: boolean }
 
 export async function optionalModules(client: TrytonClient): Promise<OptionalModules> {
   const models = new Set(z.array(z.object({ model: z.string() })).parse(
-    await client.searchRead('ir.model', [['model', 'in', ['product.attribute', 'product.price_list']]], ['model'])).map((m) => m.model));
+    await client.searchRead('ir.model', [['model', 'in', ['product.attribute', 'product.price_list', 'purchase.product_supplier']]], ['model'])).map((m) => m.model));
   const saleList = await client.search('ir.model.field', [['model.model', '=', 'party.party'], ['name', '=', 'sale_price_list']], { limit: 1 });
-  return { attributes: models.has('product.attribute'), priceLists: models.has('product.price_list'), salePriceList: saleList.length > 0 };
+  return { attributes: models.has('product.attribute'), priceLists: models.has('product.price_list'), salePriceList: saleList.length > 0,
+    purchase: models.has('purchase.product_supplier') };
 }
 
 /** Looks up a record made once (kept for the process), or finds / creates it. */
