@@ -84,6 +84,7 @@ export async function* bytesInJsonAnswer(answer: AsyncIterable<Uint8Array>): Asy
   for await (const chunk of answer) {
     // base64 and the JSON around it are ASCII: one byte, one character
     const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+    let encoded: string;
     if (pending === null) {
       head += text;
       const start = /"base64"\s*:\s*"/.exec(head);
@@ -91,16 +92,12 @@ export async function* bytesInJsonAnswer(answer: AsyncIterable<Uint8Array>): Asy
         if (head.length > MAX_HEAD) throw new NoBytesInAnswer(head.slice(0, 2000));
         continue;
       }
-      pending = '';
-      const rest = head.slice(start.index + start[0].length);
+      encoded = head.slice(start.index + start[0].length);
       head = '';
-      const out = decodeSome(rest);
-      if (out.bytes.length) yield out.bytes;
-      pending = out.pending;
-      if (out.ended) return;
-      continue;
+    } else {
+      encoded = pending + text;
     }
-    const out = decodeSome(pending + text);
+    const out = decodeSome(encoded);
     if (out.bytes.length) yield out.bytes;
     pending = out.pending;
     if (out.ended) return;
