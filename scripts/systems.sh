@@ -4,6 +4,7 @@
 #                              trytond on 127.0.0.1:${TRYTON_PORT:-18000}; with WITH_VENDURE=1 also a
 #                              Vendure on 127.0.0.1:${VENDURE_PORT:-3000} (database .run/vendure/demo.sqlite,
 #                              webhooks to $DOVETAIL_WEBHOOK_URL when set). Prints the env to export.
+#                              Also a private PostgreSQL on 127.0.0.1:${POSTGRES_PORT:-15432} (scripts/postgres).
 #   scripts/systems.sh stop    stops what start started, by pid.
 # With SYSTEMS_STARTED=<file>, start notes there which servers it started itself (not those
 # already running) and stop stops only those: a test run beside a demo leaves the demo's running.
@@ -35,6 +36,8 @@ case "${1:-}" in
     bash scripts/vendure-app/golden.sh
     running_pidfile "$ROOT/.run/tryton/trytond.pid" || note_started tryton
     TRYTON_PORT=$TRYTON_PORT bash scripts/tryton/start.sh
+    [ -f .run/postgres/data/postmaster.pid ] && kill -0 "$(head -1 .run/postgres/data/postmaster.pid)" 2>/dev/null || note_started postgres
+    bash scripts/postgres/start.sh
     if [ "${WITH_VENDURE:-0}" = 1 ]; then
       if running_pidfile "$VENDURE_PID"; then
         echo "vendure already running (pid $(cat "$VENDURE_PID"))"
@@ -59,6 +62,7 @@ case "${1:-}" in
   stop)
     if started_here vendure; then stop_pidfile "$VENDURE_PID"; fi
     if started_here tryton; then bash scripts/tryton/stop.sh; fi
+    if started_here postgres; then bash scripts/postgres/stop.sh; fi
     if [ -n "${SYSTEMS_STARTED:-}" ]; then rm -f "$SYSTEMS_STARTED"; fi
     ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;

@@ -35,6 +35,8 @@ export TRYTON_URL="http://127.0.0.1:$TRYTON_PORT"
 # one per test worker: a test file takes a free one for its whole life (test/integration/helpers/systems.ts)
 export TRYTON_URLS="$urls"
 export TRYTON_DB_DIR="$ROOT/.run/tryton/db"
+# storage tests run on SQLite and on this server; each test file creates a database of its own
+export TEST_DATABASE_URL; TEST_DATABASE_URL=$(bash scripts/postgres/start.sh | sed -n 's/^export TEST_DATABASE_URL=//p')
 echo "systems ready in $(( $(date +%s) - T0 )) s"
 
 status=0
