@@ -335,15 +335,12 @@ export function unsupportedAnswers(config: Config): CoverageRow[] {
 }
 
 /**
- * Settings this version cannot run with at all: a storage it does not have. (Every system the
- * settings accept is in the registry and runs; what its connector lacks is shown per answer.) `run` stops on them at start, so `check` (offline too) fails on them first.
+ * Settings this version cannot run with at all. None today: both storages (sqlite, postgres) run,
+ * every system the settings accept is in the registry, and what a connector lacks is shown per
+ * answer. `run` stops on these at start, so `check` (offline too) fails on them first.
  */
-export function settingsThisVersionCannotRun(config: Config): CoverageRow[] {
-  const rows: CoverageRow[] = [];
-  if (config.database.driver === 'postgres') {
-    rows.push({ key: 'database.driver', answer: 'postgres', carriedOut: false, note: `Keeping Dovetail's queue, mappings and audit trail in PostgreSQL is ${NOT_YET}: use driver sqlite.` });
-  }
-  return rows;
+export function settingsThisVersionCannotRun(_config: Config): CoverageRow[] {
+  return [];
 }
 
 /** What inventory.incoming does, in words. */

@@ -149,6 +149,12 @@ export const SyncSettings = z.object({
   maxAttempts: z.number().int().min(1).max(50).default(8),
   /** how long a record keeps being retried while a system is unreachable, slow or busy (down, 5xx, 429, timeouts) */
   keepRetryingHours: z.number().min(0).max(720).default(24),
+  /**
+   * how long (ms) a job stays with the worker that claimed it without a renewal; a worker renews
+   * its jobs every quarter of it (at most every 5 s), so only a dead worker's jobs outlive it and
+   * go to another worker — the way a worker on another machine is found dead
+   */
+  jobLeaseMs: z.number().int().min(1000).max(3_600_000).default(60_000),
 }).strict().prefault({});
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];

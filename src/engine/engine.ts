@@ -1,5 +1,6 @@
 // The engine: poll every feed, run every ready job, repeat until stopped. Also the first full
 // load (`dovetail sync`), which queues every record of a kind and works the queue down.
+import { hostname } from 'node:os';
 import { messageOf } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { customerToStore } from './handlers/customers-to-store.js';
@@ -27,11 +28,18 @@ const SYNC_WAITS_FOR_RETRY_MS = 60_000;
 
 export type SyncKind = 'products' | 'stock' | 'customers' | 'orders';
 
-export interface FeedState { system: string; kind: string; lastPollAt: string | null; lastError: string | null; fresh: number }
+export interface FeedState {
+  system: string; kind: string; lastPollAt: string | null; lastError: string | null; fresh: number;
+  /** another worker sharing the database polls this feed now (PostgreSQL; never on SQLite) */
+  polledElsewhere?: boolean;
+}
 
 export class Engine {
   readonly runner: JobRunner;
   readonly feeds = new Map<string, FeedState>();
+
+  /** this process in the workers registry */
+  readonly worker: { id: string; host: string; pid: number; startedAt: string };
 
   constructor(readonly ctx: EngineContext, opts: { leaseMs?: number } = {}) {
     // Order matters: a product must exist in the store before its stock, a customer before a sale.
@@ -41,7 +49,8 @@ export class Engine {
       // money after orders (and shipments): a payment is recorded against a sale that exists
       ...MONEY_HANDLERS,
       // reference sets last: nothing else waits for them, and an order imports with the rates it was charged
-      referenceSetSync], { leaseMs: opts.leaseMs, onProgress: () => this.health.progressed() });
+      referenceSetSync], { leaseMs: opts.leaseMs ?? ctx.config.sync.jobLeaseMs, onProgress: () => this.health.progressed() });
+    this.worker = { id: this.runner.worker, host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
   }
 
   /** One pass: read every feed, then work every ready job. */
@@ -51,12 +60,18 @@ export class Engine {
   }
 
   async pollAll(): Promise<void> {
+    let ownershipChanged = false;
     for (const feed of FEEDS) {
       const system = feed.side === 'inventory' ? this.ctx.inventory.system : this.ctx.store.system;
       const state: FeedState = this.feeds.get(`${system}.${feed.kind}`) ?? { system, kind: feed.kind, lastPollAt: null, lastError: null, fresh: 0 };
       this.feeds.set(`${system}.${feed.kind}`, state);
       // a feed the settings or the connector leave unread is not polled, nor shown as read
       if (!feedIsRead(feed, this.ctx.config) || !feedCarried(feed, feed.side === 'inventory' ? this.ctx.inventory : this.ctx.store)) continue;
+      // several workers on one PostgreSQL: each feed is read by one of them at a time
+      const elsewhere = !(await this.ctx.storage.tryOwnFeed(system, feed.kind));
+      if (elsewhere !== state.polledElsewhere) ownershipChanged = true;
+      state.polledElsewhere = elsewhere;
+      if (elsewhere) continue;
       try {
         state.fresh += await pollFeed(this.ctx, feed);
         this.health.progressed();
@@ -71,6 +86,8 @@ export class Engine {
         this.ctx.log.warn({ feed: `${system}.${feed.kind}`, err: state.lastError }, 'could not read changes; will try again');
       }
     }
+    // the registry shows a feed's new poller at once, not at the next upkeep
+    if (ownershipChanged) await this.ctx.storage.workerAlive(this.worker);
   }
 
   /** when `run` last queued the reference sets (sync.referenceSetsEveryMs); 0: not yet, so at start */
@@ -108,10 +125,12 @@ export class Engine {
   readiness(): { engine: string | null; systems: Record<string, { state: 'ok' | 'unreachable' | 'not read yet'; reason: string | null }> } {
     const systems: ReturnType<Engine['readiness']>['systems'] = {};
     for (const system of [this.ctx.inventory.system, this.ctx.store.system]) {
-      const feeds = [...this.feeds.values()].filter((f) => f.system === system);
+      const all = [...this.feeds.values()].filter((f) => f.system === system);
+      // a feed another worker reads is that worker's to judge; with all of them elsewhere, this one is ready
+      const feeds = all.filter((f) => !f.polledElsewhere);
       const failing = feeds.find((f) => f.lastError);
       systems[system] = failing ? { state: 'unreachable', reason: failing.lastError }
-        : feeds.some((f) => f.lastPollAt) ? { state: 'ok', reason: null } : { state: 'not read yet', reason: null };
+        : feeds.some((f) => f.lastPollAt) || (all.length && !feeds.length) ? { state: 'ok', reason: null } : { state: 'not read yet', reason: null };
     }
     return { engine: this.health.problem(this.stallAfterMs), systems };
   }
@@ -150,14 +169,23 @@ export class Engine {
       }
     } finally {
       clearInterval(upkeep);
+      await this.leaveRegistry();
       this.health.stopped();
     }
+  }
+
+  /** A clean stop takes this worker off the registry at once; a killed one is aged out. */
+  private async leaveRegistry(): Promise<void> {
+    await this.ctx.storage.workerStopped(this.worker.id)
+      .catch((err: unknown) => this.ctx.log.warn({ err: messageOf(err) }, 'could not remove this worker from the registry; it is aged out'));
   }
 
   /**
    * Every few seconds, while the engine runs: renews the leases of the jobs this process holds,
    * however long a pass takes, and frees jobs whose worker died (its lease ran out, or its pid is
    * gone on this machine) — a killed `dovetail sync` must not block its records until a restart.
+   * It also says in the workers registry that this worker lives, and which feeds it reads, and
+   * forgets workers silent for a whole lease.
    */
   private startUpkeep(): NodeJS.Timeout {
     let busy = false;
@@ -166,7 +194,9 @@ export class Engine {
       busy = true;
       try {
         await this.runner.heartbeat();
+        await this.ctx.storage.workerAlive(this.worker);
         await this.runner.recover();
+        await this.ctx.storage.forgetSilentWorkers(this.runner.leaseMs);
       } catch (err) {
         const why = messageOf(storageFailure(err));
         this.health.failed(why);
@@ -220,6 +250,7 @@ export class Engine {
       }
     } finally {
       clearInterval(upkeep);
+      await this.leaveRegistry();
     }
   }
 }

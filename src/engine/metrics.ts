@@ -71,7 +71,31 @@ export function engineGauges(ctx: EngineContext): Registry {
       }
     },
   });
+  workerGauges(ctx, registry);
   return registry;
+}
+
+/** Every worker sharing the database (one on SQLite), from the workers registry. */
+function workerGauges(ctx: EngineContext, registry: Registry): void {
+  const workers = () => ctx.storage.workers();
+  new Gauge({
+    name: 'dovetail_workers', help: 'Workers (dovetail run / sync processes) alive on this database', registers: [registry],
+    async collect() { this.set((await workers()).length); },
+  });
+  new Gauge({
+    name: 'dovetail_worker_jobs_running', help: 'Jobs each worker is running now', labelNames: ['worker', 'host'] as const, registers: [registry],
+    async collect() {
+      this.reset();
+      for (const w of await workers()) this.set({ worker: w.id, host: w.host }, w.jobsRunning);
+    },
+  });
+  new Gauge({
+    name: 'dovetail_worker_feeds_owned', help: 'Feeds each worker polls (each feed has one poller at a time)', labelNames: ['worker', 'host'] as const, registers: [registry],
+    async collect() {
+      this.reset();
+      for (const w of await workers()) this.set({ worker: w.id, host: w.host }, w.feeds.length);
+    },
+  });
 }
 
 /** The text a Prometheus scrape gets: the engine's counters and this engine's gauges. */

@@ -3,15 +3,14 @@
 import type { Config } from '../config/schema.js';
 import { inventorySystemOf, storeSystemOf } from '../connectors/registry.js';
 import type { SharedSettings } from '../connectors/types.js';
-import { DovetailError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { openSqlite } from '../store/sqlite/open.js';
+import { openPostgres } from '../store/postgres/open.js';
 import type { Storage } from '../store/storage.js';
 import type { EngineContext } from './context.js';
 
 export async function openStorage(config: Config): Promise<Storage> {
-  if (config.database.driver === 'sqlite') return openSqlite(config.database.path);
-  throw new DovetailError('config', 'database.driver postgres is not carried out by this version yet: use sqlite');
+  return config.database.driver === 'sqlite' ? openSqlite(config.database.path) : openPostgres(config.database.url);
 }
 
 export async function openContext(config: Config, log: Logger = createLogger()): Promise<EngineContext> {

@@ -14,7 +14,8 @@ export interface RunStats { done: number; retrying: number; failed: number }
 
 export class JobRunner {
   readonly worker = workerId();
-  private readonly leaseMs: number;
+  /** how long a claimed job stays with this worker without a renewal (sync.jobLeaseMs) */
+  readonly leaseMs: number;
 
   /** how often the engine renews this worker's leases and frees the jobs of dead workers */
   readonly upkeepEveryMs: number;

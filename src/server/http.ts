@@ -108,6 +108,7 @@ export function buildApp(engine: Engine): Hono<AppEnv> {
     health: { ...engine.health.view(), ...engine.readiness() },
     queue: await ctx.storage.queueDepth(), feeds: [...engine.feeds.values()], cursors: await ctx.storage.cursors(),
     failures: (await ctx.storage.failures()).length, openConflicts: (await ctx.storage.conflicts()).length,
+    workers: await ctx.storage.workers(),
   }));
   app.get('/api/flows', async (c) => c.json(await flows(ctx.storage, config, engine.feeds.values())));
   app.get('/api/failures', async (c) => c.json(await failureViews()));
@@ -135,7 +136,8 @@ export function buildApp(engine: Engine): Hono<AppEnv> {
     const body = assets.get(name);
     return body === undefined ? c.notFound() : c.body(body, 200, { 'content-type': ASSETS[name], 'cache-control': 'no-cache' });
   });
-  app.get('/', async (c) => c.html(overviewPage(await chrome(c), await flows(ctx.storage, config, engine.feeds.values()), engine.health.problem(engine.stallAfterMs))));
+  app.get('/', async (c) => c.html(overviewPage(await chrome(c), await flows(ctx.storage, config, engine.feeds.values()), engine.health.problem(engine.stallAfterMs),
+    await ctx.storage.workers())));
   app.get('/checklist', async (c) => c.html(checklistPage(await chrome(c))));
   app.get('/failures', async (c) => {
     const retried = c.req.query('retried');

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import { reportItems } from '../cli/report.js';
 import { html, seconds, time, type Html } from './html.js';
 import { explainMove, systemName, type DriftView, type FailureView, type FlowView, type MoveView } from './state.js';
-import type { AuditRow, Job } from '../store/storage.js';
+import type { AuditRow, Job, WorkerRow } from '../store/storage.js';
 
 export type Tab = 'overview' | 'checklist' | 'failures' | 'records' | 'drift';
 
@@ -59,7 +59,7 @@ function lastMoveLine(m: MoveView, row: AuditRow): Html {
 }
 
 /** `engineProblem`: why the engine is not doing its work (its passes fail, or it is stuck), shown above everything. */
-export function overviewPage(chrome: Chrome, flows: FlowView[], engineProblem: string | null = null): string {
+export function overviewPage(chrome: Chrome, flows: FlowView[], engineProblem: string | null = null, workers: WorkerRow[] = []): string {
   const active = flows.filter((f) => f.active);
   const waiting = active.reduce((n, f) => n + f.counts.waiting + f.counts.running, 0);
   const lastPoll = active.flatMap((f) => f.feeds.map((x) => x.lastPollAt)).filter((x): x is string => !!x).sort().pop();
@@ -92,7 +92,17 @@ export function overviewPage(chrome: Chrome, flows: FlowView[], engineProblem: s
     <a class="tile" href="/drift"><b class="${chrome.drift ? 'warn' : ''}">${chrome.drift}</b>drift item${chrome.drift === 1 ? '' : 's'}</a>
   </div>
 </section>
-<div class="grid">${cards}</div>`, { refresh: true });
+<div class="grid">${cards}</div>
+${workers.length ? workersPanel(workers) : ''}`, { refresh: true });
+}
+
+/** The `dovetail run` processes sharing the database: several on PostgreSQL, one on SQLite. */
+function workersPanel(workers: WorkerRow[]): Html {
+  return html`<section class="card workers"><h2>Workers (${workers.length})</h2>
+<table><thead><tr><th>Worker</th><th>Host</th><th>Since</th><th>Last heard</th><th>Jobs running</th><th>Reads</th></tr></thead><tbody>
+${workers.map((w) => html`<tr data-worker="${w.id}"><td><code>${w.id}</code></td><td>${w.host} (pid ${w.pid})</td><td>${time(w.startedAt, '')}</td>
+<td>${time(w.heartbeatAt, '')}</td><td data-stat="jobs-running">${w.jobsRunning}</td><td class="small">${w.feeds.length ? w.feeds.join(', ') : html`<span class="muted">no feed</span>`}</td></tr>`)}
+</tbody></table></section>`;
 }
 
 // ---- checklist ------------------------------------------------------------------------------

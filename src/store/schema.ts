@@ -81,6 +81,17 @@ export interface ConflictsTable {
   resolved_at: string | null;
 }
 
+/** One running `dovetail run` process; the jobs it runs are the jobs locked_by its id. */
+export interface WorkersTable {
+  id: string;
+  host: string;
+  pid: number;
+  started_at: string;
+  heartbeat_at: string;
+  /** the feeds ("system.kind") this worker polls, as a JSON array */
+  feeds_json: string;
+}
+
 export interface Tables {
   changes: ChangesTable;
   jobs: JobsTable;
@@ -89,4 +100,5 @@ export interface Tables {
   cursors: CursorsTable;
   audit: AuditTable;
   conflicts: ConflictsTable;
+  workers: WorkersTable;
 }

@@ -3,9 +3,10 @@
 // default install and a PostgreSQL server run the same queries and the same migrations.
 import { Kysely, Migrator, sql, type Selectable } from 'kysely';
 import type { Tables, JobState, JobsTable } from './schema.js';
-import { storageFailure } from './failures.js';
+import { StorageError, storageFailure } from './failures.js';
 import { migrations, type Dialect } from './migrations/index.js';
 import type { MappingKind } from './mapping-kinds.js';
+import { everyFeedOwned, type FeedLocks } from './feed-locks.js';
 
 export interface Job {
   id: number; kind: string; key: string; state: JobState; attempts: number; runAfter: string;
@@ -26,11 +27,14 @@ export interface Conflict {
   masterValue: string; otherValue: string; detectedAt: string; resolvedAt: string | null;
 }
 
+/** A running `dovetail run` process, as the workers registry shows it. */
+export interface WorkerRow { id: string; host: string; pid: number; startedAt: string; heartbeatAt: string; feeds: string[]; jobsRunning: number }
+
 export const nowIso = () => new Date().toISOString();
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 export class Storage {
-  constructor(readonly db: Kysely<Tables>, readonly dialect: Dialect) {}
+  constructor(readonly db: Kysely<Tables>, readonly dialect: Dialect, private readonly feedLocks: FeedLocks = everyFeedOwned()) {}
 
   async migrate(): Promise<void> {
     const all = migrations(this.dialect);
@@ -38,11 +42,16 @@ export class Storage {
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error');
+      const failure = storageFailure(error);
+      if (failure instanceof StorageError) throw failure;
       throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
-  close(): Promise<void> { return this.db.destroy(); }
+  async close(): Promise<void> {
+    await this.feedLocks.close();
+    await this.db.destroy();
+  }
 
   /** Runs `fn` in one transaction: changes, jobs and the cursor that covers them commit together. */
   async transaction<T>(fn: (tx: Storage) => Promise<T>, opts: { durable?: boolean } = {}): Promise<T> {
@@ -57,7 +66,7 @@ export class Storage {
     // active") would hide the reason. The first error is the one that says what happened.
     const trx = await this.db.startTransaction().execute().catch((err: unknown) => { throw storageFailure(err); });
     try {
-      const result = await fn(new Storage(trx, this.dialect));
+      const result = await fn(new Storage(trx, this.dialect, this.feedLocks));
       await trx.commit().execute();
       return result;
     } catch (err) {
@@ -142,6 +151,7 @@ export class Storage {
    * record that already has a job running: changes to one record apply in order.
    */
   async claim(kinds: string[], limit: number, worker: string, leaseMs: number): Promise<Job[]> {
+    if (this.dialect === 'postgres') return this.claimShared(kinds, limit, worker, leaseMs);
     return this.transaction(async (tx) => {
       const now = nowIso();
       const candidates = await tx.db.selectFrom('jobs').selectAll()
@@ -157,6 +167,33 @@ export class Storage {
         .where('id', 'in', ids).execute();
       return candidates.map((c) => toJob({ ...c, state: 'running', attempts: c.attempts + 1 }));
     });
+  }
+
+  /**
+   * The claim of several workers on one PostgreSQL: rows another worker is claiming are skipped,
+   * not waited for (FOR UPDATE SKIP LOCKED). Two claims may still both see no job running for a
+   * record (each before the other commits); the unique index jobs_one_running lets only one of
+   * them commit, and the other claims again, when the first one's job shows as running.
+   */
+  private async claimShared(kinds: string[], limit: number, worker: string, leaseMs: number): Promise<Job[]> {
+    for (let attempt = 1; ; attempt++) {
+      const now = nowIso();
+      try {
+        const rows = await sql<Selectable<JobsTable>>`
+          WITH ready AS (
+            SELECT id FROM jobs
+            WHERE state = 'pending' AND run_after <= ${now} AND kind IN (${sql.join(kinds)})
+              AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.kind = jobs.kind AND r.key = jobs.key AND r.state = 'running')
+            ORDER BY run_after, id LIMIT ${limit}
+            FOR UPDATE SKIP LOCKED)
+          UPDATE jobs SET state = 'running', locked_by = ${worker}, locked_until = ${later(leaseMs)}, updated_at = ${now}, attempts = attempts + 1
+          FROM ready WHERE jobs.id = ready.id
+          RETURNING jobs.*`.execute(this.db);
+        return rows.rows.sort((a, b) => a.run_after.localeCompare(b.run_after) || a.id - b.id).map(toJob);
+      } catch (err) {
+        if (!isUniqueViolation(err) || attempt >= 5) throw err;
+      }
+    }
   }
 
   async complete(id: number): Promise<void> {
@@ -211,6 +248,38 @@ export class Storage {
   /** Renews the lease of jobs a worker still holds. */
   async heartbeat(worker: string, leaseMs: number): Promise<void> {
     await this.db.updateTable('jobs').set({ locked_until: later(leaseMs) }).where('state', '=', 'running').where('locked_by', '=', worker).execute();
+  }
+
+  // ---- workers and feeds ---------------------------------------------------------------------
+
+  /** Whether this worker may poll the feed now (on PostgreSQL, one worker at a time holds each feed). */
+  tryOwnFeed(system: string, feed: string): Promise<boolean> { return this.feedLocks.tryOwn(system, feed); }
+
+  /** Says in the workers registry that `worker` is alive, and which feeds it polls. */
+  async workerAlive(w: { id: string; host: string; pid: number; startedAt: string }): Promise<void> {
+    const beat = { heartbeat_at: nowIso(), feeds_json: JSON.stringify(this.feedLocks.owned().sort()) };
+    await this.db.insertInto('workers').values({ id: w.id, host: w.host, pid: w.pid, started_at: w.startedAt, ...beat })
+      .onConflict((oc) => oc.column('id').doUpdateSet(beat)).execute();
+  }
+
+  async workerStopped(id: string): Promise<void> {
+    await this.db.deleteFrom('workers').where('id', '=', id).execute();
+  }
+
+  /** Removes the rows of workers silent for longer than `silentMs` (killed, or their machine gone). */
+  async forgetSilentWorkers(silentMs: number): Promise<number> {
+    const r = await this.db.deleteFrom('workers').where('heartbeat_at', '<', new Date(Date.now() - silentMs).toISOString()).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  /** Every worker in the registry, with the number of jobs each is running now. */
+  async workers(): Promise<WorkerRow[]> {
+    const rows = await this.db.selectFrom('workers').selectAll()
+      .select((eb) => eb.selectFrom('jobs').select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('jobs.locked_by', '=', 'workers.id').where('jobs.state', '=', 'running').as('jobs_running'))
+      .orderBy('started_at').orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, host: r.host, pid: r.pid, startedAt: r.started_at, heartbeatAt: r.heartbeat_at,
+      feeds: JSON.parse(r.feeds_json) as string[], jobsRunning: Number(r.jobs_running ?? 0) }));
   }
 
   async failures(): Promise<Job[]> {
@@ -344,6 +413,11 @@ export class Storage {
     return rows.map((r) => ({ id: r.id, recordKind: r.record_kind, recordKey: r.record_key, fieldGroup: r.field_group,
       masterSystem: r.master_system, masterValue: r.master_value, otherValue: r.other_value, detectedAt: r.detected_at, resolvedAt: r.resolved_at }));
   }
+}
+
+/** PostgreSQL's unique_violation; SQLite serialises its writers and never meets it in a claim. */
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '23505';
 }
 
 function toJob(r: Selectable<JobsTable>): Job {

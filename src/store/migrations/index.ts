@@ -102,5 +102,21 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('jobs').addColumn('failing_since', 'text').execute();
       },
     },
+    '0003_workers': {
+      // Several `dovetail run` processes share one PostgreSQL: the database itself refuses a second
+      // running job for a record (two claims that both saw none running cannot both commit), and
+      // each worker says it is alive, and which feeds it polls, in a row of its own.
+      async up(db: Kysely<unknown>) {
+        await sql`CREATE UNIQUE INDEX jobs_one_running ON jobs (kind, key) WHERE state = 'running'`.execute(db);
+        await db.schema.createTable('workers')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('host', 'text', (c) => c.notNull())
+          .addColumn('pid', 'integer', (c) => c.notNull())
+          .addColumn('started_at', 'text', (c) => c.notNull())
+          .addColumn('heartbeat_at', 'text', (c) => c.notNull())
+          .addColumn('feeds_json', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
