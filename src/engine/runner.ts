@@ -7,6 +7,19 @@ import type { Job } from '../store/storage.js';
 import type { EngineContext, JobHandler } from './context.js';
 import { backoffMs } from './backoff.js';
 import { jobOutcomes } from './metrics.js';
+import { JOB } from './job-kinds.js';
+
+/**
+ * Jobs that find-or-create records other records share: a customer's party (an order's job and
+ * the customer's own both want it), service products, tax rates, categories, option groups,
+ * assets. Two workers looking at once would both find nothing and both create. Workers sharing a
+ * PostgreSQL run these on one worker at a time — whichever holds the lock below, taken over
+ * within a poll when it dies — and every other kind of job on all of them. On SQLite, one process
+ * runs everything anyway.
+ */
+const SHARED_CREATE_KINDS: ReadonlySet<string> = new Set([JOB.productToStore, JOB.productFromStore, JOB.productImages,
+  JOB.customer, JOB.order, JOB.customerToStore, JOB.offlineOrder, JOB.referenceSet]);
+const SHARED_CREATES_LOCK = ['jobs', 'shared-creates'] as const;
 
 export const workerId = () => `${hostname()}:${process.pid}:${Date.now().toString(36)}`;
 
@@ -47,8 +60,10 @@ export class JobRunner {
     const stats: RunStats = { done: 0, retrying: 0, failed: 0 };
     for (;;) {
       let claimedAny = false;
+      const mayCreateShared = await this.ctx.storage.tryOwnFeed(...SHARED_CREATES_LOCK);
       for (const handler of this.handlers) {
         if (signal?.aborted) return stats;
+        if (SHARED_CREATE_KINDS.has(handler.kind) && !mayCreateShared) continue;
         const jobs = await this.ctx.storage.claim([handler.kind], handler.batch, this.worker, this.leaseMs);
         if (!jobs.length) continue;
         claimedAny = true;

@@ -94,7 +94,11 @@ test('each feed is polled by one worker at a time; a worker\'s feeds pass to ano
     assert.equal(await b.tryOwnFeed('vendure', 'order'), true);
     assert.equal(await a.tryOwnFeed('tryton', 'stock'), true, 'a keeps it at its next poll');
     // the holder's connection dies (a SIGKILLed worker): PostgreSQL frees its locks
-    await sql`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = hashtext('tryton.stock')::oid`.execute(b.db);
+    const holder = sql<{ pid: number }>`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = hashtext('tryton.stock')::oid`;
+    const [{ pid }] = (await holder.execute(b.db)).rows;
+    await sql`SELECT pg_terminate_backend(${pid})`.execute(b.db);
+    // the signal is sent at once; the session ends (and its locks go) a moment later
+    await sql`DO $$ BEGIN WHILE EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = ${sql.lit(pid)}) LOOP PERFORM pg_sleep(0.01); END LOOP; END $$`.execute(b.db);
     assert.equal(await b.tryOwnFeed('tryton', 'stock'), true, 'taken over at the next poll');
     assert.equal(await a.tryOwnFeed('tryton', 'stock'), false, 'a, back with a new session, finds it taken');
     await b.workerAlive({ id: 'b', host: 'h', pid: 2, startedAt: new Date().toISOString() });

@@ -131,7 +131,12 @@ async function makeServiceProduct(client: TrytonClient, company: Company, { code
   const [found] = await client.search('product.product', [['code', '=', code]], { limit: 1 });
   if (found) return found;
   await client.create('product.template', [{ name, type: 'service', default_uom: company.unitId, list_price: dec('0'), salable: true,
-    sale_uom: company.unitId, account_category: company.revenueCategoryId, products: [['create', [{ suffix_code: code }]]] }]);
+    sale_uom: company.unitId, account_category: company.revenueCategoryId, products: [['create', [{ suffix_code: code }]]] }])
+    // Several workers share the queue: another may have made it between the look and the create,
+    // and Tryton refuses a second product with the code. Theirs is the one to use.
+    .catch(async (err: unknown) => {
+      if ((await client.search('product.product', [['code', '=', code]], { limit: 1 })).length === 0) throw err;
+    });
   const [id] = await client.search('product.product', [['code', '=', code]], { limit: 1 });
   return id;
 }

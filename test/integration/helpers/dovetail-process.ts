@@ -18,6 +18,9 @@ export class DovetailProcess {
     });
   }
 
+  /** the running process's pid (a worker's id in the workers registry begins with host:pid) */
+  get pid(): number | undefined { return this.child?.pid; }
+
   /** A healthy Dovetail runs (the one running, if any, is killed first). */
   async start(): Promise<void> {
     await this.kill();
