@@ -2,6 +2,7 @@
 # `npm run demo`: installs and starts a real Tryton and a real Vendure on 127.0.0.1 with a small
 # catalogue, stock and a customer, runs Dovetail on its default SQLite file, places an order in
 # the store and says in plain words what moved where. Ctrl-C stops everything it started.
+# DOVETAIL_DEMO_DB=postgres npm run demo: the same, with Dovetail's state in PostgreSQL.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -15,4 +16,11 @@ trap 'bash scripts/systems.sh stop >/dev/null 2>&1 || true' EXIT
 echo "Starting Tryton (inventory) and Vendure (store) on 127.0.0.1 — the first run installs packages and takes a few minutes…"
 WITH_VENDURE=1 bash scripts/systems.sh start >/dev/null
 rm -f .run/tryton/db/demo.sqlite && cp .run/tryton/db/golden.sqlite .run/tryton/db/demo.sqlite
+# DOVETAIL_DEMO_DB=postgres: Dovetail keeps its state in a fresh database on the PostgreSQL that
+# systems.sh started (scripts/postgres), as several workers would share it
+if [ "${DOVETAIL_DEMO_DB:-sqlite}" = postgres ]; then
+  ADMIN_URL=$(bash scripts/postgres/start.sh | sed -n 's/^export TEST_DATABASE_URL=//p')
+  psql -q "$ADMIN_URL" -c 'DROP DATABASE IF EXISTS dovetail_demo WITH (FORCE)' -c 'CREATE DATABASE dovetail_demo'
+  export DEMO_DATABASE_URL="${ADMIN_URL%/*}/dovetail_demo"
+fi
 node --import tsx scripts/demo/demo.ts

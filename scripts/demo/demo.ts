@@ -48,13 +48,13 @@ systems:
 inventory: { debounceMs: 500 }
 sync: { pollIntervalMs: 1000 }
 server: { port: ${process.env.DOVETAIL_PORT ?? 8790} }
-`);
+${process.env.DEMO_DATABASE_URL ? 'database: { driver: postgres, url: "${DEMO_DATABASE_URL}" }\n' : ''}`);
 const dovetail = spawn(process.execPath, [path.join(ROOT, 'bin/dovetail.mjs'), '--config', path.join(DIR, 'dovetail.yaml'), 'run'], {
   env: { ...process.env, TRYTON_PASSWORD: 'admin', VENDURE_PASSWORD: 'superadmin', DOVETAIL_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] });
 const stop = () => { dovetail.kill('SIGTERM'); };
 process.on('SIGINT', () => { stop(); process.exit(130); });
 process.on('exit', stop);
-say(`Dovetail is running (pid ${dovetail.pid}), its state in ${path.relative(ROOT, DIR)}/dovetail.sqlite.`);
+say(`Dovetail is running (pid ${dovetail.pid}), its state in ${process.env.DEMO_DATABASE_URL ? 'PostgreSQL (database dovetail_demo)' : `${path.relative(ROOT, DIR)}/dovetail.sqlite`}.`);
 
 // 3. products and stock reach the store
 const admin = await adminGql(vendureUrl);
