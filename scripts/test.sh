@@ -37,6 +37,9 @@ export TRYTON_URLS="$urls"
 export TRYTON_DB_DIR="$ROOT/.run/tryton/db"
 # storage tests run on SQLite and on this server; each test file creates a database of its own
 export TEST_DATABASE_URL; TEST_DATABASE_URL=$(bash scripts/postgres/start.sh | sed -n 's/^export TEST_DATABASE_URL=//p')
+# leftovers of earlier runs killed before their test files dropped their databases
+psql -qtA "$TEST_DATABASE_URL" -c "SELECT datname FROM pg_database WHERE datname LIKE 'dovetail\_t\_%'" \
+  | while read -r db; do psql -q "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
 echo "systems ready in $(( $(date +%s) - T0 )) s"
 
 status=0
