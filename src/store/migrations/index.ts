@@ -102,5 +102,15 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('jobs').addColumn('failing_since', 'text').execute();
       },
     },
+    '0005_housekeeping': {
+      // Pruning finds old rows by their age through these, a batch at a time, instead of reading
+      // whole tables; the open conflicts' index lets it keep the audit entries they point to.
+      async up(db: Kysely<unknown>) {
+        await db.schema.createIndex('changes_by_age').on('changes').columns(['received_at', 'id']).execute();
+        await db.schema.createIndex('jobs_by_state_age').on('jobs').columns(['state', 'updated_at', 'id']).execute();
+        await db.schema.createIndex('audit_by_age').on('audit').columns(['at', 'id']).execute();
+        await db.schema.createIndex('conflicts_by_record').on('conflicts').columns(['record_key', 'resolved_at']).execute();
+      },
+    },
   };
 }
