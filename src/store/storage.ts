@@ -363,10 +363,15 @@ interface AgePosition { at: string; id: number }
 /** Lets timers, webhooks and other queries run between two batches. */
 const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Rows after `pos` in an age index on (timeColumn, idColumn): the next batch starts where the last one ended. */
+/**
+ * Rows after `pos` in an age index on (timeColumn, idColumn): the next batch starts where the last
+ * one ended. A row value, not `a > x or (a = x and id > y)`: SQLite and PostgreSQL both read that
+ * as one range of the index, in its order, and stop at the batch's end (the OR form made SQLite
+ * read and sort every older row for each batch: 21 s a batch at 1M rows, against 40 ms).
+ */
 function after(pos: AgePosition | null, timeColumn: string, idColumn: string) {
   if (!pos) return sql<boolean>`1 = 1`;
-  return sql<boolean>`(${sql.ref(timeColumn)} > ${pos.at} or (${sql.ref(timeColumn)} = ${pos.at} and ${sql.ref(idColumn)} > ${pos.id}))`;
+  return sql<boolean>`(${sql.ref(timeColumn)}, ${sql.ref(idColumn)}) > (${pos.at}, ${pos.id})`;
 }
 
 /**
