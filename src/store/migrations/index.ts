@@ -110,6 +110,8 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('jobs_by_state_age').on('jobs').columns(['state', 'updated_at', 'id']).execute();
         await db.schema.createIndex('audit_by_age').on('audit').columns(['at', 'id']).execute();
         await db.schema.createIndex('conflicts_by_record').on('conflicts').columns(['record_key', 'resolved_at']).execute();
+        // each flow's last move (status, dashboard) is read from this index alone, not the whole trail
+        await db.schema.createIndex('audit_by_kind_action').on('audit').columns(['record_kind', 'action', 'id']).execute();
       },
     },
   };
