@@ -9,12 +9,15 @@ import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { parseConfig } from '../../src/config/load.js';
 import type { EngineContext } from '../../src/engine/context.js';
+import { Engine } from '../../src/engine/engine.js';
+import { openContext } from '../../src/engine/open.js';
 import { housekeep, pruneBefore } from '../../src/engine/housekeeping.js';
 import { accept } from '../../src/engine/intake.js';
 import { createLogger } from '../../src/log.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
 import { Housekeeping, type Storage } from '../../src/store/storage.js';
 import type { JobState } from '../../src/store/schema.js';
+import { UNREACHABLE_ENV, unreachableSettings } from '../helpers/unreachable-systems.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const daysAgo = (d: number) => new Date(NOW - d * 86_400_000).toISOString();
@@ -142,4 +145,24 @@ test('a new SQLite file gives pruned pages back after each prune; an older file 
   assert.ok(await pageCount(old) < oldBefore * 0.4);
   assert.equal(Number((await sql<{ auto_vacuum: number }>`PRAGMA auto_vacuum`.execute(old.db)).rows[0].auto_vacuum), 2, 'later prunes shrink it too');
   await old.close();
+});
+
+test('`dovetail run` prunes at start, beside its first pass, and stops the prune when it is stopped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dovetail-run-prune-'));
+  const config = parseConfig(unreachableSettings(`database: { path: ${join(dir, 'd.sqlite')} }\nsync: { pollIntervalMs: 200 }\n`), UNREACHABLE_ENV, 'test.yaml');
+  const engine = new Engine(await openContext(config, createLogger('silent')));
+  const s = engine.ctx.storage;
+  await inChunks(Array.from({ length: 1500 }, (_, i) => ({ kind: 'stock', key: `SKU-${i}`, state: 'done' as const, attempts: 1, run_after: daysAgo(30),
+    locked_by: null, locked_until: null, last_error: null, failure_kind: null, failing_since: null, reason: 'seed', created_at: daysAgo(30), updated_at: daysAgo(30) })),
+  (chunk) => s.db.insertInto('jobs').values(chunk).execute());
+  const stop = new AbortController();
+  const running = engine.run(stop.signal);
+  try {
+    for (let i = 0; i < 400 && ((await s.queueDepth()).done ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await s.queueDepth()).done, undefined, 'the finished jobs of a month ago are gone');
+  } finally {
+    stop.abort();
+    await running;
+    await s.close();
+  }
 });
