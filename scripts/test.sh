@@ -39,6 +39,8 @@ echo "systems ready in $(( $(date +%s) - T0 )) s"
 
 status=0
 npx tsc -p . --noEmit || { echo "type check failed" >&2; status=1; }
+# the tests that start `dovetail` as a process start this one-file build of the same sources
+export DOVETAIL_TEST_BIN; DOVETAIL_TEST_BIN=$(node --import tsx scripts/build-test-bin.ts) || { echo "could not build dovetail for the tests" >&2; exit 1; }
 mapfile -t files < <(find test/unit test/integration test/contract -name '*.test.ts' 2>/dev/null | sort)
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 # longest files first, from the times of the last run (.run/test-durations.json): with two at a
