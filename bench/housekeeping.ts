@@ -18,7 +18,6 @@ const oldFile = process.argv.includes('--old-file');
 
 const dir = mkdtempSync(join(tmpdir(), 'dovetail-bench-keep-'));
 const file = join(dir, 'dovetail.sqlite');
-if (oldFile) new Database(file).pragma('auto_vacuum = NONE');
 if (oldFile) { const d = new Database(file); d.exec('CREATE TABLE made_before (x INTEGER)'); d.close(); }
 await (await openSqlite(file)).close();
 const config = join(dir, 'dovetail.yaml');
