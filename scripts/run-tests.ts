@@ -6,6 +6,7 @@ import { spec } from 'node:test/reporters';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { longestFirst } from './test-order.js';
 
 const DURATIONS = path.resolve('.run/test-durations.json');
 const concurrency = Number(process.env.TEST_WORKERS ?? 2);
@@ -17,13 +18,7 @@ const known = ((): Record<string, number> => {
     return existsSync(DURATIONS) ? z.record(z.string(), z.number()).parse(JSON.parse(readFileSync(DURATIONS, 'utf8'))) : {};
   } catch { return {}; }
 })();
-/**
- * A file not timed yet (new, or the first run on this machine) is placed as if long: real-server
- * files before the others, the bigger first. Starting a short file early costs nothing; ending on a long one does.
- */
-const guess = (file: string) => (file.includes('/integration/') ? 60_000 : 0) + statSync(file).size;
-const expected = (file: string) => known[file] ?? guess(file);
-const ordered = [...files].sort((a, b) => expected(b) - expected(a));
+const ordered = longestFirst(files, known, (file) => statSync(file).size);
 
 /** this run's time per file: its top-level tests and suites, added up */
 const took = new Map<string, number>();
