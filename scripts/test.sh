@@ -44,9 +44,11 @@ echo "systems ready in $(( $(date +%s) - T0 )) s"
 
 status=0
 npx tsc -p . --noEmit || { echo "type check failed" >&2; status=1; }
+# the tests that start `dovetail` as a process start this one-file build of the same sources
+export DOVETAIL_TEST_BIN; DOVETAIL_TEST_BIN=$(node --import tsx scripts/build-test-bin.ts) || { echo "could not build dovetail for the tests" >&2; exit 1; }
 mapfile -t files < <(find test/unit test/integration test/contract -name '*.test.ts' 2>/dev/null | sort)
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
-# a hung test fails after 5 minutes instead of holding CI until its limit; a file whose setup
-# failed ends when its tests are done instead of waiting that long on servers it left open
-node --import tsx --test --test-concurrency="$WORKERS" --test-timeout=300000 --test-force-exit --test-reporter=spec "${files[@]}" || status=1
+# longest files first, from the times of the last run (.run/test-durations.json): with two at a
+# time, the run no longer ends on one long file working alone
+TEST_WORKERS=$WORKERS node --import tsx scripts/run-tests.ts "${files[@]}" || status=1
 exit $status

@@ -7,6 +7,7 @@ import { failuresCommand, retryCommand } from './failures.js';
 import { initCommand } from './init.js';
 import { reportCommand } from './report.js';
 import { statusCommand } from './status.js';
+import { pruneCommand } from './prune.js';
 
 const program = new Command('dovetail')
   .description('Joins an online store to an inventory system, as dovetail.yaml says.')
@@ -31,5 +32,8 @@ program.command('report').description('the answered checklist as a requirements 
   .action(async (o: { format?: string; out?: string }) => { process.exitCode = await reportCommand(configFile(), o); });
 program.command('status').description('the state of each flow: queue, failures, last move, read positions')
   .action(async () => { process.exitCode = await statusCommand(configFile()); });
+program.command('prune').description('delete old received changes, finished jobs and audit entries now, as housekeeping.* says (`run` does it every hour)')
+  .option('--vacuum', 'also rewrite the SQLite file to its smallest size (holds the file while it runs)')
+  .action(async (o: { vacuum?: boolean }) => { process.exitCode = await pruneCommand(configFile(), o); });
 
 await program.parseAsync();

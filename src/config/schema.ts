@@ -182,6 +182,17 @@ export const EmailSettings = z.object({
   from: nonEmpty.default('Dovetail <no-reply@localhost>'),
 }).strict().prefault({});
 
+/**
+ * How long Dovetail keeps what it no longer needs: received changes, finished jobs and the audit
+ * trail are pruned by `dovetail run` every `everyMinutes`, and by `dovetail prune`. null keeps all.
+ */
+export const HousekeepingSettings = z.object({
+  keepChangesDays: z.number().min(1).nullable().default(14),
+  keepDoneJobsDays: z.number().min(1).nullable().default(7),
+  keepAuditDays: z.number().min(1).nullable().default(90),
+  everyMinutes: z.number().int().min(1).max(1440).default(60),
+}).strict().prefault({});
+
 export const ConfigSchema = z.object({
   database: DatabaseSettings,
   systems: SystemsSettings,
@@ -192,6 +203,7 @@ export const ConfigSchema = z.object({
   sync: SyncSettings,
   server: ServerSettings,
   email: EmailSettings,
+  housekeeping: HousekeepingSettings,
 }).strict();
 
 /** The settings after defaults are applied: what the rest of Dovetail reads. */

@@ -20,6 +20,7 @@ import { StorageError, storageFailure } from '../store/failures.js';
 import { backoffMs } from './backoff.js';
 import { EngineHealth } from './health.js';
 import { JobRunner, type RunStats } from './runner.js';
+import { housekeep } from './housekeeping.js';
 
 /** after a failed pass the engine tries again sooner than this, however often it failed */
 const MAX_PAUSE_AFTER_FAILURE_MS = 30_000;
@@ -146,6 +147,7 @@ export class Engine {
    */
   async run(signal: AbortSignal): Promise<void> {
     const upkeep = this.startUpkeep();
+    const housekeeping = this.startHousekeeping(signal);
     try {
       let failedPasses = 0;
       while (!signal.aborted) {
@@ -170,6 +172,7 @@ export class Engine {
     } finally {
       clearInterval(upkeep);
       await this.leaveRegistry();
+      await housekeeping.stop();
       this.health.stopped();
     }
   }
@@ -178,6 +181,29 @@ export class Engine {
   private async leaveRegistry(): Promise<void> {
     await this.ctx.storage.workerStopped(this.worker.id)
       .catch((err: unknown) => this.ctx.log.warn({ err: messageOf(err) }, 'could not remove this worker from the registry; it is aged out'));
+  }
+
+  /**
+   * At start and every housekeeping.everyMinutes: prunes old changes, finished jobs and audit
+   * entries. On a timer of its own, not the lease upkeep's: a long prune must not hold back the
+   * renewal of leases, and it works in small batches so the passes go on beside it.
+   */
+  private startHousekeeping(signal: AbortSignal): { stop: () => Promise<void> } {
+    let running: Promise<void> | null = null;
+    const prune = async () => {
+      try {
+        const pruned = await housekeep(this.ctx.storage, this.ctx.config.housekeeping, { signal });
+        if (pruned.changes || pruned.doneJobs || pruned.audit) this.ctx.log.info({ pruned }, 'pruned old changes, finished jobs and audit entries');
+      } catch (err) {
+        // not a failed pass: the work goes on, the tables only grow until the next try
+        this.ctx.log.warn({ err: messageOf(storageFailure(err)) }, 'could not prune old rows; will try again');
+      } finally { running = null; }
+    };
+    const start = () => { running ??= prune(); };
+    start();
+    const timer = setInterval(start, this.ctx.config.housekeeping.everyMinutes * 60_000).unref();
+    // the caller closes the database once run() returns: a prune in hand ends its batch first
+    return { stop: async () => { clearInterval(timer); await running; } };
   }
 
   /**

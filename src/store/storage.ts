@@ -420,6 +420,127 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === '23505';
 }
 
+// ---- housekeeping ----------------------------------------------------------------------------
+
+/** Rows deleted in one transaction: short enough that the engine and a second process never wait long for the file. */
+export const PRUNE_BATCH = 1_000;
+/** SQLite pages handed back to the file system per step after a prune (8 MB of 4 KB pages). */
+const RECLAIM_PAGES_PER_STEP = 2_000;
+
+/** ISO times: rows older than these may go; null keeps that table whole. */
+export interface PruneBefore { changes: string | null; doneJobs: string | null; audit: string | null }
+export interface Pruned { changes: number; doneJobs: number; audit: number }
+
+/** Where a pruning pass has reached in a table's age index (its time column, then id). */
+interface AgePosition { at: string; id: number }
+
+/** Lets timers, webhooks and other queries run between two batches. */
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Rows after `pos` in an age index on (timeColumn, idColumn): the next batch starts where the last
+ * one ended. A row value, not `a > x or (a = x and id > y)`: SQLite and PostgreSQL both read that
+ * as one range of the index, in its order, and stop at the batch's end (the OR form made SQLite
+ * read and sort every older row for each batch: 21 s a batch at 1M rows, against 40 ms).
+ */
+function after(pos: AgePosition | null, timeColumn: string, idColumn: string) {
+  if (!pos) return sql<boolean>`1 = 1`;
+  return sql<boolean>`(${sql.ref(timeColumn)}, ${sql.ref(idColumn)}) > (${pos.at}, ${pos.id})`;
+}
+
+/**
+ * Pruning and giving space back. Kept apart from Storage's record-keeping methods: it deletes
+ * only what no decision reads again, a batch per transaction, so it can run beside the engine.
+ */
+export class Housekeeping {
+  constructor(private readonly storage: Storage, private readonly batchSize = PRUNE_BATCH) {}
+
+  /** Deletes what is older than `before`, a batch at a time; stops after the batch in hand when `signal` aborts. */
+  async prune(before: PruneBefore, signal?: AbortSignal): Promise<Pruned> {
+    return {
+      changes: before.changes === null ? 0 : await this.inBatches('changes', signal, (db, pos) => this.oldChanges(db, before.changes as string, pos)),
+      doneJobs: before.doneJobs === null ? 0 : await this.inBatches('jobs', signal, (db, pos) => db.selectFrom('jobs').select(['id', 'updated_at as at'])
+        .where('state', '=', 'done').where('updated_at', '<', before.doneJobs as string).where(after(pos, 'updated_at', 'id'))
+        .orderBy('updated_at').orderBy('id').limit(this.batchSize).execute()),
+      audit: before.audit === null ? 0 : await this.inBatches('audit', signal, (db, pos) => db.selectFrom('audit').select(['id', 'at'])
+        .where('at', '<', before.audit as string).where(after(pos, 'at', 'id'))
+        // what an open conflict points to stays: the drift page explains the conflict with it
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('conflicts').select('conflicts.id')
+          .whereRef('conflicts.record_key', '=', 'audit.record_key').where('conflicts.resolved_at', 'is', null))))
+        .orderBy('at').orderBy('id').limit(this.batchSize).execute()),
+    };
+  }
+
+  /**
+   * Changes received before `cutoff`, except the latest content version of each record: the next
+   * poll's duplicate check compares against it (Storage.recordChange), so without it an unchanged
+   * record would be taken for a change. Pushed events (`event:<id>`) all may go: one delivered
+   * again after its retention is accepted again, and its job only reloads the record and finds
+   * nothing to do — the same as any other change that repeats what the systems already agree on.
+   */
+  private oldChanges(db: Kysely<Tables>, cutoff: string, pos: AgePosition | null) {
+    return db.selectFrom('changes as c').select(['c.id', 'c.received_at as at'])
+      .where('c.received_at', '<', cutoff).where(after(pos, 'c.received_at', 'c.id'))
+      .where((eb) => eb.or([
+        eb('c.source_version', 'like', 'event:%'),
+        eb.exists(eb.selectFrom('changes as l').select('l.id')
+          .whereRef('l.system', '=', 'c.system').whereRef('l.kind', '=', 'c.kind').whereRef('l.key', '=', 'c.key')
+          .whereRef('l.id', '>', 'c.id').where('l.source_version', 'not like', 'event:%')),
+      ]))
+      .orderBy('c.received_at').orderBy('c.id').limit(this.batchSize).execute();
+  }
+
+  /** Finds and deletes one batch per transaction, resuming after the last row found, until none is left. */
+  private async inBatches(table: 'changes' | 'jobs' | 'audit', signal: AbortSignal | undefined,
+    find: (db: Kysely<Tables>, pos: AgePosition | null) => Promise<{ id: number; at: string }[]>): Promise<number> {
+    let pos: AgePosition | null = null;
+    let deleted = 0;
+    while (!signal?.aborted) {
+      const found = await this.storage.transaction(async (tx) => {
+        const rows = await find(tx.db, pos);
+        if (rows.length) await tx.db.deleteFrom(table).where('id', 'in', rows.map((r) => r.id)).execute();
+        return rows;
+      });
+      deleted += found.length;
+      if (found.length < this.batchSize) return deleted;
+      const last = found[found.length - 1];
+      pos = { at: last.at, id: last.id };
+      await yieldToOthers();
+    }
+    return deleted;
+  }
+
+  /**
+   * Gives the space of deleted rows back. SQLite: files made by this version free their empty
+   * pages a step at a time (auto_vacuum = INCREMENTAL, set when the file is made); `full` rewrites
+   * the whole file once (VACUUM), which also turns that on for a file made before, but holds
+   * the file for as long as it takes: the command line's choice, never the engine's. The WAL is
+   * folded back and cut short either way. PostgreSQL's autovacuum reuses the space by itself.
+   */
+  async reclaimSpace(opts: { full?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    if (this.storage.dialect !== 'sqlite') return;
+    const db = this.storage.db;
+    if (opts.full) {
+      await sql`PRAGMA auto_vacuum = INCREMENTAL`.execute(db);
+      await sql`VACUUM`.execute(db);
+    } else if (await this.pragmaNumber('auto_vacuum') === SQLITE_AUTO_VACUUM_INCREMENTAL) {
+      while (!opts.signal?.aborted && await this.pragmaNumber('freelist_count') > 0) {
+        await sql`PRAGMA incremental_vacuum(${sql.raw(String(RECLAIM_PAGES_PER_STEP))})`.execute(db);
+        await yieldToOthers();
+      }
+    }
+    await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+  }
+
+  private async pragmaNumber(name: 'auto_vacuum' | 'freelist_count'): Promise<number> {
+    const { rows } = await sql<Record<string, number>>`PRAGMA ${sql.raw(name)}`.execute(this.storage.db);
+    return Number(rows[0]?.[name] ?? 0);
+  }
+}
+
+/** `PRAGMA auto_vacuum` answers 2 for INCREMENTAL. */
+const SQLITE_AUTO_VACUUM_INCREMENTAL = 2;
+
 function toJob(r: Selectable<JobsTable>): Job {
   return { id: r.id, kind: r.kind, key: r.key, state: r.state, attempts: r.attempts, runAfter: r.run_after,
     lastError: r.last_error, failureKind: r.failure_kind, reason: r.reason, createdAt: r.created_at, updatedAt: r.updated_at, failingSince: r.failing_since };

@@ -9,6 +9,7 @@ import type { Engine } from '../../src/engine/engine.js';
 import { buildApp } from '../../src/server/http.js';
 import { adminGql, freshTrytonDatabase, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { engineFor, settingsFor, trytonAdmin, WEBHOOK_SECRET } from './helpers/dovetail.js';
+import { DOVETAIL_BIN } from './helpers/bin.js';
 
 interface StoreOption { id: string; code: string; name: string }
 interface StoreVariant { id: string; sku: string; enabled: boolean; options: (StoreOption & { group: { code: string } })[] }
@@ -178,7 +179,7 @@ describe('master.productAttributes: Tryton attribute sets ↔ Vendure option gro
     const [furniture] = await t.create('product.attribute.set', [{ name: 'Furniture', attributes: [['add', [material]]] }]);
     await template('STOOL-', 'Stool', furniture, { OAK: { material: 'oak' }, ASH: { material: 'ash' } });
     const sync = (env: Record<string, string>) => new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      const child = spawn(process.execPath, ['bin/dovetail.mjs', '--config', settings.file, 'sync', 'products'],
+      const child = spawn(process.execPath, [DOVETAIL_BIN, '--config', settings.file, 'sync', 'products'],
         { env: { ...process.env, ...settings.env, ...env, DOVETAIL_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });

@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { settingsFor } from './helpers/dovetail.js';
 import { freshTrytonDatabase, startVendure, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
+import { DOVETAIL_BIN } from './helpers/bin.js';
 
 interface CheckRun { exitCode: number; stdout: string; stderr: string }
 
 function check(file: string, env: Record<string, string>): Promise<CheckRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/dovetail.mjs', '--config', file, 'check'], { env: { ...process.env, ...env }, timeout: 120_000 },
+    execFile(process.execPath, [DOVETAIL_BIN, '--config', file, 'check'], { env: { ...process.env, ...env }, timeout: 120_000 },
       (err, stdout, stderr) => resolve({ exitCode: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
   });
 }

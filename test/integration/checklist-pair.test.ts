@@ -25,6 +25,7 @@ import { FakeOdoo } from '../doubles/odoo/server.js';
 import { DovetailProcess } from './helpers/dovetail-process.js';
 import { until } from './helpers/dovetail.js';
 import { freePort } from './helpers/free-port.js';
+import { DOVETAIL_BIN } from './helpers/bin.js';
 
 /** the double's clock stands still unless moved: each step in Odoo happens a minute after the one before */
 const MINUTE = 60;
@@ -52,7 +53,7 @@ async function settingsOnDoubles(odoo: FakeOdoo, magento: FakeMagento) {
 interface Run { exitCode: number; stdout: string; stderr: string }
 function dovetailCheckOffline(file: string, env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/dovetail.mjs', '--config', file, 'check', '--offline'], { env: { ...process.env, ...env }, timeout: 60_000 },
+    execFile(process.execPath, [DOVETAIL_BIN, '--config', file, 'check', '--offline'], { env: { ...process.env, ...env }, timeout: 60_000 },
       (err, stdout, stderr) => resolve({ exitCode: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
   });
 }

@@ -10,6 +10,7 @@ import { buildApp } from '../../src/server/http.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, engineFor, receiveStock, salesFor, settingsFor, trytonAdmin, until, WEBHOOK_SECRET } from './helpers/dovetail.js';
+import { DOVETAIL_BIN } from './helpers/bin.js';
 
 const address = { fullName: 'Ada Shopper', streetLine1: '1 Main St', city: 'Springfield', postalCode: '12345', countryCode: 'US' };
 const buyer = (email: string) => ({ email, firstName: 'Ada', lastName: 'Shopper', address });
@@ -278,7 +279,7 @@ describe('a crash between writing a sale and recording it', () => {
     await setup.ctx.storage.close();
     const order = await shopCheckout(v.url, { ...buyer('eve@example.com'), lines: [{ sku: 'PEN-2', quantity: 1 }] });
 
-    const run = (env: Record<string, string>) => spawn(process.execPath, ['bin/dovetail.mjs', '--config', s.file, 'run'],
+    const run = (env: Record<string, string>) => spawn(process.execPath, [DOVETAIL_BIN, '--config', s.file, 'run'],
       { env: { ...process.env, ...s.env, ...env, DOVETAIL_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
     const crashing = run({ DOVETAIL_FAILPOINT: 'order.saleWritten' });
     const signal = await new Promise<NodeJS.Signals | null>((resolve) => crashing.once('exit', (_code, sig) => resolve(sig)));

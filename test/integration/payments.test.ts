@@ -10,6 +10,7 @@ import { enqueueCaptureForShipment } from '../../src/engine/handlers/payments.js
 import { decimalToMinor } from '../../src/model/money.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, engineFor, receiveStock, salesFor, settingsFor, shipWhatIsThere, trytonAdmin, until } from './helpers/dovetail.js';
+import { DOVETAIL_BIN } from './helpers/bin.js';
 
 const address = { fullName: 'Ada Shopper', streetLine1: '1 Main St', city: 'Springfield', postalCode: '12345', countryCode: 'US' };
 const buyer = (email: string) => ({ email, firstName: 'Ada', lastName: 'Shopper', address });
@@ -221,7 +222,7 @@ describe('capture: atShipment — a crash between capturing and recording does n
     await enqueueCaptureForShipment(setup.ctx, order.code, String(shipment), 'test: shipment done');
     await setup.ctx.storage.close();
 
-    const run = (env: Record<string, string>) => spawn(process.execPath, ['bin/dovetail.mjs', '--config', s.file, 'run'],
+    const run = (env: Record<string, string>) => spawn(process.execPath, [DOVETAIL_BIN, '--config', s.file, 'run'],
       { env: { ...process.env, ...s.env, ...env, DOVETAIL_LOG_LEVEL: process.env.DOVETAIL_TEST_CHILD_LOG ?? 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
     const crashing = run({ DOVETAIL_FAILPOINT: 'capture.captured' });
     const signal = await new Promise<NodeJS.Signals | null>((resolve) => crashing.once('exit', (_code, sig) => resolve(sig)));

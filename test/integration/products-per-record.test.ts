@@ -8,6 +8,7 @@ import { dec, type TrytonClient } from '../../src/connectors/tryton/client.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { adminGql, freshTrytonDatabase, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, engineFor, receiveStock, settingsFor, trytonAdmin } from './helpers/dovetail.js';
+import { DOVETAIL_BIN } from './helpers/bin.js';
 
 interface StoreVariant { id: string; sku: string; price: number; stockOnHand: number; product: { id: string; name: string; slug: string } }
 
@@ -113,7 +114,7 @@ describe('a crash between making a product in the store and recording it', () =>
     await receiveStock(t, await createTrytonProduct(t, 'KILL-1', 'Killed mid-sync', '9.00'), 500);
     const settings = settingsFor(tryton, vendure);
     const sync = (env: Record<string, string>) => new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      const child = spawn(process.execPath, ['bin/dovetail.mjs', '--config', settings.file, 'sync', 'products'],
+      const child = spawn(process.execPath, [DOVETAIL_BIN, '--config', settings.file, 'sync', 'products'],
         { env: { ...process.env, ...settings.env, ...env, DOVETAIL_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });

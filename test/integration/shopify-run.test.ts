@@ -15,6 +15,7 @@ import { orderCreatedDelivery } from '../doubles/shopify/webhooks.js';
 import { createTrytonProduct, receiveStock, salesFor, trytonAdmin, until } from './helpers/dovetail.js';
 import { freshTrytonDatabase } from './helpers/systems.js';
 import { freePort } from './helpers/free-port.js';
+import { DOVETAIL_BIN } from './helpers/bin.js';
 
 const LOCATION = 'gid://shopify/Location/41';
 const SECRETS = { SHOPIFY_ACCESS_TOKEN: 'shpat_stand_in_token', SHOPIFY_WEBHOOK_SECRET: 'shopify-app-secret-0123456789' };
@@ -60,7 +61,7 @@ inventory: { debounceMs: 0 }
 sync: { pollIntervalMs: 300 }
 server: { port: ${port} }
 `);
-    child = spawn(process.execPath, ['bin/dovetail.mjs', '--config', file, 'run'],
+    child = spawn(process.execPath, [DOVETAIL_BIN, '--config', file, 'run'],
       { env: { ...process.env, ...SECRETS, TRYTON_PASSWORD: tryton.password, DOVETAIL_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));

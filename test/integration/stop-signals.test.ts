@@ -15,11 +15,12 @@ import { settingsFor, trytonAdmin, until } from './helpers/dovetail.js';
 import { UNREACHABLE_ENV, unreachableSettings } from '../helpers/unreachable-systems.js';
 import { freshTrytonDatabase, startVendure, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { freePort } from './helpers/free-port.js';
+import { DOVETAIL_BIN } from './helpers/bin.js';
 
 interface Launched { child: ChildProcess; stderr: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; afterMs: number }> }
 
 function launch(file: string, env: Record<string, string>, ...args: string[]): Launched {
-  const child = spawn(process.execPath, ['bin/dovetail.mjs', '--config', file, ...args], { env: { ...process.env, ...env, DOVETAIL_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [DOVETAIL_BIN, '--config', file, ...args], { env: { ...process.env, ...env, DOVETAIL_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
   child.stdout!.on('data', () => undefined);

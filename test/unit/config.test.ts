@@ -338,6 +338,7 @@ test('docs/settings.md has a row for every key', () => {
     ...Object.keys(c.master), ...Object.keys(c.ownership), ...Object.keys(c.rules).filter((k) => k !== 'salespeople'),
     'salespeople.rules', 'salespeople.default', 'channel', 'country', 'region', 'customerGroup', 'minTotal', 'maxTotal', 'sku',
     ...Object.keys(c.inventory), ...Object.keys(c.sync), ...Object.keys(c.server), 'driver', 'path', 'url',
+    ...Object.keys(c.housekeeping),
   ];
   for (const k of keys) assert.match(doc, new RegExp(`^\\| \`${k.replace('.', '\\.')}\` \\|`, 'm'), k);
 });

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAnswer, questionFor, questionsFor, QUESTIONS, renderYaml } from '../../src/cli/init.js';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { DOVETAIL_BIN } from '../integration/helpers/bin.js';
 
 const ENV = { TRYTON_PASSWORD: 'p', VENDURE_PASSWORD: 'p', DOVETAIL_WEBHOOK_SECRET: 'a-secret-of-16-chars-or-more' };
 
 function runInit(file: string, input: string, extra: string[] = []): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/dovetail.mjs', '--config', file, 'init', ...extra], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [DOVETAIL_BIN, '--config', file, 'init', ...extra], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.on('exit', (code) => resolve({ code, out }));

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { renderHtml, renderMarkdown, reportItems } from '../../src/cli/report.js';
 import { coverage } from '../../src/config/coverage.js';
 import { parseConfig } from '../../src/config/load.js';
+import { DOVETAIL_BIN } from '../integration/helpers/bin.js';
 
 const ENV = { TRYTON_PASSWORD: 'tryton-secret-pw', VENDURE_PASSWORD: 'vendure-secret-pw', DOVETAIL_WEBHOOK_SECRET: 'webhook-secret-0123456789' };
 const SYSTEMS = `systems:
@@ -63,7 +64,7 @@ test('the command writes Markdown or HTML to a file and refuses an unknown forma
   const dir = mkdtempSync(path.join(tmpdir(), 'dovetail-report-'));
   const file = path.join(dir, 'dovetail.yaml');
   writeFileSync(file, CAREFUL);
-  const run = (...args: string[]) => spawnSync(process.execPath, ['bin/dovetail.mjs', '--config', file, 'report', ...args], { env: { ...process.env, ...ENV }, encoding: 'utf8' });
+  const run = (...args: string[]) => spawnSync(process.execPath, [DOVETAIL_BIN, '--config', file, 'report', ...args], { env: { ...process.env, ...ENV }, encoding: 'utf8' });
   const html = run('--format', 'html', '--out', path.join(dir, 'r.html'));
   assert.equal(html.status, 0, html.stderr);
   assert.match(readFileSync(path.join(dir, 'r.html'), 'utf8'), /<title>Integration requirements — Dovetail<\/title>/);

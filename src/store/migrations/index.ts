@@ -118,5 +118,17 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_housekeeping': {
+      // Pruning finds old rows by their age through these, a batch at a time, instead of reading
+      // whole tables; the open conflicts' index lets it keep the audit entries they point to.
+      async up(db: Kysely<unknown>) {
+        await db.schema.createIndex('changes_by_age').on('changes').columns(['received_at', 'id']).execute();
+        await db.schema.createIndex('jobs_by_state_age').on('jobs').columns(['state', 'updated_at', 'id']).execute();
+        await db.schema.createIndex('audit_by_age').on('audit').columns(['at', 'id']).execute();
+        await db.schema.createIndex('conflicts_by_record').on('conflicts').columns(['record_key', 'resolved_at']).execute();
+        // each flow's last move (status, dashboard) is read from this index alone, not the whole trail
+        await db.schema.createIndex('audit_by_kind_action').on('audit').columns(['record_kind', 'action', 'id']).execute();
+      },
+    },
   };
 }

@@ -2,6 +2,7 @@
 // made to die by SIGKILL at a failpoint in the middle of a step, or killed without warning between steps.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { DOVETAIL_BIN } from './bin.js';
 
 export class DovetailProcess {
   private child: ChildProcess | null = null;
@@ -12,7 +13,7 @@ export class DovetailProcess {
   /** Starts `dovetail run`; with `failpoint`, it SIGKILLs itself when it gets there. */
   private spawn(failpoint?: string): ChildProcess {
     const { file, env } = this.settings();
-    return spawn(process.execPath, ['bin/dovetail.mjs', '--config', file, 'run'], {
+    return spawn(process.execPath, [DOVETAIL_BIN, '--config', file, 'run'], {
       env: { ...process.env, ...env, DOVETAIL_LOG_LEVEL: process.env.DOVETAIL_TEST_CHILD_LOG ?? 'warn', ...(failpoint ? { DOVETAIL_FAILPOINT: failpoint } : {}) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
