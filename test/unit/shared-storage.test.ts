@@ -94,7 +94,9 @@ test('each feed is polled by one worker at a time; a worker\'s feeds pass to ano
     assert.equal(await b.tryOwnFeed('vendure', 'order'), true);
     assert.equal(await a.tryOwnFeed('tryton', 'stock'), true, 'a keeps it at its next poll');
     // the holder's connection dies (a SIGKILLed worker): PostgreSQL frees its locks
-    const holder = sql<{ pid: number }>`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = hashtext('tryton.stock')::oid`;
+    // advisory locks are per database: other test files hold a 'tryton.stock' lock in theirs
+    const holder = sql<{ pid: number }>`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = hashtext('tryton.stock')::oid
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
     const [{ pid }] = (await holder.execute(b.db)).rows;
     await sql`SELECT pg_terminate_backend(${pid})`.execute(b.db);
     // the signal is sent at once; the session ends (and its locks go) a moment later
