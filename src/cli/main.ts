@@ -7,6 +7,7 @@ import { failuresCommand, retryCommand } from './failures.js';
 import { initCommand } from './init.js';
 import { reportCommand } from './report.js';
 import { statusCommand } from './status.js';
+import { reconcileCommand } from './reconcile.js';
 
 const program = new Command('dovetail')
   .description('Joins an online store to an inventory system, as dovetail.yaml says.')
@@ -31,5 +32,9 @@ program.command('report').description('the answered checklist as a requirements 
   .action(async (o: { format?: string; out?: string }) => { process.exitCode = await reportCommand(configFile(), o); });
 program.command('status').description('the state of each flow: queue, failures, last move, read positions')
   .action(async () => { process.exitCode = await statusCommand(configFile()); });
+program.command('reconcile').argument('[kind...]', 'products | stock | orders (default: all)')
+  .description('compare both systems record by record and list the drift; exit code 1 when there is some')
+  .option('--repair', 'queue (and run) what makes the non-master agree').option('--json', 'the report as JSON')
+  .action(async (kinds: string[], o: { repair?: boolean; json?: boolean }) => { process.exitCode = await reconcileCommand(configFile(), kinds, o); });
 
 await program.parseAsync();

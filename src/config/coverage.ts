@@ -41,6 +41,7 @@ const CAPABILITY_WORDS: Record<StoreCapability | InventoryCapability, string> = 
   images: 'product images',
   taxes: 'tax rates', shippingMethods: 'shipping methods', incoming: 'stock on its way in from purchases',
   customerEdits: 'later edits of customer details',
+  reconcile: 'reading what the store shows, for reconcile',
 };
 
 /** Each system of the chosen pair with the groups `needs` asks of its side. */
