@@ -19,6 +19,7 @@ import { StorageError, storageFailure } from '../store/failures.js';
 import { backoffMs } from './backoff.js';
 import { EngineHealth } from './health.js';
 import { JobRunner, type RunStats } from './runner.js';
+import { reconcileRun } from './reconcile/job.js';
 
 /** after a failed pass the engine tries again sooner than this, however often it failed */
 const MAX_PAUSE_AFTER_FAILURE_MS = 30_000;
@@ -42,6 +43,27 @@ export class Engine {
       ...MONEY_HANDLERS,
       // reference sets last: nothing else waits for them, and an order imports with the rates it was charged
       referenceSetSync], { leaseMs: opts.leaseMs, onProgress: () => this.health.progressed() });
+    this.reconcileRunner = new JobRunner(ctx, [reconcileRun(() => this.stopReconcile)], { leaseMs: opts.leaseMs });
+  }
+
+  // ---- scheduled reconcile (reconcile.everyHours) ----
+  /** works reconcile jobs only, beside the main runner, so a run of minutes never holds up the flows */
+  readonly reconcileRunner: JobRunner;
+  private reconciling: Promise<unknown> | null = null;
+  /** the signal of the running `run`: a scheduled reconcile stops between pages with it */
+  private stopReconcile: AbortSignal | undefined;
+
+  /** Queues a reconcile when the last one (by any worker) started longer ago than reconcile.everyHours, and works it in the background. */
+  private async reconcileWhenDue(signal: AbortSignal): Promise<void> {
+    const hours = this.ctx.config.reconcile.everyHours;
+    if (!hours || this.reconciling) return;
+    const last = await this.ctx.storage.lastReconcileRun();
+    if (!last || Date.now() - Date.parse(last.startedAt) >= hours * 3_600_000) {
+      await this.ctx.storage.enqueue({ kind: JOB.reconcile, key: 'all', reason: `every ${hours} h (reconcile.everyHours)` });
+    }
+    this.reconciling = this.reconcileRunner.runReady(signal)
+      .catch((err: unknown) => this.ctx.log.error({ err: messageOf(storageFailure(err)) }, 'scheduled reconcile failed; trying again'))
+      .finally(() => { this.reconciling = null; });
   }
 
   /** One pass: read every feed, then work every ready job. */
@@ -127,12 +149,14 @@ export class Engine {
    */
   async run(signal: AbortSignal): Promise<void> {
     const upkeep = this.startUpkeep();
+    this.stopReconcile = signal;
     try {
       let failedPasses = 0;
       while (!signal.aborted) {
         let pause = this.ctx.config.sync.pollIntervalMs;
         try {
           await this.queueReferenceSetsWhenDue();
+          await this.reconcileWhenDue(signal);
           await this.tick(signal);
           this.health.passed();
           failedPasses = 0;
@@ -150,6 +174,7 @@ export class Engine {
       }
     } finally {
       clearInterval(upkeep);
+      await this.reconciling;
       this.health.stopped();
     }
   }
@@ -166,6 +191,7 @@ export class Engine {
       busy = true;
       try {
         await this.runner.heartbeat();
+        await this.reconcileRunner.heartbeat();
         await this.runner.recover();
       } catch (err) {
         const why = messageOf(storageFailure(err));

@@ -7,6 +7,9 @@ import { reconcile } from '../../src/engine/reconcile/reconcile.js';
 import type { Product } from '../../src/model/product.js';
 import type { OrderLinesState } from '../../src/model/order-lines.js';
 import { importedOrder, openShop, stocked } from './handlers/harness.js';
+import type { HttpBindings } from '@hono/node-server';
+import { buildApp } from '../../src/server/http.js';
+import { JOB } from '../../src/engine/job-kinds.js';
 
 const product = (sku: string, fields: Product['fields']): Product => ({ sku, groupKey: sku, fields });
 const setting = (g: string) => `master.${g}`;
@@ -115,3 +118,53 @@ describe('reconcile on the in-memory pair', () => {
     await shop.close();
   });
 });
+
+describe('reconcile seen from outside, and on a schedule', () => {
+  test('the Drift page shows the last run, what it compared and each difference with its repair; /metrics counts them', async () => {
+    const shop = await openShop();
+    await stocked(shop, [{ sku: 'SHADE', priceMinor: 1000, onHand: 9 }]);
+    const app = buildApp(shop.engine);
+    const get = async (path: string) => (await app.request(`http://127.0.0.1${path}`, {}, { incoming: { socket: { remoteAddress: '127.0.0.1' } } } as unknown as HttpBindings)).text();
+    assert.match(await get('/drift'), /Never run/);
+    shop.store.setAvailableByHand('SHADE', 40);
+    await reconcile(shop.engine.ctx, { repair: true });
+    const page = await get('/drift');
+    assert.match(page, /1 products, 1 stock/);
+    assert.match(page, /<td>SHADE<\/td><td>available<\/td><td>[^<]+<\/td><td>9<\/td><td>40<\/td><td>queued<\/td>/);
+    const metrics = await get('/metrics');
+    assert.match(metrics, /dovetail_drift_records\{kind="stock"\} 1/);
+    assert.match(metrics, /dovetail_reconcile_last_run_timestamp_seconds \d+/);
+    await shop.settle();
+    assert.match(await get('/drift'), /<td>done<\/td>/, 'the repair job ran');
+    await reconcile(shop.engine.ctx, { repair: false });
+    assert.doesNotMatch(await get('/metrics'), /dovetail_drift_records\{kind="stock"\} [1-9]/);
+    await shop.close();
+  });
+
+  for (const everyHours of [24, 0]) {
+    test(`reconcile.everyHours: ${everyHours} — \`run\` ${everyHours ? 'runs it once as a job keyed all, and not again before it is due' : 'never runs it'}`, async () => {
+      const shop = await openShop({ reconcile: { everyHours } });
+      const storage = shop.engine.ctx.storage;
+      for (let round = 0; round < 2; round++) {
+        const stop = new AbortController();
+        const running = shop.engine.run(stop.signal);
+        await until(() => shop.engine.health.view().state === 'working');
+        if (everyHours) await until(async () => (await storage.jobs({ kind: JOB.reconcile })).every((j) => j.state === 'done') && !!(await storage.lastReconcileRun())?.finishedAt);
+        stop.abort();
+        await running;
+      }
+      const jobs = await storage.jobs({ kind: JOB.reconcile });
+      assert.deepEqual(jobs.map((j) => [j.key, j.state]), everyHours ? [['all', 'done']] : []);
+      assert.equal((await storage.lastReconcileRun()) !== null, everyHours > 0);
+      await shop.close();
+    });
+  }
+});
+
+async function until(fn: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

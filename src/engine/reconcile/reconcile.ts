@@ -1,6 +1,7 @@
 // `dovetail reconcile`: reads both systems page by page (sync.batchSize records a read), finds
 // drift with compare.ts, records it, and with `repair` queues the flow that makes the non-master agree.
 import { capability, lacking } from '../../connectors/types.js';
+import { transient } from '../../errors.js';
 import { MASTER_KEY_OF_GROUP, FIELD_GROUPS, type FieldGroup } from '../../model/product.js';
 import { ownerOf, type Side } from '../../rules/ownership.js';
 import { partialShipmentsToStore } from '../../rules/shipment-reports.js';
@@ -34,7 +35,9 @@ const JOB_OF: Record<Extract<Repair, { by: 'job' }>['job'], string> = {
 
 const REASON = 'found by reconcile';
 
-export async function reconcile(ctx: EngineContext, opts: { kinds?: ReconcileKind[]; repair: boolean; onProgress?: (kind: ReconcileKind, compared: number) => void }): Promise<ReconcileReport> {
+export async function reconcile(ctx: EngineContext, opts: { kinds?: ReconcileKind[]; repair: boolean; onProgress?: (kind: ReconcileKind, compared: number) => void;
+  /** stops the run between pages (a stopping `dovetail run`); the run is tried again later */
+  signal?: AbortSignal }): Promise<ReconcileReport> {
   const kinds = RECONCILE_KINDS.filter((k) => !opts.kinds?.length || opts.kinds.includes(k));
   const runId = await ctx.storage.startReconcileRun(kinds, opts.repair);
   const report: ReconcileReport = { runId, kinds, compared: {}, skipped: {}, calls: {}, differences: [] };
@@ -44,7 +47,10 @@ export async function reconcile(ctx: EngineContext, opts: { kinds?: ReconcileKin
       if (why) { report.skipped[kind] = why; continue; }
       const before = callCount(ctx);
       const found: Difference[] = [];
-      const compared = await COMPARE[kind](ctx, found, (n) => opts.onProgress?.(kind, n));
+      const compared = await COMPARE[kind](ctx, found, (n) => {
+        if (opts.signal?.aborted) throw transient(`reconcile stopped after ${n} ${kind} (the engine is stopping); it runs again later`);
+        opts.onProgress?.(kind, n);
+      });
       report.compared[kind] = compared;
       report.calls[kind] = callCount(ctx) - before;
       for (const d of found) report.differences.push({ ...d, action: await settle(ctx, d, opts.repair) });
