@@ -32,7 +32,7 @@ program.command('report').description('the answered checklist as a requirements 
   .action(async (o: { format?: string; out?: string }) => { process.exitCode = await reportCommand(configFile(), o); });
 program.command('status').description('the state of each flow: queue, failures, last move, read positions')
   .action(async () => { process.exitCode = await statusCommand(configFile()); });
-program.command('reconcile').argument('[kind...]', 'products | stock | orders (default: all)')
+program.command('reconcile').argument('[kind...]', 'products | stock | orders | phoneOrders (default: all)')
   .description('compare both systems record by record and list the drift; exit code 1 when there is some')
   .option('--repair', 'queue (and run) what makes the non-master agree').option('--json', 'the report as JSON')
   .action(async (kinds: string[], o: { repair?: boolean; json?: boolean }) => { process.exitCode = await reconcileCommand(configFile(), kinds, o); });

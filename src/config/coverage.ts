@@ -321,7 +321,7 @@ export function coverage(config: Config): CoverageRow[] {
   const rc = config.reconcile;
   const reconcileLacks = pairLacks(config, { store: ['reconcile'] });
   add('reconcile.everyHours', rc.everyHours, true, `${rc.everyHours ? `Every ${rc.everyHours} h \`dovetail run\` compares both systems record by record` : 'Both systems are compared only when someone runs `dovetail reconcile`'}`
-    + ` (products per field group, stock as published, web orders of the last ${rc.orderDays} days) and shows the drift on the dashboard; ${rc.repair ? 'the scheduled run also queues what makes the non-master agree' : 'repairs wait for `dovetail reconcile --repair`'}.`
+    + ` (products per field group, stock as published, web orders and phone sales shown in the store of the last ${rc.orderDays} days) and shows the drift on the dashboard; ${rc.repair ? 'the scheduled run also queues what makes the non-master agree' : 'repairs wait for `dovetail reconcile --repair`'}.`
     + (reconcileLacks.length ? ` Only products are compared with these two systems: ${reconcileLacks.join('; ')}.` : ''));
   // 16
   const sp = r.salespeople;

@@ -419,6 +419,13 @@ export class Storage {
     await this.db.deleteFrom('snapshots').where('kind', '=', kind).where('key', '=', key).where('field_group', '=', group).execute();
   }
 
+  /** Mappings of one kind made since `sinceIso`, by key after `afterKey`, a page at a time (what reconcile compares of recent records). */
+  async mappingsSince(system: string, kind: MappingKind, sinceIso: string, afterKey: string, limit: number): Promise<{ key: string; externalId: string }[]> {
+    const rows = await this.db.selectFrom('mappings').select(['key', 'external_id']).where('system', '=', system).where('kind', '=', kind)
+      .where('created_at', '>=', sinceIso).where('key', '>', afterKey).orderBy('key').limit(limit).execute();
+    return rows.map((r) => ({ key: r.key, externalId: r.external_id }));
+  }
+
   /** Forgets an order's sale, so that its import job makes the sale again (one lost from the inventory system). */
   async forgetMapping(system: string, kind: MappingKind, key: string): Promise<void> {
     await this.db.deleteFrom('mappings').where('system', '=', system).where('kind', '=', kind).where('key', '=', key).execute();

@@ -382,6 +382,9 @@ export class MemoryStore implements StoreConnector {
     this.changes.note('product', sku);
   }
 
+  /** Staff delete an order by hand (the store sends no event for it). */
+  deleteOrder(code: string): void { this.orders.delete(code); }
+
   /** Staff delete an order's fulfilments by hand (the store sends no event for it). */
   dropFulfilments(orderCode: string): void {
     const o = this.order(orderCode);

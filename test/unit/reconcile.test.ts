@@ -2,11 +2,12 @@
 // drift planted where no event tells the engine, found, repaired through the flows, found no more.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareOrder, compareProducts, compareStock } from '../../src/engine/reconcile/compare.js';
+import { compareOrder, comparePhoneOrder, compareProducts, compareStock } from '../../src/engine/reconcile/compare.js';
+import { MAPPING } from '../../src/store/mapping-kinds.js';
 import { reconcile } from '../../src/engine/reconcile/reconcile.js';
 import type { Product } from '../../src/model/product.js';
 import type { OrderLinesState } from '../../src/model/order-lines.js';
-import { importedOrder, openShop, stocked } from './handlers/harness.js';
+import { customer, importedOrder, openShop, stocked } from './handlers/harness.js';
 import type { HttpBindings } from '@hono/node-server';
 import { buildApp } from '../../src/server/http.js';
 import { JOB } from '../../src/engine/job-kinds.js';
@@ -115,6 +116,33 @@ describe('reconcile on the in-memory pair', () => {
     assert.deepEqual(await ctx.storage.drift(), []);
     const last = await ctx.storage.drift({ runId: repaired.runId });
     assert.ok(last.every((d) => d.repairedAt && d.resolvedAt), 'each repair is seen done by the run after it');
+    await shop.close();
+  });
+});
+
+describe('phone orders shown in the store', () => {
+  test('comparePhoneOrder: a store order that is gone is placed again by the sale\'s own job', () => {
+    assert.deepEqual(comparePhoneOrder('P1', '7', { code: 'P1' }, 's'), []);
+    const [d] = comparePhoneOrder('P1', '7', null, 's');
+    assert.deepEqual(d.repair, { by: 'job', job: 'offlineOrder', setting: 's', jobKey: '7' });
+  });
+
+  test('a phone sale\'s store order deleted by hand is found and placed again, once', async () => {
+    const shop = await openShop({ rules: { offlineOrdersToStore: 'all' } });
+    await stocked(shop, [{ sku: 'LAMP', priceMinor: 3000, onHand: 9 }]);
+    const saleId = shop.inv.enterSale(customer('bob@example.com'), [{ sku: 'LAMP', quantity: 1 }]);
+    await shop.settle();
+    const ctx = shop.engine.ctx;
+    const [code] = (await ctx.storage.keysForExternalIds(shop.inv.system, MAPPING.offlineOrder, [saleId])).values();
+    assert.ok(code, 'the phone sale is in the store');
+    assert.deepEqual((await reconcile(ctx, { kinds: ['phoneOrders'], repair: false })).differences, []);
+    shop.store.deleteOrder(code);
+    const seen = await reconcile(ctx, { kinds: ['phoneOrders'], repair: true });
+    assert.deepEqual(seen.differences.map((d) => [d.recordKey, d.aspect, d.action]), [[code, 'present', 'queued']]);
+    await shop.settle();
+    const again = await shop.store.findOfflineOrder(`${shop.inv.system}:${saleId}`);
+    assert.ok(again, 'placed again');
+    assert.deepEqual((await reconcile(ctx, { kinds: ['phoneOrders'], repair: false })).differences, []);
     await shop.close();
   });
 });

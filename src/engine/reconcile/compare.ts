@@ -6,7 +6,7 @@ import type { OrderLinesState } from '../../model/order-lines.js';
 import type { Side } from '../../rules/ownership.js';
 
 /** The kinds reconcile compares, in the order it compares them. */
-export const RECONCILE_KINDS = ['products', 'stock', 'orders'] as const;
+export const RECONCILE_KINDS = ['products', 'stock', 'orders', 'phoneOrders'] as const;
 export type ReconcileKind = (typeof RECONCILE_KINDS)[number];
 
 /**
@@ -15,7 +15,10 @@ export type ReconcileKind = (typeof RECONCILE_KINDS)[number];
  * what a person should do.
  */
 export type Repair =
-  | { by: 'job'; job: 'productToStore' | 'productFromStore' | 'stock' | 'order' | 'orderChanges' | 'shipment'; forget?: 'snapshot' | 'sale' | 'fulfilments'; setting: string }
+  | { by: 'job'; job: 'productToStore' | 'productFromStore' | 'stock' | 'order' | 'orderChanges' | 'shipment' | 'offlineOrder';
+    forget?: 'snapshot' | 'sale' | 'fulfilments'; setting: string;
+    /** the job's key when it is not the record's (a phone order's job is keyed by the inventory's sale id) */
+    jobKey?: string }
   | { by: 'person'; what: string };
 
 export interface Difference {
@@ -117,4 +120,15 @@ export function compareOrder(code: string, store: OrderLinesState, sale: OrderLi
       repair: { by: 'person', what: `the lines agree but the totals do not: correct the sale's prices or shipping in the inventory system to what the store charged` } });
   }
   return out;
+}
+
+/**
+ * A phone sale Dovetail placed in the store (rules.offlineOrdersToStore): its store order still
+ * there. One that is gone is placed again: the sale's job looks for a store order by its ref and
+ * makes one when it finds none.
+ */
+export function comparePhoneOrder(code: string, saleId: string, inStore: { code: string } | null, setting: string): Difference[] {
+  if (inStore) return [];
+  return [{ kind: 'phoneOrders', recordKey: code, aspect: 'present', master: 'inventory', masterValue: `sale ${saleId}`, otherValue: 'no store order',
+    repair: { by: 'job', job: 'offlineOrder', setting, jobKey: saleId } }];
 }

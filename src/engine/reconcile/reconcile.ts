@@ -11,7 +11,7 @@ import type { EngineContext } from '../context.js';
 import { JOB } from '../job-kinds.js';
 import { apiCallsOf } from '../metrics.js';
 import { publishedStock } from '../handlers/stock.js';
-import { compareOrder, compareProducts, compareStock, RECONCILE_KINDS, type Difference, type ReconcileKind, type Repair } from './compare.js';
+import { compareOrder, comparePhoneOrder, compareProducts, compareStock, RECONCILE_KINDS, type Difference, type ReconcileKind, type Repair } from './compare.js';
 
 /** What reconcile did with a difference: queued a repair job, left it for a person, or only reported it (no repair asked). */
 export type DriftAction = 'queued' | 'flagged' | 'reported';
@@ -30,7 +30,7 @@ export interface ReconcileReport {
 
 const JOB_OF: Record<Extract<Repair, { by: 'job' }>['job'], string> = {
   productToStore: JOB.productToStore, productFromStore: JOB.productFromStore, stock: JOB.stock,
-  order: JOB.order, orderChanges: JOB.orderChanges, shipment: JOB.shipment,
+  order: JOB.order, orderChanges: JOB.orderChanges, shipment: JOB.shipment, offlineOrder: JOB.offlineOrder,
 };
 
 const REASON = 'found by reconcile';
@@ -74,6 +74,10 @@ function cannotCompare(ctx: EngineContext, kind: ReconcileKind): string | null {
     return lacking([ctx.store, 'reconcile']);
   }
   if (kind === 'orders') return lacking([ctx.store, 'reconcile'], [ctx.store, 'orderChanges'], [ctx.inventory, 'orderChanges']);
+  if (kind === 'phoneOrders') {
+    if (ctx.config.rules.offlineOrdersToStore === 'none') return 'phone sales are not shown in the store (rules.offlineOrdersToStore: none)';
+    return lacking([ctx.store, 'offlineOrders'], [ctx.inventory, 'offlineSales']);
+  }
   return null;
 }
 
@@ -82,7 +86,7 @@ const systemOf = (ctx: EngineContext, side: Side) => (side === 'store' ? ctx.sto
 
 type Comparer = (ctx: EngineContext, found: Difference[], progress: (compared: number) => void) => Promise<number>;
 
-const COMPARE: Record<ReconcileKind, Comparer> = { products: compareAllProducts, stock: compareAllStock, orders: compareRecentOrders };
+const COMPARE: Record<ReconcileKind, Comparer> = { products: compareAllProducts, stock: compareAllStock, orders: compareRecentOrders, phoneOrders: compareRecentPhoneOrders };
 
 /** Every SKU of the inventory system, a page at a time, then the store's SKUs it lacks. */
 async function compareAllProducts(ctx: EngineContext, found: Difference[], progress: (n: number) => void): Promise<number> {
@@ -148,6 +152,24 @@ async function compareRecentOrders(ctx: EngineContext, found: Difference[], prog
   return compared;
 }
 
+/** Phone sales Dovetail placed in the store in the last reconcile.orderDays days: each store order still there. */
+async function compareRecentPhoneOrders(ctx: EngineContext, found: Difference[], progress: (n: number) => void): Promise<number> {
+  const since = new Date(Date.now() - ctx.config.reconcile.orderDays * 86_400_000).toISOString();
+  const offline = capability(ctx.store, 'offlineOrders', 'dovetail reconcile phoneOrders');
+  const setting = `rules.offlineOrdersToStore=${ctx.config.rules.offlineOrdersToStore}`;
+  let compared = 0;
+  for (let after = ''; ;) {
+    const page = await ctx.storage.mappingsSince(ctx.inventory.system, MAPPING.offlineOrder, since, after, ctx.config.sync.batchSize);
+    for (const { key: code, externalId: saleId } of page) {
+      found.push(...comparePhoneOrder(code, saleId, await offline.findOfflineOrder(`${ctx.inventory.system}:${saleId}`), setting));
+      compared++;
+    }
+    progress(compared);
+    if (page.length < ctx.config.sync.batchSize) return compared;
+    after = page[page.length - 1].key;
+  }
+}
+
 /**
  * A store order without a sale is drift only when it is a placed web order and no import of it is
  * waiting or running (one placed a second ago is on its way, not lost).
@@ -175,7 +197,7 @@ async function* pages(read: (offset: number, limit: number) => Promise<string[]>
 async function settle(ctx: EngineContext, d: Difference, repair: boolean): Promise<DriftAction> {
   const from = systemOf(ctx, d.master);
   const to = systemOf(ctx, d.master === 'store' ? 'inventory' : 'store');
-  const recordKind = d.kind === 'products' ? 'product' : d.kind === 'stock' ? 'stock' : 'order';
+  const recordKind = d.kind === 'products' ? 'product' : d.kind === 'stock' ? 'stock' : d.kind === 'phoneOrders' ? 'sale' : 'order';
   if (d.repair.by === 'person') {
     await ctx.storage.audit({ recordKind, recordKey: d.recordKey, action: 'reconcile.flagged', fromSystem: from, toSystem: to, result: `${REASON}: for a person: ${d.repair.what}`,
       detail: { aspect: d.aspect, master: d.masterValue, other: d.otherValue } });
@@ -188,7 +210,7 @@ async function settle(ctx: EngineContext, d: Difference, repair: boolean): Promi
     if (r.forget === 'snapshot') await tx.forgetSnapshot('product', d.recordKey, d.aspect);
     if (r.forget === 'sale') await tx.forgetMapping(ctx.inventory.system, MAPPING.sale, d.recordKey);
     for (const ref of fulfilmentRefs) await tx.forgetMapping(ctx.store.system, MAPPING.fulfilment, ref);
-    await tx.enqueue({ kind: JOB_OF[r.job], key: d.recordKey, reason: REASON });
+    await tx.enqueue({ kind: JOB_OF[r.job], key: r.jobKey ?? d.recordKey, reason: REASON });
     await tx.audit({ recordKind, recordKey: d.recordKey, action: 'reconcile.repair', fromSystem: from, toSystem: to, setting: r.setting, result: `queued: ${REASON}`,
       detail: { aspect: d.aspect, master: d.masterValue, other: d.otherValue, job: JOB_OF[r.job] } });
   });
