@@ -57,8 +57,10 @@ export class Engine {
   private async reconcileWhenDue(signal: AbortSignal): Promise<void> {
     const hours = this.ctx.config.reconcile.everyHours;
     if (!hours || this.reconciling) return;
-    const last = await this.ctx.storage.lastReconcileRun();
-    if (!last || Date.now() - Date.parse(last.startedAt) >= hours * 3_600_000) {
+    // the first run comes a period after Dovetail first linked a record, not at the first start of
+    // a fresh install (the first full load is running then, and there is nothing to compare yet)
+    const since = (await this.ctx.storage.lastReconcileRun())?.startedAt ?? await this.ctx.storage.firstMappingAt();
+    if (since && Date.now() - Date.parse(since) >= hours * 3_600_000) {
       await this.ctx.storage.enqueue({ kind: JOB.reconcile, key: 'all', reason: `every ${hours} h (reconcile.everyHours)` });
     }
     this.reconciling = this.reconcileRunner.runReady(signal)

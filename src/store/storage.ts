@@ -419,6 +419,12 @@ export class Storage {
     await this.db.deleteFrom('snapshots').where('kind', '=', kind).where('key', '=', key).where('field_group', '=', group).execute();
   }
 
+  /** When Dovetail first linked a record of the two systems; null: it has carried nothing yet. */
+  async firstMappingAt(): Promise<string | null> {
+    const r = await this.db.selectFrom('mappings').select((eb) => eb.fn.min('created_at').as('first')).executeTakeFirst();
+    return r?.first ? String(r.first) : null;
+  }
+
   /** Mappings of one kind made since `sinceIso`, by key after `afterKey`, a page at a time (what reconcile compares of recent records). */
   async mappingsSince(system: string, kind: MappingKind, sinceIso: string, afterKey: string, limit: number): Promise<{ key: string; externalId: string }[]> {
     const rows = await this.db.selectFrom('mappings').select(['key', 'external_id']).where('system', '=', system).where('kind', '=', kind)

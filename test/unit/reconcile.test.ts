@@ -148,6 +148,18 @@ describe('phone orders shown in the store', () => {
 });
 
 describe('reconcile seen from outside, and on a schedule', () => {
+  test('a fresh install does not reconcile at its first start: nothing is carried yet', async () => {
+    const shop = await openShop({ reconcile: { everyHours: 24 } });
+    await stocked(shop, [{ sku: 'LAMP', priceMinor: 3000, onHand: 9 }]);
+    const stop = new AbortController();
+    const running = shop.engine.run(stop.signal);
+    await until(() => shop.engine.health.view().state === 'working');
+    stop.abort();
+    await running;
+    assert.deepEqual(await shop.engine.ctx.storage.jobs({ kind: JOB.reconcile }), []);
+    await shop.close();
+  });
+
   test('the Drift page shows the last run, what it compared and each difference with its repair; /metrics counts them', async () => {
     const shop = await openShop();
     await stocked(shop, [{ sku: 'SHADE', priceMinor: 1000, onHand: 9 }]);
@@ -170,9 +182,12 @@ describe('reconcile seen from outside, and on a schedule', () => {
   });
 
   for (const everyHours of [24, 0]) {
-    test(`reconcile.everyHours: ${everyHours} — \`run\` ${everyHours ? 'runs it once as a job keyed all, and not again before it is due' : 'never runs it'}`, async () => {
+    test(`reconcile.everyHours: ${everyHours} — \`run\` ${everyHours ? 'runs it once as a job keyed all, a period after Dovetail first linked records, and not again before it is due' : 'never runs it'}`, async () => {
       const shop = await openShop({ reconcile: { everyHours } });
       const storage = shop.engine.ctx.storage;
+      await stocked(shop, [{ sku: 'LAMP', priceMinor: 3000, onHand: 9 }]);
+      // Dovetail has carried records for two days: the first run is due
+      await storage.db.updateTable('mappings').set({ created_at: new Date(Date.now() - 48 * 3_600_000).toISOString() }).execute();
       for (let round = 0; round < 2; round++) {
         const stop = new AbortController();
         const running = shop.engine.run(stop.signal);
