@@ -41,6 +41,7 @@ const CAPABILITY_WORDS: Record<StoreCapability | InventoryCapability, string> = 
   images: 'product images',
   taxes: 'tax rates', shippingMethods: 'shipping methods', incoming: 'stock on its way in from purchases',
   customerEdits: 'later edits of customer details',
+  reconcile: 'store stock counts and recent orders read for reconcile',
 };
 
 /** Each system of the chosen pair with the groups `needs` asks of its side. */
@@ -316,6 +317,12 @@ export function coverage(config: Config): CoverageRow[] {
   add('rules.refundsIn', r.refundsIn, true, r.refundsIn === 'store'
     ? 'Refunds are made in the online store; each one is recorded once in the inventory system as a refund payment against the sale (and a credit note, per rules.creditMemosIn).'
     : 'Refunds are made from the inventory system: a credit note posted there for a web sale makes Dovetail refund that amount once through the store\'s payment gateway, never more than was captured, and record the refund payment against the sale.', PAYMENTS);
+  // reconcile (not a checklist question: how drift is found and mended)
+  const rc = config.reconcile;
+  const reconcileLacks = pairLacks(config, { store: ['reconcile'] });
+  add('reconcile.everyHours', rc.everyHours, true, `${rc.everyHours ? `Every ${rc.everyHours} h \`dovetail run\` compares both systems record by record` : 'Both systems are compared only when someone runs `dovetail reconcile`'}`
+    + ` (products per field group, stock as published, web orders and phone sales shown in the store of the last ${rc.orderDays} days) and shows the drift on the dashboard; ${rc.repair ? 'the scheduled run also queues what makes the non-master agree' : 'repairs wait for `dovetail reconcile --repair`'}.`
+    + (reconcileLacks.length ? ` Only products are compared with these two systems: ${reconcileLacks.join('; ')}.` : ''));
   // 16
   const sp = r.salespeople;
   add('rules.salespeople', sp.rules.length === 0 && sp.default === null ? 'none' : `${sp.rules.length} rule${sp.rules.length === 1 ? '' : 's'}, default ${sp.default ?? 'none'}`, true,

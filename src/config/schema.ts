@@ -157,6 +157,16 @@ export const SyncSettings = z.object({
   jobLeaseMs: z.number().int().min(1000).max(3_600_000).default(60_000),
 }).strict().prefault({});
 
+/** `dovetail reconcile` on a schedule, and how far back it looks at orders. */
+export const ReconcileSettings = z.object({
+  /** hours between scheduled reconcile runs of `dovetail run`; 0: never on a schedule (the command still works) */
+  everyHours: z.number().min(0).max(24 * 30).default(24),
+  /** whether a scheduled run also queues the repairs (the command asks with --repair) */
+  repair: z.boolean().default(false),
+  /** orders placed in the last this many days are compared (older ones are settled history) */
+  orderDays: z.number().int().min(1).max(365).default(30),
+}).strict().prefault({});
+
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 export const isLoopbackHost = (host: string) => LOOPBACK_HOSTS.includes(host.trim().toLowerCase());
 
@@ -201,6 +211,7 @@ export const ConfigSchema = z.object({
   rules: RulesSettings,
   inventory: InventorySettings,
   sync: SyncSettings,
+  reconcile: ReconcileSettings,
   server: ServerSettings,
   email: EmailSettings,
   housekeeping: HousekeepingSettings,

@@ -404,6 +404,18 @@ export interface StoreCustomerEdits {
   updateCustomerDetails(id: string, customer: Customer): Promise<void>;
 }
 
+/**
+ * What `dovetail reconcile` reads of the store beyond what the flows read already (products,
+ * orders and order lines have their reads): what the store shows, in batches, so a whole catalogue
+ * is compared in one call per page of SKUs rather than one per SKU.
+ */
+export interface StoreReconcile {
+  /** Per SKU, how many units the store shows as its own stock count (what setAvailable last made it, or a hand edit); unknown SKUs are absent. */
+  getAvailable(skus: string[]): Promise<Map<string, number>>;
+  /** Codes of orders placed (or cancelled) at or after `sinceIso`, oldest first, in pages. */
+  listOrderCodesSince(sinceIso: string, offset: number, limit: number): Promise<string[]>;
+}
+
 /** Every capability a store connector may carry, by the name it declares it under. */
 export interface StoreCapabilities {
   catalogue: StoreCatalogue;
@@ -421,6 +433,7 @@ export interface StoreCapabilities {
   shippingMethods: ShippingMethods;
   incoming: StoreIncoming;
   customerEdits: StoreCustomerEdits;
+  reconcile: StoreReconcile;
 }
 export type StoreCapability = keyof StoreCapabilities;
 
@@ -436,7 +449,8 @@ export interface StoreConnector extends ConnectorBase, StoreCatalogue, StoreStoc
 // a Record so that a group added to a side's interface cannot be left out of its list
 const STORE_GROUPS: Record<StoreCapability, true> = { catalogue: true, stock: true, customers: true, orders: true, fulfilment: true,
   payments: true, orderChanges: true, offlineOrders: true, accounts: true, webhooks: true,
-  images: true, taxes: true, shippingMethods: true, incoming: true, customerEdits: true };
+  images: true, taxes: true, shippingMethods: true, incoming: true, customerEdits: true,
+  reconcile: true };
 const INVENTORY_GROUPS: Record<InventoryCapability, true> = { catalogue: true, stock: true, customers: true, sales: true, shipments: true,
   payments: true, orderChanges: true, offlineSales: true,
   images: true, taxes: true, shippingMethods: true, incoming: true, customerEdits: true };

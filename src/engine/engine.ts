@@ -21,6 +21,7 @@ import { backoffMs } from './backoff.js';
 import { EngineHealth } from './health.js';
 import { JobRunner, type RunStats } from './runner.js';
 import { housekeep } from './housekeeping.js';
+import { reconcileRun } from './reconcile/job.js';
 
 /** after a failed pass the engine tries again sooner than this, however often it failed */
 const MAX_PAUSE_AFTER_FAILURE_MS = 30_000;
@@ -52,6 +53,29 @@ export class Engine {
       // reference sets last: nothing else waits for them, and an order imports with the rates it was charged
       referenceSetSync], { leaseMs: opts.leaseMs ?? ctx.config.sync.jobLeaseMs, onProgress: () => this.health.progressed() });
     this.worker = { id: this.runner.worker, host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+    this.reconcileRunner = new JobRunner(ctx, [reconcileRun(() => this.stopReconcile)], { leaseMs: opts.leaseMs ?? ctx.config.sync.jobLeaseMs });
+  }
+
+  // ---- scheduled reconcile (reconcile.everyHours) ----
+  /** works reconcile jobs only, beside the main runner, so a run of minutes never holds up the flows */
+  readonly reconcileRunner: JobRunner;
+  private reconciling: Promise<unknown> | null = null;
+  /** the signal of the running `run`: a scheduled reconcile stops between pages with it */
+  private stopReconcile: AbortSignal | undefined;
+
+  /** Queues a reconcile when the last one (by any worker) started longer ago than reconcile.everyHours, and works it in the background. */
+  private async reconcileWhenDue(signal: AbortSignal): Promise<void> {
+    const hours = this.ctx.config.reconcile.everyHours;
+    if (!hours || this.reconciling) return;
+    // the first run comes a period after Dovetail first linked a record, not at the first start of
+    // a fresh install (the first full load is running then, and there is nothing to compare yet)
+    const since = (await this.ctx.storage.lastReconcileRun())?.startedAt ?? await this.ctx.storage.firstMappingAt();
+    if (since && Date.now() - Date.parse(since) >= hours * 3_600_000) {
+      await this.ctx.storage.enqueue({ kind: JOB.reconcile, key: 'all', reason: `every ${hours} h (reconcile.everyHours)` });
+    }
+    this.reconciling = this.reconcileRunner.runReady(signal)
+      .catch((err: unknown) => this.ctx.log.error({ err: messageOf(storageFailure(err)) }, 'scheduled reconcile failed; trying again'))
+      .finally(() => { this.reconciling = null; });
   }
 
   /** One pass: read every feed, then work every ready job. */
@@ -148,12 +172,14 @@ export class Engine {
   async run(signal: AbortSignal): Promise<void> {
     const upkeep = this.startUpkeep();
     const housekeeping = this.startHousekeeping(signal);
+    this.stopReconcile = signal;
     try {
       let failedPasses = 0;
       while (!signal.aborted) {
         let pause = this.ctx.config.sync.pollIntervalMs;
         try {
           await this.queueReferenceSetsWhenDue();
+          await this.reconcileWhenDue(signal);
           await this.tick(signal);
           this.health.passed();
           failedPasses = 0;
@@ -171,8 +197,9 @@ export class Engine {
       }
     } finally {
       clearInterval(upkeep);
-      await this.leaveRegistry();
+      await this.reconciling;
       await housekeeping.stop();
+      await this.leaveRegistry();
       this.health.stopped();
     }
   }
@@ -221,6 +248,7 @@ export class Engine {
       try {
         await this.runner.heartbeat();
         await this.ctx.storage.workerAlive(this.worker);
+        await this.reconcileRunner.heartbeat();
         await this.runner.recover();
         await this.ctx.storage.forgetSilentWorkers(this.runner.leaseMs);
       } catch (err) {

@@ -32,5 +32,7 @@ export const JOB = {
   productImages: 'images',
   /** keep one reference set equal in both systems (key: the master key, salesTaxes or shippingMethods) */
   referenceSet: 'referenceSet.sync',
+  /** one scheduled `dovetail reconcile` (key: 'all'; one at a time across every worker, by the queue's one-running-per-record rule) */
+  reconcile: 'reconcile.run',
 } as const;
 export type JobKind = (typeof JOB)[keyof typeof JOB];

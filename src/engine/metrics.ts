@@ -72,6 +72,24 @@ export function engineGauges(ctx: EngineContext): Registry {
     },
   });
   workerGauges(ctx, registry);
+  // ---- reconcile ----
+  new Gauge({
+    name: 'dovetail_drift_records', help: 'Differences the last dovetail reconcile found that are still open, by kind (products, stock, orders)',
+    labelNames: ['kind'] as const, registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [kind, n] of Object.entries(await ctx.storage.openDriftByKind())) this.set({ kind }, n);
+    },
+  });
+  new Gauge({
+    name: 'dovetail_reconcile_last_run_timestamp_seconds', help: 'When the last dovetail reconcile started (Unix time); absent before the first',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const last = await ctx.storage.lastReconcileRun();
+      if (last) this.set(Date.parse(last.startedAt) / 1000);
+    },
+  });
   return registry;
 }
 

@@ -17,6 +17,7 @@ import { clientAddress, guard, safeNext, sameSecret, throttledMessage, type AppE
 import { Sessions } from './sessions.js';
 import { LoginThrottle } from './throttle.js';
 import { checklistPage, driftPage, failuresPage, loginPage, overviewPage, recordsPage, type Chrome } from './pages.js';
+import { reconcileView } from './state.js';
 import { explainConflict, explainFailure, explainMove, flows, refusedDeliveries, sidesOf } from './state.js';
 
 const WEB = new URL('../../web/', import.meta.url);
@@ -157,7 +158,7 @@ export function buildApp(engine: Engine): Hono<AppEnv> {
     const [moves, jobs] = q ? await Promise.all([ctx.storage.auditTrail(q), ctx.storage.jobs({ key: q })]) : [[], []];
     return c.html(recordsPage(await chrome(c), q, moves.map(explainMove), jobs));
   });
-  app.get('/drift', async (c) => c.html(driftPage(await chrome(c), await driftViews())));
+  app.get('/drift', async (c) => c.html(driftPage(await chrome(c), await driftViews(), await reconcileView(ctx.storage, sides))));
   app.get('/report.html', (c) => c.html(renderHtml(config)));
   app.get('/report.md', (c) => c.body(renderMarkdown(config), 200, { 'content-type': 'text/markdown; charset=utf-8' }));
 

@@ -3,7 +3,7 @@
 import type { Config } from '../config/schema.js';
 import { reportItems } from '../cli/report.js';
 import { html, seconds, time, type Html } from './html.js';
-import { explainMove, systemName, type DriftView, type FailureView, type FlowView, type MoveView } from './state.js';
+import { explainMove, systemName, type DriftView, type FailureView, type FlowView, type MoveView, type ReconcileView } from './state.js';
 import type { AuditRow, Job, WorkerRow } from '../store/storage.js';
 
 export type Tab = 'overview' | 'checklist' | 'failures' | 'records' | 'drift';
@@ -173,17 +173,31 @@ ${q ? html`<section class="card" data-timeline="${q}">
 
 // ---- drift ----------------------------------------------------------------------------------
 
-export function driftPage(chrome: Chrome, drift: DriftView[]): string {
+export function driftPage(chrome: Chrome, drift: DriftView[], reconciled: ReconcileView | null = null): string {
   return layout(chrome, 'drift', 'Drift', html`
-<section class="hero"><h1>Drift since the last check</h1>
-<p class="muted">Differences Dovetail noticed while moving records: edits made outside the master (with <code>ownership.onConflict: flag</code>) and order totals that disagree.
-A full comparison of both systems (<code>dovetail reconcile</code>) is not built yet, so records nothing has touched are not compared.</p></section>
+<section class="hero"><h1>Drift</h1>
+<p class="muted">What <code>dovetail reconcile</code> found comparing both systems record by record (on a schedule: <code>reconcile.everyHours</code>), and the differences Dovetail noticed while moving records: edits made outside the master (with <code>ownership.onConflict: flag</code>) and order totals that disagree.</p></section>
+${reconcileSection(reconciled)}
+<h2>Noticed while moving records</h2>
 ${drift.length ? drift.map((d) => html`<article class="card drift" data-conflict="${d.id}">
   <header><h2>${d.record}</h2><span class="pill warn">Open</span></header>
   <p>${d.what}.</p>
   <dl class="compare"><div><dt>${d.master} (master)</dt><dd>${d.masterValue}</dd></div><div><dt>${d.other}</dt><dd>${d.otherValue}</dd></div></dl>
   <p class="small muted">Noticed ${time(d.since)}.</p>
 </article>`) : html`<p class="card empty">No drift noticed: the two systems agree on everything Dovetail has moved.</p>`}`);
+}
+
+function reconcileSection(r: ReconcileView | null): Html {
+  if (!r) return html`<section class="card reconcile"><h2>Last reconcile</h2><p class="empty">Never run: <code>dovetail reconcile</code> compares both systems now.</p></section>`;
+  const state = r.error ? html`<span class="pill bad">Stopped: ${r.error}</span>` : r.finishedAt ? html`<span class="pill ${r.drift.length ? 'warn' : 'ok'}">${r.drift.length} open</span>` : html`<span class="pill">Running</span>`;
+  return html`<section class="card reconcile" data-reconcile="${r.startedAt}">
+  <header><h2>Last reconcile</h2>${state}</header>
+  <p class="small muted">Started ${time(r.startedAt)}${r.finishedAt ? html`, finished ${time(r.finishedAt)}` : ''}${r.repair ? ', with repairs' : ''}.
+  Compared: ${Object.entries(r.compared).map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing yet'}.</p>
+  ${r.drift.length ? html`<table class="drift-table"><thead><tr><th>Kind</th><th>Record</th><th>What differs</th><th>Master</th><th>Master value</th><th>Other value</th><th>Repair</th></tr></thead>
+  <tbody>${r.drift.map((d) => html`<tr><td>${d.kind}</td><td>${d.record}</td><td>${d.aspect}</td><td>${d.master}</td><td>${d.masterValue}</td><td>${d.otherValue}</td><td>${d.repair}</td></tr>`)}</tbody></table>`
+    : html`<p class="empty">No drift: both systems agree on every record compared.</p>`}
+</section>`;
 }
 
 export function loginPage(next: string, error: string | null): string {

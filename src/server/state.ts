@@ -299,3 +299,31 @@ export function explainConflict(c: Conflict, sides: Sides): DriftView {
   return { id: c.id, record: `${c.recordKind.charAt(0).toUpperCase()}${c.recordKind.slice(1)} ${c.recordKey}`, what, master: systemName(c.masterSystem), other,
     masterValue: show(c.masterValue, systemName(c.masterSystem)), otherValue: show(c.otherValue, other), since: c.detectedAt };
 }
+
+// ---- reconcile ----
+
+/** The last `dovetail reconcile` and the drift still open, for the Drift page; null: never run. */
+export interface ReconcileView {
+  startedAt: string; finishedAt: string | null; error: string | null; repair: boolean;
+  compared: Record<string, number>;
+  drift: { kind: string; record: string; aspect: string; master: string; masterValue: string; otherValue: string; foundAt: string;
+    /** queued (its job waits or runs), done (its job ran; the next run confirms), for a person, or reported (no repair asked) */
+    repair: string }[];
+}
+
+
+/** The last reconcile run and the drift still open, each with how its repair stands (the latest job it queued). */
+export async function reconcileView(storage: Storage, sides: Sides): Promise<ReconcileView | null> {
+  const run = await storage.lastReconcileRun();
+  if (!run) return null;
+  const drift = await Promise.all((await storage.drift()).slice(0, 500).map(async (d) => {
+    let repair = d.action === 'flagged' ? 'for a person' : d.action;
+    if (d.action === 'queued') {
+      const job = (await storage.jobs({ key: d.recordKey })).filter((j) => j.reason === 'found by reconcile').at(-1);
+      repair = !job ? 'queued' : job.state === 'done' ? 'done' : job.state === 'failed' ? 'failed (see Failures)' : 'queued';
+    }
+    return { kind: d.kind, record: d.recordKey, aspect: d.aspect, master: systemName(d.masterSystem === sides.store ? sides.store : sides.inventory),
+      masterValue: d.masterValue, otherValue: d.otherValue, foundAt: d.foundAt, repair };
+  }));
+  return { startedAt: run.startedAt, finishedAt: run.finishedAt, error: run.error, repair: run.repair, compared: run.compared, drift };
+}

@@ -92,6 +92,39 @@ export interface WorkersTable {
   feeds_json: string;
 }
 
+// ---- drift (dovetail reconcile) ----
+export interface ReconcileRunsTable {
+  id: Generated<number>;
+  started_at: string;
+  finished_at: string | null;
+  /** the kinds compared, comma-separated */
+  kinds: string;
+  /** 1: repairs were queued */
+  repair: number;
+  /** records compared per kind, JSON */
+  compared_json: string;
+  drift_count: number;
+  error: string | null;
+}
+
+export interface DriftTable {
+  id: Generated<number>;
+  run_id: number;
+  kind: string;
+  record_key: string;
+  /** the field group or aspect that differs (categories, available, sale, total, line:SKU…) */
+  aspect: string;
+  master_system: string;
+  master_value: string;
+  other_value: string;
+  /** what reconcile did or asks: queued (a repair job), flagged (for a person), reported (no repair asked) */
+  action: string;
+  found_at: string;
+  repaired_at: string | null;
+  /** a later run found the record in agreement */
+  resolved_at: string | null;
+}
+
 export interface Tables {
   changes: ChangesTable;
   jobs: JobsTable;
@@ -101,4 +134,6 @@ export interface Tables {
   audit: AuditTable;
   conflicts: ConflictsTable;
   workers: WorkersTable;
+  reconcile_runs: ReconcileRunsTable;
+  drift: DriftTable;
 }

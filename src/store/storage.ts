@@ -30,6 +30,17 @@ export interface Conflict {
 /** A running `dovetail run` process, as the workers registry shows it. */
 export interface WorkerRow { id: string; host: string; pid: number; startedAt: string; heartbeatAt: string; feeds: string[]; jobsRunning: number }
 
+export interface ReconcileRun {
+  id: number; startedAt: string; finishedAt: string | null; kinds: string[]; repair: boolean;
+  /** records compared per kind */
+  compared: Record<string, number>; driftCount: number; error: string | null;
+}
+
+export interface Drift {
+  id: number; runId: number; kind: string; recordKey: string; aspect: string; masterSystem: string;
+  masterValue: string; otherValue: string; action: string; foundAt: string; repairedAt: string | null; resolvedAt: string | null;
+}
+
 export const nowIso = () => new Date().toISOString();
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();
 
@@ -412,6 +423,87 @@ export class Storage {
     const rows = await q.orderBy('id').execute();
     return rows.map((r) => ({ id: r.id, recordKind: r.record_kind, recordKey: r.record_key, fieldGroup: r.field_group,
       masterSystem: r.master_system, masterValue: r.master_value, otherValue: r.other_value, detectedAt: r.detected_at, resolvedAt: r.resolved_at }));
+  }
+  // ---- drift ----
+
+  /** Starts a reconcile run's row; its id ties the drift it finds together. */
+  async startReconcileRun(kinds: string[], repair: boolean): Promise<number> {
+    const r = await this.db.insertInto('reconcile_runs').values({ started_at: nowIso(), finished_at: null, kinds: kinds.join(','), repair: repair ? 1 : 0,
+      compared_json: '{}', drift_count: 0, error: null }).returning('id').executeTakeFirstOrThrow();
+    return Number(r.id);
+  }
+
+  async finishReconcileRun(id: number, r: { compared: Record<string, number>; driftCount: number; error?: string | null }): Promise<void> {
+    await this.db.updateTable('reconcile_runs').set({ finished_at: nowIso(), compared_json: JSON.stringify(r.compared), drift_count: r.driftCount, error: r.error ?? null })
+      .where('id', '=', id).execute();
+  }
+
+  /** The latest run (finished or not); null: never run. */
+  async lastReconcileRun(): Promise<ReconcileRun | null> {
+    const r = await this.db.selectFrom('reconcile_runs').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return r ? { id: r.id, startedAt: r.started_at, finishedAt: r.finished_at, kinds: r.kinds ? r.kinds.split(',') : [], repair: r.repair === 1,
+      compared: JSON.parse(r.compared_json) as Record<string, number>, driftCount: r.drift_count, error: r.error } : null;
+  }
+
+  /**
+   * Records what a run found. Open drift of the kinds compared from earlier runs is resolved: what
+   * this run finds again is recorded anew (the newest finding counts), the rest agrees now, and
+   * what had a repair queued counts as repaired.
+   */
+  async recordDrift(runId: number, kinds: string[], found: Omit<Drift, 'id' | 'runId' | 'foundAt' | 'repairedAt' | 'resolvedAt'>[]): Promise<void> {
+    await this.transaction(async (tx) => {
+      const now = nowIso();
+      const again = new Set(found.map((d) => `${d.kind}\n${d.recordKey}\n${d.aspect}`));
+      const open = kinds.length ? await tx.db.selectFrom('drift').select(['id', 'kind', 'record_key', 'aspect', 'action'])
+        .where('kind', 'in', kinds).where('resolved_at', 'is', null).execute() : [];
+      for (const o of open) {
+        // drift whose repair was queued and that agrees now was mended by that repair
+        const mended = o.action === 'queued' && !again.has(`${o.kind}\n${o.record_key}\n${o.aspect}`);
+        await tx.db.updateTable('drift').set({ resolved_at: now, ...(mended ? { repaired_at: now } : {}) }).where('id', '=', o.id).execute();
+      }
+      for (const d of found) {
+        await tx.db.insertInto('drift').values({ run_id: runId, kind: d.kind, record_key: d.recordKey, aspect: d.aspect, master_system: d.masterSystem,
+          master_value: d.masterValue, other_value: d.otherValue, action: d.action, found_at: now, repaired_at: null, resolved_at: null }).execute();
+      }
+    });
+  }
+
+  /** Drift still open (the latest run found it), or every row of one run. */
+  async drift(filter: { runId?: number } = {}): Promise<Drift[]> {
+    let q = this.db.selectFrom('drift').selectAll();
+    q = filter.runId === undefined ? q.where('resolved_at', 'is', null) : q.where('run_id', '=', filter.runId);
+    const rows = await q.orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, runId: r.run_id, kind: r.kind, recordKey: r.record_key, aspect: r.aspect, masterSystem: r.master_system,
+      masterValue: r.master_value, otherValue: r.other_value, action: r.action, foundAt: r.found_at, repairedAt: r.repaired_at, resolvedAt: r.resolved_at }));
+  }
+
+  /** Open drift per kind, for /metrics. */
+  async openDriftByKind(): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom('drift').select(['kind', (eb) => eb.fn.countAll<number>().as('n')]).where('resolved_at', 'is', null).groupBy('kind').execute();
+    return Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]));
+  }
+
+  /** Forgets the last synced value of a product group, so the next job compares with the systems as they are (a repair of drift the snapshot hides). */
+  async forgetSnapshot(kind: string, key: string, group: string): Promise<void> {
+    await this.db.deleteFrom('snapshots').where('kind', '=', kind).where('key', '=', key).where('field_group', '=', group).execute();
+  }
+
+  /** When Dovetail first linked a record of the two systems; null: it has carried nothing yet. */
+  async firstMappingAt(): Promise<string | null> {
+    const r = await this.db.selectFrom('mappings').select((eb) => eb.fn.min('created_at').as('first')).executeTakeFirst();
+    return r?.first ? String(r.first) : null;
+  }
+
+  /** Mappings of one kind made since `sinceIso`, by key after `afterKey`, a page at a time (what reconcile compares of recent records). */
+  async mappingsSince(system: string, kind: MappingKind, sinceIso: string, afterKey: string, limit: number): Promise<{ key: string; externalId: string }[]> {
+    const rows = await this.db.selectFrom('mappings').select(['key', 'external_id']).where('system', '=', system).where('kind', '=', kind)
+      .where('created_at', '>=', sinceIso).where('key', '>', afterKey).orderBy('key').limit(limit).execute();
+    return rows.map((r) => ({ key: r.key, externalId: r.external_id }));
+  }
+
+  /** Forgets an order's sale, so that its import job makes the sale again (one lost from the inventory system). */
+  async forgetMapping(system: string, kind: MappingKind, key: string): Promise<void> {
+    await this.db.deleteFrom('mappings').where('system', '=', system).where('kind', '=', kind).where('key', '=', key).execute();
   }
 }
 

@@ -31,6 +31,7 @@ export const STORE_METHODS: { [G in StoreCapability]: readonly (keyof StoreCapab
   shippingMethods: ['listShippingMethods', 'putShippingMethod'],
   incoming: ['setIncoming'],
   customerEdits: ['findCustomerId', 'getCustomerById', 'updateCustomerDetails'],
+  reconcile: ['getAvailable', 'listOrderCodesSince'],
 };
 
 const PRICE = 1_250;

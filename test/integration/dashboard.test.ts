@@ -195,8 +195,8 @@ describe('the dashboard, in Chromium, against a running Dovetail', () => {
 
     await page.goto(base + '/drift');
     const drift = await page.locator('main').innerText();
-    assert.match(drift, /Drift since the last check/);
-    assert.match(drift, /dovetail reconcile\) is not built yet/);
+    assert.match(drift, /Last reconcile/);
+    assert.match(drift, /Never run: dovetail reconcile compares both systems now/);
     await shot('drift');
 
     // the requirements report as a file, the way `dovetail report --format html --out` writes it

@@ -395,6 +395,12 @@ export class MemoryInventory implements InventoryConnector {
     this.changes.note('creditNote', `${n.orderCode}:${n.id}`);
   }
 
+  /** The sale of a web order is gone (the database restored from a backup taken before it). */
+  loseSale(orderCode: string): void {
+    const s = this.webSale(orderCode);
+    if (s) this.sales.delete(s.id);
+  }
+
   /** Read-only views for assertions. */
   saleOf(orderCode: string): Sale {
     const s = this.webSale(orderCode);

@@ -17,7 +17,7 @@ import { ChangeLog, Faults } from './change-log.js';
 import { MemorySet } from './memory-set.js';
 import type { SalesTaxValue, ShippingMethodValue } from '../../src/model/reference-sets.js';
 
-const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'taxes', 'shippingMethods', 'incoming'] as const satisfies readonly StoreCapability[];
+const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks', 'taxes', 'shippingMethods', 'incoming', 'reconcile'] as const satisfies readonly StoreCapability[];
 
 /** One SKU on an order: what was ordered (edits included), and what became of the units since. */
 interface OrderLine {
@@ -137,6 +137,15 @@ export class MemoryStore implements StoreConnector {
     });
   }
 
+  /** What Dovetail (or a hand edit, setAvailableByHand) last made the store's own count. */
+  async getAvailable(skus: string[]): Promise<Map<string, number>> {
+    this.faults.check('getAvailable');
+    return new Map(skus.filter((sku) => this.products.has(sku)).map((sku) => [sku, this.available.get(sku) ?? 0]));
+  }
+
+  /** The operator types a stock count into the store by hand (no event: the store does not announce it). */
+  setAvailableByHand(sku: string, available: number): void { this.available.set(sku, available); }
+
   async setIncoming(rows: IncomingRow[]): Promise<StockWriteResult[]> {
     this.faults.check('setIncoming');
     return rows.filter((r) => this.products.has(r.sku)).map((row): StockWriteResult => {
@@ -170,6 +179,11 @@ export class MemoryStore implements StoreConnector {
   async listOrderCodes(offset: number, limit: number): Promise<string[]> {
     this.faults.check('listOrderCodes');
     return [...this.orders.values()].filter((o) => o.status !== 'cart').map((o) => o.code).slice(offset, offset + limit);
+  }
+
+  async listOrderCodesSince(sinceIso: string, offset: number, limit: number): Promise<string[]> {
+    this.faults.check('listOrderCodesSince');
+    return [...this.orders.values()].filter((o) => o.status !== 'cart' && o.placedAt >= sinceIso).map((o) => o.code).slice(offset, offset + limit);
   }
 
   // ---- fulfilment and money ---------------------------------------------------------------------
@@ -366,6 +380,16 @@ export class MemoryStore implements StoreConnector {
   editProduct(sku: string, fields: Partial<ProductFields>): void {
     Object.assign(this.products.get(sku)!.product.fields, structuredClone(fields));
     this.changes.note('product', sku);
+  }
+
+  /** Staff delete an order by hand (the store sends no event for it). */
+  deleteOrder(code: string): void { this.orders.delete(code); }
+
+  /** Staff delete an order's fulfilments by hand (the store sends no event for it). */
+  dropFulfilments(orderCode: string): void {
+    const o = this.order(orderCode);
+    for (const f of o.fulfilments) for (const l of f.lines) o.lines.find((x) => x.sku === l.sku)!.shipped -= l.quantity;
+    o.fulfilments = [];
   }
 
   /** From now on the store refuses every write of this SKU (its own validation). */

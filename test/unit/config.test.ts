@@ -294,8 +294,8 @@ test('coverage: answers that need work are not carried out, and unsupportedAnswe
   const c = parse('rules: { offlineOrdersToStore: all, capture: atShipment, quotesFrom: store, settleFrom: inventory }\ninventory: { locations: [Main, Annex] }\n');
   const other = parseConfig(SHOPIFY, {}, 'x');
   assert.equal(rowOf(other, 'systems.store.type').carriedOut, true, 'a system in the registry runs');
-  assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify. Its connector does not carry product images, tax rates, shipping methods, stock on its way in from purchases, later edits of customer details yet: the answers that need them say so.',
-    'Shopify carries every store capability but images, the reference sets, incoming stock and customer edits');
+  assert.equal(rowOf(other, 'systems.store.type').note, 'The online store is Shopify. Its connector does not carry product images, tax rates, shipping methods, stock on its way in from purchases, later edits of customer details, store stock counts and recent orders read for reconcile yet: the answers that need them say so.',
+    'Shopify carries every store capability but images, the reference sets, incoming stock, customer edits and the reads of reconcile');
   const unsupported = unsupportedAnswers(c).map((r) => r.key);
   assert.deepEqual(unsupported, coverage(c).filter((r) => !r.carriedOut).map((r) => r.key));
   assert.ok(!unsupported.includes('rules.offlineOrdersToStore') && !unsupported.includes('rules.quotesFrom'), 'offline orders and quotes are carried out');

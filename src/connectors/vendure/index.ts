@@ -36,7 +36,7 @@ const PLUGIN_CUSTOM_FIELDS = ['ProductVariant.weight', 'ProductVariant.length', 
 
 /** Everything a store can carry: Vendure with Dovetail's plugin is the reference store connector. */
 const CAPABILITIES = ['catalogue', 'stock', 'customers', 'orders', 'fulfilment', 'payments', 'orderChanges', 'offlineOrders', 'accounts', 'webhooks',
-  'images', 'taxes', 'shippingMethods', 'incoming', 'customerEdits'] as const satisfies readonly StoreCapability[];
+  'images', 'taxes', 'shippingMethods', 'incoming', 'customerEdits', 'reconcile'] as const satisfies readonly StoreCapability[];
 
 export class VendureConnector implements StoreConnector {
   readonly system = 'vendure';
@@ -103,6 +103,11 @@ export class VendureConnector implements StoreConnector {
 
   setIncoming(rows: IncomingRow[]) { return setIncoming(this.client, rows); }
 
+  /** Each variant's stockOnHand (what setAvailable writes): one read per 100 SKUs. */
+  async getAvailable(skus: string[]): Promise<Map<string, number>> {
+    return new Map([...(await this.variantsBySku(skus))].map(([sku, v]) => [sku, v.stockOnHand]));
+  }
+
   async getOrder(code: string): Promise<Order | null> {
     const r = await this.client.admin(`query OrderByCode($o: OrderListOptions) { orders(options: $o) { items { ${ORDER_FIELDS} } } }`,
       { o: { filter: { code: { eq: code } }, take: 1 } }, z.object({ orders: z.object({ items: z.array(OrderNode) }) }));
@@ -113,6 +118,13 @@ export class VendureConnector implements StoreConnector {
   async listOrderCodes(offset: number, limit: number): Promise<string[]> {
     const r = await this.client.admin(`query PlacedOrders($o: OrderListOptions) { orders(options: $o) { items { code } } }`,
       { o: { filter: { active: { eq: false } }, sort: { orderPlacedAt: 'ASC' }, skip: offset, take: limit } },
+      z.object({ orders: z.object({ items: z.array(z.object({ code: z.string() })) }) }));
+    return r.orders.items.map((o) => o.code);
+  }
+
+  async listOrderCodesSince(sinceIso: string, offset: number, limit: number): Promise<string[]> {
+    const r = await this.client.admin(`query PlacedOrdersSince($o: OrderListOptions) { orders(options: $o) { items { code } } }`,
+      { o: { filter: { active: { eq: false }, orderPlacedAt: { after: sinceIso } }, sort: { orderPlacedAt: 'ASC' }, skip: offset, take: limit } },
       z.object({ orders: z.object({ items: z.array(z.object({ code: z.string() })) }) }));
     return r.orders.items.map((o) => o.code);
   }

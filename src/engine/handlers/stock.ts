@@ -17,23 +17,9 @@ export const stockToStore: JobHandler = {
     if (!liveInventory(rules)) return allJobs(jobs, null);
     const skus = [...new Set(jobs.map((j) => j.key))];
     try {
-      const positions = await ctx.inventory.getStock(skus);
-      const saleIds = [...new Set([...positions.values()].flatMap((p) => p.allocations.map((a) => a.saleId)))];
-      // Sales made from store orders are already reserved by the store itself: deducting them
-      // again would count each web order twice.
-      const storeSales = await ctx.storage.keysForExternalIds(ctx.inventory.system, MAPPING.sale, saleIds);
-      const rows = [];
-      const why = new Map<string, object>();
-      for (const sku of skus) {
-        const p = positions.get(sku);
-        if (!p) {
-          await ctx.storage.audit({ recordKind: 'stock', recordKey: sku, action: 'stock.skipped', fromSystem: ctx.inventory.system, result: 'SKU not found in the inventory system' });
-          continue;
-        }
-        const allocatedOffline = p.allocations.filter((a) => !storeSales.has(a.saleId)).reduce((n, a) => n + a.quantity, 0);
-        const available = availableToSell({ onHand: p.onHand, allocatedOffline, safetyStock: inv.safetyStock, deductAllocated: rules.deductAllocated });
-        rows.push({ sku, available });
-        why.set(sku, { onHand: p.onHand, allocatedOffline, safetyStock: inv.safetyStock, available });
+      const { rows, why, unknown } = await publishedStock(ctx, skus);
+      for (const sku of unknown) {
+        await ctx.storage.audit({ recordKind: 'stock', recordKey: sku, action: 'stock.skipped', fromSystem: ctx.inventory.system, result: 'SKU not found in the inventory system' });
       }
       const results = rows.length ? await ctx.store.setAvailable(rows) : [];
       const setting = `rules.liveInventory=true, rules.deductAllocated=${rules.deductAllocated}, inventory.safetyStock=${inv.safetyStock}`;
@@ -59,6 +45,32 @@ export const stockToStore: JobHandler = {
     }
   },
 };
+
+/**
+ * What the store is to sell of each SKU, as the settings compute it from the inventory's stock
+ * (the stock job publishes it; reconcile compares the store with it). `unknown`: SKUs the
+ * inventory system does not have.
+ */
+export async function publishedStock(ctx: EngineContext, skus: string[]) {
+  const { rules, inventory: inv } = ctx.config;
+  const positions = await ctx.inventory.getStock(skus);
+  const saleIds = [...new Set([...positions.values()].flatMap((p) => p.allocations.map((a) => a.saleId)))];
+  // Sales made from store orders are already reserved by the store itself: deducting them
+  // again would count each web order twice.
+  const storeSales = await ctx.storage.keysForExternalIds(ctx.inventory.system, MAPPING.sale, saleIds);
+  const rows: { sku: string; available: number }[] = [];
+  const why = new Map<string, { onHand: number; allocatedOffline: number; safetyStock: number; available: number }>();
+  const unknown: string[] = [];
+  for (const sku of skus) {
+    const p = positions.get(sku);
+    if (!p) { unknown.push(sku); continue; }
+    const allocatedOffline = p.allocations.filter((a) => !storeSales.has(a.saleId)).reduce((n, a) => n + a.quantity, 0);
+    const available = availableToSell({ onHand: p.onHand, allocatedOffline, safetyStock: inv.safetyStock, deductAllocated: rules.deductAllocated });
+    rows.push({ sku, available });
+    why.set(sku, { onHand: p.onHand, allocatedOffline, safetyStock: inv.safetyStock, available });
+  }
+  return { rows, why, unknown };
+}
 
 /**
  * Shows what open purchases will bring in for these SKUs (inventory.incoming: show, backorder),

@@ -118,6 +118,36 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_drift': {
+      // What `dovetail reconcile` found: one row per run (what it compared), one per difference
+      // (what the master holds, what the other system holds, and whether a repair was queued).
+      async up(db: Kysely<unknown>) {
+        await withId(db.schema.createTable('reconcile_runs'), dialect)
+          .addColumn('started_at', 'text', (c) => c.notNull())
+          .addColumn('finished_at', 'text')
+          .addColumn('kinds', 'text', (c) => c.notNull())
+          .addColumn('repair', 'integer', (c) => c.notNull())
+          .addColumn('compared_json', 'text', (c) => c.notNull())
+          .addColumn('drift_count', 'integer', (c) => c.notNull())
+          .addColumn('error', 'text')
+          .execute();
+        await withId(db.schema.createTable('drift'), dialect)
+          .addColumn('run_id', 'integer', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('record_key', 'text', (c) => c.notNull())
+          .addColumn('aspect', 'text', (c) => c.notNull())
+          .addColumn('master_system', 'text', (c) => c.notNull())
+          .addColumn('master_value', 'text', (c) => c.notNull())
+          .addColumn('other_value', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('found_at', 'text', (c) => c.notNull())
+          .addColumn('repaired_at', 'text')
+          .addColumn('resolved_at', 'text')
+          .execute();
+        await db.schema.createIndex('drift_by_run').on('drift').columns(['run_id', 'kind']).execute();
+        await db.schema.createIndex('drift_open').on('drift').columns(['kind', 'record_key', 'resolved_at']).execute();
+      },
+    },
     '0005_housekeeping': {
       // Pruning finds old rows by their age through these, a batch at a time, instead of reading
       // whole tables; the open conflicts' index lets it keep the audit entries they point to.

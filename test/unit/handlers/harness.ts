@@ -16,6 +16,7 @@ export interface Settings {
   inventory?: Record<string, unknown>;
   ownership?: Record<string, string>;
   email?: Record<string, unknown>;
+  reconcile?: Record<string, unknown>;
 }
 
 export interface Shop {
@@ -41,7 +42,7 @@ const PAGE = 2;
 /** The settings the systems block of which Dovetail never dials: the memory pair is handed to the engine instead. */
 export async function openShop(settings: Settings = {}): Promise<Shop> {
   const text = unreachableSettings(stringify({ database: { path: ':memory:' }, rules: settings.rules ?? {}, master: settings.master ?? {},
-    ownership: settings.ownership ?? {}, email: settings.email ?? {}, inventory: { debounceMs: 0, ...settings.inventory } }));
+    ownership: settings.ownership ?? {}, email: settings.email ?? {}, inventory: { debounceMs: 0, ...settings.inventory }, reconcile: settings.reconcile ?? {} }));
   const config = parseConfig(text, UNREACHABLE_ENV, 'test.yaml');
   const store = new MemoryStore({ pageSize: PAGE });
   const inv = new MemoryInventory({ pageSize: PAGE });

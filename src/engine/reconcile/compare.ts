@@ -1,0 +1,134 @@
+// What `dovetail reconcile` calls drift, decided from what both systems hold now: pure, so every
+// case is unit-tested, and the same comparisons the flows make (per field group, published stock).
+import { isDeepStrictEqual } from 'node:util';
+import type { FieldGroup, Product } from '../../model/product.js';
+import type { OrderLinesState } from '../../model/order-lines.js';
+import type { Side } from '../../rules/ownership.js';
+
+/** The kinds reconcile compares, in the order it compares them. */
+export const RECONCILE_KINDS = ['products', 'stock', 'orders', 'phoneOrders'] as const;
+export type ReconcileKind = (typeof RECONCILE_KINDS)[number];
+
+/**
+ * How a difference is mended. `job`: the flow that carries it is queued for the record (after
+ * forgetting what hid the difference from it); `person`: the engine cannot decide, `what` says
+ * what a person should do.
+ */
+export type Repair =
+  | { by: 'job'; job: 'productToStore' | 'productFromStore' | 'stock' | 'order' | 'orderChanges' | 'shipment' | 'offlineOrder';
+    forget?: 'snapshot' | 'sale' | 'fulfilments'; setting: string;
+    /** the job's key when it is not the record's (a phone order's job is keyed by the inventory's sale id) */
+    jobKey?: string }
+  | { by: 'person'; what: string };
+
+export interface Difference {
+  kind: ReconcileKind;
+  /** SKU, or store order code */
+  recordKey: string;
+  /** the field group or aspect that differs: a group name, available, sale, total, quantity:<sku>, shipped:<sku> */
+  aspect: string;
+  /** the side whose value is right */
+  master: Side;
+  masterValue: unknown;
+  otherValue: unknown;
+  repair: Repair;
+}
+
+/**
+ * Products of one page of SKUs, per field group the pair carries: a group both sides hold that
+ * differs is drift, the group's master holds the right value. A SKU the inventory has and the
+ * store lacks is created there; one only the store has is for a person (Dovetail never makes an
+ * inventory product).
+ */
+export function compareProducts(skus: string[], inStore: Map<string, Product>, inInventory: Map<string, Product>,
+  groups: FieldGroup[], ownerOf: (g: FieldGroup) => Side, settingOf: (g: FieldGroup) => string): Difference[] {
+  const out: Difference[] = [];
+  for (const sku of skus) {
+    const store = inStore.get(sku);
+    const inventory = inInventory.get(sku);
+    if (!store && !inventory) continue;
+    if (!store) {
+      out.push({ kind: 'products', recordKey: sku, aspect: 'present', master: 'inventory', masterValue: 'present', otherValue: 'missing',
+        repair: { by: 'job', job: 'productToStore', setting: 'products are created in the store from the inventory system' } });
+      continue;
+    }
+    if (!inventory) {
+      out.push({ kind: 'products', recordKey: sku, aspect: 'present', master: 'inventory', masterValue: 'missing', otherValue: 'present',
+        repair: { by: 'person', what: `SKU ${sku} is in the store only: create it in the inventory system, or archive it in the store` } });
+      continue;
+    }
+    for (const g of groups) {
+      const s = store.fields[g];
+      const i = inventory.fields[g];
+      // a group one side does not hold for this product (no attribute set, say) is not compared
+      if (s === undefined || i === undefined || isDeepStrictEqual(s, i)) continue;
+      const master = ownerOf(g);
+      out.push({ kind: 'products', recordKey: sku, aspect: g, master, masterValue: master === 'inventory' ? i : s, otherValue: master === 'inventory' ? s : i,
+        repair: { by: 'job', job: master === 'inventory' ? 'productToStore' : 'productFromStore', forget: 'snapshot', setting: settingOf(g) } });
+    }
+  }
+  return out;
+}
+
+/**
+ * Stock as published: what the store shows against what the settings make of the inventory's
+ * stock. SKUs the store lacks are the products comparison's to report.
+ */
+export function compareStock(expected: { sku: string; available: number }[], shown: Map<string, number>, setting: string): Difference[] {
+  return expected.flatMap(({ sku, available }): Difference[] => {
+    const now = shown.get(sku);
+    if (now === undefined || now === available) return [];
+    return [{ kind: 'stock', recordKey: sku, aspect: 'available', master: 'inventory', masterValue: available, otherValue: now, repair: { by: 'job', job: 'stock', setting } }];
+  });
+}
+
+/**
+ * One web order: the sale present, its lines' quantities and what shipped (as the store should
+ * show it, per rules.partialShipmentsToStore), and the total. `saleLost`: Dovetail had imported
+ * it, so a missing sale was removed after (a restore, a deletion), not still on its way.
+ */
+export function compareOrder(code: string, store: OrderLinesState, sale: OrderLinesState | null,
+  opts: { partialShipmentsToStore: boolean; saleLost: boolean; changesSetting: string }): Difference[] {
+  if (!sale) {
+    return [{ kind: 'orders', recordKey: code, aspect: 'sale', master: 'store', masterValue: `placed (${store.state})`, otherValue: 'no sale',
+      repair: { by: 'job', job: 'order', forget: opts.saleLost ? 'sale' : undefined, setting: 'web orders start in the store' } }];
+  }
+  const out: Difference[] = [];
+  const saleBySku = new Map(sale.lines.map((l) => [l.sku, l]));
+  const storeBySku = new Map(store.lines.map((l) => [l.sku, l]));
+  for (const sku of new Set([...storeBySku.keys(), ...saleBySku.keys()])) {
+    const s = storeBySku.get(sku);
+    const i = saleBySku.get(sku);
+    if ((s?.quantity ?? 0) !== (i?.quantity ?? 0)) {
+      out.push({ kind: 'orders', recordKey: code, aspect: `quantity:${sku}`, master: 'store', masterValue: s?.quantity ?? 0, otherValue: i?.quantity ?? 0,
+        repair: { by: 'job', job: 'orderChanges', setting: opts.changesSetting } });
+    }
+  }
+  // the store is told of shipments as the rules say: each one, or only the whole once all has left
+  const allShipped = sale.lines.every((l) => l.shipped >= l.quantity + l.returned);
+  for (const [sku, i] of saleBySku) {
+    const due = opts.partialShipmentsToStore || allShipped ? i.shipped : 0;
+    const shown = storeBySku.get(sku)?.shipped ?? 0;
+    if (shown === due) continue;
+    out.push({ kind: 'orders', recordKey: code, aspect: `shipped:${sku}`, master: 'inventory', masterValue: due, otherValue: shown,
+      repair: shown < due
+        ? { by: 'job', job: 'shipment', forget: 'fulfilments', setting: `rules.partialShipmentsToStore=${opts.partialShipmentsToStore}` }
+        : { by: 'person', what: `the store shows ${shown} of ${sku} shipped on order ${code}, the inventory system ${due}: cancel the store's extra fulfilment, or ship the goods in the inventory system` } });
+  }
+  if (!out.length && store.totalMinor !== sale.totalMinor) {
+    out.push({ kind: 'orders', recordKey: code, aspect: 'total', master: 'store', masterValue: store.totalMinor, otherValue: sale.totalMinor,
+      repair: { by: 'person', what: `the lines agree but the totals do not: correct the sale's prices or shipping in the inventory system to what the store charged` } });
+  }
+  return out;
+}
+
+/**
+ * A phone sale Dovetail placed in the store (rules.offlineOrdersToStore): its store order still
+ * there. One that is gone is placed again: the sale's job looks for a store order by its ref and
+ * makes one when it finds none.
+ */
+export function comparePhoneOrder(code: string, saleId: string, inStore: { code: string } | null, setting: string): Difference[] {
+  if (inStore) return [];
+  return [{ kind: 'phoneOrders', recordKey: code, aspect: 'present', master: 'inventory', masterValue: `sale ${saleId}`, otherValue: 'no store order',
+    repair: { by: 'job', job: 'offlineOrder', setting, jobKey: saleId } }];
+}
