@@ -197,3 +197,32 @@ test('Tryton locking the user out (429) is honoured: one attempt per 15 min unti
     assert.equal(fake.logins(), 2);
   } finally { mock.timers.reset(); await fake.close(); }
 });
+
+test('a 429 on login that names its wait (a rate limiter in front of Tryton) is waited out, not taken for Tryton\'s 15-minute lock-out', async () => {
+  let limited = true;
+  const logins: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const { method } = JSON.parse(body) as { method: string };
+      if (method === 'common.db.login') {
+        logins.push(method);
+        if (limited) { res.writeHead(429, { 'retry-after': '1', 'content-type': 'text/plain' }).end('Too Many Requests'); return; }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 1, result: [1, 's'] }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 1, result: method === 'model.res.user.get_preferences' ? {} : [7] }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const t = new TrytonClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, database: 'db', username: 'admin', password: 'x' });
+    await assert.rejects(t.search('party.party', []), (e: unknown) => e instanceof DovetailError && e.kind === 'transient' && e.retryAfterSeconds === 1
+      && !/too many login attempts/.test(e.message));
+    limited = false;
+    // no pause of Dovetail's own: the very next call logs in
+    assert.deepEqual(await t.search('party.party', []), [7]);
+    assert.equal(logins.length, 2);
+  } finally { await new Promise<void>((r) => server.close(() => r())); }
+});

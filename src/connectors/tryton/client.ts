@@ -240,7 +240,10 @@ export class TrytonClient {
     } catch (err) {
       throw networkFailure(method, this.endpoint, err);
     }
-    if (method === 'common.db.login' && (res.status === 401 || res.status === 429)) {
+    // Tryton's own lock-out answers 429 without Retry-After; a 429 that names its wait comes from
+    // a rate limiter in front of it, has counted no refused login, and is over once that wait is.
+    const rateLimited = res.status === 429 && res.headers.get('retry-after') !== null;
+    if (method === 'common.db.login' && (res.status === 401 || (res.status === 429 && !rateLimited))) {
       const who = `Tryton login as ${this.opts.username} on database ${this.opts.database} refused`;
       const detail = { method, loginRefused: res.status };
       if (res.status === 429) {

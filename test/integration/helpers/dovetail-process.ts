@@ -4,6 +4,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { DOVETAIL_BIN } from './bin.js';
 
+const living = new Set<ChildProcess>();
+// A test or soak that ends early (a throw, Ctrl-C) leaves no `dovetail run` behind.
+process.once('exit', () => { for (const child of living) child.kill('SIGKILL'); });
+
 export class DovetailProcess {
   private child: ChildProcess | null = null;
 
@@ -13,10 +17,13 @@ export class DovetailProcess {
   /** Starts `dovetail run`; with `failpoint`, it SIGKILLs itself when it gets there. */
   private spawn(failpoint?: string): ChildProcess {
     const { file, env } = this.settings();
-    return spawn(process.execPath, [DOVETAIL_BIN, '--config', file, 'run'], {
+    const child = spawn(process.execPath, [DOVETAIL_BIN, '--config', file, 'run'], {
       env: { ...process.env, ...env, DOVETAIL_LOG_LEVEL: process.env.DOVETAIL_TEST_CHILD_LOG ?? 'warn', ...(failpoint ? { DOVETAIL_FAILPOINT: failpoint } : {}) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
+    living.add(child);
+    child.once('exit', () => living.delete(child));
+    return child;
   }
 
   /** the running process's pid (a worker's id in the workers registry begins with host:pid) */

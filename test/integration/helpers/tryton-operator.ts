@@ -127,3 +127,23 @@ export async function confirmedPurchase(t: TrytonClient, sku: string, quantity: 
   if (!moves.length) throw new Error(`purchase ${po} was confirmed but made no incoming moves`);
   return { moves, supplier, warehouse };
 }
+
+/**
+ * A partial shipment as a warehouse makes one: of the sale's open customer shipment only the
+ * units of `skus` go out now (the other SKUs' moves are dropped and follow in a backorder).
+ */
+export async function shipOnly(t: TrytonClient, saleId: number, skus: string[]): Promise<number> {
+  const products = new Set<number>();
+  for (const sku of skus) products.add(await productId(t, sku));
+  const [sale] = await t.read<{ shipments: number[] }>('sale.sale', [saleId], ['shipments']);
+  const open = (await t.read<{ id: number; state: string }>('stock.shipment.out', sale.shipments, ['state']))
+    .find((s) => ['draft', 'waiting', 'assigned'].includes(s.state));
+  if (!open) throw new Error(`sale ${saleId} has no open shipment to ship ${skus.join(', ')} from`);
+  if (open.state === 'draft') await t.button('stock.shipment.out', 'wait', [open.id]);
+  const [{ inventory_moves }] = await t.read<{ inventory_moves: number[] }>('stock.shipment.out', [open.id], ['inventory_moves']);
+  const later = (await t.read<{ id: number; product: number }>('stock.move', inventory_moves, ['product'])).filter((m) => !products.has(m.product)).map((m) => m.id);
+  if (later.length) await t.write('stock.shipment.out', [open.id], { inventory_moves: [['delete', later]] });
+  await t.button('stock.shipment.out', 'assign_try', [open.id]);
+  for (const step of ['pick', 'pack', 'done']) await t.button('stock.shipment.out', step, [open.id]);
+  return open.id;
+}
