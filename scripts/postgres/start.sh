@@ -34,6 +34,9 @@ psql_admin() { as_pg "$PG_BIN/psql" -h "$PG_DATA" -p "$PG_PORT" -U postgres -d p
 if [ "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$PG_ROLE'")" != 1 ]; then
   psql_admin -c "CREATE ROLE $PG_ROLE LOGIN CREATEDB PASSWORD '$PG_PASSWORD'"
 fi
+# Tests drop their databases WITH (FORCE), which ends every session in them; an autovacuum worker
+# busy in one belongs to no role the test role is a member of, and the drop would fail on it.
+psql_admin -c "GRANT pg_signal_backend TO $PG_ROLE"
 if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$PG_ROLE'")" != 1 ]; then
   psql_admin -c "CREATE DATABASE $PG_ROLE OWNER $PG_ROLE"
 fi
