@@ -12,13 +12,31 @@ export const BACKENDS: Backend[] = ['sqlite', 'postgres'];
 /** the test server's maintenance database; the URL scripts/postgres/start.sh prints */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://dovetail:dovetail@127.0.0.1:15432/dovetail';
 
-/** Creates an empty PostgreSQL database for one test and returns its URL; `drop` removes it. */
-export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * Where the integration tests keep Dovetail's state: `DOVETAIL_TEST_BACKEND=postgres` puts each
+ * settings file on a fresh PostgreSQL database worked by three workers; default SQLite, one worker.
+ */
+export const INTEGRATION_BACKEND: Backend = (() => {
+  const asked = process.env.DOVETAIL_TEST_BACKEND ?? 'sqlite';
+  if (!(BACKENDS as string[]).includes(asked)) throw new Error(`DOVETAIL_TEST_BACKEND=${asked}: expected one of ${BACKENDS.join(', ')}`);
+  return asked as Backend;
+})();
+/** how many workers share one database in the integration tests */
+export const INTEGRATION_WORKERS = INTEGRATION_BACKEND === 'postgres' ? 3 : 1;
+
+/** A name and URL for a PostgreSQL database of one test, known at once; `create` makes it, `drop` removes it. */
+export function plannedPostgresDatabase(): { url: string; create: () => Promise<void>; drop: () => Promise<void> } {
   const name = `dovetail_t_${randomBytes(6).toString('hex')}`;
-  await onServer(`CREATE DATABASE ${name}`);
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.toString(), create: () => onServer(`CREATE DATABASE ${name}`), drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** Creates an empty PostgreSQL database for one test and returns its URL; `drop` removes it. */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const db = plannedPostgresDatabase();
+  await db.create();
+  return { url: db.url, drop: db.drop };
 }
 
 async function onServer(statement: string): Promise<void> {

@@ -29,7 +29,7 @@ describe('three workers on one PostgreSQL, two of them killed', () => {
     const settings = settingsFor(tdb, v, { database: { driver: 'postgres', url: pgdb.url, path: undefined },
       server: { port: '${DOVETAIL_PORT:-8790}' }, sync: { pollIntervalMs: 300, jobLeaseMs: 3000 } });
     const ports = [await freePort(), await freePort(), await freePort()];
-    workers = ports.map((port) => new DovetailProcess(() => ({ file: settings.file, env: { ...settings.env, DOVETAIL_PORT: String(port) } })));
+    workers = ports.map((port) => new DovetailProcess(() => ({ file: settings.file, env: { ...settings.env, DOVETAIL_PORT: String(port) } }), { workers: 1 }));
     kettle = await createTrytonProduct(t, 'KETTLE-1', 'Copper kettle', '40.00');
     await receiveStock(t, kettle, 10);
     storage = await openPostgres(pgdb.url);

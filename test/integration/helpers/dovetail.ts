@@ -9,7 +9,9 @@ import type { Config } from '../../../src/config/schema.js';
 import { TrytonClient, dec } from '../../../src/connectors/tryton/client.js';
 import { Engine } from '../../../src/engine/engine.js';
 import { openContext } from '../../../src/engine/open.js';
+import type { RunStats } from '../../../src/engine/runner.js';
 import { createLogger } from '../../../src/log.js';
+import { INTEGRATION_BACKEND, INTEGRATION_WORKERS, plannedPostgresDatabase } from '../../helpers/storage-backends.js';
 import type { TrytonDatabase, VendureInstance } from './systems.js';
 
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
@@ -18,7 +20,7 @@ export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 export function settingsFor(tryton: TrytonDatabase, vendure: VendureInstance, overrides: Record<string, Record<string, unknown>> = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'dovetail-'));
   const raw: Record<string, Record<string, unknown>> = {
-    database: { driver: 'sqlite', path: 'dovetail.sqlite' },
+    database: INTEGRATION_BACKEND === 'postgres' ? { driver: 'postgres', url: postgresDatabaseBeingMade() } : { driver: 'sqlite', path: 'dovetail.sqlite' },
     systems: {
       inventory: { type: 'tryton', url: tryton.url, database: tryton.database, username: tryton.username, password: '${TRYTON_PASSWORD}' },
       store: { type: 'vendure', url: vendure.url, username: vendure.adminUsername, password: '${VENDURE_PASSWORD}', webhookSecret: '${DOVETAIL_WEBHOOK_SECRET}' },
@@ -34,8 +36,61 @@ export function settingsFor(tryton: TrytonDatabase, vendure: VendureInstance, ov
   return { file, dir, env, config: parseConfig(text, env, file, { baseDir: dir }) };
 }
 
+/**
+ * PostgreSQL databases named by settingsFor, each being created; whoever opens one first waits
+ * for it. They stay behind for the test run's cleanup of `dovetail_t_*`: several engines and
+ * processes of a file open the same one, and none knows which of them is the last.
+ */
+const databasesBeingMade = new Map<string, Promise<void>>();
+
+function postgresDatabaseBeingMade(): string {
+  const db = plannedPostgresDatabase();
+  const made = db.create();
+  made.catch(() => undefined); // reported to whoever waits for it
+  databasesBeingMade.set(db.url, made);
+  return db.url;
+}
+
+/** Waits until the database behind `url` exists (at once for one settingsFor did not make). */
+export async function databaseReady(url: string | undefined): Promise<void> {
+  if (url) await databasesBeingMade.get(url);
+}
+
+/**
+ * Dovetail in-process. On PostgreSQL (DOVETAIL_TEST_BACKEND=postgres) three workers, each with
+ * its own storage pool and connectors, share the database; the engine returned drives them all.
+ */
 export async function engineFor(config: Config): Promise<Engine> {
-  return new Engine(await openContext(config, createLogger(process.env.DOVETAIL_TEST_LOG ?? 'silent')));
+  const open = async () => new Engine(await openContext(config, createLogger(process.env.DOVETAIL_TEST_LOG ?? 'silent')));
+  if (config.database.driver !== 'postgres') return open();
+  await databaseReady(config.database.url);
+  const [first, ...others] = await Promise.all(Array.from({ length: INTEGRATION_WORKERS }, open));
+  return others.length ? asOneEngine(first, others) : first;
+}
+
+/**
+ * Makes `first` stand for all the workers, so a test written for one engine exercises several
+ * competing for the same feeds and jobs: its passes poll and work on all of them at once, and
+ * closing its storage closes theirs. Its upkeep (`run`, `sync`) stays its own.
+ */
+function asOneEngine(first: Engine, others: Engine[]): Engine {
+  const firstPollAll = first.pollAll.bind(first);
+  first.pollAll = async () => { await Promise.all([firstPollAll(), ...others.map((e) => e.pollAll())]); };
+  const runners = [first.runner.runReady.bind(first.runner), ...others.map((e) => e.runner.runReady.bind(e.runner))];
+  // One engine's pass ends when nothing is ready. With several, one may stop while another still
+  // makes follow-ups the stopped one holds the lock for: the workers go round again until none worked.
+  first.runner.runReady = async (signal, onBatch) => {
+    const total: RunStats = { done: 0, retrying: 0, failed: 0 };
+    for (;;) {
+      const rounds = await Promise.all(runners.map((runReady) => runReady(signal, onBatch)));
+      let worked = 0;
+      for (const r of rounds) { total.done += r.done; total.retrying += r.retrying; total.failed += r.failed; worked += r.done + r.retrying + r.failed; }
+      if (!worked || signal?.aborted) return total;
+    }
+  };
+  const closeFirst = first.ctx.storage.close.bind(first.ctx.storage);
+  first.ctx.storage.close = async () => { await Promise.all([closeFirst(), ...others.map((e) => e.ctx.storage.close())]); };
+  return first;
 }
 
 export async function trytonAdmin(db: TrytonDatabase): Promise<TrytonClient> {
