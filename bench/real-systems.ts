@@ -13,7 +13,8 @@ const ORDERS = Number(process.env.BENCH_ORDERS ?? 10);
 const time = async <T>(fn: () => Promise<T>) => { const t0 = performance.now(); const v = await fn(); return { ms: performance.now() - t0, v }; };
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-async function createProducts(t: TrytonClient, prefix: string, n: number) {
+/** `n` salable goods with codes `<prefix>-<i>`, made in one call; their ids and codes. */
+export async function createProducts(t: TrytonClient, prefix: string, n: number) {
   const unit = await t.xmlId('product', 'uom_unit');
   const [category] = await t.search('product.category', [['name', '=', 'Goods']], { limit: 1 });
   await t.create('product.template', Array.from({ length: n }, (_, i) => ({ name: `Bench ${prefix} ${i}`, type: 'goods', default_uom: unit,

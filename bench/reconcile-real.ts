@@ -3,20 +3,12 @@
 // sides by hand in the same pages (one Tryton search_read and one Vendure query per page).
 // TRYTON_URL=… TRYTON_DB_DIR=… node --import tsx bench/reconcile-real.ts
 import { performance } from 'node:perf_hooks';
-import { dec, type TrytonClient } from '../src/connectors/tryton/client.js';
 import { reconcile } from '../src/engine/reconcile/reconcile.js';
 import { adminGql, freshTrytonDatabase, startVendure } from '../test/integration/helpers/systems.js';
 import { engineFor, settingsFor, trytonAdmin } from '../test/integration/helpers/dovetail.js';
+import { createProducts } from './real-systems.js';
 
 const N = Number(process.env.BENCH_PRODUCTS ?? 200);
-
-async function createProducts(t: TrytonClient, n: number) {
-  const unit = await t.xmlId('product', 'uom_unit');
-  const [category] = await t.search('product.category', [['name', '=', 'Goods']], { limit: 1 });
-  await t.create('product.template', Array.from({ length: n }, (_, i) => ({ name: `Reconcile ${i}`, type: 'goods', default_uom: unit,
-    list_price: dec(`${10 + (i % 50)}.00`), salable: true, sale_uom: unit, account_category: category,
-    products: [['create', [{ suffix_code: `RC-${i}`, cost_price: dec('1') }]]] })));
-}
 
 const tryton = await freshTrytonDatabase();
 const vendure = await startVendure();
@@ -24,7 +16,7 @@ try {
   const t = await trytonAdmin(tryton);
   const admin = await adminGql(vendure.url);
   const engine = await engineFor(settingsFor(tryton, vendure).config);
-  await createProducts(t, N);
+  await createProducts(t, 'RC', N);
   await engine.sync('products');
   await engine.tick();
   const t0 = performance.now();
