@@ -99,10 +99,10 @@ ${workers.length ? workersPanel(workers) : ''}`, { refresh: true });
 /** The `dovetail run` processes sharing the database: several on PostgreSQL, one on SQLite. */
 function workersPanel(workers: WorkerRow[]): Html {
   return html`<section class="card workers"><h2>Workers (${workers.length})</h2>
-<table><thead><tr><th>Worker</th><th>Host</th><th>Since</th><th>Last heard</th><th>Jobs running</th><th>Reads</th></tr></thead><tbody>
+<div class="wide"><table><thead><tr><th>Worker</th><th>Host</th><th>Since</th><th>Last heard</th><th>Jobs running</th><th>Reads</th></tr></thead><tbody>
 ${workers.map((w) => html`<tr data-worker="${w.id}"><td><code>${w.id}</code></td><td>${w.host} (pid ${w.pid})</td><td>${time(w.startedAt, '')}</td>
 <td>${time(w.heartbeatAt, '')}</td><td data-stat="jobs-running">${w.jobsRunning}</td><td class="small">${w.feeds.length ? w.feeds.join(', ') : html`<span class="muted">no feed</span>`}</td></tr>`)}
-</tbody></table></section>`;
+</tbody></table></div></section>`;
 }
 
 // ---- checklist ------------------------------------------------------------------------------
