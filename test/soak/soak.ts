@@ -11,7 +11,7 @@ import { ConfigSchema } from '../../src/config/schema.js';
 import { DovetailError } from '../../src/errors.js';
 import { openStorage } from '../../src/engine/open.js';
 import { FAULT_KINDS, FaultProxy, seededRandom, type FaultKind, type FaultRates } from './fault-proxy.js';
-import { clean, compareSystems, reconcileDrift, type Findings, type PlacedOrder } from './final-check.js';
+import { clean, compareSystems, reconcileDifferences, type Findings, type PlacedOrder } from './final-check.js';
 
 export interface SoakPlan {
   orders: number;
@@ -58,8 +58,8 @@ export interface SoakReport {
   /** order changes the driver could not make: their order was not a sale in Tryton in time */
   changesSkipped: number;
   findings: Findings;
-  /** drift `dovetail reconcile` reports, or null when this Dovetail has no reconcile */
-  reconcileDrift: number | null;
+  /** each difference `dovetail reconcile` reports after the settle */
+  reconcileDrift: string[];
   driveMs: number;
   settleMs: number;
 }
@@ -248,7 +248,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     }
     if (!findings) throw new Error('Tryton was too busy to be read at all while Dovetail settled');
     const settleMs = Date.now() - settleStart;
-    const reconciled = await reconcileDrift(settings[0]!.file, settings[0]!.env);
+    const reconciled = await reconcileDifferences(settings[0]!.file, settings[0]!.env);
     return {
       placed: counts, faults: sumCounts(proxies.inventory.counts, proxies.store.counts), requests: proxies.inventory.requests + proxies.store.requests,
       kills, changesSkipped: skipped, findings, reconcileDrift: reconciled, driveMs, settleMs,
@@ -286,7 +286,7 @@ function sumCounts(a: Record<FaultKind, number>, b: Record<FaultKind, number>): 
 }
 
 /** True when nothing was lost, doubled, moved twice or left apart, by the direct reads and by reconcile. */
-export const passed = (r: SoakReport) => clean(r.findings) && r.changesSkipped === 0 && (r.reconcileDrift ?? 0) === 0;
+export const passed = (r: SoakReport) => clean(r.findings) && r.changesSkipped === 0 && r.reconcileDrift.length === 0;
 
 /** The summary table printed at the end of every soak. */
 export function summary(r: SoakReport): string {
@@ -297,10 +297,10 @@ export function summary(r: SoakReport): string {
     ...FAULT_KINDS.map((k): [string, number] => [`fault: ${k}`, r.faults[k]]),
     ['worker SIGKILLs', r.kills],
     ['lost', r.findings.lost.length], ['doubled', r.findings.doubled.length], ['double money', r.findings.doubleMoney.length], ['drift', r.findings.drift.length],
-    ['reconcile drift', r.reconcileDrift ?? 'n/a (no reconcile command)'],
+    ['reconcile drift', r.reconcileDrift.length],
     ['driver time (s)', Math.round(r.driveMs / 1000)], ['time to settle (s)', Math.round(r.settleMs / 1000)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  const details = [...r.findings.lost, ...r.findings.doubled, ...r.findings.doubleMoney, ...r.findings.drift].map((d) => `  ! ${d}`);
+  const details = [...r.findings.lost, ...r.findings.doubled, ...r.findings.doubleMoney, ...r.findings.drift, ...r.reconcileDrift].map((d) => `  ! ${d}`);
   return [...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`), ...details].join('\n');
 }
