@@ -2,8 +2,7 @@
 # `npm run soak`: the fault soak (test/soak) on loopback against the real Tryton and Vendure, which
 # are started here when they are not running (and stopped again, by pid, at the end).
 #   npm run soak                                   the long plan on SQLite, one worker
-#   npm run soak -- --plan short                   a few minutes: 10 orders, 25 stock changes
-#   npm run soak -- --plan quick                   the plan `npm test` runs: 4 orders, every fault kind
+#   npm run soak -- --plan short                   the few-minute plan `npm test` runs
 #   npm run soak -- --backend postgres --workers 3  three workers on a fresh database of the test PostgreSQL
 # Exits non-zero when anything was lost, doubled, moved twice or left apart.
 set -euo pipefail

@@ -36,10 +36,6 @@ const RATES: FaultRates = { latency: 0.1, rateLimited: 0.005, badGateway: 0.003,
 
 export const PLANS = {
   short: { orders: 10, stockChanges: 25, partialShipments: 2, cancellations: 1, refunds: 1, outageMs: 10_000, killEveryMs: [8_000, 20_000], skus: 4, rates: RATES, settleMs: 300_000 },
-  // the soak in every `npm test`: every fault kind and every check in about three minutes on two
-  // cores; its some 1,200 requests meet the rarer faults at twice the rate, so none goes undrawn
-  quick: { orders: 4, stockChanges: 10, partialShipments: 1, cancellations: 1, refunds: 1, outageMs: 5_000, killEveryMs: [8_000, 15_000], skus: 3,
-    rates: { ...RATES, rateLimited: 0.01, badGateway: 0.006, unavailable: 0.006, resetMidRequest: 0.006, resetMidResponse: 0.008 }, settleMs: 240_000 },
   long: { orders: 500, stockChanges: 2_000, partialShipments: 50, cancellations: 20, refunds: 20, outageMs: 60_000, killEveryMs: [8_000, 20_000], skus: 20, rates: RATES, settleMs: 900_000 },
 } satisfies Record<string, SoakPlan>;
 
