@@ -1,10 +1,11 @@
 // The soak's verdict: reads both systems directly (never through Dovetail) and lists every order
-// lost or doubled, every capture or refund moved twice, and every drift between them; and, once
-// this Dovetail has `dovetail reconcile`, asks it too and requires that it finds no drift.
+// lost or doubled, every capture or refund moved twice, and every drift between them; then
+// asks `dovetail reconcile` too and requires that it finds no drift.
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
 import { decimalString, type TrytonClient } from '../../src/connectors/tryton/client.js';
 import { decimalToMinor } from '../../src/model/money.js';
+import { DOVETAIL_BIN } from '../integration/helpers/bin.js';
 import type { GqlClient } from '../integration/helpers/systems.js';
 
 /** What the driver did to one web order, which the two systems must now agree on. */
@@ -126,28 +127,37 @@ export async function compareSystems(t: TrytonClient, admin: GqlClient, orders: 
   return f;
 }
 
-const ReconcileAnswer = z.object({ drift: z.union([z.number().int(), z.array(z.unknown())]) }).loose();
+// the JSON `dovetail reconcile --json` prints: its ReconcileReport plus the repairs it worked and its time
+const ReconcileAnswer = z.object({
+  runId: z.number().int(),
+  kinds: z.array(z.string()),
+  compared: z.record(z.string(), z.number()),
+  skipped: z.record(z.string(), z.string()),
+  calls: z.record(z.string(), z.number()),
+  differences: z.array(z.object({ kind: z.string(), recordKey: z.string(), aspect: z.string(), master: z.string(),
+    masterValue: z.unknown(), otherValue: z.unknown(), action: z.string() })),
+  repairs: z.object({ done: z.number(), retrying: z.number(), failed: z.number() }).nullable(),
+  seconds: z.number(),
+});
 
 /**
- * `dovetail reconcile --json` when this Dovetail has the command (null when it has not): the
- * number of drifts it reports. It must stand beside the direct reads, never replace them.
+ * `dovetail reconcile --json`, beside the direct reads (never instead of them): each difference it
+ * finds, described for the summary; the soak passes only when there is none.
  */
-export async function reconcileDrift(configFile: string, env: Record<string, string>): Promise<number | null> {
-  const help = await dovetail(['--help'], env);
-  if (!/^\s+reconcile\b/m.test(help.stdout)) return null;
+export async function reconcileDifferences(configFile: string, env: Record<string, string>): Promise<string[]> {
   const run = await dovetail(['--config', configFile, 'reconcile', '--json'], env);
   let answer: z.infer<typeof ReconcileAnswer>;
   try {
     answer = ReconcileAnswer.parse(JSON.parse(run.stdout));
   } catch (err) {
-    throw new Error(`dovetail reconcile --json (exit ${run.code}) answered in a shape the soak does not read (${(err as Error).message}):\n${run.stdout.slice(0, 500)}${run.stderr.slice(0, 500)}`);
+    throw new Error(`dovetail reconcile --json (exit ${run.code}) did not answer its report (${(err as Error).message}):\n${run.stdout.slice(0, 500)}${run.stderr.slice(0, 500)}`);
   }
-  return typeof answer.drift === 'number' ? answer.drift : answer.drift.length;
+  return answer.differences.map((d) => `reconcile: ${d.kind} ${d.recordKey} ${d.aspect}: ${d.master} (master) has ${JSON.stringify(d.masterValue)}, the other ${JSON.stringify(d.otherValue)} (${d.action})`);
 }
 
 function dovetail(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/dovetail.mjs', ...args], { env: { ...process.env, ...env, DOVETAIL_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DOVETAIL_BIN, ...args], { env: { ...process.env, ...env, DOVETAIL_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c; });
     child.stderr.on('data', (c: Buffer) => { stderr += c; });

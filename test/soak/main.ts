@@ -18,7 +18,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 
 const started = Date.now();
 const report = await runSoak({
-  plan, backend: values.backend as Backend, workers: Number(values.workers), seed: Number(values.seed), databaseUrl: process.env.DATABASE_URL,
+  plan, backend: values.backend as Backend, workers: Number(values.workers), seed: Number(values.seed),
   log: (line) => console.error(`[soak ${Math.round((Date.now() - started) / 1000)} s] ${line}`),
 }).catch((err: unknown) => {
   // a soak that could not run (bad options, a system that would not start) is not a verdict

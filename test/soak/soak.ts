@@ -7,11 +7,12 @@ import { freePort } from '../integration/helpers/free-port.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure } from '../integration/helpers/systems.js';
 import { shipOnly } from '../integration/helpers/tryton-operator.js';
 import { cancelInStore, refundInStore } from '../integration/helpers/vendure-operator.js';
-import { ConfigSchema } from '../../src/config/schema.js';
+import { freshPostgresDatabase } from '../helpers/storage-backends.js';
 import { DovetailError } from '../../src/errors.js';
-import { openStorage } from '../../src/engine/open.js';
+import { openPostgres } from '../../src/store/postgres/open.js';
+import type { Storage } from '../../src/store/storage.js';
 import { FAULT_KINDS, FaultProxy, seededRandom, type FaultKind, type FaultRates } from './fault-proxy.js';
-import { clean, compareSystems, reconcileDrift, type Findings, type PlacedOrder } from './final-check.js';
+import { clean, compareSystems, reconcileDifferences, type Findings, type PlacedOrder } from './final-check.js';
 
 export interface SoakPlan {
   orders: number;
@@ -40,13 +41,14 @@ export const PLANS = {
 
 export type Backend = 'sqlite' | 'postgres';
 
+/** the feed web orders come in by, as the workers registry names it */
+const ORDER_FEED = 'vendure.order';
+
 export interface SoakOptions {
   plan: SoakPlan;
   backend: Backend;
   workers: number;
   seed: number;
-  /** PostgreSQL (backend postgres): an empty database the workers share */
-  databaseUrl?: string;
   log?: (line: string) => void;
 }
 
@@ -55,11 +57,13 @@ export interface SoakReport {
   faults: Record<FaultKind, number>;
   requests: number;
   kills: number;
+  /** kills of the worker reading the store's order feed at the time (several workers: another must take it over) */
+  orderFeedKills: number;
   /** order changes the driver could not make: their order was not a sale in Tryton in time */
   changesSkipped: number;
   findings: Findings;
-  /** drift `dovetail reconcile` reports, or null when this Dovetail has no reconcile */
-  reconcileDrift: number | null;
+  /** each difference `dovetail reconcile` reports after the settle */
+  reconcileDrift: string[];
   driveMs: number;
   settleMs: number;
 }
@@ -89,28 +93,21 @@ function script(plan: SoakPlan, random: () => number): { actions: Action[]; chan
   return { actions, changeOf };
 }
 
-/** Refuses a backend this Dovetail cannot run, before anything is started. */
-async function checkBackend(opts: SoakOptions): Promise<void> {
+/** Refuses a worker count the backend cannot run, before anything is started. */
+function checkBackend(opts: SoakOptions): void {
   if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error(`--workers must be a whole number ≥ 1 (got ${opts.workers})`);
-  if (opts.backend === 'sqlite') {
-    if (opts.workers !== 1) throw new Error('--backend sqlite runs one worker (SQLite is one process\'s file): use --workers 1, or --backend postgres for several');
-    return;
-  }
-  if (!opts.databaseUrl) throw new Error('--backend postgres needs DATABASE_URL (an empty PostgreSQL database the workers share)');
-  // systems that are never reached: only the storage is opened
-  const config = ConfigSchema.parse({ database: { driver: 'postgres', url: opts.databaseUrl }, systems: {
-    inventory: { url: 'http://127.0.0.1:9', database: 'none', username: 'none', password: 'none' }, store: { url: 'http://127.0.0.1:9', username: 'none', password: 'none', webhookSecret: 'none-none-none-none' } } });
-  try {
-    await (await openStorage(config)).close();
-  } catch (err) {
-    throw new Error(`--backend postgres: this Dovetail cannot open PostgreSQL storage (${(err as Error).message}); the soak runs on it once it can, with the same plan`);
+  if (opts.backend === 'sqlite' && opts.workers !== 1) {
+    throw new Error('--backend sqlite runs one worker (SQLite is one process\'s file): use --workers 1, or --backend postgres for several');
   }
 }
 
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const { plan } = opts;
   const log = opts.log ?? (() => {});
-  await checkBackend(opts);
+  checkBackend(opts);
+  // PostgreSQL: a database of this run's own on the test server, dropped at the end; the soak reads
+  // its workers registry to know which worker reads the store's order feed when it kills one
+  const pgdb = opts.backend === 'postgres' ? await freshPostgresDatabase() : undefined;
   // the driver's script and the kills each draw from their own generator, so the script a seed
   // gives does not depend on how fast the machine ran the kills
   const random = seededRandom(opts.seed);
@@ -123,18 +120,16 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   };
   const workers: DovetailProcess[] = [];
   let stopKilling = () => {};
+  let registry: Storage | undefined;
   try {
     const t = await trytonAdmin(tdb);
     const admin = await adminGql(vendure.url);
-    const database = opts.backend === 'postgres' ? { driver: 'postgres', url: '${DATABASE_URL}' } : { driver: 'sqlite', path: 'dovetail.sqlite' };
-    const settings = await Promise.all(Array.from({ length: opts.workers }, async () => {
-      const s = settingsFor({ ...tdb, url: proxies.inventory.url }, { ...vendure, url: proxies.store.url }, {
-        database,
-        rules: { cancellationsIn: 'store', orderEditsIn: 'store', refundsIn: 'store', creditMemosIn: 'store', capture: 'atOrder', partialShipmentsToStore: true, shipmentEmailsFrom: 'none' },
-        server: { port: await freePort() },
-      });
-      return { ...s, env: { ...s.env, ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}) } };
-    }));
+    const database = pgdb ? { driver: 'postgres', url: pgdb.url, path: undefined } : { driver: 'sqlite', path: 'dovetail.sqlite' };
+    const settings = await Promise.all(Array.from({ length: opts.workers }, async () => settingsFor({ ...tdb, url: proxies.inventory.url }, { ...vendure, url: proxies.store.url }, {
+      database,
+      rules: { cancellationsIn: 'store', orderEditsIn: 'store', refundsIn: 'store', creditMemosIn: 'store', capture: 'atOrder', partialShipmentsToStore: true, shipmentEmailsFrom: 'none' },
+      server: { port: await freePort() },
+    })));
     for (const s of settings) workers.push(new DovetailProcess(() => s));
 
     // the catalogue, on sale in the store before any fault
@@ -146,6 +141,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       productIds.set(sku, id);
     }
     for (const w of workers) await w.start();
+    if (pgdb) registry = await openPostgres(pgdb.url);
     await until('the catalogue on sale in the store', async () => (await admin<{ productVariants: { items: { sku: string; stockOnHand: number }[] } }>(
       `query($s: [String!]) { productVariants(options: { filter: { sku: { in: $s } }, take: 100 }) { items { sku stockOnHand } } }`, { s: skus }))
       .productVariants.items.filter((v) => v.stockOnHand === 400).length === skus.length, 180_000);
@@ -153,7 +149,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
 
     proxies.inventory.setFaults(true);
     proxies.store.setFaults(true);
-    let kills = 0;
+    let kills = 0, orderFeedKills = 0;
     let stopped = false;
     const killer = (async () => {
       let wake = () => {};
@@ -165,8 +161,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         await serving(settings[victim]!.config.server.port, () => stopped);
         await pause(plan.killEveryMs[0] + killRandom() * (plan.killEveryMs[1] - plan.killEveryMs[0]));
         if (stopped) break;
+        const pid = workers[victim]!.pid;
+        const readsOrders = registry && (await registry.workers().catch(() => [])).some((w) => w.pid === pid && w.feeds.includes(ORDER_FEED));
         await workers[victim]!.start();
         kills++;
+        if (readsOrders) orderFeedKills++;
       }
     })();
 
@@ -248,10 +247,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     }
     if (!findings) throw new Error('Tryton was too busy to be read at all while Dovetail settled');
     const settleMs = Date.now() - settleStart;
-    const reconciled = await reconcileDrift(settings[0]!.file, settings[0]!.env);
+    const reconciled = await reconcileDifferences(settings[0]!.file, settings[0]!.env);
     return {
       placed: counts, faults: sumCounts(proxies.inventory.counts, proxies.store.counts), requests: proxies.inventory.requests + proxies.store.requests,
-      kills, changesSkipped: skipped, findings, reconcileDrift: reconciled, driveMs, settleMs,
+      kills, orderFeedKills, changesSkipped: skipped, findings, reconcileDrift: reconciled, driveMs, settleMs,
     };
   } finally {
     stopKilling();
@@ -259,6 +258,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     await proxies.inventory.close();
     await proxies.store.close();
     await vendure.stop();
+    await registry?.close();
+    await pgdb?.drop();
   }
 }
 
@@ -286,7 +287,7 @@ function sumCounts(a: Record<FaultKind, number>, b: Record<FaultKind, number>): 
 }
 
 /** True when nothing was lost, doubled, moved twice or left apart, by the direct reads and by reconcile. */
-export const passed = (r: SoakReport) => clean(r.findings) && r.changesSkipped === 0 && (r.reconcileDrift ?? 0) === 0;
+export const passed = (r: SoakReport) => clean(r.findings) && r.changesSkipped === 0 && r.reconcileDrift.length === 0;
 
 /** The summary table printed at the end of every soak. */
 export function summary(r: SoakReport): string {
@@ -295,12 +296,12 @@ export function summary(r: SoakReport): string {
     ['cancellations', r.placed.cancellations], ['refunds', r.placed.refunds], ['changes not made (order not imported in time)', r.changesSkipped],
     ['requests through the proxies', r.requests],
     ...FAULT_KINDS.map((k): [string, number] => [`fault: ${k}`, r.faults[k]]),
-    ['worker SIGKILLs', r.kills],
+    ['worker SIGKILLs', r.kills], ['of them the store order feed\'s reader (several workers)', r.orderFeedKills],
     ['lost', r.findings.lost.length], ['doubled', r.findings.doubled.length], ['double money', r.findings.doubleMoney.length], ['drift', r.findings.drift.length],
-    ['reconcile drift', r.reconcileDrift ?? 'n/a (no reconcile command)'],
+    ['reconcile drift', r.reconcileDrift.length],
     ['driver time (s)', Math.round(r.driveMs / 1000)], ['time to settle (s)', Math.round(r.settleMs / 1000)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  const details = [...r.findings.lost, ...r.findings.doubled, ...r.findings.doubleMoney, ...r.findings.drift].map((d) => `  ! ${d}`);
+  const details = [...r.findings.lost, ...r.findings.doubled, ...r.findings.doubleMoney, ...r.findings.drift, ...r.reconcileDrift].map((d) => `  ! ${d}`);
   return [...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`), ...details].join('\n');
 }
