@@ -1,6 +1,7 @@
 // Runs the test files longest first, so with two at a time no long file is left running alone at
 // the end (`node --test` sorts files by name; its run() keeps the order it is given).
-// Each file's time is kept in .run/test-durations.json for the next run's order.
+// Each file's time is kept in .run/test-durations.json for the next run's order; a fresh clone
+// starts from scripts/test-durations.json, the times of a clean run on a 2-core machine.
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -9,13 +10,16 @@ import { z } from 'zod';
 import { longestFirst } from './test-order.js';
 
 const DURATIONS = path.resolve('.run/test-durations.json');
+/** the times of a clean run, for a machine that has not run the tests yet (a fresh CI clone) */
+const BASELINE = path.resolve('scripts/test-durations.json');
 const concurrency = Number(process.env.TEST_WORKERS ?? 2);
 const files = process.argv.slice(2).map((f) => path.relative(process.cwd(), path.resolve(f)));
 
 /** ms per file (path from the project folder); a file that cannot be read is as if none were timed yet */
 const known = ((): Record<string, number> => {
   try {
-    return existsSync(DURATIONS) ? z.record(z.string(), z.number()).parse(JSON.parse(readFileSync(DURATIONS, 'utf8'))) : {};
+    const file = [DURATIONS, BASELINE].find((f) => existsSync(f));
+    return file ? z.record(z.string(), z.number()).parse(JSON.parse(readFileSync(file, 'utf8'))) : {};
   } catch { return {}; }
 })();
 const ordered = longestFirst(files, known, (file) => statSync(file).size);
