@@ -28,7 +28,9 @@ export function settingsFor(tryton: TrytonDatabase, vendure: VendureInstance, ov
     inventory: { debounceMs: 0 },
     sync: { pollIntervalMs: 300 },
   };
-  for (const [k, v] of Object.entries(overrides)) raw[k] = { ...(raw[k] ?? {}), ...v };
+  // a database is one choice, not a set of keys: an override of it replaces the backend's default
+  // (a SQLite file given while the tests run on PostgreSQL must not keep the PostgreSQL url)
+  for (const [k, v] of Object.entries(overrides)) raw[k] = k === 'database' ? v : { ...(raw[k] ?? {}), ...v };
   const file = path.join(dir, 'dovetail.yaml');
   const text = stringify(raw);
   writeFileSync(file, text);
