@@ -15,4 +15,7 @@ bash scripts/systems.sh start
 export TRYTON_URL="http://127.0.0.1:$TRYTON_PORT" TRYTON_DB_DIR="$ROOT/.run/tryton/db"
 # the workers' own log lines would bury the summary: errors only, unless asked
 export DOVETAIL_TEST_CHILD_LOG=${DOVETAIL_TEST_CHILD_LOG:-error}
+# the workers are restarted after every kill: from the one-file build, as in `npm test`, each start
+# costs a quarter of the CPU of compiling the sources again
+export DOVETAIL_TEST_BIN; DOVETAIL_TEST_BIN=$(node --import tsx scripts/build-test-bin.ts)
 node --import tsx test/soak/main.ts "$@"
