@@ -7,7 +7,7 @@ import type { Order, OrderStatus } from '../model/order.js';
 import type { FieldGroup, Product, ProductFields } from '../model/product.js';
 import type { IncomingStock, StockPosition } from '../model/stock.js';
 import type { OrderShipments, StoreShipment } from '../model/shipment.js';
-import type { CaptureResult, CreditNote, InventoryPayment, OrderMoney, RefundResult, ShipmentForCapture } from '../model/payment.js';
+import type { CaptureResult, CreditNote, InventoryPayment, OrderMoney, RefundResult, SaleMoney, ShipmentForCapture } from '../model/payment.js';
 import type { InventoryCustomer, OfflineSale } from '../model/offline-order.js';
 import type { OrderLinesState } from '../model/order-lines.js';
 import type { StoredImage } from '../model/image.js';
@@ -140,6 +140,8 @@ export interface InventoryPayments {
   /** A posted credit note for the sale crediting `amountMinor`. Found by `key` before it is made. */
   recordCreditNote(orderCode: string, c: { amountMinor: number; key: string; description: string }): Promise<{ id: string; created: boolean }>;
   getCreditNote(id: string): Promise<CreditNote | null>;
+  /** What is settled against the sale for this store order code (every sale carrying it); null: no such sale. */
+  getSaleMoney(orderCode: string): Promise<SaleMoney | null>;
 }
 
 /**

@@ -79,6 +79,16 @@ export interface RefundResult {
 }
 
 /**
+ * What the inventory system holds as settled against one web order's sale: money received
+ * (receivable payments succeeded) and paid out (payable payments succeeded). Reconcile compares
+ * them with what the store captured and refunded.
+ */
+export interface SaleMoney {
+  receivedMinor: number;
+  paidOutMinor: number;
+}
+
+/**
  * An inventory payment: pending (entered or approved, not processed yet), processing (an operator
  * processed it: the money is expected), succeeded, failed.
  */

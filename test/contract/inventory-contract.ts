@@ -21,7 +21,7 @@ export const INVENTORY_METHODS: { [G in InventoryCapability]: readonly (keyof In
   customers: ['upsertCustomer'],
   sales: ['importOrder'],
   shipments: ['getShipments', 'shipmentForCapture'],
-  payments: ['recordPayment', 'proposePayment', 'getPayment', 'completePayment', 'recordCreditNote', 'getCreditNote'],
+  payments: ['recordPayment', 'proposePayment', 'getPayment', 'completePayment', 'recordCreditNote', 'getCreditNote', 'getSaleMoney'],
   orderChanges: ['getSaleLines', 'setSaleQuantities', 'recordReturn'],
   offlineSales: ['getOfflineSale', 'getInventoryCustomer'],
   images: ['listImages', 'openImage', 'putImage', 'setImages'],
@@ -236,6 +236,9 @@ export function inventoryContract(subject: InventorySubject): void {
         await pay.completePayment(proposed.id, 'succeeded', 'contract: the store captured it');
         assert.equal((await pay.getPayment(proposed.id))?.state, 'succeeded');
         assert.equal(await pay.getPayment(NEVER_ID), null);
+        // what reconcile compares with the store's captured and refunded totals
+        assert.deepEqual(await pay.getSaleMoney(order.code), { receivedMinor: order.totalMinor + 500, paidOutMinor: 200 });
+        assert.equal(await pay.getSaleMoney(code('NEVER')), null);
 
         const credit = { amountMinor: 300, key: `cn-${run}`, description: 'contract refund' };
         const note = await pay.recordCreditNote(order.code, credit);

@@ -4,7 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import type { TrytonClient } from '../../src/connectors/tryton/client.js';
+import { decimalString, type TrytonClient } from '../../src/connectors/tryton/client.js';
+import { capability } from '../../src/connectors/types.js';
+import { decimalToMinor } from '../../src/model/money.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { reconcile } from '../../src/engine/reconcile/reconcile.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type GqlClient, type VendureInstance } from './helpers/systems.js';
@@ -29,6 +31,13 @@ describe('dovetail reconcile, real Tryton and Vendure', () => {
   let settings: ReturnType<typeof settingsFor>;
   let shipped: string;
   let lost: string;
+  /** what the store captured for `shipped` (minor units) */
+  let captured: number;
+  /** the succeeded receivable payments against an order's sale in Tryton */
+  const receivedPayments = async (code: string) => {
+    const [sale] = await salesFor(t, code);
+    return t.search('account.payment', [['origin', '=', `sale.sale,${sale.id}`], ['kind', '=', 'receivable'], ['state', '=', 'succeeded']]);
+  };
 
   const variant = async (sku: string) => (await admin<{ productVariants: { items: { id: string; stockOnHand: number; product: { id: string; facetValues: { id: string; name: string; facet: { code: string } }[] } }[] } }>(
     `query($s: String!) { productVariants(options: { filter: { sku: { eq: $s } } }) { items { id stockOnHand product { id facetValues { id name facet { code } } } } } }`, { s: sku })).productVariants.items[0];
@@ -58,13 +67,15 @@ describe('dovetail reconcile, real Tryton and Vendure', () => {
     await shipWhatIsThere(t, shipped);
     await ticked('the shipment on the store order', async () => (await fulfilments(shipped)).filter((f) => f.state === 'Shipped').length === 1);
     await ticked('nothing left to do', async () => !(await engine.ctx.storage.jobs({ state: 'pending' })).length);
+    captured = (await capability(engine.ctx.store, 'payments', 'the test').getPayments(shipped))!.capturedMinor;
+    assert.ok(captured > 0 && (await receivedPayments(shipped)).length === 1, 'the store captured at checkout, and Tryton has it recorded');
   });
   after(async () => { await engine?.ctx.storage.close(); await vendure?.stop(); });
 
   test('two systems the flows keep in step: no drift', async (tc) => {
     const report = await reconcile(engine.ctx, { repair: false });
     assert.deepEqual(report.differences, []);
-    assert.deepEqual(report.compared, { products: 2, stock: 2, orders: 2 });
+    assert.deepEqual(report.compared, { products: 2, stock: 2, orders: 2, money: 2 });
     tc.diagnostic(`API calls per kind (both systems): ${JSON.stringify(report.calls)}`);
   });
 
@@ -89,6 +100,8 @@ describe('dovetail reconcile, real Tryton and Vendure', () => {
     await t.write('sale.sale', [sale.id], { state: 'draft' });
     await t.model('sale.sale', 'delete', [[sale.id]]);
     assert.deepEqual(await salesFor(t, lost), []);
+    // the record of the store's capture failed by hand in Tryton (a succeeded payment cannot be deleted)
+    await t.button('account.payment', 'fail', await receivedPayments(shipped));
 
     const run = await cli(settings, '--json');
     assert.equal(run.code, 1, `drift found: exit code 1\n${run.err}`);
@@ -99,6 +112,7 @@ describe('dovetail reconcile, real Tryton and Vendure', () => {
     assert.equal(found('stock', 'CAP-R', 'available')?.otherValue, 99);
     assert.deepEqual([found('orders', shipped, 'shipped:TEE-R')?.masterValue, found('orders', shipped, 'shipped:TEE-R')?.otherValue], [1, 0]);
     assert.equal(found('orders', lost, 'sale')?.otherValue, 'no sale');
+    assert.deepEqual([found('money', shipped, 'captured')?.masterValue, found('money', shipped, 'captured')?.otherValue], [captured, 0]);
     assert.ok(report.differences.every((d) => d.action === 'reported'), 'nothing repaired without --repair');
   });
 
@@ -115,8 +129,12 @@ describe('dovetail reconcile, real Tryton and Vendure', () => {
     assert.equal((await fulfilments(shipped)).filter((f) => f.state === 'Shipped').length, 1, 'the shipment is on the store order again');
     const sales = await salesFor(t, lost);
     assert.equal(sales.length, 1, 'the sale is made again, once');
+    const received = await t.read<{ amount: unknown }>('account.payment', await receivedPayments(shipped), ['amount']);
+    assert.equal(received.length, 1, 'the store\'s capture is recorded again, once');
+    assert.equal(decimalToMinor(decimalString(received[0].amount)), captured);
     const trail = await engine.ctx.storage.auditTrail(undefined, 1000);
     for (const key of ['TEE-R', 'CAP-R', shipped, lost]) {
+      // (the money repair is audited under the order code too: `shipped` covers both)
       assert.ok(trail.some((a) => a.recordKey === key && a.action === 'reconcile.repair' && a.result === 'queued: found by reconcile'), `repair of ${key} audited`);
     }
 

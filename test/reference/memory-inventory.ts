@@ -6,7 +6,7 @@ import { normaliseEmail, type Address, type Customer } from '../../src/model/cus
 import type { InventoryCustomer, OfflineSale, SaleState } from '../../src/model/offline-order.js';
 import type { OrderLinesState } from '../../src/model/order-lines.js';
 import type { Order } from '../../src/model/order.js';
-import type { CreditNote, InventoryPayment, InventoryPaymentState, ShipmentForCapture } from '../../src/model/payment.js';
+import type { CreditNote, InventoryPayment, InventoryPaymentState, SaleMoney, ShipmentForCapture } from '../../src/model/payment.js';
 import type { Product, ProductFields } from '../../src/model/product.js';
 import { SALE_KEY, type OrderShipments, type Shipment } from '../../src/model/shipment.js';
 import type { IncomingStock, StockPosition } from '../../src/model/stock.js';
@@ -209,6 +209,14 @@ export class MemoryInventory implements InventoryConnector {
     return { id: this.creditNote(orderCode, c.amountMinor, { state: 'posted', description: c.description, byDovetail: true, key: c.key }), created: true };
   }
 
+  async getSaleMoney(orderCode: string): Promise<SaleMoney | null> {
+    this.faults.check('getSaleMoney');
+    if (![...this.sales.values()].some((s) => s.reference === orderCode)) return null;
+    const settled = this.payments.filter((p) => p.orderCode === orderCode && p.state === 'succeeded');
+    const sum = (kind: 'receivable' | 'payable') => settled.filter((p) => p.kind === kind).reduce((n, p) => n + p.amountMinor, 0);
+    return { receivedMinor: sum('receivable'), paidOutMinor: sum('payable') };
+  }
+
   async getCreditNote(id: string): Promise<CreditNote | null> {
     this.faults.check('getCreditNote');
     const n = this.creditNotes.find((x) => x.id === id);
@@ -399,6 +407,11 @@ export class MemoryInventory implements InventoryConnector {
   loseSale(orderCode: string): void {
     const s = this.webSale(orderCode);
     if (s) this.sales.delete(s.id);
+  }
+
+  /** The payments recorded against an order's sale deleted by hand (a drift test). */
+  losePayments(orderCode: string): void {
+    for (let i = this.payments.length - 1; i >= 0; i--) if (this.payments[i]!.orderCode === orderCode) this.payments.splice(i, 1);
   }
 
   /** Read-only views for assertions. */

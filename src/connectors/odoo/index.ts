@@ -92,6 +92,7 @@ export class OdooConnector implements InventoryConnector {
     return money.recordCreditNote(this.client, await this.ready(), orderCode, c);
   }
   async getCreditNote(id: string) { return money.getCreditNote(this.client, await this.ready(), id); }
+  async getSaleMoney(orderCode: string) { return money.getSaleMoney(this.client, await this.ready(), orderCode); }
 
   // ---- changes to placed web orders: cancellations, returns, edits (see order-changes.ts)
   async getSaleLines(orderCode: string) { return orderChanges.getSaleLines(this.client, await this.ready(), orderCode); }

@@ -3,7 +3,7 @@
 // Every record Dovetail makes carries tags in its free text and is looked up by them before it is made.
 import { z } from 'zod';
 import { DovetailError, permanent } from '../../errors.js';
-import type { CreditNote, CreditNoteState, InventoryPayment, InventoryPaymentState } from '../../model/payment.js';
+import type { CreditNote, CreditNoteState, InventoryPayment, InventoryPaymentState, SaleMoney } from '../../model/payment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
 import { action, create, read, Ref, searchRead, Text, write, type OdooCalls } from './client.js';
 import { fromMinor, toMinor } from './mappers.js';
@@ -166,6 +166,20 @@ export async function getCreditNote(client: OdooCalls, setup: Setup, id: string)
   const description = r.ref ?? '';
   return { id, orderCode, number: r.name && r.name !== '/' ? r.name : null, state: toCreditNoteState(r.state, r.paymentState ?? ''),
     amountMinor: toMinor(r.total, setup.currency.decimals), description, byDovetail: description.includes(DOVETAIL_TAG) };
+}
+
+/**
+ * What is settled against the web order's sale: the posted payments carrying its order tag
+ * (Dovetail's records and the proposals an operator posted once the store captured them).
+ */
+export async function getSaleMoney(client: OdooCalls, setup: Setup, orderCode: string): Promise<SaleMoney | null> {
+  const N = odooNames(client.version);
+  const [sale] = await searchRead(client, N.sale.model, [[N.sale.fields.reference, '=', orderCode]], {}, { limit: 1 });
+  if (!sale) return null;
+  const rows = await searchRead(client, N.payment.model, [[N.payment.fields.memo, 'like', orderTag(orderCode)]], paymentSpec(client), { context: { active_test: false } });
+  const settled = rows.filter((r) => toPaymentState(r.state, r.memo ?? '') === 'succeeded');
+  const sum = (type: string) => settled.filter((r) => r.paymentType === type).reduce((n, r) => n + toMinor(r.amount, setup.currency.decimals), 0);
+  return { receivedMinor: sum('inbound'), paidOutMinor: sum('outbound') };
 }
 
 /** Payments Dovetail proposed that an operator posted in Odoo (rules.settleFrom: inventory), keyed `<orderCode>:<id>`. */

@@ -274,6 +274,11 @@ export class TrytonConnector implements InventoryConnector {
     return money.getCreditNote(this.client, id);
   }
 
+  async getSaleMoney(orderCode: string) {
+    await this.companyInfo();
+    return money.getSaleMoney(this.client, orderCode);
+  }
+
   async shipmentForCapture(shipmentId: string) {
     await this.companyInfo();
     return money.shipmentForCapture(this.client, shipmentId);

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { DovetailError, permanent } from '../../errors.js';
 import { decimalToMinor, minorToDecimal } from '../../model/money.js';
-import type { CreditNote, InventoryPayment, ShipmentForCapture } from '../../model/payment.js';
+import type { CreditNote, InventoryPayment, SaleMoney, ShipmentForCapture } from '../../model/payment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
 import { dec, decimalString, type TrytonClient } from './client.js';
 import type { Company } from './writes.js';
@@ -53,8 +53,8 @@ async function advance(client: TrytonClient, id: number, state: string, to: 'suc
   else if (state !== to) throw permanent(`Tryton payment ${id} is ${state} and cannot be moved to ${to}`);
 }
 
-async function findTagged(client: TrytonClient, model: string, tag: string): Promise<number | null> {
-  const [id] = await client.search(model, [['description', 'like', `%${tag}%`]], { limit: 1, order: [['id', 'ASC']] });
+async function findTagged(client: TrytonClient, model: string, tag: string, also: unknown[] = []): Promise<number | null> {
+  const [id] = await client.search(model, [['description', 'like', `%${tag}%`], ...also], { limit: 1, order: [['id', 'ASC']] });
   return id ?? null;
 }
 
@@ -65,7 +65,8 @@ async function findTagged(client: TrytonClient, model: string, tag: string): Pro
 export async function recordPayment(client: TrytonClient, company: Company, orderCode: string,
   p: { kind: 'receivable' | 'payable'; amountMinor: number; key: string; description: string }): Promise<{ id: string; created: boolean }> {
   const tag = moneyTag(`${RECORDED} ${p.key}`);
-  const found = await findTagged(client, 'account.payment', tag);
+  // one a person failed by hand no longer holds the money: a repair (dovetail reconcile) records it anew
+  const found = await findTagged(client, 'account.payment', tag, [['state', '!=', 'failed']]);
   let id = found;
   if (!id) {
     const sale = await saleFor(client, orderCode);
@@ -75,6 +76,19 @@ export async function recordPayment(client: TrytonClient, company: Company, orde
   const [r] = z.array(PaymentRecord).parse(await client.read('account.payment', [id], PAYMENT_FIELDS));
   await advance(client, id, r.state, 'succeeded');
   return { id: String(id), created: !found };
+}
+
+/**
+ * What is settled against the sales carrying this order code (the web sale and any return sale
+ * Dovetail made for it): succeeded receivable and payable payments whose origin is one of them.
+ */
+export async function getSaleMoney(client: TrytonClient, orderCode: string): Promise<SaleMoney | null> {
+  const saleIds = await client.search('sale.sale', [['reference', '=', orderCode]]);
+  if (!saleIds.length) return null;
+  const rows = z.array(PaymentRecord).parse(await client.searchRead('account.payment',
+    [['origin', 'in', saleIds.map((id) => `sale.sale,${id}`)], ['state', '=', 'succeeded']], PAYMENT_FIELDS));
+  const sum = (kind: 'receivable' | 'payable') => rows.filter((r) => r.kind === kind).reduce((n, r) => n + decimalToMinor(decimalString(r.amount)), 0);
+  return { receivedMinor: sum('receivable'), paidOutMinor: sum('payable') };
 }
 
 /** A receivable payment for the sale left approved, for an operator to process (rules.settleFrom: inventory). */

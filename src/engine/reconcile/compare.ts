@@ -3,10 +3,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FieldGroup, Product } from '../../model/product.js';
 import type { OrderLinesState } from '../../model/order-lines.js';
+import type { OrderMoney, SaleMoney } from '../../model/payment.js';
 import type { Side } from '../../rules/ownership.js';
 
 /** The kinds reconcile compares, in the order it compares them. */
-export const RECONCILE_KINDS = ['products', 'stock', 'orders', 'phoneOrders'] as const;
+export const RECONCILE_KINDS = ['products', 'stock', 'orders', 'money', 'phoneOrders'] as const;
 export type ReconcileKind = (typeof RECONCILE_KINDS)[number];
 
 /**
@@ -15,17 +16,17 @@ export type ReconcileKind = (typeof RECONCILE_KINDS)[number];
  * what a person should do.
  */
 export type Repair =
-  | { by: 'job'; job: 'productToStore' | 'productFromStore' | 'stock' | 'order' | 'orderChanges' | 'shipment' | 'offlineOrder';
-    forget?: 'snapshot' | 'sale' | 'fulfilments'; setting: string;
-    /** the job's key when it is not the record's (a phone order's job is keyed by the inventory's sale id) */
-    jobKey?: string }
+  | { by: 'job'; job: 'productToStore' | 'productFromStore' | 'stock' | 'order' | 'orderChanges' | 'shipment' | 'offlineOrder' | 'paymentFromStore' | 'refundFromStore';
+    forget?: 'snapshot' | 'sale' | 'fulfilments' | 'payments' | 'refunds'; setting: string;
+    /** the jobs' keys when they are not the record's (a phone order's job is keyed by the inventory's sale id, a payment's by `<order>:<payment id>`) */
+    jobKeys?: string[] }
   | { by: 'person'; what: string };
 
 export interface Difference {
   kind: ReconcileKind;
   /** SKU, or store order code */
   recordKey: string;
-  /** the field group or aspect that differs: a group name, available, sale, total, quantity:<sku>, shipped:<sku> */
+  /** the field group or aspect that differs: a group name, available, sale, total, quantity:<sku>, shipped:<sku>, captured, refunded */
   aspect: string;
   /** the side whose value is right */
   master: Side;
@@ -130,5 +131,39 @@ export function compareOrder(code: string, store: OrderLinesState, sale: OrderLi
 export function comparePhoneOrder(code: string, saleId: string, inStore: { code: string } | null, setting: string): Difference[] {
   if (inStore) return [];
   return [{ kind: 'phoneOrders', recordKey: code, aspect: 'present', master: 'inventory', masterValue: `sale ${saleId}`, otherValue: 'no store order',
-    repair: { by: 'job', job: 'offlineOrder', setting, jobKey: saleId } }];
+    repair: { by: 'job', job: 'offlineOrder', setting, jobKeys: [saleId] } }];
+}
+
+/**
+ * The money of one imported web order: what the store captured against what the inventory system
+ * received, and what the store refunded against what it paid out. The store is where money moves,
+ * so it is right. Only what the store did by itself is recorded again (its jobs find an existing
+ * record by its key, so nothing is booked twice); a missing record of a capture or refund Dovetail
+ * made, or more booked in the inventory system than the store moved, is for a person.
+ */
+export function compareMoney(code: string, store: OrderMoney, inventory: SaleMoney, opts: { refundsIn: 'store' | 'inventory'; setting: string }): Difference[] {
+  const out: Difference[] = [];
+  const captured = store.payments.filter((p) => p.state === 'captured');
+  if (store.capturedMinor !== inventory.receivedMinor) {
+    const byStore = captured.filter((p) => p.captureKey === null).map((p) => `${code}:${p.id}`);
+    out.push({ kind: 'money', recordKey: code, aspect: 'captured', master: 'store', masterValue: store.capturedMinor, otherValue: inventory.receivedMinor,
+      repair: store.capturedMinor > inventory.receivedMinor && byStore.length
+        ? { by: 'job', job: 'paymentFromStore', forget: 'payments', jobKeys: byStore, setting: opts.setting }
+        : { by: 'person', what: store.capturedMinor > inventory.receivedMinor
+          ? `the store captured ${store.capturedMinor} on order ${code}, the inventory system has ${inventory.receivedMinor} received: record the missing capture against the sale`
+          : `the inventory system has ${inventory.receivedMinor} received on order ${code}, the store captured ${store.capturedMinor}: cancel the extra payment in the inventory system, or capture it in the store` } });
+  }
+  // a refund of record: settled, or made by Dovetail (recorded by the job that made it, settled or not)
+  const refunds = store.payments.flatMap((p) => p.refunds).filter((r) => r.state === 'settled' || (r.dovetailKey !== null && r.state !== 'failed'));
+  const refunded = refunds.reduce((n, r) => n + r.totalMinor, 0);
+  if (refunded !== inventory.paidOutMinor) {
+    const byStore = refunds.filter((r) => r.dovetailKey === null).map((r) => `${code}:${r.id}`);
+    out.push({ kind: 'money', recordKey: code, aspect: 'refunded', master: 'store', masterValue: refunded, otherValue: inventory.paidOutMinor,
+      repair: refunded > inventory.paidOutMinor && byStore.length && opts.refundsIn === 'store'
+        ? { by: 'job', job: 'refundFromStore', forget: 'refunds', jobKeys: byStore, setting: opts.setting }
+        : { by: 'person', what: refunded > inventory.paidOutMinor
+          ? `the store refunded ${refunded} on order ${code}, the inventory system has ${inventory.paidOutMinor} paid out: record the missing refund against the sale`
+          : `the inventory system has ${inventory.paidOutMinor} paid out on order ${code}, the store refunded ${refunded}: cancel the extra refund payment in the inventory system, or refund it in the store` } });
+  }
+  return out;
 }

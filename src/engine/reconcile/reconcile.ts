@@ -11,7 +11,7 @@ import type { EngineContext } from '../context.js';
 import { JOB } from '../job-kinds.js';
 import { apiCallsOf } from '../metrics.js';
 import { publishedStock } from '../handlers/stock.js';
-import { compareOrder, comparePhoneOrder, compareProducts, compareStock, RECONCILE_KINDS, type Difference, type ReconcileKind, type Repair } from './compare.js';
+import { compareMoney, compareOrder, comparePhoneOrder, compareProducts, compareStock, RECONCILE_KINDS, type Difference, type ReconcileKind, type Repair } from './compare.js';
 
 /** What reconcile did with a difference: queued a repair job, left it for a person, or only reported it (no repair asked). */
 export type DriftAction = 'queued' | 'flagged' | 'reported';
@@ -31,6 +31,7 @@ export interface ReconcileReport {
 const JOB_OF: Record<Extract<Repair, { by: 'job' }>['job'], string> = {
   productToStore: JOB.productToStore, productFromStore: JOB.productFromStore, stock: JOB.stock,
   order: JOB.order, orderChanges: JOB.orderChanges, shipment: JOB.shipment, offlineOrder: JOB.offlineOrder,
+  paymentFromStore: JOB.paymentFromStore, refundFromStore: JOB.refundFromStore,
 };
 
 const REASON = 'found by reconcile';
@@ -74,6 +75,7 @@ function cannotCompare(ctx: EngineContext, kind: ReconcileKind): string | null {
     return lacking([ctx.store, 'reconcile']);
   }
   if (kind === 'orders') return lacking([ctx.store, 'reconcile'], [ctx.store, 'orderChanges'], [ctx.inventory, 'orderChanges']);
+  if (kind === 'money') return lacking([ctx.store, 'reconcile'], [ctx.store, 'payments'], [ctx.inventory, 'payments']);
   if (kind === 'phoneOrders') {
     if (ctx.config.rules.offlineOrdersToStore === 'none') return 'phone sales are not shown in the store (rules.offlineOrdersToStore: none)';
     return lacking([ctx.store, 'offlineOrders'], [ctx.inventory, 'offlineSales']);
@@ -86,7 +88,7 @@ const systemOf = (ctx: EngineContext, side: Side) => (side === 'store' ? ctx.sto
 
 type Comparer = (ctx: EngineContext, found: Difference[], progress: (compared: number) => void) => Promise<number>;
 
-const COMPARE: Record<ReconcileKind, Comparer> = { products: compareAllProducts, stock: compareAllStock, orders: compareRecentOrders, phoneOrders: compareRecentPhoneOrders };
+const COMPARE: Record<ReconcileKind, Comparer> = { products: compareAllProducts, stock: compareAllStock, orders: compareRecentOrders, money: compareRecentMoney, phoneOrders: compareRecentPhoneOrders };
 
 /** Every SKU of the inventory system, a page at a time, then the store's SKUs it lacks. */
 async function compareAllProducts(ctx: EngineContext, found: Difference[], progress: (n: number) => void): Promise<number> {
@@ -152,6 +154,31 @@ async function compareRecentOrders(ctx: EngineContext, found: Difference[], prog
   return compared;
 }
 
+/** The money of the web orders of the last reconcile.orderDays days that Dovetail imported: captured and refunded on both sides. */
+async function compareRecentMoney(ctx: EngineContext, found: Difference[], progress: (n: number) => void): Promise<number> {
+  const since = new Date(Date.now() - ctx.config.reconcile.orderDays * 86_400_000).toISOString();
+  const store = capability(ctx.store, 'reconcile', 'dovetail reconcile money');
+  const storeMoney = capability(ctx.store, 'payments', 'dovetail reconcile money');
+  const saleMoney = capability(ctx.inventory, 'payments', 'dovetail reconcile money');
+  const r = ctx.config.rules;
+  const setting = `rules.capture=${r.capture}, rules.settleFrom=${r.settleFrom}, rules.refundsIn=${r.refundsIn}`;
+  let compared = 0;
+  for await (const codes of pages((o, n) => store.listOrderCodesSince(since, o, n), ctx.config.sync.batchSize)) {
+    for (const code of codes) {
+      // a phone sale's store order is marked paid offline: no money moved in the store
+      if (await ctx.storage.mapping(ctx.inventory.system, MAPPING.offlineOrder, code)) continue;
+      // an order without its sale is the orders comparison's to report
+      if (!(await ctx.storage.mapping(ctx.inventory.system, MAPPING.sale, code))) continue;
+      const [inStore, inInventory] = await Promise.all([storeMoney.getPayments(code), saleMoney.getSaleMoney(code)]);
+      if (!inStore || !inInventory) continue;
+      found.push(...compareMoney(code, inStore, inInventory, { refundsIn: r.refundsIn, setting }));
+      compared++;
+    }
+    progress(compared);
+  }
+  return compared;
+}
+
 /** Phone sales Dovetail placed in the store in the last reconcile.orderDays days: each store order still there. */
 async function compareRecentPhoneOrders(ctx: EngineContext, found: Difference[], progress: (n: number) => void): Promise<number> {
   const since = new Date(Date.now() - ctx.config.reconcile.orderDays * 86_400_000).toISOString();
@@ -197,7 +224,7 @@ async function* pages(read: (offset: number, limit: number) => Promise<string[]>
 async function settle(ctx: EngineContext, d: Difference, repair: boolean): Promise<DriftAction> {
   const from = systemOf(ctx, d.master);
   const to = systemOf(ctx, d.master === 'store' ? 'inventory' : 'store');
-  const recordKind = d.kind === 'products' ? 'product' : d.kind === 'stock' ? 'stock' : d.kind === 'phoneOrders' ? 'sale' : 'order';
+  const recordKind = d.kind === 'products' ? 'product' : d.kind === 'stock' ? 'stock' : d.kind === 'phoneOrders' ? 'sale' : d.kind === 'money' ? 'payment' : 'order';
   if (d.repair.by === 'person') {
     await ctx.storage.audit({ recordKind, recordKey: d.recordKey, action: 'reconcile.flagged', fromSystem: from, toSystem: to, result: `${REASON}: for a person: ${d.repair.what}`,
       detail: { aspect: d.aspect, master: d.masterValue, other: d.otherValue } });
@@ -210,7 +237,12 @@ async function settle(ctx: EngineContext, d: Difference, repair: boolean): Promi
     if (r.forget === 'snapshot') await tx.forgetSnapshot('product', d.recordKey, d.aspect);
     if (r.forget === 'sale') await tx.forgetMapping(ctx.inventory.system, MAPPING.sale, d.recordKey);
     for (const ref of fulfilmentRefs) await tx.forgetMapping(ctx.store.system, MAPPING.fulfilment, ref);
-    await tx.enqueue({ kind: JOB_OF[r.job], key: r.jobKey ?? d.recordKey, reason: REASON });
+    const keys = r.jobKeys ?? [d.recordKey];
+    // the money jobs find what they recorded before by its key: forgetting the mapping only lets them look again
+    if (r.forget === 'payments' || r.forget === 'refunds') {
+      for (const key of keys) await tx.forgetMapping(ctx.inventory.system, r.forget === 'payments' ? MAPPING.payment : MAPPING.refund, key);
+    }
+    for (const key of keys) await tx.enqueue({ kind: JOB_OF[r.job], key, reason: REASON });
     await tx.audit({ recordKind, recordKey: d.recordKey, action: 'reconcile.repair', fromSystem: from, toSystem: to, setting: r.setting, result: `queued: ${REASON}`,
       detail: { aspect: d.aspect, master: d.masterValue, other: d.otherValue, job: JOB_OF[r.job] } });
   });
