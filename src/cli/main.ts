@@ -36,7 +36,7 @@ program.command('status').description('the state of each flow: queue, failures, 
 program.command('prune').description('delete old received changes, finished jobs and audit entries now, as housekeeping.* says (`run` does it every hour)')
   .option('--vacuum', 'also rewrite the SQLite file to its smallest size (holds the file while it runs)')
   .action(async (o: { vacuum?: boolean }) => { process.exitCode = await pruneCommand(configFile(), o); });
-program.command('reconcile').argument('[kind...]', 'products | stock | orders | money | phoneOrders (default: all)')
+program.command('reconcile').argument('[kind...]', 'products | stock | customers | orders | money | phoneOrders (default: all)')
   .description('compare both systems record by record and list the drift; exit code 1 when there is some')
   .option('--repair', 'queue (and run) what makes the non-master agree').option('--json', 'the report as JSON')
   .action(async (kinds: string[], o: { repair?: boolean; json?: boolean }) => { process.exitCode = await reconcileCommand(configFile(), kinds, o); });

@@ -1,4 +1,5 @@
 // The canonical customer and address; customers are matched across systems by email.
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 
 export const Address = z.object({
@@ -46,4 +47,14 @@ export function customerDetails(c: Customer): CustomerDetails {
   const addresses = c.addresses.map((a) => ({ street1: a.street1.trim(), street2: (a.street2 ?? '').trim(), city: a.city.trim(), postalCode: a.postalCode.trim(), countryCode: a.countryCode.toUpperCase() }));
   const unique = [...new Map(addresses.map((a) => [JSON.stringify(a), a])).values()].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
   return { email: normaliseEmail(c.email), name: fullName(c).replace(/\s+/g, ' '), phone: c.phone?.trim() || null, addresses: unique };
+}
+
+/**
+ * The master's details and what the other system shows of them: addresses the other has beyond
+ * the master's (a shipping address a web order added to the party) are its own, not a difference.
+ */
+export function detailsAsSeen(master: Customer, other: Customer): { master: CustomerDetails; seen: CustomerDetails } {
+  const m = customerDetails(master);
+  const o = customerDetails(other);
+  return { master: m, seen: { ...o, addresses: m.addresses.filter((a) => o.addresses.some((b) => isDeepStrictEqual(a, b))) } };
 }

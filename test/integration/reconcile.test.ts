@@ -1,6 +1,7 @@
 // `dovetail reconcile` against the real Tryton and Vendure: drift no event announces is planted in
-// each (a facet-only edit, a stock count typed into the store, a fulfilment cancelled by hand, a
-// sale removed from Tryton), found by the command, mended by --repair, and found no more after.
+// each (a facet-only edit, a stock count typed into the store, a party renamed in Tryton, a
+// fulfilment cancelled by hand, a sale removed from Tryton, the record of a capture failed by
+// hand), found by the command, mended by --repair, and found no more after.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -31,6 +32,8 @@ describe('dovetail reconcile, real Tryton and Vendure', () => {
   let settings: ReturnType<typeof settingsFor>;
   let shipped: string;
   let lost: string;
+  /** the buyer's party in Tryton */
+  let partyId: number;
   /** what the store captured for `shipped` (minor units) */
   let captured: number;
   /** the succeeded receivable payments against an order's sale in Tryton */
@@ -75,7 +78,7 @@ describe('dovetail reconcile, real Tryton and Vendure', () => {
   test('two systems the flows keep in step: no drift', async (tc) => {
     const report = await reconcile(engine.ctx, { repair: false });
     assert.deepEqual(report.differences, []);
-    assert.deepEqual(report.compared, { products: 2, stock: 2, orders: 2, money: 2 });
+    assert.deepEqual(report.compared, { products: 2, stock: 2, customers: 1, orders: 2, money: 2 });
     tc.diagnostic(`API calls per kind (both systems): ${JSON.stringify(report.calls)}`);
   });
 
@@ -100,6 +103,9 @@ describe('dovetail reconcile, real Tryton and Vendure', () => {
     await t.write('sale.sale', [sale.id], { state: 'draft' });
     await t.model('sale.sale', 'delete', [[sale.id]]);
     assert.deepEqual(await salesFor(t, lost), []);
+    // the customer's party renamed in Tryton, seen by no flow before reconcile reads (the store is the master of customers)
+    partyId = (await salesFor(t, shipped))[0].party;
+    await t.write('party.party', [partyId], { name: 'Ada Typo' });
     // the record of the store's capture failed by hand in Tryton (a succeeded payment cannot be deleted)
     await t.button('account.payment', 'fail', await receivedPayments(shipped));
 
@@ -112,13 +118,15 @@ describe('dovetail reconcile, real Tryton and Vendure', () => {
     assert.equal(found('stock', 'CAP-R', 'available')?.otherValue, 99);
     assert.deepEqual([found('orders', shipped, 'shipped:TEE-R')?.masterValue, found('orders', shipped, 'shipped:TEE-R')?.otherValue], [1, 0]);
     assert.equal(found('orders', lost, 'sale')?.otherValue, 'no sale');
+    const customer = found('customers', buyer.email, 'details') as { masterValue: { name: string }; otherValue: { name: string } } | undefined;
+    assert.deepEqual([customer?.masterValue.name, customer?.otherValue.name], ['Ada Shopper', 'Ada Typo']);
     assert.deepEqual([found('money', shipped, 'captured')?.masterValue, found('money', shipped, 'captured')?.otherValue], [captured, 0]);
     assert.ok(report.differences.every((d) => d.action === 'reported'), 'nothing repaired without --repair');
   });
 
   test('--repair mends each through its flow, audited "found by reconcile"; the run after finds nothing', async () => {
     const repaired = await reconcile(engine.ctx, { repair: true });
-    assert.ok(repaired.differences.length >= 4);
+    assert.ok(repaired.differences.length >= 6);
     assert.ok(repaired.differences.every((d) => d.action === 'queued'), JSON.stringify(repaired.differences));
     await until('the repairs worked', async () => { await engine.tick(); return !(await engine.ctx.storage.jobs({ state: 'pending' })).length; });
 
@@ -132,8 +140,9 @@ describe('dovetail reconcile, real Tryton and Vendure', () => {
     const received = await t.read<{ amount: unknown }>('account.payment', await receivedPayments(shipped), ['amount']);
     assert.equal(received.length, 1, 'the store\'s capture is recorded again, once');
     assert.equal(decimalToMinor(decimalString(received[0].amount)), captured);
+    assert.equal((await t.read<{ name: string }>('party.party', [partyId], ['name']))[0].name, 'Ada Shopper', 'the party follows the store again');
     const trail = await engine.ctx.storage.auditTrail(undefined, 1000);
-    for (const key of ['TEE-R', 'CAP-R', shipped, lost]) {
+    for (const key of ['TEE-R', 'CAP-R', buyer.email, shipped, lost]) {
       // (the money repair is audited under the order code too: `shipped` covers both)
       assert.ok(trail.some((a) => a.recordKey === key && a.action === 'reconcile.repair' && a.result === 'queued: found by reconcile'), `repair of ${key} audited`);
     }

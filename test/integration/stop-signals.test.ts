@@ -122,7 +122,8 @@ describe('dovetail sync stopped with Ctrl-C leaves no job running', { timeout: 3
     test(`Ctrl-C ×${times} during the first batches: the process ends, nothing is left marked running, the rest waits for run`, async () => {
       // a slow store keeps a batch in hand for seconds, so the second Ctrl-C comes while it is
       const slow = await slowProxy(vendure.url, 1_000);
-      const s = settingsFor(tryton, { ...vendure, url: slow.url }, { rules: { liveInventory: false } });
+      // SQLite in both test modes: the jobs are read from its file after the process ended
+      const s = settingsFor(tryton, { ...vendure, url: slow.url }, { rules: { liveInventory: false }, database: { driver: 'sqlite', path: 'dovetail.sqlite' } });
       const sync = launch(s.file, s.env, 'sync', 'products');
       try {
         await until('the first batch to be done', async () => new RegExp(`products: [1-9]\\d*/${PRODUCTS}`).test(sync.stderr()), 120_000);

@@ -2,8 +2,9 @@
 // drift planted where no event tells the engine, found, repaired through the flows, found no more.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareMoney, compareOrder, comparePhoneOrder, compareProducts, compareStock } from '../../src/engine/reconcile/compare.js';
+import { compareCustomer, compareMoney, compareOrder, comparePhoneOrder, compareProducts, compareStock } from '../../src/engine/reconcile/compare.js';
 import { orderMoney, type StorePayment } from '../../src/model/payment.js';
+import type { Customer } from '../../src/model/customer.js';
 import { MAPPING } from '../../src/store/mapping-kinds.js';
 import { reconcile } from '../../src/engine/reconcile/reconcile.js';
 import type { Product } from '../../src/model/product.js';
@@ -250,5 +251,29 @@ describe('compareMoney', () => {
     assert.deepEqual([d.aspect, d.masterValue, d.otherValue], ['refunded', 500, 0]);
     assert.deepEqual(d.repair, { by: 'job', job: 'refundFromStore', forget: 'refunds', jobKeys: ['W1:r1'], setting: 's' });
     assert.equal(compareMoney('W1', money, { receivedMinor: 3000, paidOutMinor: 0 }, { ...opts, refundsIn: 'inventory' })[0]?.repair.by, 'person');
+  });
+});
+
+describe('compareCustomer', () => {
+  const person = (o: Partial<Customer> = {}): Customer => ({ email: 'Ada@Example.com', firstName: 'Ada', lastName: 'Lovelace', phone: '+44 1',
+    addresses: [{ fullName: 'Ada Lovelace', street1: '1 Main St', city: 'London', postalCode: 'N1', countryCode: 'gb' }], ...o });
+
+  test('the same details, written differently or with an address of the other\'s own: no drift', () => {
+    const extra = { fullName: 'Ada', street1: '9 Dock Rd', city: 'London', postalCode: 'E1', countryCode: 'GB' };
+    assert.deepEqual(compareCustomer({ inventory: person(), store: person({ email: 'ada@example.com ', addresses: [...person().addresses, extra] }) }, 'inventory', 's'), []);
+  });
+
+  test('a phone changed on the other side: the master\'s details go over by the customer\'s own job', () => {
+    const [d] = compareCustomer({ inventory: person(), store: person({ phone: '+44 2' }) }, 'inventory', 'master.customers=inventory');
+    assert.deepEqual([d.kind, d.recordKey, d.aspect, d.master], ['customers', 'ada@example.com', 'details', 'inventory']);
+    assert.deepEqual([(d.masterValue as { phone: string }).phone, (d.otherValue as { phone: string }).phone], ['+44 1', '+44 2']);
+    assert.deepEqual(d.repair, { by: 'job', job: 'customerToStore', setting: 'master.customers=inventory' });
+    const [fromStore] = compareCustomer({ inventory: person({ lastName: 'Byron' }), store: person() }, 'store', 's');
+    assert.deepEqual([fromStore.master, fromStore.repair.by === 'job' && fromStore.repair.job], ['store', 'customerFromStore']);
+  });
+
+  test('an address of the master\'s missing on the other side is drift', () => {
+    const [d] = compareCustomer({ inventory: person(), store: person({ addresses: [] }) }, 'inventory', 's');
+    assert.equal(d.aspect, 'details');
   });
 });

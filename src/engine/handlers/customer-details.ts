@@ -2,8 +2,7 @@
 // go from the master to the other system, and an edit made by the other is reverted or flagged
 // per ownership.onConflict. Once linked, a customer is known by the party id and the store's id
 // (mappings both ways), never again by email, so an email changed on either side keeps the link.
-import { isDeepStrictEqual } from 'node:util';
-import { customerDetails, type Customer } from '../../model/customer.js';
+import { detailsAsSeen, type Customer } from '../../model/customer.js';
 import { decideCustomerChange, type Side } from '../../rules/ownership.js';
 import { capability, lacking } from '../../connectors/types.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
@@ -49,11 +48,7 @@ export async function carryCustomerEdit(ctx: EngineContext, email: string, chang
   if (!inParty || !inStore) return;
   const sides: Record<Side, Customer> = { inventory: inParty, store: inStore };
   const master = ctx.config.master.customers;
-  const masterDetails = customerDetails(sides[master]);
-  const otherDetails = customerDetails(sides[other(master)]);
-  // What the other system shows of the master's details: addresses it has beyond them (a
-  // shipping address a web order added to the party) are its own and not a difference.
-  const seen = { ...otherDetails, addresses: masterDetails.addresses.filter((a) => otherDetails.addresses.some((b) => isDeepStrictEqual(a, b))) };
+  const { master: masterDetails, seen } = detailsAsSeen(sides[master], sides[other(master)]);
   const decision = decideCustomerChange({ changedIn, value: changedIn === master ? masterDetails : seen, lastSynced: changedIn === master ? seen : masterDetails, config: ctx.config });
   const setting = `master.customers=${master}`;
   const audit = { recordKind: 'customer', recordKey: normalised(email), detail: { party: partyId, storeCustomer: storeId } };

@@ -4,10 +4,11 @@ import { isDeepStrictEqual } from 'node:util';
 import type { FieldGroup, Product } from '../../model/product.js';
 import type { OrderLinesState } from '../../model/order-lines.js';
 import type { OrderMoney, SaleMoney } from '../../model/payment.js';
+import { detailsAsSeen, type Customer } from '../../model/customer.js';
 import type { Side } from '../../rules/ownership.js';
 
 /** The kinds reconcile compares, in the order it compares them. */
-export const RECONCILE_KINDS = ['products', 'stock', 'orders', 'money', 'phoneOrders'] as const;
+export const RECONCILE_KINDS = ['products', 'stock', 'customers', 'orders', 'money', 'phoneOrders'] as const;
 export type ReconcileKind = (typeof RECONCILE_KINDS)[number];
 
 /**
@@ -16,7 +17,7 @@ export type ReconcileKind = (typeof RECONCILE_KINDS)[number];
  * what a person should do.
  */
 export type Repair =
-  | { by: 'job'; job: 'productToStore' | 'productFromStore' | 'stock' | 'order' | 'orderChanges' | 'shipment' | 'offlineOrder' | 'paymentFromStore' | 'refundFromStore';
+  | { by: 'job'; job: 'productToStore' | 'productFromStore' | 'stock' | 'customerToStore' | 'customerFromStore' | 'order' | 'orderChanges' | 'shipment' | 'offlineOrder' | 'paymentFromStore' | 'refundFromStore';
     forget?: 'snapshot' | 'sale' | 'fulfilments' | 'payments' | 'refunds'; setting: string;
     /** the jobs' keys when they are not the record's (a phone order's job is keyed by the inventory's sale id, a payment's by `<order>:<payment id>`) */
     jobKeys?: string[] }
@@ -24,9 +25,9 @@ export type Repair =
 
 export interface Difference {
   kind: ReconcileKind;
-  /** SKU, or store order code */
+  /** SKU, customer email (the master's), or store order code */
   recordKey: string;
-  /** the field group or aspect that differs: a group name, available, sale, total, quantity:<sku>, shipped:<sku>, captured, refunded */
+  /** the field group or aspect that differs: a group name, available, sale, total, quantity:<sku>, shipped:<sku>, captured, refunded, details */
   aspect: string;
   /** the side whose value is right */
   master: Side;
@@ -81,6 +82,19 @@ export function compareStock(expected: { sku: string; available: number }[], sho
     if (now === undefined || now === available) return [];
     return [{ kind: 'stock', recordKey: sku, aspect: 'available', master: 'inventory', masterValue: available, otherValue: now, repair: { by: 'job', job: 'stock', setting } }];
   });
+}
+
+/**
+ * One linked customer (master.customers): the master's name, email, phone and addresses against
+ * what the other system shows of them. The customer's own job carries the master's details over,
+ * as it does after an edit; it finds the pair by the link, so an email changed on one side is
+ * still the same customer.
+ */
+export function compareCustomer(pair: Record<Side, Customer>, master: Side, setting: string): Difference[] {
+  const { master: right, seen } = detailsAsSeen(pair[master], pair[master === 'store' ? 'inventory' : 'store']);
+  if (isDeepStrictEqual(right, seen)) return [];
+  return [{ kind: 'customers', recordKey: right.email, aspect: 'details', master, masterValue: right, otherValue: seen,
+    repair: { by: 'job', job: master === 'inventory' ? 'customerToStore' : 'customerFromStore', setting } }];
 }
 
 /**

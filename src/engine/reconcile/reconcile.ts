@@ -11,7 +11,7 @@ import type { EngineContext } from '../context.js';
 import { JOB } from '../job-kinds.js';
 import { apiCallsOf } from '../metrics.js';
 import { publishedStock } from '../handlers/stock.js';
-import { compareMoney, compareOrder, comparePhoneOrder, compareProducts, compareStock, RECONCILE_KINDS, type Difference, type ReconcileKind, type Repair } from './compare.js';
+import { compareCustomer, compareMoney, compareOrder, comparePhoneOrder, compareProducts, compareStock, RECONCILE_KINDS, type Difference, type ReconcileKind, type Repair } from './compare.js';
 
 /** What reconcile did with a difference: queued a repair job, left it for a person, or only reported it (no repair asked). */
 export type DriftAction = 'queued' | 'flagged' | 'reported';
@@ -29,7 +29,7 @@ export interface ReconcileReport {
 }
 
 const JOB_OF: Record<Extract<Repair, { by: 'job' }>['job'], string> = {
-  productToStore: JOB.productToStore, productFromStore: JOB.productFromStore, stock: JOB.stock,
+  productToStore: JOB.productToStore, productFromStore: JOB.productFromStore, stock: JOB.stock, customerToStore: JOB.customerToStore, customerFromStore: JOB.customer,
   order: JOB.order, orderChanges: JOB.orderChanges, shipment: JOB.shipment, offlineOrder: JOB.offlineOrder,
   paymentFromStore: JOB.paymentFromStore, refundFromStore: JOB.refundFromStore,
 };
@@ -75,6 +75,7 @@ function cannotCompare(ctx: EngineContext, kind: ReconcileKind): string | null {
     return lacking([ctx.store, 'reconcile']);
   }
   if (kind === 'orders') return lacking([ctx.store, 'reconcile'], [ctx.store, 'orderChanges'], [ctx.inventory, 'orderChanges']);
+  if (kind === 'customers') return lacking([ctx.store, 'customerEdits'], [ctx.inventory, 'customerEdits']);
   if (kind === 'money') return lacking([ctx.store, 'reconcile'], [ctx.store, 'payments'], [ctx.inventory, 'payments']);
   if (kind === 'phoneOrders') {
     if (ctx.config.rules.offlineOrdersToStore === 'none') return 'phone sales are not shown in the store (rules.offlineOrdersToStore: none)';
@@ -88,7 +89,7 @@ const systemOf = (ctx: EngineContext, side: Side) => (side === 'store' ? ctx.sto
 
 type Comparer = (ctx: EngineContext, found: Difference[], progress: (compared: number) => void) => Promise<number>;
 
-const COMPARE: Record<ReconcileKind, Comparer> = { products: compareAllProducts, stock: compareAllStock, orders: compareRecentOrders, money: compareRecentMoney, phoneOrders: compareRecentPhoneOrders };
+const COMPARE: Record<ReconcileKind, Comparer> = { products: compareAllProducts, stock: compareAllStock, customers: compareLinkedCustomers, orders: compareRecentOrders, money: compareRecentMoney, phoneOrders: compareRecentPhoneOrders };
 
 /** Every SKU of the inventory system, a page at a time, then the store's SKUs it lacks. */
 async function compareAllProducts(ctx: EngineContext, found: Difference[], progress: (n: number) => void): Promise<number> {
@@ -127,6 +128,30 @@ async function compareAllStock(ctx: EngineContext, found: Difference[], progress
     progress(compared += skus.length);
   }
   return compared;
+}
+
+/** Every customer Dovetail linked across the systems (master.customers), a page of links at a time. */
+async function compareLinkedCustomers(ctx: EngineContext, found: Difference[], progress: (n: number) => void): Promise<number> {
+  const store = capability(ctx.store, 'customerEdits', 'dovetail reconcile customers');
+  const inventory = capability(ctx.inventory, 'customerEdits', 'dovetail reconcile customers');
+  const master = ctx.config.master.customers;
+  const setting = `master.customers=${master}`;
+  let compared = 0;
+  for (let after = ''; ;) {
+    // store customer id -> party id, written when the two were first linked (any time: no window)
+    const page = await ctx.storage.mappingsSince(ctx.inventory.system, MAPPING.partyOfCustomer, new Date(0).toISOString(), after, ctx.config.sync.batchSize);
+    const pairs = await Promise.all(page.map(async ({ key: storeId, externalId: partyId }) => ({
+      store: await store.getCustomerById(storeId), inventory: await inventory.getParty(partyId) })));
+    for (const pair of pairs) {
+      // one side deleted: nothing to carry details to (making records is the customer flows' work)
+      if (!pair.store || !pair.inventory) continue;
+      found.push(...compareCustomer({ store: pair.store, inventory: pair.inventory }, master, setting));
+      compared++;
+    }
+    progress(compared);
+    if (page.length < ctx.config.sync.batchSize) return compared;
+    after = page[page.length - 1].key;
+  }
 }
 
 /** Orders placed in the last reconcile.orderDays days: their sale, lines, shipments and total. */
@@ -224,7 +249,7 @@ async function* pages(read: (offset: number, limit: number) => Promise<string[]>
 async function settle(ctx: EngineContext, d: Difference, repair: boolean): Promise<DriftAction> {
   const from = systemOf(ctx, d.master);
   const to = systemOf(ctx, d.master === 'store' ? 'inventory' : 'store');
-  const recordKind = d.kind === 'products' ? 'product' : d.kind === 'stock' ? 'stock' : d.kind === 'phoneOrders' ? 'sale' : d.kind === 'money' ? 'payment' : 'order';
+  const recordKind = d.kind === 'products' ? 'product' : d.kind === 'stock' ? 'stock' : d.kind === 'customers' ? 'customer' : d.kind === 'phoneOrders' ? 'sale' : d.kind === 'money' ? 'payment' : 'order';
   if (d.repair.by === 'person') {
     await ctx.storage.audit({ recordKind, recordKey: d.recordKey, action: 'reconcile.flagged', fromSystem: from, toSystem: to, result: `${REASON}: for a person: ${d.repair.what}`,
       detail: { aspect: d.aspect, master: d.masterValue, other: d.otherValue } });
