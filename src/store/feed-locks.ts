@@ -5,6 +5,8 @@ export interface FeedLocks {
   tryOwn(system: string, feed: string): Promise<boolean>;
   /** the feeds ("system.kind") this worker holds */
   owned(): string[];
+  /** Lets go of every feed held: another worker may take them; this one's next poll asks again. */
+  release(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -14,6 +16,7 @@ export function everyFeedOwned(): FeedLocks {
   return {
     tryOwn: async (system, feed) => { owned.add(`${system}.${feed}`); return true; },
     owned: () => [...owned],
+    release: async () => { owned.clear(); },
     close: async () => undefined,
   };
 }

@@ -266,6 +266,9 @@ export class Storage {
   /** Whether this worker may poll the feed now (on PostgreSQL, one worker at a time holds each feed). */
   tryOwnFeed(system: string, feed: string): Promise<boolean> { return this.feedLocks.tryOwn(system, feed); }
 
+  /** Lets go of the feeds this worker holds, so another may take them at once (its next poll asks again). */
+  releaseFeeds(): Promise<void> { return this.feedLocks.release(); }
+
   /** Says in the workers registry that `worker` is alive, and which feeds it polls. */
   async workerAlive(w: { id: string; host: string; pid: number; startedAt: string }): Promise<void> {
     const beat = { heartbeat_at: nowIso(), feeds_json: JSON.stringify(this.feedLocks.owned().sort()) };

@@ -106,6 +106,11 @@ test('each feed is polled by one worker at a time; a worker\'s feeds pass to ano
     await b.workerAlive({ id: 'b', host: 'h', pid: 2, startedAt: new Date().toISOString() });
     await a.workerAlive({ id: 'a', host: 'h', pid: 1, startedAt: new Date().toISOString() });
     assert.deepEqual((await a.workers()).map((w) => [w.id, w.feeds]).sort(), [['a', []], ['b', ['tryton.stock', 'vendure.order']]]);
+    // a worker that lets go (an engine no one drives) frees its feeds at once, and can take them back
+    await b.releaseFeeds();
+    assert.equal(await a.tryOwnFeed('tryton', 'stock'), true, 'free once b let go');
+    assert.equal(await b.tryOwnFeed('tryton', 'stock'), false);
+    assert.equal(await b.tryOwnFeed('vendure', 'order'), true, 'b\'s next poll takes back what nobody took');
   } finally {
     await b.close();
     await a.close();

@@ -33,6 +33,15 @@ export class AdvisoryFeedLocks implements FeedLocks {
 
   owned(): string[] { return [...this.held]; }
 
+  async release(): Promise<void> {
+    const session = this.session;
+    this.held.clear();
+    if (!session) return;
+    const client = await session.catch(() => null);
+    // a broken session holds nothing any more: forgotten, as a failed poll forgets it
+    await client?.query('SELECT pg_advisory_unlock_all()').catch(() => this.forget(client));
+  }
+
   async close(): Promise<void> {
     const session = this.session;
     this.session = null;

@@ -73,7 +73,9 @@ export async function engineFor(config: Config): Promise<Engine> {
 /**
  * Makes `first` stand for all the workers, so a test written for one engine exercises several
  * competing for the same feeds and jobs: its passes poll and work on all of them at once, and
- * closing its storage closes theirs. Its upkeep (`run`, `sync`) stays its own.
+ * closing its storage closes theirs. Its upkeep (`run`, `sync`) stays its own. Between passes the
+ * workers hold no feed: an engine a test is not driving must not keep `dovetail run` processes of
+ * the same test from the feeds and the shared creates (a live worker in production is always driven).
  */
 function asOneEngine(first: Engine, others: Engine[]): Engine {
   const firstPollAll = first.pollAll.bind(first);
@@ -87,7 +89,10 @@ function asOneEngine(first: Engine, others: Engine[]): Engine {
       const rounds = await Promise.all(runners.map((runReady) => runReady(signal, onBatch)));
       let worked = 0;
       for (const r of rounds) { total.done += r.done; total.retrying += r.retrying; total.failed += r.failed; worked += r.done + r.retrying + r.failed; }
-      if (!worked || signal?.aborted) return total;
+      if (!worked || signal?.aborted) {
+        await Promise.all([first, ...others].map((e) => e.ctx.storage.releaseFeeds()));
+        return total;
+      }
     }
   };
   const closeFirst = first.ctx.storage.close.bind(first.ctx.storage);
