@@ -1,6 +1,6 @@
 // `dovetail status`: the flows' state in the terminal, read from the database, so it works
 // beside a running `dovetail run` (or when nothing runs): queue, failures, last move per flow,
-// cursors and open drift.
+// cursors, the workers and open drift.
 import { openStorage } from '../engine/open.js';
 import { explainMove, flows, systemName } from '../server/state.js';
 import { explain, settingsOrExplain } from './shared.js';
@@ -39,6 +39,14 @@ export async function statusCommand(file: string, out: NodeJS.WritableStream = p
       say('Read positions (cursors):');
       if (!cursors.length) say('  none yet: nothing has been read');
       for (const c of cursors) say(`  ${systemName(c.system)} ${c.feed}`.padEnd(24) + ` moved ${ago(c.updatedAt)}`);
+      // every `dovetail run` on this database, as its upkeep last said (a dead one ages out after sync.jobLeaseMs)
+      const workers = await storage.workers();
+      say();
+      say(`Workers (${workers.length}):`);
+      if (!workers.length) say('  none: no `dovetail run` is running on this database');
+      for (const w of workers) {
+        say(`  ${w.id} (pid ${w.pid} on ${w.host}), seen ${ago(w.heartbeatAt)}, ${w.jobsRunning} job${w.jobsRunning === 1 ? '' : 's'} running, reads ${w.feeds.length ? w.feeds.join(', ') : 'no feed'}`);
+      }
       if (failures.length) {
         say();
         say(`Failures (${failures.length}; \`dovetail failures\` lists them, \`dovetail retry <id>\` sends one back):`);

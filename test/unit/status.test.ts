@@ -30,6 +30,8 @@ systems:
   await storage.fail(claimed.find((j) => j.key === 'ORDER-2')!.id, 'order ORDER-2 has SKU GHOST-9, which tryton does not know', 'permanent', null);
   await storage.audit({ recordKind: 'order', recordKey: 'ORDER-1', action: 'order.imported', fromSystem: 'vendure', toSystem: 'tryton', result: 'ok' });
   await storage.setCursor('vendure', 'order', '2026-01-01T00:00:00Z');
+  await storage.tryOwnFeed('vendure', 'order');
+  await storage.workerAlive({ id: 'shop-1:4242:1', host: 'shop-1', pid: 4242, startedAt: new Date().toISOString() });
   await storage.close();
 
   let out = '';
@@ -43,6 +45,7 @@ systems:
   assert.match(out, /Cancellations, returns and edits\s+Vendure ⇄ Tryton: 0 done, 0 waiting, 0 failed/);
   assert.match(out, /Vendure order\s+moved/);
   assert.match(out, /#\d+ order ORDER-2: order ORDER-2 has SKU GHOST-9/);
+  assert.match(out, /Workers \(1\):\n  shop-1:4242:1 \(pid 4242 on shop-1\), seen \d+ s ago, 0 jobs running, reads vendure\.order/);
 });
 
 test('a flow one of the two connectors cannot carry is shown as not carried, naming what is missing', async () => {
