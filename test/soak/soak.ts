@@ -32,6 +32,9 @@ export interface SoakPlan {
 
 // About one request in fifty fails: an order's import is some 25 calls to Tryton, so most attempts
 // still meet a fault somewhere (and a retry) without every attempt failing.
+/** order changes waiting for their order at once (each asks Tryton every 250 ms) */
+const CHANGES_AT_ONCE = 4;
+
 const RATES: FaultRates = { latency: 0.1, rateLimited: 0.005, badGateway: 0.003, unavailable: 0.003, resetMidRequest: 0.003, resetMidResponse: 0.005, hang: 0.001 };
 
 export const PLANS = {
@@ -180,6 +183,33 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const saleOf = (code: string) => until(`order ${code} a processing sale in Tryton`, async () =>
       (await busyIsNo(salesFor(t, code)))?.find((s) => s.state === 'processing'), plan.settleMs);
 
+    const changing = new Set<Promise<void>>();
+    const changeErrors: unknown[] = [];
+    const makeChange = async (action: Extract<Action, { kind: 'ship' | 'cancel' | 'refund' }>): Promise<void> => {
+      const order = placed[action.index]!;
+      const sale = await saleOf(order.code).catch(() => null);
+      if (!sale) {
+        // the verdict reports the order itself; the driver goes on without this change
+        log(`order ${order.code} not a processing sale in time: its ${action.kind} is not made`);
+        skipped++;
+        return;
+      }
+      if (action.kind === 'ship') {
+        await until(`order ${order.code}'s shipment in Tryton`, async () => (await busyIsNo(t.read<{ shipments: number[] }>('sale.sale', [sale.id], ['shipments'])))?.[0]?.shipments.length, 60_000);
+        await shipOnly(t, sale.id, [[...order.units.keys()][0]!]);
+        counts.partialShipments++;
+      } else if (action.kind === 'cancel') {
+        const [sku] = [...order.units.keys()];
+        await cancelInStore(vendure, order.code, sku!, 1);
+        order.units.set(sku!, order.units.get(sku!)! - 1);
+        order.refundsExpected++;
+        counts.cancellations++;
+      } else {
+        await refundInStore(vendure, order.code, 100, 'goodwill (soak)');
+        order.refundsExpected++;
+        counts.refunds++;
+      }
+    };
     for (const [i, action] of actions.entries()) {
       if (i === Math.floor(actions.length / 3)) outages.push(proxies.inventory.down(plan.outageMs));
       if (i === Math.floor((2 * actions.length) / 3)) outages.push(proxies.store.down(plan.outageMs));
@@ -202,32 +232,17 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         await until(`a stock count of ${sku}`, () => busyIsNo(receiveStock(t, productIds.get(sku)!, count).then(() => true)), 60_000);
         counts.stockChanges++;
       } else {
-        const order = placed[action.index]!;
-        const sale = await saleOf(order.code).catch(() => null);
-        if (!sale) {
-          // the verdict reports the order itself; the driver goes on without this change
-          log(`order ${order.code} not a processing sale in time: its ${action.kind} is not made`);
-          skipped++;
-          continue;
-        }
-        if (action.kind === 'ship') {
-          await until(`order ${order.code}'s shipment in Tryton`, async () => (await busyIsNo(t.read<{ shipments: number[] }>('sale.sale', [sale.id], ['shipments'])))?.[0]?.shipments.length, 60_000);
-          await shipOnly(t, sale.id, [[...order.units.keys()][0]!]);
-          counts.partialShipments++;
-        } else if (action.kind === 'cancel') {
-          const [sku] = [...order.units.keys()];
-          await cancelInStore(vendure, order.code, sku!, 1);
-          order.units.set(sku!, order.units.get(sku!)! - 1);
-          order.refundsExpected++;
-          counts.cancellations++;
-        } else {
-          await refundInStore(vendure, order.code, 100, 'goodwill (soak)');
-          order.refundsExpected++;
-          counts.refunds++;
-        }
+        // a clerk's change waits for its order to reach Tryton while the shoppers go on: the
+        // driver does not stop placing orders for it (at most a few wait at once)
+        if (changing.size >= CHANGES_AT_ONCE) await Promise.race(changing);
+        // a change that fails is the soak's failure, raised once the driver is done (not an unhandled rejection meanwhile)
+        const made: Promise<void> = makeChange(action).catch((err: unknown) => { changeErrors.push(err); }).finally(() => changing.delete(made));
+        changing.add(made);
       }
       if ((i + 1) % 25 === 0) log(`${i + 1}/${actions.length} driver steps, ${kills} kills so far`);
     }
+    await Promise.all(changing);
+    if (changeErrors.length) throw changeErrors[0];
     const driveMs = Date.now() - startedAt;
 
     // faults off, every outage over, one healthy Dovetail per worker: it must now catch up alone
