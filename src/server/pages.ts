@@ -74,7 +74,7 @@ export function overviewPage(chrome: Chrome, flows: FlowView[], engineProblem: s
     <div><dt>Failed</dt><dd data-stat="failed" class="${f.counts.failed ? 'bad' : ''}">${f.counts.failed}</dd></div>
     <div><dt>Lag</dt><dd data-stat="lag">${seconds(f.lagSeconds)}</dd></div>
   </dl>
-  <p class="small">Last read: ${f.feeds.length ? f.feeds.map((x, i) => html`${i ? ' · ' : ''}${x.name} ${time(x.lastPollAt, 'not yet')}`) : 'when records of other flows need it'}</p>
+  <p class="small">Last read: ${f.feeds.length ? f.feeds.map((x, i) => html`${i ? ' · ' : ''}${x.name} ${x.elsewhere ? 'by another worker (see Workers)' : time(x.lastPollAt, 'not yet')}`) : 'when records of other flows need it'}</p>
   ${f.feeds.filter((x) => x.lastError).map((x) => html`<p class="error small">${x.name}: ${x.lastError}</p>`)}
   ${f.retrying.count ? html`<p class="retrying small" data-retrying="${f.retrying.count}">${f.retrying.count} record${f.retrying.count === 1 ? '' : 's'} waiting to be tried again (failing since ${time(f.retrying.since, 'a moment ago')}; Dovetail keeps trying, with longer pauses, up to ${hoursWords(chrome.config.sync.keepRetryingHours)} after the first failure): ${f.retrying.reason ?? ''}</p>` : ''}
   <p class="small last-move">${f.lastMove ? html`Last move: ${lastMoveLine(explainMove(f.lastMove), f.lastMove)}` : html`<span class="muted">Nothing has moved yet.</span>`}</p>

@@ -25,8 +25,8 @@ export interface FlowView {
   /** false: this version does not carry the flow out; `why` says so */
   active: boolean;
   why: string | null;
-  /** feeds read for this flow: when each was last read, and its last error */
-  feeds: { name: string; lastPollAt: string | null; lastError: string | null }[];
+  /** feeds read for this flow: when each was last read, and its last error; `elsewhere`: another worker reads it (several on PostgreSQL) */
+  feeds: { name: string; lastPollAt: string | null; lastError: string | null; elsewhere: boolean }[];
   counts: { done: number; waiting: number; running: number; failed: number };
   /**
    * Waiting jobs whose last attempts failed and that are retried with backoff (a system down,
@@ -103,7 +103,7 @@ export async function flows(storage: Storage, config: Config, feeds: Iterable<Fe
     return {
       name, title, direction, active: true, why: null, counts, retrying,
       lagSeconds: Number.isFinite(oldest) ? Math.max(0, Math.round((now - oldest) / 1000)) : 0,
-      feeds: feedList.filter((f) => FEED_KIND[f.kind] === name).map((f) => ({ name: `${systemName(f.system)} ${FEED_WORDS[f.kind] ?? f.kind}`, lastPollAt: f.lastPollAt, lastError: f.lastError })),
+      feeds: feedList.filter((f) => FEED_KIND[f.kind] === name).map((f) => ({ name: `${systemName(f.system)} ${FEED_WORDS[f.kind] ?? f.kind}`, lastPollAt: f.lastPollAt, lastError: f.lastError, elsewhere: f.polledElsewhere === true })),
       lastMove: row ? { id: row.id, at: row.at, recordKind: row.record_kind, recordKey: row.record_key, action: row.action, fromSystem: row.from_system,
         toSystem: row.to_system, setting: row.setting, result: row.result, detail: row.detail } : null,
     };

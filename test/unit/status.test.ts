@@ -79,3 +79,18 @@ test('a flow one of the two connectors cannot carry is shown as not carried, nam
   assert.equal((await flows(storage, withVendure)).find((f) => f.name === 'images')?.direction, 'Vendure → Tryton', 'from the master (master.productImages: store)');
   await storage.close();
 });
+
+test('a feed another worker reads is shown as read by another worker, not as never read', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dovetail-flows-'));
+  const storage = await openSqlite(path.join(dir, 'state.sqlite'));
+  const config = parseConfig(`systems:
+  inventory: { password: x }
+  store: { password: x, webhookSecret: "0123456789abcdef" }
+`, {}, path.join(dir, 'dovetail.yaml'));
+  const feeds = [{ system: 'vendure', kind: 'order', lastPollAt: null, lastError: null, fresh: 0, polledElsewhere: true },
+    { system: 'tryton', kind: 'shipment', lastPollAt: null, lastError: null, fresh: 0 }];
+  const page = overviewPage({ config, failures: 0, drift: 0, csrf: null, signedIn: false }, await flows(storage, config, feeds));
+  assert.match(page, /Last read: Vendure orders by another worker \(see Workers\)/);
+  assert.match(page, /Last read: Tryton shipments <span class="muted">not yet<\/span>/);
+  await storage.close();
+});
