@@ -3,6 +3,7 @@
 # are started here when they are not running (and stopped again, by pid, at the end).
 #   npm run soak                                   the long plan on SQLite, one worker
 #   npm run soak -- --plan short                   the few-minute plan `npm test` runs
+#   npm run soak -- --plan medium                  a fifth of the long plan, under an hour on a 2-core machine
 #   npm run soak -- --backend postgres --workers 3  three workers on a fresh database of the test PostgreSQL
 # Exits non-zero when anything was lost, doubled, moved twice or left apart.
 set -euo pipefail
