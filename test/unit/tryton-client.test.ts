@@ -36,6 +36,12 @@ test('a UserError is permanent and says what Tryton said', () => {
   assert.match(e.message, /The field "Party" is required\. — on Sale/);
 });
 
+test('a read that met records another transaction deleted is a race, tried again', () => {
+  const e = classifyTrytonError('model.sale.sale.search_read', ['UserError', ['You are trying to read records "140, 155" of "Stock Move" that don\'t exist anymore.', '', null]]);
+  assert.equal(e.kind, 'transient');
+  assert.match(e.message, /Stock Move/);
+});
+
 test('a UserWarning carries its name so it can be acknowledged', () => {
   const e = classifyTrytonError('model.stock.move.do', ['UserWarning', ['stock.move.do.1', 'Move without origin', '']]);
   assert.equal(e.kind, 'permanent');

@@ -89,7 +89,11 @@ export function classifyTrytonError(method: string, error: unknown): DovetailErr
   const detail = { method, trytonError: name };
   if (name === 'UserError') {
     const text = [str(list[0]), str(list[1])].filter(Boolean).join(' — ');
-    return new DovetailError('permanent', short(`Tryton refused ${method}: ${text || 'user error'}`), { detail });
+    // Tryton's access error for records another transaction deleted while this one read them
+    // (a sale's moves replaced by an amendment as its shipment state is computed): a race, and
+    // the next read sees the sale as it is now
+    const deletedUnderUs = /records? .* that (don't|do not) exist anymore/i.test(text);
+    return new DovetailError(deletedUnderUs ? 'transient' : 'permanent', short(`Tryton refused ${method}: ${text || 'user error'}`), { detail });
   }
   if (name === 'UserWarning') {
     const text = [str(list[1]), str(list[2])].filter(Boolean).join(' — ');
