@@ -40,7 +40,7 @@ const CHANGES_AT_ONCE = 4;
 const RATES: FaultRates = { latency: 0.1, rateLimited: 0.005, badGateway: 0.003, unavailable: 0.003, resetMidRequest: 0.003, resetMidResponse: 0.005, hang: 0.001 };
 
 export const PLANS = {
-  short: { orders: 10, stockChanges: 25, partialShipments: 2, cancellations: 1, refunds: 1, outageMs: 10_000, killEveryMs: [8_000, 20_000], skus: 4, rates: RATES, settleMs: 300_000, changeWaitMs: 300_000 },
+  short: { orders: 10, stockChanges: 25, partialShipments: 2, cancellations: 1, refunds: 1, outageMs: 10_000, killEveryMs: [8_000, 20_000], skus: 4, rates: RATES, settleMs: 300_000, changeWaitMs: 480_000 },
   // a fifth of the long plan with the same minute-long outages: what one machine runs in under an hour today
   medium: { orders: 100, stockChanges: 400, partialShipments: 10, cancellations: 4, refunds: 4, outageMs: 60_000, killEveryMs: [8_000, 20_000], skus: 20, rates: RATES, settleMs: 900_000, changeWaitMs: 1_800_000 },
   long: { orders: 500, stockChanges: 2_000, partialShipments: 50, cancellations: 20, refunds: 20, outageMs: 60_000, killEveryMs: [8_000, 20_000], skus: 20, rates: RATES, settleMs: 900_000, changeWaitMs: 1_800_000 },
