@@ -138,7 +138,10 @@ export async function readFeed<S extends Record<string, unknown>>(
   const names = Object.keys(streams) as (keyof S & string)[];
   const cursor = parse(raw, names, opts);
   const now = (opts.now ?? Date.now)();
-  const state = (n: string): StreamState => (cursor.streams[n] ??= { top: null });
+  // A stream a newer version added to a feed that was read before starts where the feed's streams
+  // already are (the earliest of them), not at the beginning of the system's history
+  const known = Object.values(cursor.streams).map((s) => s.top).filter((k): k is StreamKey => !!k).sort(compareKeys)[0];
+  const state = (n: string): StreamState => (cursor.streams[n] ??= { top: known ? { at: known.at, id: null } : null });
   const midScan = names.filter((n) => state(n).scan);
   const rows = Object.fromEntries(names.map((n) => [n, []])) as unknown as { [K in keyof S]: S[K][] };
   for (const name of midScan.length ? midScan.slice(0, 1) : names) {

@@ -91,6 +91,16 @@ test('the window behind the newest row is read again for one overlap, then no mo
   assert.ok((await poll(quiet.cursor, stream, opts)).seen.has('SKU-9002'));
 });
 
+test('a stream added to a feed read before starts where its siblings are, not at the beginning', async () => {
+  const opts = { pageSize: 10, overlapMs: 5_000, fractionDigits: 6, now: () => 0 };
+  const old = [{ at: T(1), id: 1 }, { at: T(20), id: 2 }];
+  const { cursor } = await poll(null, table(old), opts);
+  // the next version reads a second stream in the same feed (Vendure orders by the time they were placed)
+  const added = table([{ at: T(2), id: 10 }, { at: T(18), id: 11 }, { at: T(30), id: 12 }]);
+  const next = await readFeed(cursor, { rows: table(old), added }, ({ rows, added: more }) => toChanges({ rows: [...rows, ...more] }), opts);
+  assert.deepEqual(next.changes.map((c) => c.key).sort(), ['SKU-11', 'SKU-12', 'SKU-2'], 'the new stream from the overlap behind the feed\'s newest row: not its row of long ago');
+});
+
 test('a feed of several streams reads each stream to its end, and each window once per poll', async () => {
   const a = table(Array.from({ length: 250 }, (_, i) => ({ at: T(1), id: i + 1 })));
   const b = table(Array.from({ length: 30 }, (_, i) => ({ at: T(2), id: 1_000 + i })));

@@ -43,8 +43,8 @@ export async function pageFromTie<T>(fetch: (skip: number, take: number) => Prom
   return { rows: page, position: page.length, more: page.length >= limit };
 }
 
-/** A Vendure list as a stream in (updatedAt, id) order. */
-function listStream<T extends { id: string; updatedAt: string }>(list: ListPage<T>): ChangeStream<T> {
+/** A Vendure list as a stream in (stamp, id) order: its `updatedAt`, or another date the list filters and sorts on. */
+function listStream<T extends { id: string }>(list: ListPage<T>, stampOf: (row: T) => string = (row) => (row as T & { updatedAt: string }).updatedAt): ChangeStream<T> {
   // Stamps later than every row read (a null id: from the stamp itself). SQLite keeps whole seconds
   // as text, which `eq` on that second misses: a millisecond either side is asked instead.
   const later = async (after: StreamKey | null, limit: number): Promise<StreamPage<T>> => {
@@ -52,7 +52,7 @@ function listStream<T extends { id: string; updatedAt: string }>(list: ListPage<
     const last = rows.at(-1);
     if (!last) return { rows, last: after, more: false };
     // a full page may end inside a group of one stamp: that group is then read by offset, from its start
-    return rows.length >= limit ? { rows, last: { at: last.updatedAt, id: null, tie: 0 }, more: true } : { rows, last: { at: last.updatedAt, id: last.id }, more: false };
+    return rows.length >= limit ? { rows, last: { at: stampOf(last), id: null, tie: 0 }, more: true } : { rows, last: { at: stampOf(last), id: last.id }, more: false };
   };
   return {
     async readPage(after, limit) {
@@ -92,16 +92,22 @@ export async function readChanges(client: VendureClient, kind: RecordKind, curso
       }, FEED);
     }
     case 'order': {
-      const Row = z.object({ id: z.string(), code: z.string(), updatedAt: z.string(), state: z.string(), totalWithTax: z.number(), totalQuantity: z.number() });
-      const orders = listStream(async (since, sortBy, skip, take) => (await client.admin(
-        `query ChangedOrders($o: OrderListOptions) { orders(options: $o) { totalItems items { id code updatedAt state totalWithTax totalQuantity } } }`,
+      const Row = z.object({ id: z.string(), code: z.string(), updatedAt: z.string(), orderPlacedAt: z.string().nullable(), state: z.string(), totalWithTax: z.number(), totalQuantity: z.number() });
+      const query = `query ChangedOrders($o: OrderListOptions) { orders(options: $o) { totalItems items { id code updatedAt orderPlacedAt state totalWithTax totalQuantity } } }`;
+      const orders = listStream(async (since, sortBy, skip, take) => (await client.admin(query,
         { o: listOptions(since, sortBy, skip, take, { active: { eq: false } }) }, z.object({ orders: List(Row) }))).orders.items);
+      // A draft order completed in the admin (an accepted quote) is placed without a new updatedAt,
+      // so a stream of updates already past it never sees it again: orders are also read by the
+      // time they were placed.
+      const placed = listStream(async (since, sortBy, skip, take) => (await client.admin(query,
+        { o: { filter: { active: { eq: false }, orderPlacedAt: since ?? { isNull: false } }, sort: { [sortBy === 'updatedAt' ? 'orderPlacedAt' : 'id']: 'ASC' }, skip, take } },
+        z.object({ orders: List(Row) }))).orders.items, (o) => o.orderPlacedAt ?? o.updatedAt);
       // updatedAt has whole seconds on SQLite: a draft placed within the second it was last seen
       // differs only by its state, and units cancelled or added within it (cancelOrder with lines
       // keeps the state; a free item added leaves the total) only by the total or the unit count,
       // so all three are part of the version. A refund does not touch the order row: the plugin
       // pushes it (OrderRefundSettled), and the money feed reads it.
-      return readFeed(cursor, { orders }, (rows) => rows.orders.map((o): ChangeRef =>
+      return readFeed(cursor, { orders, placed }, (rows) => [...rows.orders, ...rows.placed].map((o): ChangeRef =>
         ({ kind: 'order', key: o.code, sourceVersion: `${o.updatedAt}:${o.state}:${o.totalWithTax}:${o.totalQuantity}` })), FEED);
     }
     case 'customer': {
