@@ -154,19 +154,29 @@ async function compareLinkedCustomers(ctx: EngineContext, found: Difference[], p
   }
 }
 
+/**
+ * The store's orders of the last reconcile.orderDays days, a page of codes at a time, without the
+ * phone sales Dovetail mirrored into the store (the inventory's own, marked paid offline).
+ */
+async function* recentWebOrders(ctx: EngineContext, needFor: string): AsyncGenerator<string[]> {
+  const since = new Date(Date.now() - ctx.config.reconcile.orderDays * 86_400_000).toISOString();
+  const store = capability(ctx.store, 'reconcile', needFor);
+  for await (const codes of pages((o, n) => store.listOrderCodesSince(since, o, n), ctx.config.sync.batchSize)) {
+    const web: string[] = [];
+    for (const code of codes) if (!(await ctx.storage.mapping(ctx.inventory.system, MAPPING.offlineOrder, code))) web.push(code);
+    yield web;
+  }
+}
+
 /** Orders placed in the last reconcile.orderDays days: their sale, lines, shipments and total. */
 async function compareRecentOrders(ctx: EngineContext, found: Difference[], progress: (n: number) => void): Promise<number> {
-  const since = new Date(Date.now() - ctx.config.reconcile.orderDays * 86_400_000).toISOString();
-  const store = capability(ctx.store, 'reconcile', 'dovetail reconcile orders');
   const storeLines = capability(ctx.store, 'orderChanges', 'dovetail reconcile orders');
   const saleLines = capability(ctx.inventory, 'orderChanges', 'dovetail reconcile orders');
   const r = ctx.config.rules;
   const changesSetting = `rules.cancellationsIn=${r.cancellationsIn}, rules.returnsIn=${r.returnsIn}, rules.orderEditsIn=${r.orderEditsIn}`;
   let compared = 0;
-  for await (const codes of pages((o, n) => store.listOrderCodesSince(since, o, n), ctx.config.sync.batchSize)) {
+  for await (const codes of recentWebOrders(ctx, 'dovetail reconcile orders')) {
     for (const code of codes) {
-      // a phone sale mirrored into the store is the inventory's own; not a web order to compare here
-      if (await ctx.storage.mapping(ctx.inventory.system, MAPPING.offlineOrder, code)) continue;
       const [inStore, sale] = await Promise.all([storeLines.getOrderLines(code), saleLines.getSaleLines(code)]);
       if (!inStore) continue;
       const imported = (await ctx.storage.mapping(ctx.inventory.system, MAPPING.sale, code)) !== null;
@@ -181,17 +191,13 @@ async function compareRecentOrders(ctx: EngineContext, found: Difference[], prog
 
 /** The money of the web orders of the last reconcile.orderDays days that Dovetail imported: captured and refunded on both sides. */
 async function compareRecentMoney(ctx: EngineContext, found: Difference[], progress: (n: number) => void): Promise<number> {
-  const since = new Date(Date.now() - ctx.config.reconcile.orderDays * 86_400_000).toISOString();
-  const store = capability(ctx.store, 'reconcile', 'dovetail reconcile money');
   const storeMoney = capability(ctx.store, 'payments', 'dovetail reconcile money');
   const saleMoney = capability(ctx.inventory, 'payments', 'dovetail reconcile money');
   const r = ctx.config.rules;
   const setting = `rules.capture=${r.capture}, rules.settleFrom=${r.settleFrom}, rules.refundsIn=${r.refundsIn}`;
   let compared = 0;
-  for await (const codes of pages((o, n) => store.listOrderCodesSince(since, o, n), ctx.config.sync.batchSize)) {
+  for await (const codes of recentWebOrders(ctx, 'dovetail reconcile money')) {
     for (const code of codes) {
-      // a phone sale's store order is marked paid offline: no money moved in the store
-      if (await ctx.storage.mapping(ctx.inventory.system, MAPPING.offlineOrder, code)) continue;
       // an order without its sale is the orders comparison's to report
       if (!(await ctx.storage.mapping(ctx.inventory.system, MAPPING.sale, code))) continue;
       const [inStore, inInventory] = await Promise.all([storeMoney.getPayments(code), saleMoney.getSaleMoney(code)]);
