@@ -6,7 +6,7 @@ import { MASTER_KEY_OF_GROUP, FIELD_GROUPS, type FieldGroup } from '../../model/
 import { ownerOf, type Side } from '../../rules/ownership.js';
 import { partialShipmentsToStore } from '../../rules/shipment-reports.js';
 import { pairLacks } from '../../config/coverage.js';
-import { MAPPING } from '../../store/mapping-kinds.js';
+import { MAPPING, type MappingKind } from '../../store/mapping-kinds.js';
 import type { EngineContext } from '../context.js';
 import { JOB } from '../job-kinds.js';
 import { apiCallsOf } from '../metrics.js';
@@ -137,9 +137,8 @@ async function compareLinkedCustomers(ctx: EngineContext, found: Difference[], p
   const master = ctx.config.master.customers;
   const setting = `master.customers=${master}`;
   let compared = 0;
-  for (let after = ''; ;) {
-    // store customer id -> party id, written when the two were first linked (any time: no window)
-    const page = await ctx.storage.mappingsSince(ctx.inventory.system, MAPPING.partyOfCustomer, new Date(0).toISOString(), after, ctx.config.sync.batchSize);
+  // store customer id -> party id, written when the two were first linked (any time: no window)
+  for await (const page of mappingPages(ctx, MAPPING.partyOfCustomer, new Date(0).toISOString())) {
     const pairs = await Promise.all(page.map(async ({ key: storeId, externalId: partyId }) => ({
       store: await store.getCustomerById(storeId), inventory: await inventory.getParty(partyId) })));
     for (const pair of pairs) {
@@ -149,9 +148,8 @@ async function compareLinkedCustomers(ctx: EngineContext, found: Difference[], p
       compared++;
     }
     progress(compared);
-    if (page.length < ctx.config.sync.batchSize) return compared;
-    after = page[page.length - 1].key;
   }
+  return compared;
 }
 
 /**
@@ -216,16 +214,14 @@ async function compareRecentPhoneOrders(ctx: EngineContext, found: Difference[],
   const offline = capability(ctx.store, 'offlineOrders', 'dovetail reconcile phoneOrders');
   const setting = `rules.offlineOrdersToStore=${ctx.config.rules.offlineOrdersToStore}`;
   let compared = 0;
-  for (let after = ''; ;) {
-    const page = await ctx.storage.mappingsSince(ctx.inventory.system, MAPPING.offlineOrder, since, after, ctx.config.sync.batchSize);
+  for await (const page of mappingPages(ctx, MAPPING.offlineOrder, since)) {
     for (const { key: code, externalId: saleId } of page) {
       found.push(...comparePhoneOrder(code, saleId, await offline.findOfflineOrder(`${ctx.inventory.system}:${saleId}`), setting));
       compared++;
     }
     progress(compared);
-    if (page.length < ctx.config.sync.batchSize) return compared;
-    after = page[page.length - 1].key;
   }
+  return compared;
 }
 
 /**
@@ -236,6 +232,16 @@ async function awaitsNoImport(ctx: EngineContext, code: string, imported: boolea
   if (!imported && (await ctx.storage.jobs({ kind: JOB.order, key: code })).some((j) => j.state === 'pending' || j.state === 'running')) return false;
   const order = await ctx.store.getOrder(code);
   return !!order && order.status === 'placed' && !order.placedOffline;
+}
+
+/** The inventory system's mappings of `kind` made since `sinceIso`, a page of sync.batchSize at a time, in key order. */
+async function* mappingPages(ctx: EngineContext, kind: MappingKind, sinceIso: string): AsyncGenerator<{ key: string; externalId: string }[]> {
+  for (let after = ''; ;) {
+    const page = await ctx.storage.mappingsSince(ctx.inventory.system, kind, sinceIso, after, ctx.config.sync.batchSize);
+    if (page.length) yield page;
+    if (page.length < ctx.config.sync.batchSize) return;
+    after = page[page.length - 1].key;
+  }
 }
 
 /** Reads a listing page after page until a short page. */
