@@ -44,7 +44,7 @@ export async function pageFromTie<T>(fetch: (skip: number, take: number) => Prom
 }
 
 /** A Vendure list as a stream in (stamp, id) order: its `updatedAt`, or another date the list filters and sorts on. */
-function listStream<T extends { id: string }>(list: ListPage<T>, stampOf: (row: T) => string = (row) => (row as T & { updatedAt: string }).updatedAt): ChangeStream<T> {
+function listStream<T extends { id: string; updatedAt: string }>(list: ListPage<T>, stampOf: (row: T) => string = (row) => row.updatedAt): ChangeStream<T> {
   // Stamps later than every row read (a null id: from the stamp itself). SQLite keeps whole seconds
   // as text, which `eq` on that second misses: a millisecond either side is asked instead.
   const later = async (after: StreamKey | null, limit: number): Promise<StreamPage<T>> => {
