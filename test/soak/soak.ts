@@ -34,10 +34,10 @@ export interface SoakPlan {
 
 // About one request in fifty fails: an order's import is some 25 calls to Tryton, so most attempts
 // still meet a fault somewhere (and a retry) without every attempt failing.
+const RATES: FaultRates = { latency: 0.1, rateLimited: 0.005, badGateway: 0.003, unavailable: 0.003, resetMidRequest: 0.003, resetMidResponse: 0.005, hang: 0.001 };
+
 /** order changes waiting for their order at once (each asks Tryton every 250 ms) */
 const CHANGES_AT_ONCE = 4;
-
-const RATES: FaultRates = { latency: 0.1, rateLimited: 0.005, badGateway: 0.003, unavailable: 0.003, resetMidRequest: 0.003, resetMidResponse: 0.005, hang: 0.001 };
 
 export const PLANS = {
   short: { orders: 10, stockChanges: 25, partialShipments: 2, cancellations: 1, refunds: 1, outageMs: 10_000, killEveryMs: [8_000, 20_000], skus: 4, rates: RATES, settleMs: 300_000, changeWaitMs: 480_000 },
