@@ -547,6 +547,8 @@ export class MemoryStore implements StoreConnector {
       const l = o.lines.find((x) => x.sku === sku)!;
       if (kind === 'cancel') l.cancelled += quantity; else l.returned += quantity;
     }
+    // as Vendure does: an order whose every line reaches 0 is cancelled
+    if (o.lines.every((l) => units(l) === 0)) o.status = 'cancelled';
     o.history.push(reason);
     this.changes.note('order', o.code);
     return { totalBeforeMinor, totalAfterMinor: this.totalOf(o) };

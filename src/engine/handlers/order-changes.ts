@@ -91,6 +91,31 @@ export async function noteImported(ctx: EngineContext, order: Order, inventoryTo
   await saveSeen(ctx, order.code, linesAsPlaced(order, order.totalMinor), linesAsPlaced(order, inventoryTotalMinor));
 }
 
+/**
+ * Notes the baseline for a sale the import found rather than made: the retry after a crash between
+ * writing the sale and noting it. The sale still shows the order as placed, but the store may have
+ * changed it before the retry (units cancelled, or the whole order), and that change has not been
+ * carried yet. So the sale's units are what both sides agreed on, priced as the store charged
+ * them. True when the store changed since: the caller hands the order to the changes flow.
+ */
+export async function noteLinked(ctx: EngineContext, order: Order, inventoryTotalMinor: number): Promise<boolean> {
+  if ((await ctx.storage.snapshots(SNAPSHOT, order.code)).size) return false;
+  const placed = linesAsPlaced(order, order.totalMinor);
+  const canRead = hasCapability(ctx.store, 'orderChanges') && hasCapability(ctx.inventory, 'orderChanges');
+  const sale = canRead ? await capability(ctx.inventory, 'orderChanges', 'changes to placed orders').getSaleLines(order.code) : null;
+  if (!sale || linesAgree(placed, sale)) {
+    await saveSeen(ctx, order.code, placed, linesAsPlaced(order, inventoryTotalMinor));
+    return false;
+  }
+  const storeNow = (await capability(ctx.store, 'orderChanges', 'changes to placed orders').getOrderLines(order.code)) ?? placed;
+  const charged = new Map(storeNow.lines.map((l) => [l.sku, l]));
+  const lines = sale.lines.map((l) => ({ ...(charged.get(l.sku) ?? l), quantity: l.quantity, shipped: l.shipped, returned: l.returned }));
+  // the store's total before the units were taken off, which prices their refund like an ordinary cancellation
+  const takenOff = lines.reduce((n, l) => n + Math.max(0, l.quantity - (charged.get(l.sku)?.quantity ?? 0)) * l.unitGrossMinor, 0);
+  await saveSeen(ctx, order.code, { ...storeNow, lines, totalMinor: storeNow.totalMinor + takenOff }, sale);
+  return true;
+}
+
 async function saveSeen(ctx: EngineContext, code: string, store: OrderLinesState, inventory: OrderLinesState) {
   await ctx.storage.transaction(async (tx) => {
     await tx.putSnapshot(SNAPSHOT, code, 'store', store);

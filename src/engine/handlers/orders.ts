@@ -7,10 +7,10 @@ import type { Order } from '../../model/order.js';
 import { assignSalesperson, salespersonOrderOf } from '../../rules/salesperson.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
-import { noteImported } from './order-changes.js';
+import { noteImported, noteLinked } from './order-changes.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
-import { capability } from '../../connectors/types.js';
+import { capability, hasCapability } from '../../connectors/types.js';
 import { carryCustomerEdit, customerEditsLacking } from './customer-details.js';
 
 export const importOrder: JobHandler = {
@@ -33,7 +33,9 @@ export const importOrder: JobHandler = {
         result: 'not imported: Dovetail placed it for a sale entered in the inventory system' });
       return;
     }
-    if (order.status !== 'placed') {
+    // A crash after the sale was written, then the whole order cancelled in the store before the
+    // retry: the sale is there, and linking it is what lets the cancellation reach it.
+    if (order.status !== 'placed' && !(order.status === 'cancelled' && (await saleExists(ctx, code)))) {
       await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: 'order.ignored', fromSystem: ctx.store.system, result: `not imported: the order is ${order.state} (${order.status})` });
       return;
     }
@@ -51,13 +53,21 @@ export const importOrder: JobHandler = {
     if (assignment.salesperson) {
       await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: 'order.salesperson', toSystem: inv, setting: 'rules.salespeople', result: 'ok', detail: assignment });
     }
-    await checkTotals(ctx, order, sale.totalMinor);
     // both systems' lines as imported: the baseline later cancellations, returns and edits are judged from
-    await noteImported(ctx, order, sale.totalMinor);
+    const changedSince = sale.created ? (await noteImported(ctx, order, sale.totalMinor), false) : await noteLinked(ctx, order, sale.totalMinor);
+    if (changedSince) {
+      // the store changed the order between the sale's writing and this retry: totals differ by that change, which its own flow carries
+      await ctx.storage.enqueue({ kind: JOB.orderChanges, key: code, reason: `order ${code} changed in ${ctx.store.system} before its sale was linked` });
+    } else {
+      await checkTotals(ctx, order, sale.totalMinor);
+    }
     // The sale now holds stock in the inventory system: refresh what the store may sell.
     for (const sku of skus) await ctx.storage.enqueue({ kind: JOB.stock, key: sku, reason: `order ${code} imported`, delayMs: ctx.config.inventory.debounceMs });
   }),
 };
+
+const saleExists = async (ctx: EngineContext, code: string) =>
+  hasCapability(ctx.inventory, 'orderChanges') && (await capability(ctx.inventory, 'orderChanges', 'changes to placed orders').getSaleLines(code)) !== null;
 
 async function checkTotals(ctx: EngineContext, order: Order, inventoryTotal: number) {
   if (inventoryTotal === order.totalMinor) return;

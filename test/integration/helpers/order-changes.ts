@@ -42,9 +42,14 @@ export async function tickUntil<T>(engine: Engine, what: string, fn: () => Promi
 const address = { fullName: 'Cy Customer', streetLine1: '5 Elm St', city: 'Springfield', postalCode: '12345', countryCode: 'US' };
 
 /** A web order placed and imported into Tryton as a processing sale. `settle`: the card is charged at checkout. */
-export async function placeOrder(shop: Shop, lines: { sku: string; quantity: number }[], opts: { settle?: boolean; email?: string } = {}) {
-  const order = await shopCheckout(shop.vendure.url, { email: opts.email ?? `cy-${Date.now()}@example.com`, firstName: 'Cy', lastName: 'Customer', address,
+/** A customer checks out in Vendure (paid at once with `settle`, else authorised); Dovetail has not seen it yet. */
+export const checkout = (shop: Shop, lines: { sku: string; quantity: number }[], opts: { settle?: boolean; email?: string } = {}) =>
+  shopCheckout(shop.vendure.url, { email: opts.email ?? `cy-${Date.now()}@example.com`, firstName: 'Cy', lastName: 'Customer', address,
     paymentMethod: opts.settle ? 'dummy-settle' : undefined, lines });
+
+/** A checkout, imported by Dovetail. */
+export async function placeOrder(shop: Shop, lines: { sku: string; quantity: number }[], opts: { settle?: boolean; email?: string } = {}) {
+  const order = await checkout(shop, lines, opts);
   const sale = await tickUntil(shop.engine, `order ${order.code} imported`, async () => (await salesFor(shop.t, order.code)).find((s) => s.state === 'processing'));
   // one more pass: the baseline of both sides' lines is taken right after the import
   await shop.engine.tick();

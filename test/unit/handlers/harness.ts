@@ -8,6 +8,7 @@ import { openStorage } from '../../../src/engine/open.js';
 import { createLogger } from '../../../src/log.js';
 import type { Customer } from '../../../src/model/customer.js';
 import { MemoryInventory, MemoryStore } from '../../reference/index.js';
+import { dyingAt } from '../../helpers/dying-at.js';
 import { UNREACHABLE_ENV, unreachableSettings } from '../../helpers/unreachable-systems.js';
 
 export interface Settings {
@@ -29,8 +30,8 @@ export interface Shop {
   actions(key: string): Promise<string[]>;
   audit(key: string): Promise<{ action: string; setting: string | null; result: string; detail: Record<string, unknown> | null }[]>;
   conflicts(key: string): Promise<{ fieldGroup: string; otherValue: string }[]>;
-  /** the engine dies at failpoint `name` (as a SIGKILL there would leave things), then comes back and settles */
-  crashAt(name: string): Promise<void>;
+  /** the engine dies at failpoint `name` (as a SIGKILL there would leave things), `meanwhile` happens, then it comes back and settles */
+  crashAt(name: string, meanwhile?: () => void): Promise<void>;
   /** time passes: jobs waiting to be tried again are due now, and the engine settles */
   later(): Promise<void>;
   close(): Promise<void>;
@@ -65,17 +66,9 @@ export async function openShop(settings: Settings = {}): Promise<Shop> {
     actions: async (key) => (await trail(key)).map((a) => a.action),
     audit: async (key) => (await trail(key)).map((a) => ({ action: a.action, setting: a.setting, result: a.result, detail: a.detail ? JSON.parse(a.detail) as Record<string, unknown> : null })),
     conflicts: async (key) => (await engine.ctx.storage.conflicts()).filter((c) => c.recordKey === key),
-    async crashAt(name) {
-      const kill = process.kill;
-      let crashed = false;
-      process.env.DOVETAIL_FAILPOINT = name;
-      process.kill = ((pid: number, signal?: string | number) => {
-        if (pid !== process.pid || signal !== 'SIGKILL' || crashed) return kill.call(process, pid, signal);
-        crashed = true;
-        throw new Error(`the process died at ${name}`);
-      }) as typeof process.kill;
-      try { await settle(); } finally { process.kill = kill; delete process.env.DOVETAIL_FAILPOINT; }
-      assert.ok(crashed, `the flow passed failpoint ${name}`);
+    async crashAt(name, meanwhile) {
+      await dyingAt(name, settle);
+      meanwhile?.();
       await later(); // back up: the job the crash interrupted runs again, as after a restart
     },
     later,

@@ -40,6 +40,32 @@ describe('web orders', () => {
     await shop.close();
   });
 
+  test('a crash after the sale was written, then units cancelled in the store before the retry: the sale is linked and the cancellation carried and refunded', async () => {
+    const shop = await openShop({ rules: { cancellationsIn: 'store', capture: 'atOrder' } });
+    await stocked(shop, PRODUCTS);
+    const code = shop.store.placeOrder({ customer: customer('ada@example.com'), lines: [{ sku: 'LAMP', quantity: 2 }, { sku: 'BULB', quantity: 1 }], pay: 'capture' });
+    await shop.crashAt('order.saleWritten', () => shop.store.cancelUnits(code, 'LAMP', 1));
+    assert.deepEqual(shop.inv.saleOf(code).lines.map((l) => [l.sku, l.quantity]), [['LAMP', 1], ['BULB', 1]], 'one sale, carrying the cancellation');
+    const refunds = shop.store.order(code).payments.flatMap((p) => p.refunds).map((r) => r.totalMinor);
+    assert.deepEqual(refunds, [3300], 'the cancelled lamp refunded once');
+    const actions = await shop.actions(code);
+    assert.deepEqual(actions.filter((a) => a.startsWith('order.') || a.startsWith('payment.refund')), ['order.linked', 'order.cancelCopied', 'payment.refundedCancelled']);
+    assert.deepEqual(await shop.conflicts(code), [], 'no edit refused, no totals flagged: the difference was the cancellation');
+    await shop.close();
+  });
+
+  test('a crash after the sale was written, then the whole order cancelled in the store: the sale is linked and cancelled, the payment refunded', async () => {
+    const shop = await openShop({ rules: { cancellationsIn: 'store', capture: 'atOrder' } });
+    await stocked(shop, PRODUCTS);
+    const code = shop.store.placeOrder({ customer: customer('ada@example.com'), lines: [{ sku: 'LAMP', quantity: 1 }], pay: 'capture' });
+    await shop.crashAt('order.saleWritten', () => shop.store.cancelUnits(code, 'LAMP', 1));
+    assert.equal(shop.store.order(code).status, 'cancelled');
+    assert.deepEqual(shop.inv.saleOf(code).lines.map((l) => [l.sku, l.quantity]), [['LAMP', 0]], 'the sale no longer holds the lamp');
+    assert.deepEqual(shop.store.order(code).payments.flatMap((p) => p.refunds).map((r) => r.totalMinor), [3300]);
+    assert.deepEqual(await shop.conflicts(code), []);
+    await shop.close();
+  });
+
   test('a pushed event is worked like a polled change; the same event pushed again is recognised', async () => {
     const shop = await openShop();
     await stocked(shop, PRODUCTS);
