@@ -21,6 +21,9 @@ const SHARED_CREATE_KINDS: ReadonlySet<string> = new Set([JOB.productToStore, JO
   JOB.customer, JOB.order, JOB.customerToStore, JOB.offlineOrder, JOB.referenceSet]);
 const SHARED_CREATES_LOCK = ['jobs', 'shared-creates'] as const;
 
+/** how long one kind's ready jobs are worked down before the other kinds get their turn */
+const ONE_KIND_AT_MOST_MS = 2_000;
+
 export const workerId = () => `${hostname()}:${process.pid}:${Date.now().toString(36)}`;
 
 export interface RunStats { done: number; retrying: number; failed: number }
@@ -55,41 +58,62 @@ export class JobRunner {
     return released;
   }
 
-  /** Runs every job that is ready, in handler order (products before stock), until none is left. */
+  /**
+   * Runs every job that is ready, in handler order (products before stock), until none is left.
+   * Each kind's ready jobs are worked down before the next kind's (for a while at most, so one
+   * long backlog does not hold up the other flows): the stock refreshes that ten order imports ask
+   * for then go out as one batch, not as ten.
+   */
   async runReady(signal?: AbortSignal, onBatch?: (kind: string, batch: RunStats) => void): Promise<RunStats> {
     const stats: RunStats = { done: 0, retrying: 0, failed: 0 };
     for (;;) {
       let claimedAny = false;
       const mayCreateShared = await this.ctx.storage.tryOwnFeed(...SHARED_CREATES_LOCK);
+      const ready = await this.ctx.storage.readyKinds(this.handlers.map((h) => h.kind).filter((k) => mayCreateShared || !SHARED_CREATE_KINDS.has(k)));
+      if (!ready.size) return stats;
       for (const handler of this.handlers) {
-        if (signal?.aborted) return stats;
-        if (SHARED_CREATE_KINDS.has(handler.kind) && !mayCreateShared) continue;
-        const jobs = await this.ctx.storage.claim([handler.kind], handler.batch, this.worker, this.leaseMs);
-        if (!jobs.length) continue;
-        claimedAny = true;
-        const outcomes = await handler.handle(this.ctx, jobs).catch((err: unknown) => new Map(jobs.map((j) => [j.id, err as Error])));
-        const batch: RunStats = { done: 0, retrying: 0, failed: 0 };
-        for (const job of jobs) {
-          const err = storageFailure(outcomes.get(job.id) ?? null) as Error | null;
-          if (!err) { await this.ctx.storage.complete(job.id); batch.done++; jobOutcomes.inc({ kind: job.kind, outcome: 'done' }); continue; }
-          const kind = failureKindOf(err);
-          const giveUp = this.givesUp(job, err);
-          const retryAfter = err instanceof DovetailError ? err.retryAfterSeconds : undefined;
-          const result = await this.ctx.storage.fail(job.id, messageOf(err), kind, giveUp ? null : backoffMs(job.attempts, retryAfter));
-          batch[result === 'failed' ? 'failed' : 'retrying']++;
-          jobOutcomes.inc({ kind: job.kind, outcome: result });
-          this.ctx.log[result === 'failed' ? 'error' : 'warn']({ job: job.kind, key: job.key, attempt: job.attempts, kind, err: messageOf(err) },
-            result === 'failed' ? 'job failed: on the failure list' : 'job failed: will retry');
-          if (result === 'failed') {
-            await this.ctx.storage.audit({ recordKind: job.kind.split('.')[0], recordKey: job.key, action: `${job.kind}.failed`, result: 'failed', detail: { error: messageOf(err), kind, attempts: job.attempts } });
-          }
-        }
-        stats.done += batch.done; stats.retrying += batch.retrying; stats.failed += batch.failed;
-        onBatch?.(handler.kind, batch);
-        this.onProgress();
+        if (!ready.has(handler.kind)) continue;
+        const since = Date.now();
+        do {
+          if (signal?.aborted) return stats;
+          const jobs = await this.ctx.storage.claim([handler.kind], handler.batch, this.worker, this.leaseMs);
+          if (!jobs.length) break;
+          claimedAny = true;
+          const batch = await this.runBatch(handler, jobs);
+          stats.done += batch.done; stats.retrying += batch.retrying; stats.failed += batch.failed;
+          onBatch?.(handler.kind, batch);
+          this.onProgress();
+        } while (Date.now() - since < ONE_KIND_AT_MOST_MS);
       }
+      // due jobs whose records all have a job running (on another worker): nothing to claim now
       if (!claimedAny) return stats;
     }
+  }
+
+  /** Hands one batch to its handler and turns each outcome into the job's row: done, a retry at a time, or the failure list. */
+  private async runBatch(handler: JobHandler, jobs: Job[]): Promise<RunStats> {
+    const outcomes = await handler.handle(this.ctx, jobs).catch((err: unknown) => new Map(jobs.map((j) => [j.id, err as Error])));
+    const batch: RunStats = { done: 0, retrying: 0, failed: 0 };
+    const done: number[] = [];
+    for (const job of jobs) {
+      const err = storageFailure(outcomes.get(job.id) ?? null) as Error | null;
+      if (!err) { done.push(job.id); continue; }
+      const kind = failureKindOf(err);
+      const giveUp = this.givesUp(job, err);
+      const retryAfter = err instanceof DovetailError ? err.retryAfterSeconds : undefined;
+      const result = await this.ctx.storage.fail(job.id, messageOf(err), kind, giveUp ? null : backoffMs(job.attempts, retryAfter));
+      batch[result === 'failed' ? 'failed' : 'retrying']++;
+      jobOutcomes.inc({ kind: job.kind, outcome: result });
+      this.ctx.log[result === 'failed' ? 'error' : 'warn']({ job: job.kind, key: job.key, attempt: job.attempts, kind, err: messageOf(err) },
+        result === 'failed' ? 'job failed: on the failure list' : 'job failed: will retry');
+      if (result === 'failed') {
+        await this.ctx.storage.audit({ recordKind: job.kind.split('.')[0], recordKey: job.key, action: `${job.kind}.failed`, result: 'failed', detail: { error: messageOf(err), kind, attempts: job.attempts } });
+      }
+    }
+    await this.ctx.storage.completeAll(done);
+    batch.done = done.length;
+    jobOutcomes.inc({ kind: handler.kind, outcome: 'done' }, done.length);
+    return batch;
   }
 
   /**

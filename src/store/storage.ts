@@ -158,6 +158,25 @@ export class Storage {
   }
 
   /**
+   * Which of `kinds` have a job due now: one probe of the waiting jobs' index per kind, so the
+   * runner opens a claim only where there is work, whatever the backlog.
+   */
+  async readyKinds(kinds: string[]): Promise<Set<string>> {
+    if (!kinds.length) return new Set();
+    const now = nowIso();
+    // the literal state matches the partial index jobs_waiting (a bound value would not, on SQLite)
+    const probes = kinds.map((k) => sql`SELECT CAST(${k} AS text) AS kind WHERE EXISTS (SELECT 1 FROM jobs WHERE state = 'pending' AND kind = ${k} AND run_after <= ${now})`);
+    const rows = await sql<{ kind: string }>`${sql.join(probes, sql` UNION ALL `)}`.execute(this.db);
+    return new Set(rows.rows.map((r) => r.kind));
+  }
+
+  /** When the next waiting job is due (null: none waits): the engine sleeps until then at most. */
+  async nextDue(): Promise<string | null> {
+    const r = await this.db.selectFrom('jobs').select((eb) => eb.fn.min('run_after').as('due')).where('state', '=', 'pending').executeTakeFirst();
+    return (r?.due as string | null | undefined) ?? null;
+  }
+
+  /**
    * Claims up to `limit` ready jobs of the given kinds for `worker`, oldest first, skipping any
    * record that already has a job running: changes to one record apply in order.
    */
@@ -166,7 +185,7 @@ export class Storage {
     return this.transaction(async (tx) => {
       const now = nowIso();
       const candidates = await tx.db.selectFrom('jobs').selectAll()
-        .where('state', '=', 'pending').where('run_after', '<=', now).where('kind', 'in', kinds)
+        .where(sql<boolean>`state = 'pending'`).where('run_after', '<=', now).where('kind', 'in', kinds)
         .where(({ not, exists, selectFrom }) => not(exists(
           selectFrom('jobs as r').select('r.id').whereRef('r.key', '=', 'jobs.key').whereRef('r.kind', '=', 'jobs.kind')
             .where('r.state', '=', 'running'))))
@@ -207,9 +226,13 @@ export class Storage {
     }
   }
 
-  async complete(id: number): Promise<void> {
+  async complete(id: number): Promise<void> { await this.completeAll([id]); }
+
+  /** Marks jobs done in one statement (a batch's successes: one commit, not one per job). */
+  async completeAll(ids: number[]): Promise<void> {
+    if (!ids.length) return;
     await this.db.updateTable('jobs').set({ state: 'done', locked_by: null, locked_until: null, last_error: null, failure_kind: null, failing_since: null, updated_at: nowIso() })
-      .where('id', '=', id).execute();
+      .where('id', 'in', ids).execute();
   }
 
   /**

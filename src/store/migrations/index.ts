@@ -160,5 +160,12 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('audit_by_kind_action').on('audit').columns(['record_kind', 'action', 'id']).execute();
       },
     },
+    '0006_jobs_claim': {
+      // A claim asks for the ready jobs of one kind, oldest first: through (state, run_after) it
+      // walked every waiting job of every kind, so its cost grew with the backlog. Waiting jobs only.
+      async up(db: Kysely<unknown>) {
+        await sql`CREATE INDEX jobs_waiting ON jobs (kind, run_after, id) WHERE state = 'pending'`.execute(db);
+      },
+    },
   };
 }
