@@ -1,6 +1,7 @@
 // The engine: poll every feed, run every ready job, repeat until stopped. Also the first full
 // load (`dovetail sync`), which queues every record of a kind and works the queue down.
 import { hostname } from 'node:os';
+import pLimit from 'p-limit';
 import { messageOf } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { customerToStore } from './handlers/customers-to-store.js';
@@ -23,6 +24,10 @@ import { JobRunner, type RunStats } from './runner.js';
 import { housekeep } from './housekeeping.js';
 import { reconcileRun } from './reconcile/job.js';
 
+/** feeds read at once: enough to overlap the systems' answers, few enough not to crowd a small server */
+const FEEDS_AT_ONCE = 4;
+/** the shortest pause between passes while jobs are due (their records busy on another worker) */
+const MIN_PAUSE_MS = 250;
 /** after a failed pass the engine tries again sooner than this, however often it failed */
 const MAX_PAUSE_AFTER_FAILURE_MS = 30_000;
 /** `dovetail sync` waits for a retry due sooner than this; later ones are left to `dovetail run` */
@@ -84,19 +89,25 @@ export class Engine {
     return this.runner.runReady(signal);
   }
 
+  /**
+   * Reads every feed, a few at once: each feed waits on its system's answer, not on the others'
+   * (read one after another, the feeds of a tick took longer than publishing what they found).
+   * The database sees their writes one transaction at a time as before.
+   */
   async pollAll(): Promise<void> {
     let ownershipChanged = false;
-    for (const feed of FEEDS) {
+    const limit = pLimit(FEEDS_AT_ONCE);
+    await Promise.all(FEEDS.map((feed) => limit(async () => {
       const system = feed.side === 'inventory' ? this.ctx.inventory.system : this.ctx.store.system;
       const state: FeedState = this.feeds.get(`${system}.${feed.kind}`) ?? { system, kind: feed.kind, lastPollAt: null, lastError: null, fresh: 0 };
       this.feeds.set(`${system}.${feed.kind}`, state);
       // a feed the settings or the connector leave unread is not polled, nor shown as read
-      if (!feedIsRead(feed, this.ctx.config) || !feedCarried(feed, feed.side === 'inventory' ? this.ctx.inventory : this.ctx.store)) continue;
+      if (!feedIsRead(feed, this.ctx.config) || !feedCarried(feed, feed.side === 'inventory' ? this.ctx.inventory : this.ctx.store)) return;
       // several workers on one PostgreSQL: each feed is read by one of them at a time
       const elsewhere = !(await this.ctx.storage.tryOwnFeed(system, feed.kind));
       if (elsewhere !== state.polledElsewhere) ownershipChanged = true;
       state.polledElsewhere = elsewhere;
-      if (elsewhere) continue;
+      if (elsewhere) return;
       try {
         state.fresh += await pollFeed(this.ctx, feed);
         this.health.progressed();
@@ -110,7 +121,7 @@ export class Engine {
         state.lastError = messageOf(err);
         this.ctx.log.warn({ feed: `${system}.${feed.kind}`, err: state.lastError }, 'could not read changes; will try again');
       }
-    }
+    })));
     // the registry shows a feed's new poller at once, not at the next upkeep
     if (ownershipChanged) await this.ctx.storage.workerAlive(this.worker);
   }
@@ -175,14 +186,26 @@ export class Engine {
     this.stopReconcile = signal;
     try {
       let failedPasses = 0;
+      let nextPollAt = 0;
       while (!signal.aborted) {
-        let pause = this.ctx.config.sync.pollIntervalMs;
+        const every = this.ctx.config.sync.pollIntervalMs;
+        let pause = every;
         try {
           await this.queueReferenceSetsWhenDue();
           await this.reconcileWhenDue(signal);
-          await this.tick(signal);
+          // the feeds are read every poll interval (or when woken); jobs that come due between two
+          // polls (a debounced stock refresh, a retry) are worked when due, not at the next poll
+          if (Date.now() >= nextPollAt || this.woken) {
+            this.woken = false;
+            await this.pollAll();
+            nextPollAt = Date.now() + every;
+          }
+          await this.runner.runReady(signal);
           this.health.passed();
           failedPasses = 0;
+          const due = await this.ctx.storage.nextDue();
+          pause = Math.max(0, nextPollAt - Date.now());
+          if (due) pause = Math.min(pause, Math.max(MIN_PAUSE_MS, Date.parse(due) - Date.now()));
         } catch (err) {
           failedPasses++;
           const why = messageOf(storageFailure(err));
@@ -190,10 +213,9 @@ export class Engine {
           this.ctx.log.error({ err: why, failedPasses }, 'engine pass failed; trying again');
           pause = Math.min(backoffMs(failedPasses), MAX_PAUSE_AFTER_FAILURE_MS);
         }
-        if (this.woken && !failedPasses) { this.woken = false; continue; }
+        if (this.woken && !failedPasses) continue;
         this.wakeUp = new AbortController();
         await sleep(pause, AbortSignal.any([signal, this.wakeUp.signal]));
-        this.woken = false;
       }
     } finally {
       clearInterval(upkeep);
