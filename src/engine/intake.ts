@@ -45,19 +45,16 @@ export async function accept(ctx: EngineContext, side: Feed['side'], changes: Ch
   const system = side === 'inventory' ? ctx.inventory.system : ctx.store.system;
   const counted: RecordKind[] = [];
   const fresh = await ctx.storage.transaction(async (tx) => {
-    let fresh = 0;
     counted.length = 0;
-    for (const c of changes) {
-      const job = jobFor(side, c.kind);
-      if (!job) continue;
-      if (!(await tx.recordChange({ system, kind: c.kind, key: c.key, sourceVersion: c.sourceVersion }))) continue;
-      fresh++;
-      counted.push(c.kind);
-      await tx.enqueue({ kind: job, key: c.key, reason: `${c.kind} changed in ${system} (${c.sourceVersion})`,
-        delayMs: job === JOB.stock ? ctx.config.inventory.debounceMs : 0 });
-    }
+    const carried = changes.flatMap((c) => { const job = jobFor(side, c.kind); return job ? [{ ...c, job }] : []; });
+    // a page's changes are recorded and queued in a few statements, not several per change
+    const isNew = await tx.recordChanges(system, carried.map((c) => ({ kind: c.kind, key: c.key, sourceVersion: c.sourceVersion })));
+    const fresh = carried.filter((_, i) => isNew[i]);
+    for (const c of fresh) counted.push(c.kind);
+    await tx.enqueueAll(fresh.map((c) => ({ kind: c.job, key: c.key, reason: `${c.kind} changed in ${system} (${c.sourceVersion})`,
+      delayMs: c.job === JOB.stock ? ctx.config.inventory.debounceMs : 0 })));
     if (cursor) await tx.setCursor(system, cursor.feed, cursor.value);
-    return fresh;
+    return fresh.length;
     // Pushed changes (no cursor) are acknowledged to their sender once this commits, and never
     // sent again: their commit must reach the disk. A polled page lost to a power cut is read again.
   }, { durable: !cursor });

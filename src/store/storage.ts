@@ -42,6 +42,25 @@ export interface Drift {
 }
 
 export const nowIso = () => new Date().toISOString();
+/** rows per multi-row insert, and values per `in (…)` list: well inside SQLite's 32,766 bound parameters and PostgreSQL's 65,535 */
+const INSERT_ROWS = 200;
+const IN_LIST = 500;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = keyOf(item);
+    const group = out.get(k);
+    if (group) group.push(item); else out.set(k, [item]);
+  }
+  return out;
+}
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 export class Storage {
@@ -114,17 +133,52 @@ export class Storage {
    * edit that returns a record to an earlier state (A -> B -> A) is still a change.
    */
   async recordChange(c: { system: string; kind: string; key: string; sourceVersion: string }): Promise<boolean> {
+    const [fresh] = await this.recordChanges(c.system, [c]);
+    return fresh;
+  }
+
+  /**
+   * recordChange for a page of changes of one system, in a few statements instead of two per
+   * change: which are new, by the same rules, in order (a record changed twice on one page is two
+   * changes; the same version twice is one). Returns, per change, whether it was new.
+   */
+  async recordChanges(system: string, changes: { kind: string; key: string; sourceVersion: string }[]): Promise<boolean[]> {
+    if (!changes.length) return [];
     return this.transaction(async (tx) => {
-      const seen = c.sourceVersion.startsWith('event:')
-        ? await tx.db.selectFrom('changes').select('id').where('system', '=', c.system).where('source_version', '=', c.sourceVersion)
-          .where('kind', '=', c.kind).where('key', '=', c.key).executeTakeFirst()
-        : await tx.db.selectFrom('changes').select('id').where('system', '=', c.system).where('kind', '=', c.kind).where('key', '=', c.key)
-          .where('id', '=', (eb) => eb.selectFrom('changes as l').select((e) => e.fn.max('l.id').as('m'))
-            .where('l.system', '=', c.system).where('l.kind', '=', c.kind).where('l.key', '=', c.key).where('l.source_version', 'not like', 'event:%'))
-          .where('source_version', '=', c.sourceVersion).executeTakeFirst();
-      if (seen) return false;
-      await tx.db.insertInto('changes').values({ system: c.system, kind: c.kind, key: c.key, source_version: c.sourceVersion, received_at: nowIso() }).execute();
-      return true;
+      const id = (kind: string, key: string) => `${kind}\u0000${key}`;
+      const events = new Set<string>(), latest = new Map<string, string>();
+      for (const [kind, group] of groupBy(changes, (c) => c.kind)) {
+        for (const keys of chunks([...new Set(group.map((c) => c.key))], IN_LIST)) {
+          const evs = group.filter((c) => c.sourceVersion.startsWith('event:')).map((c) => c.sourceVersion);
+          if (evs.length) {
+            const seen = await tx.db.selectFrom('changes').select(['key', 'source_version']).where('system', '=', system).where('kind', '=', kind)
+              .where('key', 'in', keys).where('source_version', 'in', [...new Set(evs)]).execute();
+            for (const r of seen) events.add(`${id(kind, r.key)}\u0000${r.source_version}`);
+          }
+          // each record's latest polled version: the row with the highest id among its non-event rows
+          const rows = await tx.db.selectFrom('changes').select(['key', 'source_version'])
+            .where('id', 'in', (eb) => eb.selectFrom('changes as l').select((e) => e.fn.max('l.id').as('m'))
+              .where('l.system', '=', system).where('l.kind', '=', kind).where('l.key', 'in', keys).where('l.source_version', 'not like', 'event:%').groupBy('l.key'))
+            .execute();
+          for (const r of rows) latest.set(id(kind, r.key), r.source_version);
+        }
+      }
+      const fresh = changes.map((c) => {
+        const record = id(c.kind, c.key);
+        if (c.sourceVersion.startsWith('event:')) {
+          const seen = `${record}\u0000${c.sourceVersion}`;
+          if (events.has(seen)) return false;
+          events.add(seen);
+          return true;
+        }
+        if (latest.get(record) === c.sourceVersion) return false;
+        latest.set(record, c.sourceVersion);
+        return true;
+      });
+      const at = nowIso();
+      const rows = changes.filter((_, i) => fresh[i]).map((c) => ({ system, kind: c.kind, key: c.key, source_version: c.sourceVersion, received_at: at }));
+      for (const part of chunks(rows, INSERT_ROWS)) await tx.db.insertInto('changes').values(part).execute();
+      return fresh;
     });
   }
 
@@ -154,6 +208,30 @@ export class Storage {
       // so the new job takes the failed one's place instead of failing beside it.
       await tx.db.deleteFrom('jobs').where('kind', '=', j.kind).where('key', '=', j.key).where('state', '=', 'failed').execute();
       return 'added';
+    });
+  }
+
+  /**
+   * enqueue for many records in a few statements (one page of changes): each job is added unless
+   * one already waits for its record, and takes the place of its record's entry on the failure list.
+   */
+  async enqueueAll(jobs: { kind: string; key: string; reason: string; delayMs?: number }[]): Promise<void> {
+    if (!jobs.length) return;
+    await this.transaction(async (tx) => {
+      const now = nowIso();
+      const rows = jobs.map((j) => ({ kind: j.kind, key: j.key, state: 'pending' as const, attempts: 0, run_after: j.delayMs ? later(j.delayMs) : now, locked_by: null,
+        locked_until: null, last_error: null, failure_kind: null, failing_since: null, reason: j.reason, created_at: now, updated_at: now }));
+      for (const part of chunks(rows, INSERT_ROWS)) {
+        await tx.db.insertInto('jobs').values(part)
+          .onConflict((oc) => oc.columns(['kind', 'key']).where(sql<boolean>`state = 'pending'`).doNothing()).execute();
+      }
+      // a record never has a waiting job and a failed one at once, so every record here now has a
+      // waiting job, and its failed one (if any) is replaced by it
+      for (const [kind, group] of groupBy(jobs, (j) => j.kind)) {
+        for (const keys of chunks([...new Set(group.map((j) => j.key))], IN_LIST)) {
+          await tx.db.deleteFrom('jobs').where('kind', '=', kind).where('key', 'in', keys).where('state', '=', 'failed').execute();
+        }
+      }
     });
   }
 
@@ -410,12 +488,17 @@ export class Storage {
 
   // ---- audit and conflicts -------------------------------------------------------------------
 
-  async audit(e: AuditEntry): Promise<void> {
-    await this.db.insertInto('audit').values({
-      at: nowIso(), record_kind: e.recordKind, record_key: e.recordKey, action: e.action,
+  async audit(e: AuditEntry): Promise<void> { await this.auditAll([e]); }
+
+  /** Audit entries of one batch, written in one statement per few hundred. */
+  async auditAll(entries: AuditEntry[]): Promise<void> {
+    const at = nowIso();
+    const rows = entries.map((e) => ({
+      at, record_kind: e.recordKind, record_key: e.recordKey, action: e.action,
       from_system: e.fromSystem ?? null, to_system: e.toSystem ?? null, setting: e.setting ?? null, result: e.result,
       detail: e.detail === undefined ? null : typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail),
-    }).execute();
+    }));
+    for (const part of chunks(rows, INSERT_ROWS)) await this.db.insertInto('audit').values(part).execute();
   }
 
   async auditTrail(recordKey?: string, limit = 200): Promise<AuditRow[]> {

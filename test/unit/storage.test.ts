@@ -27,6 +27,42 @@ for (const backend of BACKENDS) {
     await s.close();
   });
 
+  test(`a page of changes is recorded by the same rules, in order, past one statement's worth of records (${backend})`, async () => {
+    const s = await freshStorage(backend);
+    const keys = Array.from({ length: 1_200 }, (_, i) => `SKU-${i}`);
+    await s.recordChanges('tryton', keys.map((key) => ({ kind: 'stock', key, sourceVersion: 'v1' })));
+    const page = [
+      ...keys.map((key, i) => ({ kind: 'stock', key, sourceVersion: i % 2 ? 'v1' : 'v2' })), // half of them changed
+      { kind: 'stock', key: 'SKU-1', sourceVersion: 'v2' }, { kind: 'stock', key: 'SKU-1', sourceVersion: 'v1' }, // A -> B -> A on one page
+      { kind: 'stock', key: 'SKU-3', sourceVersion: 'v1' }, // the same version again
+      { kind: 'product', key: 'SKU-0', sourceVersion: 'v1' }, // another kind, same key
+      { kind: 'stock', key: 'SKU-5', sourceVersion: 'event:7' }, { kind: 'stock', key: 'SKU-5', sourceVersion: 'event:7' }, { kind: 'stock', key: 'SKU-6', sourceVersion: 'event:7' },
+    ];
+    const fresh = await s.recordChanges('tryton', page);
+    assert.equal(fresh.slice(0, keys.length).filter(Boolean).length, 600);
+    assert.deepEqual(fresh.slice(keys.length), [true, true, false, true, true, false, true]);
+    assert.equal(await s.recordChange({ system: 'tryton', kind: 'stock', key: 'SKU-1', sourceVersion: 'v1' }), false, 'the latest version of SKU-1 is v1 again');
+    assert.equal(await s.recordChange({ system: 'tryton', kind: 'stock', key: 'SKU-5', sourceVersion: 'event:7' }), false);
+    assert.equal(await s.countChanges(), 1_200 + 600 + 2 + 1 + 2);
+    await s.close();
+  });
+
+  test(`jobs for a page of records coalesce with waiting ones and replace failed ones (${backend})`, async () => {
+    const s = await freshStorage(backend);
+    await s.enqueue({ kind: 'stock', key: 'A', reason: 'waiting' });
+    await s.enqueue({ kind: 'stock', key: 'B', reason: 'will fail' });
+    const [b] = await s.claim(['stock'], 1, 'w1', 60_000);
+    assert.equal(b.key, 'A');
+    await s.fail(b.id, 'refused', 'permanent', null);
+    await s.enqueueAll([...Array.from({ length: 700 }, (_, i) => ({ kind: 'stock', key: `K${i}`, reason: 'page' })),
+      { kind: 'stock', key: 'A', reason: 'again' }, { kind: 'stock', key: 'B', reason: 'again' }, { kind: 'stock', key: 'K1', reason: 'twice' }]);
+    const waiting = await s.jobs({ state: 'pending' });
+    assert.equal(waiting.length, 702, 'one waiting job per record');
+    assert.equal(waiting.find((j) => j.key === 'K1')?.reason, 'page');
+    assert.deepEqual(await s.failures(), [], 'A\'s failure replaced by its new job');
+    await s.close();
+  });
+
   test(`jobs coalesce per record, run one at a time per record, and retry with backoff (${backend})`, async () => {
     const s = await freshStorage(backend);
     assert.equal(await s.enqueue({ kind: 'stock', key: 'SKU1', reason: 'a' }), 'added');

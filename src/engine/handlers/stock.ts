@@ -8,6 +8,7 @@ import { liveInventory } from '../../rules/live-inventory.js';
 import { allJobs, type EngineContext, type JobHandler } from '../context.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
+import type { AuditEntry } from '../../store/storage.js';
 
 export const stockToStore: JobHandler = {
   kind: JOB.stock,
@@ -18,8 +19,10 @@ export const stockToStore: JobHandler = {
     const skus = [...new Set(jobs.map((j) => j.key))];
     try {
       const { rows, why, unknown } = await publishedStock(ctx, skus);
+      // the batch's audit entries are written together, at the end
+      const trail: AuditEntry[] = [];
       for (const sku of unknown) {
-        await ctx.storage.audit({ recordKind: 'stock', recordKey: sku, action: 'stock.skipped', fromSystem: ctx.inventory.system, result: 'SKU not found in the inventory system' });
+        trail.push({ recordKind: 'stock', recordKey: sku, action: 'stock.skipped', fromSystem: ctx.inventory.system, result: 'SKU not found in the inventory system' });
       }
       const results = rows.length ? await ctx.store.setAvailable(rows) : [];
       const setting = `rules.liveInventory=true, rules.deductAllocated=${rules.deductAllocated}, inventory.safetyStock=${inv.safetyStock}`;
@@ -27,7 +30,7 @@ export const stockToStore: JobHandler = {
       const failed = new Map<string, Error>();
       for (const r of results) {
         if ('error' in r) { failed.set(r.sku, r.error); continue; }
-        await ctx.storage.audit({
+        trail.push({
           recordKind: 'stock', recordKey: r.sku, action: r.written ? 'stock.published' : 'stock.unchanged',
           fromSystem: ctx.inventory.system, toSystem: ctx.store.system, setting,
           result: r.written ? 'ok' : 'store already showed this', detail: why.get(r.sku),
@@ -36,9 +39,10 @@ export const stockToStore: JobHandler = {
       for (const r of await incomingToStore(ctx, rows.map((r) => r.sku))) if ('error' in r && !failed.has(r.sku)) failed.set(r.sku, r.error);
       const answered = new Set(results.map((r) => r.sku));
       for (const { sku } of rows.filter((r) => !answered.has(r.sku))) {
-        await ctx.storage.audit({ recordKind: 'stock', recordKey: sku, action: 'stock.skipped', fromSystem: ctx.inventory.system, toSystem: ctx.store.system, setting,
+        trail.push({ recordKind: 'stock', recordKey: sku, action: 'stock.skipped', fromSystem: ctx.inventory.system, toSystem: ctx.store.system, setting,
           result: 'SKU not in the store (yet): its stock is published once the product is created there', detail: why.get(sku) });
       }
+      await ctx.storage.auditAll(trail);
       return new Map(jobs.map((j) => [j.id, failed.get(j.key) ?? null]));
     } catch (err) {
       return allJobs(jobs, err as Error);
