@@ -203,7 +203,7 @@ export class Engine {
           await this.runner.runReady(signal);
           this.health.passed();
           failedPasses = 0;
-          const due = await this.ctx.storage.nextDue();
+          const due = await this.runner.nextDue();
           pause = Math.max(0, nextPollAt - Date.now());
           if (due) pause = Math.min(pause, Math.max(MIN_PAUSE_MS, Date.parse(due) - Date.now()));
         } catch (err) {

@@ -45,6 +45,9 @@ export class JobRunner {
 
   private readonly onProgress: () => void;
 
+  /** When the next of this runner's waiting jobs is due (null: none waits). */
+  nextDue(): Promise<string | null> { return this.ctx.storage.nextDue(this.handlers.map((h) => h.kind)); }
+
   /** Frees jobs left 'running' by a process on this machine that no longer exists, or whose lease ran out. */
   async recover(): Promise<number> {
     const host = hostname();

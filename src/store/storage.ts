@@ -248,10 +248,12 @@ export class Storage {
     return new Set(rows.rows.map((r) => r.kind));
   }
 
-  /** When the next waiting job is due (null: none waits): the engine sleeps until then at most. */
-  async nextDue(): Promise<string | null> {
-    const r = await this.db.selectFrom('jobs').select((eb) => eb.fn.min('run_after').as('due')).where('state', '=', 'pending').executeTakeFirst();
-    return (r?.due as string | null | undefined) ?? null;
+  /** When the next waiting job of `kinds` is due (null: none waits): the engine sleeps until then at most. One index seek per kind. */
+  async nextDue(kinds: string[]): Promise<string | null> {
+    if (!kinds.length) return null;
+    const probes = kinds.map((k) => sql`SELECT (SELECT MIN(run_after) FROM jobs WHERE state = 'pending' AND kind = ${k}) AS due`);
+    const rows = await sql<{ due: string | null }>`${sql.join(probes, sql` UNION ALL `)}`.execute(this.db);
+    return rows.rows.map((r) => r.due).filter((d): d is string => !!d).sort()[0] ?? null;
   }
 
   /**
