@@ -45,8 +45,15 @@ export class JobRunner {
 
   private readonly onProgress: () => void;
 
-  /** When the next of this runner's waiting jobs is due (null: none waits). */
-  nextDue(): Promise<string | null> { return this.ctx.storage.nextDue(this.handlers.map((h) => h.kind)); }
+  /** When the next waiting job this worker may run is due (null: none waits). */
+  nextDue(): Promise<string | null> { return this.ctx.storage.nextDue(this.kindsToRun(this.mayCreateShared)); }
+
+  /** whether this worker held the shared-creates lock at its last pass */
+  private mayCreateShared = false;
+
+  private kindsToRun(mayCreateShared: boolean): string[] {
+    return this.handlers.map((h) => h.kind).filter((k) => mayCreateShared || !SHARED_CREATE_KINDS.has(k));
+  }
 
   /** Frees jobs left 'running' by a process on this machine that no longer exists, or whose lease ran out. */
   async recover(): Promise<number> {
@@ -71,8 +78,8 @@ export class JobRunner {
     const stats: RunStats = { done: 0, retrying: 0, failed: 0 };
     for (;;) {
       let claimedAny = false;
-      const mayCreateShared = await this.ctx.storage.tryOwnFeed(...SHARED_CREATES_LOCK);
-      const ready = await this.ctx.storage.readyKinds(this.handlers.map((h) => h.kind).filter((k) => mayCreateShared || !SHARED_CREATE_KINDS.has(k)));
+      this.mayCreateShared = await this.ctx.storage.tryOwnFeed(...SHARED_CREATES_LOCK);
+      const ready = await this.ctx.storage.readyKinds(this.kindsToRun(this.mayCreateShared));
       if (!ready.size) return stats;
       for (const handler of this.handlers) {
         if (!ready.has(handler.kind)) continue;

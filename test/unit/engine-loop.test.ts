@@ -129,3 +129,18 @@ test('a system down for hours keeps its records retrying (not on the failure lis
   assert.equal((await storage.failures())[0].key, 'MUG-1');
   await storage.close();
 });
+
+test('a job that comes due between two polls (a debounce, a retry) is worked when due, not at the next poll', async () => {
+  const { engine } = await engineWithSystemsDown('capture: atOrder', 'pollIntervalMs: 600000');
+  await engine.ctx.storage.enqueue({ ...quickJob('ORDER-3:1'), delayMs: 300 });
+  const stop = new AbortController();
+  const running = engine.run(stop.signal);
+  try {
+    // polled once at the start; the next poll is ten minutes away
+    await until('the job worked once due', () => isDone(engine, 'ORDER-3:1'), 10_000);
+  } finally {
+    stop.abort();
+    await running;
+    await engine.ctx.storage.close();
+  }
+});
