@@ -155,6 +155,12 @@ export const SyncSettings = z.object({
    * go to another worker — the way a worker on another machine is found dead
    */
   jobLeaseMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+  /**
+   * jobs of different orders a worker works at once (shipments, order changes, payments and
+   * refunds): each mostly waits on a system's answer. Lower it for a small server or a tight API
+   * rate limit; 1 works one at a time
+   */
+  jobsAtOnce: z.number().int().min(1).max(32).default(4),
 }).strict().prefault({});
 
 /** `dovetail reconcile` on a schedule, and how far back it looks at orders. */

@@ -3,6 +3,7 @@
 import type { Config } from '../config/schema.js';
 import type { InventoryConnector, StoreConnector } from '../connectors/types.js';
 import type { Logger } from '../log.js';
+import { SALE_KEY } from '../model/shipment.js';
 import type { Job, Storage } from '../store/storage.js';
 
 export interface EngineContext {
@@ -20,8 +21,24 @@ export interface JobHandler {
   kind: string;
   /** how many jobs of this kind one call may take (the connector writes them in one batch) */
   batch: number;
+  /**
+   * Jobs of different records may be in flight at once (up to sync.jobsAtOnce); `recordOf` names
+   * the record a job belongs to (its order, for a payment's job), and one record's jobs run one
+   * after another. Absent: one call at a time. Never for jobs that find or make records other
+   * records share (a customer's party, a tax rate): two at once would both find none and both make one.
+   */
+  inFlight?: { recordOf: (key: string) => string };
   handle(ctx: EngineContext, jobs: Job[]): Promise<Outcomes>;
 }
+
+/**
+ * The order a job is about, for handlers whose jobs of different orders may be in flight at once:
+ * an order code, a phone sale's `sale:<id>`, or the order code before the first ':' of a money
+ * job's key (`<orderCode>:<id>`), so two payments of one order never run at once.
+ */
+export const perOrder: NonNullable<JobHandler['inFlight']> = {
+  recordOf: (key) => (key.startsWith(SALE_KEY) ? key : key.split(':')[0]),
+};
 
 /** Runs `fn` per job, turning a throw into that job's failed attempt without stopping the others. */
 export async function eachJob(jobs: Job[], fn: (job: Job) => Promise<void>): Promise<Outcomes> {

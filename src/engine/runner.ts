@@ -4,7 +4,8 @@ import { hostname } from 'node:os';
 import { DovetailError, failureKindOf, messageOf } from '../errors.js';
 import { storageFailure } from '../store/failures.js';
 import type { Job } from '../store/storage.js';
-import type { EngineContext, JobHandler } from './context.js';
+import pLimit from 'p-limit';
+import type { EngineContext, JobHandler, Outcomes } from './context.js';
 import { backoffMs } from './backoff.js';
 import { jobOutcomes } from './metrics.js';
 import { JOB } from './job-kinds.js';
@@ -86,7 +87,8 @@ export class JobRunner {
         const since = Date.now();
         do {
           if (signal?.aborted) return stats;
-          const jobs = await this.ctx.storage.claim([handler.kind], handler.batch, this.worker, this.leaseMs);
+          const size = handler.inFlight ? Math.max(handler.batch, this.ctx.config.sync.jobsAtOnce) : handler.batch;
+          const jobs = await this.ctx.storage.claim([handler.kind], size, this.worker, this.leaseMs);
           if (!jobs.length) break;
           claimedAny = true;
           const batch = await this.runBatch(handler, jobs);
@@ -102,7 +104,7 @@ export class JobRunner {
 
   /** Hands one batch to its handler and turns each outcome into the job's row: done, a retry at a time, or the failure list. */
   private async runBatch(handler: JobHandler, jobs: Job[]): Promise<RunStats> {
-    const outcomes = await handler.handle(this.ctx, jobs).catch((err: unknown) => new Map(jobs.map((j) => [j.id, err as Error])));
+    const outcomes = await this.handle(handler, jobs);
     const batch: RunStats = { done: 0, retrying: 0, failed: 0 };
     const done: number[] = [];
     for (const job of jobs) {
@@ -124,6 +126,29 @@ export class JobRunner {
     batch.done = done.length;
     jobOutcomes.inc({ kind: handler.kind, outcome: 'done' }, done.length);
     return batch;
+  }
+
+  /**
+   * The handler's outcomes for a claimed batch. A handler of jobs that may be in flight together
+   * gets one call per record, several at once: each waits on its system's answers, not on the
+   * others'. The claim gave this worker every job of the batch, so a crash leaves them all to be
+   * resumed, as it does a batch worked one by one.
+   */
+  private async handle(handler: JobHandler, jobs: Job[]): Promise<Outcomes> {
+    const call = (some: Job[]) => handler.handle(this.ctx, some).catch((err: unknown) => new Map(some.map((j) => [j.id, err as Error])));
+    if (!handler.inFlight || jobs.length < 2) return call(jobs);
+    const byRecord = new Map<string, Job[]>();
+    for (const job of jobs) {
+      const record = handler.inFlight.recordOf(job.key);
+      const group = byRecord.get(record);
+      if (group) group.push(job); else byRecord.set(record, [job]);
+    }
+    const limit = pLimit(this.ctx.config.sync.jobsAtOnce);
+    const outcomes: Outcomes = new Map();
+    for (const part of await Promise.all([...byRecord.values()].map((group) => limit(() => call(group))))) {
+      for (const [id, outcome] of part) outcomes.set(id, outcome);
+    }
+    return outcomes;
   }
 
   /**

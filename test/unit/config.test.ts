@@ -57,7 +57,7 @@ test('a file with only the secrets gets every default', () => {
     salespeople: { rules: [], default: null },
   });
   assert.deepEqual(c.inventory, { debounceMs: 2000, safetyStock: 0, locations: [], incoming: 'none' });
-  assert.deepEqual(c.sync, { pollIntervalMs: 5000, referenceSetsEveryMs: 60_000, batchSize: 100, maxAttempts: 8, keepRetryingHours: 24, jobLeaseMs: 60_000 });
+  assert.deepEqual(c.sync, { pollIntervalMs: 5000, referenceSetsEveryMs: 60_000, batchSize: 100, maxAttempts: 8, keepRetryingHours: 24, jobLeaseMs: 60_000, jobsAtOnce: 4 });
   assert.deepEqual(c.server, { host: '127.0.0.1', port: 8790, token: null });
 });
 
@@ -113,8 +113,8 @@ test('numbers out of range are refused with the range', () => {
 });
 
 test('the limits themselves are accepted', () => {
-  const c = parse('sync: { pollIntervalMs: 200, referenceSetsEveryMs: 1000, batchSize: 250, maxAttempts: 50, jobLeaseMs: 1000 }\ninventory: { debounceMs: 0, safetyStock: 0 }\n');
-  assert.deepEqual(c.sync, { pollIntervalMs: 200, referenceSetsEveryMs: 1000, batchSize: 250, maxAttempts: 50, keepRetryingHours: 24, jobLeaseMs: 1000 });
+  const c = parse('sync: { pollIntervalMs: 200, referenceSetsEveryMs: 1000, batchSize: 250, maxAttempts: 50, jobLeaseMs: 1000, jobsAtOnce: 32 }\ninventory: { debounceMs: 0, safetyStock: 0 }\n');
+  assert.deepEqual(c.sync, { pollIntervalMs: 200, referenceSetsEveryMs: 1000, batchSize: 250, maxAttempts: 50, keepRetryingHours: 24, jobLeaseMs: 1000, jobsAtOnce: 32 });
 });
 
 test('payment methods can only be kept by the store, and the refusal says why', () => {

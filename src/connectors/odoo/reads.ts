@@ -17,7 +17,7 @@ export interface Setup {
   currency: { id: number; code: string; decimals: number };
   warehouseIds: number[];
   /** ids of records found or made once (taxes, the shipping product, salespeople, countries), by name */
-  made: Map<string, number>;
+  made: Map<string, Promise<number>>;
 }
 
 /** Odoo stamps rows to the second, in UTC, as "YYYY-MM-DD HH:MM:SS". */

@@ -14,11 +14,15 @@ import type { Setup } from './reads.js';
 
 /** Looks a record up once per process, or finds / makes it. */
 async function once(setup: Setup, key: string, make: () => Promise<number>): Promise<number> {
-  const known = setup.made.get(key);
-  if (known !== undefined) return known;
-  const id = await make();
-  setup.made.set(key, id);
-  return id;
+  // the promise is kept, not the id: jobs in flight at once that both need it wait for one lookup
+  let known = setup.made.get(key);
+  if (!known) {
+    known = make();
+    setup.made.set(key, known);
+    // a failed lookup is tried again next time
+    known.catch(() => { if (setup.made.get(key) === known) setup.made.delete(key); });
+  }
+  return known;
 }
 
 /** One-to-many "create" commands, the same in every version 17–20. */

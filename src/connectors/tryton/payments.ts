@@ -7,7 +7,7 @@ import { decimalToMinor, minorToDecimal } from '../../model/money.js';
 import type { CreditNote, InventoryPayment, SaleMoney, ShipmentForCapture } from '../../model/payment.js';
 import type { ChangePage, ChangeRef } from '../types.js';
 import { dec, decimalString, type TrytonClient } from './client.js';
-import type { Company } from './writes.js';
+import { once, type Company } from './writes.js';
 import { moneyTag, toCreditNoteState, toInventoryPaymentState, toShipmentState } from './mappers.js';
 import { changedRows, productCodes } from './reads.js';
 
@@ -29,13 +29,13 @@ async function saleFor(client: TrytonClient, orderCode: string) {
 }
 
 /** The manual payment journal web-store money is recorded in: found by name, made once. */
-async function journal(client: TrytonClient, company: Company): Promise<number> {
-  const known = company.made.get('payment-journal');
-  if (known !== undefined) return known;
-  let [id] = await client.search('account.payment.journal', [['name', '=', JOURNAL_NAME], ['company', '=', company.id]], { limit: 1 });
-  if (!id) [id] = await client.create('account.payment.journal', [{ name: JOURNAL_NAME, currency: company.currencyId, company: company.id, process_method: 'manual' }]);
-  company.made.set('payment-journal', id);
-  return id;
+function journal(client: TrytonClient, company: Company): Promise<number> {
+  return once(company, 'payment-journal', async () => {
+    const [found] = await client.search('account.payment.journal', [['name', '=', JOURNAL_NAME], ['company', '=', company.id]], { limit: 1 });
+    if (found) return found;
+    const [id] = await client.create('account.payment.journal', [{ name: JOURNAL_NAME, currency: company.currencyId, company: company.id, process_method: 'manual' }]);
+    return id;
+  });
 }
 
 const PaymentRecord = z.object({ id: z.number(), state: z.string(), kind: z.enum(['receivable', 'payable']), amount: z.unknown(), origin: z.string().nullable(), description: z.string().nullable() });

@@ -13,7 +13,7 @@ import { priceListOfGroups } from './price-levels.js';
 export interface Company {
   id: number; currencyId: number; currencyCode: string; warehouseIds: number[]; paymentTermId: number | null; unitId: number; revenueCategoryId: number | null;
   /** ids of records Dovetail makes once and reuses (taxes, the shipping product, agents), by name */
-  made: Map<string, number>;
+  made: Map<string, Promise<number>>;
   /** the optional modules this database has activated: their models and fields are used only then */
   modules: OptionalModules;
 }
@@ -35,12 +35,16 @@ export async function optionalModules(client: TrytonClient): Promise<OptionalMod
 }
 
 /** Looks up a record made once (kept for the process), or finds / creates it. */
-async function once(company: Company, key: string, make: () => Promise<number>): Promise<number> {
-  const known = company.made.get(key);
-  if (known !== undefined) return known;
-  const id = await make();
-  company.made.set(key, id);
-  return id;
+export async function once(company: Company, key: string, make: () => Promise<number>): Promise<number> {
+  // the promise is kept, not the id: jobs in flight at once that both need it wait for one lookup
+  let known = company.made.get(key);
+  if (!known) {
+    known = make();
+    company.made.set(key, known);
+    // a failed lookup is tried again next time
+    known.catch(() => { if (company.made.get(key) === known) company.made.delete(key); });
+  }
+  return known;
 }
 
 /** Tryton ships no countries; an address needs one, so a missing ISO code is added on first use. */
@@ -161,9 +165,9 @@ async function carrierFor(client: TrytonClient, company: Company, order: Order):
   const code = order.shipping.find((s) => s.methodCode)?.methodCode;
   if (!code) return null;
   const known = company.made.get(`carrier:${code}`);
-  if (known !== undefined) return known;
+  if (known) return known;
   const [found] = await client.search('carrier', [['carrier_product.code', '=', code]], { limit: 1, order: [['id', 'ASC']] });
-  if (found) company.made.set(`carrier:${code}`, found);
+  if (found) company.made.set(`carrier:${code}`, Promise.resolve(found));
   return found ?? null;
 }
 

@@ -18,7 +18,7 @@ import type { Order } from '../../model/order.js';
 import { capability, hasCapability } from '../../connectors/types.js';
 import { cancelledUnitsMoney } from '../../rules/capture.js';
 import { cancellationRefund } from '../../rules/refunds.js';
-import { eachJob, type EngineContext, type JobHandler } from '../context.js';
+import { eachJob, perOrder, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
@@ -36,6 +36,7 @@ const settingOf = (change: LineChange) => `rules.${RULE_OF_CHANGE[change.kind]}`
 export const orderChanges: JobHandler = {
   kind: JOB.orderChanges,
   batch: 1,
+  inFlight: perOrder,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const code = job.key;
     const inv = ctx.inventory.system, storeName = ctx.store.system;

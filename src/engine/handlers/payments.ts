@@ -10,7 +10,7 @@ import { splitMoneyKey } from '../../model/payment.js';
 import { captureAmount, shipmentCapture } from '../../rules/capture-amount.js';
 import { capability } from '../../connectors/types.js';
 import { inventoryPaymentToCapture, shipmentCapturePlan, storeCaptureToRecord } from '../../rules/capture.js';
-import { eachJob, type EngineContext, type JobHandler } from '../context.js';
+import { eachJob, perOrder, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
@@ -38,6 +38,7 @@ export async function enqueueCaptureForShipment(ctx: EngineContext, orderCode: s
 export const paymentFromStore: JobHandler = {
   kind: JOB.paymentFromStore,
   batch: 1,
+  inFlight: perOrder,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const inv = ctx.inventory.system, store = ctx.store.system;
     if (await ctx.storage.mapping(inv, MAPPING.payment, job.key)) return;
@@ -69,6 +70,7 @@ export const paymentFromStore: JobHandler = {
 export const captureShipment: JobHandler = {
   kind: JOB.capture,
   batch: 1,
+  inFlight: perOrder,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const inv = ctx.inventory.system, store = ctx.store.system;
     const plan = shipmentCapturePlan(ctx.config.rules);
@@ -125,6 +127,7 @@ export const captureShipment: JobHandler = {
 export const paymentFromInventory: JobHandler = {
   kind: JOB.paymentFromInventory,
   batch: 1,
+  inFlight: perOrder,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const inv = ctx.inventory.system, store = ctx.store.system;
     const { orderCode, id } = splitMoneyKey(job.key);

@@ -8,7 +8,7 @@ import { DovetailError } from '../../errors.js';
 import { splitMoneyKey } from '../../model/payment.js';
 import { capability } from '../../connectors/types.js';
 import { creditNoteToRefund, storeRefundToRecord } from '../../rules/refunds.js';
-import { eachJob, type EngineContext, type JobHandler } from '../context.js';
+import { eachJob, perOrder, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
@@ -18,6 +18,7 @@ const settingOf = (ctx: EngineContext) => `rules.refundsIn=${ctx.config.rules.re
 export const refundFromStore: JobHandler = {
   kind: JOB.refundFromStore,
   batch: 1,
+  inFlight: perOrder,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const inv = ctx.inventory.system, store = ctx.store.system;
     if (ctx.config.rules.refundsIn !== 'store') return;
@@ -48,6 +49,7 @@ export const refundFromStore: JobHandler = {
 export const refundFromInventory: JobHandler = {
   kind: JOB.refundFromInventory,
   batch: 1,
+  inFlight: perOrder,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const inv = ctx.inventory.system, store = ctx.store.system;
     if (ctx.config.rules.refundsIn !== 'inventory') return;

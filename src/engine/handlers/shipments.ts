@@ -11,7 +11,7 @@ import { SALE_KEY, type StoreShipment } from '../../model/shipment.js';
 import { sendEmail, shipmentEmail } from '../../notify/shipment-email.js';
 import { capability } from '../../connectors/types.js';
 import { partialShipmentsToStore as plannedReports, shipmentEmailsFrom as whoTells } from '../../rules/shipment-reports.js';
-import { eachJob, type EngineContext, type JobHandler } from '../context.js';
+import { eachJob, perOrder, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
@@ -20,6 +20,7 @@ import { enqueueCaptureForShipment } from './payments.js';
 export const shipmentsToStore: JobHandler = {
   kind: JOB.shipment,
   batch: 1,
+  inFlight: perOrder,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const inv = ctx.inventory.system;
     const store = ctx.store.system;
