@@ -17,7 +17,7 @@ import { createLogger } from '../../src/log.js';
 import { adminGql, freshTrytonDatabase, shopCheckout, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { createTrytonProduct, receiveStock, salesFor, settingsFor, shipWhatIsThere, trytonAdmin, until } from './helpers/dovetail.js';
 import { freePort } from './helpers/free-port.js';
-import { cancelUnshipped, postCreditNotesOf, returnUnits } from './helpers/tryton-operator.js';
+import { amendQuantity, cancelUnshipped, postCreditNotesOf, returnUnits } from './helpers/tryton-operator.js';
 import { quantityOf, refundsOf, trytonMoney, vendureOrder } from './helpers/order-changes.js';
 import { trytonStock } from './helpers/offline.js';
 
@@ -130,6 +130,37 @@ describe('the order lifecycle, Dovetail killed at every step', () => {
       await ctx.storage.close();
     }
     assert.equal((await trytonStock(t, kettle)).onHand, 4, 'the kettle is back on the shelf');
+  });
+
+  test('cancellations of several orders in flight together when Dovetail is killed: each carried once', async () => {
+    await dovetail.kill();
+    const mug = await createTrytonProduct(t, 'MUG-1', 'Stoneware mug', '8.00');
+    await receiveStock(t, mug, 40);
+    await dovetail.start();
+    await until('the mug on sale in Vendure', async () => (await admin<{ productVariants: { items: { sku: string; stockOnHand: number }[] } }>(
+      `{ productVariants(options: { filter: { sku: { eq: "MUG-1" } } }) { items { sku stockOnHand } } }`)).productVariants.items.some((p) => p.stockOnHand > 0), 90_000);
+    const codes: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      codes.push((await shopCheckout(v.url, { email: `mugs${i}@example.com`, firstName: 'Mug', lastName: `Buyer ${i}`, address,
+        lines: [{ sku: 'MUG-1', quantity: 3 }] })).code);
+    }
+    const sales = await until('the six sales in Tryton', async () => {
+      const all = (await Promise.all(codes.map((c) => salesFor(t, c)))).map((found) => found.find((x) => x.state === 'processing'));
+      return all.every(Boolean) && all.map((x) => x!.id);
+    }, 120_000);
+    // one more pass: the baseline of both sides' lines is taken right after each import
+    await new Promise((r) => setTimeout(r, 3_000));
+    await dovetail.kill();
+    // a mug off each order in Tryton while Dovetail is down: one poll finds all six, worked together
+    for (const id of sales) await amendQuantity(t, id, 'MUG-1', 2);
+    await dovetail.crashAt('orderChanges.carried');
+    await until('each order down to two mugs in Vendure', async () => {
+      const left = await Promise.all(codes.map(async (c) => quantityOf(await vendureOrder(admin, c), 'MUG-1')));
+      return left.every((q) => q <= 2);
+    }, 120_000);
+    await new Promise((r) => setTimeout(r, 5_000)); // more passes of a healthy Dovetail change nothing
+    const left = await Promise.all(codes.map(async (c) => quantityOf(await vendureOrder(admin, c), 'MUG-1')));
+    assert.deepEqual(left, codes.map(() => 2), 'each cancellation carried exactly once, the one whose carry was interrupted included');
   });
 });
 
