@@ -1,6 +1,7 @@
 // Each feed polled by one worker at a time: a session-level advisory lock per feed, held on a
 // connection of the worker's own. PostgreSQL frees the locks when that connection dies (a SIGKILLed
 // worker), so another worker takes the feed at its next poll, with no lease to wait out.
+import pLimit from 'p-limit';
 import pg from 'pg';
 import type { FeedLocks } from '../feed-locks.js';
 
@@ -10,10 +11,14 @@ const FEED_LOCK_SPACE = 0x0d0e7a11;
 export class AdvisoryFeedLocks implements FeedLocks {
   private session: Promise<pg.Client> | null = null;
   private readonly held = new Set<string>();
+  /** the feeds are polled several at once, and one connection answers one query at a time */
+  private readonly oneAtATime = pLimit(1);
 
   constructor(private readonly connectionString: string) {}
 
-  async tryOwn(system: string, feed: string): Promise<boolean> {
+  tryOwn(system: string, feed: string): Promise<boolean> { return this.oneAtATime(() => this.ask(system, feed)); }
+
+  private async ask(system: string, feed: string): Promise<boolean> {
     const name = `${system}.${feed}`;
     const session = await this.connected();
     // Asked of the server each time, not of `held`: a session that broke and came back holds
@@ -33,7 +38,9 @@ export class AdvisoryFeedLocks implements FeedLocks {
 
   owned(): string[] { return [...this.held]; }
 
-  async release(): Promise<void> {
+  release(): Promise<void> { return this.oneAtATime(() => this.unlockAll()); }
+
+  private async unlockAll(): Promise<void> {
     const session = this.session;
     this.held.clear();
     if (!session) return;
