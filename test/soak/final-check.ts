@@ -62,7 +62,8 @@ export async function compareSystems(t: TrytonClient, admin: GqlClient, orders: 
   const sales = await t.searchRead<{ id: number; reference: string; total_amount: unknown; lines: number[]; shipments: number[] }>('sale.sale',
     [['reference', 'in', codes]], ['reference', 'total_amount', 'lines', 'shipments']);
   const lines = await t.read<{ sale: number; product: number | null; quantity: number }>('sale.line', sales.flatMap((s) => s.lines), ['sale', 'product', 'quantity']);
-  const shipments = await t.read<{ id: number; state: string }>('stock.shipment.out', sales.flatMap((s) => s.shipments), ['state']);
+  // searched by id, not read: a read of a shipment an amendment replaced meanwhile is refused whole
+  const shipments = await t.searchRead<{ id: number; state: string }>('stock.shipment.out', [['id', 'in', sales.flatMap((s) => s.shipments)]], ['state']);
   const shipped = new Set(shipments.filter((s) => s.state === 'done').map((s) => s.id));
   const payments = await t.searchRead<{ origin: string | null; kind: string; state: string; amount: unknown }>('account.payment',
     [['origin', 'like', 'sale.sale,%']], ['origin', 'kind', 'state', 'amount']);
