@@ -156,8 +156,8 @@ export const SyncSettings = z.object({
    */
   jobLeaseMs: z.number().int().min(1000).max(3_600_000).default(60_000),
   /**
-   * jobs of different orders a worker works at once (imports, shipments, order changes, payments
-   * and refunds): each mostly waits on a system's answer. Lower it for a small server or a tight API
+   * jobs of different orders a worker works at once (shipments, order changes, payments and
+   * refunds): each mostly waits on a system's answer. Lower it for a small server or a tight API
    * rate limit; 1 works one at a time
    */
   jobsAtOnce: z.number().int().min(1).max(32).default(4),

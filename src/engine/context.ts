@@ -24,9 +24,8 @@ export interface JobHandler {
   /**
    * Jobs of different records may be in flight at once (up to sync.jobsAtOnce); `recordOf` names
    * the record a job belongs to (its order, for a payment's job), and one record's jobs run one
-   * after another. Absent: one call at a time. Jobs that find or make records other records share
-   * (a customer's party) must hold a lock on what they share (see orders.ts), or two at once would
-   * both find none and both make one.
+   * after another. Absent: one call at a time. Never for jobs that find or make records other
+   * records share (a customer's party, a tax rate): two at once would both find none and both make one.
    */
   inFlight?: { recordOf: (key: string) => string };
   handle(ctx: EngineContext, jobs: Job[]): Promise<Outcomes>;

@@ -7,24 +7,15 @@ import type { Order } from '../../model/order.js';
 import { assignSalesperson, salespersonOrderOf } from '../../rules/salesperson.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
-import { KeyedLock } from '../keyed-lock.js';
 import { noteImported, noteLinked } from './order-changes.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
 import { capability, hasCapability } from '../../connectors/types.js';
 import { carryCustomerEdit, customerEditsLacking } from './customer-details.js';
 
-/**
- * Orders are imported several at once (sync.jobsAtOnce), but one customer's one at a time: two
- * orders of a new customer must not both find no party and both make one, nor both add the same
- * new address to it. Workers sharing a PostgreSQL leave imports to one of them (runner.ts).
- */
-const oneImportPerCustomer = new KeyedLock();
-
 export const importOrder: JobHandler = {
   kind: JOB.order,
   batch: 1,
-  inFlight: { recordOf: (code) => code },
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const code = job.key;
     const inv = ctx.inventory.system;
@@ -49,11 +40,9 @@ export const importOrder: JobHandler = {
       return;
     }
     const skus = [...new Set(order.lines.map((l) => l.sku))];
+    const customerId = await ensureCustomer(ctx, order.customer, `order ${code}`);
     const assignment = assignSalesperson(ctx.config.rules.salespeople, salespersonOrderOf(order));
-    const sale = await oneImportPerCustomer.with(normaliseEmail(order.customer.email), async () => {
-      const customerId = await ensureCustomer(ctx, order.customer, `order ${code}`);
-      return ctx.inventory.importOrder(order, { customerId, salesperson: assignment.salesperson ?? undefined });
-    });
+    const sale = await ctx.inventory.importOrder(order, { customerId, salesperson: assignment.salesperson ?? undefined });
     failpoint('order.saleWritten');
     await ctx.storage.putMapping(inv, MAPPING.sale, code, sale.id);
     await ctx.storage.audit({

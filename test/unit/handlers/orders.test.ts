@@ -66,23 +66,6 @@ describe('web orders', () => {
     await shop.close();
   });
 
-  test('orders imported several at once: two orders of one new customer make one party; every order one sale', async () => {
-    // customer details mastered in the inventory system: the party is made by the order's import alone
-    const shop = await openShop({ master: { customers: 'inventory' } });
-    await stocked(shop, PRODUCTS);
-    // the inventory system answers slowly, as a real one does: room for two imports to overlap
-    const slow = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A) => { await new Promise((r) => setTimeout(r, 20)); return fn(...a); };
-    shop.inv.upsertCustomer = slow(shop.inv.upsertCustomer.bind(shop.inv));
-    shop.inv.importOrder = slow(shop.inv.importOrder.bind(shop.inv));
-    const codes = ['grace', 'grace', 'alan', 'ada', 'grace', 'alan'].map((who) =>
-      shop.store.placeOrder({ customer: customer(`${who}@example.com`), lines: [{ sku: 'LAMP', quantity: 1 }] }));
-    await shop.settle();
-    for (const code of codes) assert.equal(shop.inv.saleOf(code).state, 'confirmed');
-    assert.deepEqual(await shop.actions('grace@example.com'), ['customer.created'], 'one party for three orders of one new customer');
-    assert.deepEqual(await shop.actions('alan@example.com'), ['customer.created']);
-    await shop.close();
-  });
-
   test('a pushed event is worked like a polled change; the same event pushed again is recognised', async () => {
     const shop = await openShop();
     await stocked(shop, PRODUCTS);
