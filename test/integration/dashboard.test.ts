@@ -76,8 +76,9 @@ describe('the dashboard, in Chromium, against a running Dovetail', () => {
   test('a placed order appears in the orders flow and its timeline; every flow is carried out', async () => {
     const mug = await createTrytonProduct(t, 'MUG-1', 'Enamel mug', '12.50');
     await receiveStock(t, mug, 10);
-    await until('MUG-1 to reach the store', async () => (await admin<{ productVariants: { totalItems: number } }>(
-      `{ productVariants(options: { filter: { sku: { eq: "MUG-1" } } }) { totalItems } }`)).productVariants.totalItems > 0);
+    // on sale: the variant and its stock (published by the job after the one that makes the variant)
+    await until('MUG-1 on sale in the store', async () => (await admin<{ productVariants: { items: { stockOnHand: number }[] } }>(
+      `{ productVariants(options: { filter: { sku: { eq: "MUG-1" } } }) { items { stockOnHand } } }`)).productVariants.items.some((v) => v.stockOnHand >= 3));
     const order = await shopCheckout(vendure.url, { ...buyer('ada@example.com'), lines: [{ sku: 'MUG-1', quantity: 3 }] });
 
     await reloadUntil('the order to be counted as done', base + '/', async () =>
