@@ -1,6 +1,7 @@
 // Writes to Odoo. Each create is found before it is made: a partner by its email, an address by
 // its fields, a sale by the store order code it carries in client_order_ref, so a retry after a
 // crash finishes the half-made record (draft -> confirmed) instead of making a second one.
+import { madeOnce } from '../made-once.js';
 import { z } from 'zod';
 import { DovetailError, permanent } from '../../errors.js';
 import type { Address, Customer } from '../../model/customer.js';
@@ -13,17 +14,7 @@ import { odooNames } from './models.js';
 import type { Setup } from './reads.js';
 
 /** Looks a record up once per process, or finds / makes it. */
-async function once(setup: Setup, key: string, make: () => Promise<number>): Promise<number> {
-  // the promise is kept, not the id: jobs in flight at once that both need it wait for one lookup
-  let known = setup.made.get(key);
-  if (!known) {
-    known = make();
-    setup.made.set(key, known);
-    // a failed lookup is tried again next time
-    known.catch(() => { if (setup.made.get(key) === known) setup.made.delete(key); });
-  }
-  return known;
-}
+const once = (setup: Setup, key: string, make: () => Promise<number>): Promise<number> => madeOnce(setup.made, key, make);
 
 /** One-to-many "create" commands, the same in every version 17–20. */
 const createCommand = (values: Record<string, unknown>) => [0, 0, values];

@@ -1,6 +1,7 @@
 // Writes to Tryton. Each create is found before it is made: a party by its email, a sale by the
 // store order code it carries as `reference`, so a retry after a crash finishes the half-made
 // record (draft -> quotation -> confirmed) instead of making a second one.
+import { madeOnce } from '../made-once.js';
 import { z } from 'zod';
 import { DovetailError, permanent } from '../../errors.js';
 import { fullName, type Address, type Customer } from '../../model/customer.js';
@@ -35,17 +36,7 @@ export async function optionalModules(client: TrytonClient): Promise<OptionalMod
 }
 
 /** Looks up a record made once (kept for the process), or finds / creates it. */
-export async function once(company: Company, key: string, make: () => Promise<number>): Promise<number> {
-  // the promise is kept, not the id: jobs in flight at once that both need it wait for one lookup
-  let known = company.made.get(key);
-  if (!known) {
-    known = make();
-    company.made.set(key, known);
-    // a failed lookup is tried again next time
-    known.catch(() => { if (company.made.get(key) === known) company.made.delete(key); });
-  }
-  return known;
-}
+export const once = (company: Company, key: string, make: () => Promise<number>): Promise<number> => madeOnce(company.made, key, make);
 
 /** Tryton ships no countries; an address needs one, so a missing ISO code is added on first use. */
 async function countryId(client: TrytonClient, code: string, company?: Company): Promise<number> {
