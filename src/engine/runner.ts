@@ -5,6 +5,7 @@ import { DovetailError, failureKindOf, messageOf } from '../errors.js';
 import { storageFailure } from '../store/failures.js';
 import type { Job } from '../store/storage.js';
 import pLimit from 'p-limit';
+import { groupBy } from '../collections.js';
 import type { EngineContext, JobHandler, Outcomes } from './context.js';
 import { backoffMs } from './backoff.js';
 import { jobOutcomes } from './metrics.js';
@@ -137,12 +138,8 @@ export class JobRunner {
   private async handle(handler: JobHandler, jobs: Job[]): Promise<Outcomes> {
     const call = (some: Job[]) => handler.handle(this.ctx, some).catch((err: unknown) => new Map(some.map((j) => [j.id, err as Error])));
     if (!handler.inFlight || jobs.length < 2) return call(jobs);
-    const byRecord = new Map<string, Job[]>();
-    for (const job of jobs) {
-      const record = handler.inFlight.recordOf(job.key);
-      const group = byRecord.get(record);
-      if (group) group.push(job); else byRecord.set(record, [job]);
-    }
+    const { recordOf } = handler.inFlight;
+    const byRecord = groupBy(jobs, (job) => recordOf(job.key));
     const limit = pLimit(this.ctx.config.sync.jobsAtOnce);
     const outcomes: Outcomes = new Map();
     for (const part of await Promise.all([...byRecord.values()].map((group) => limit(() => call(group))))) {

@@ -7,6 +7,7 @@ import { StorageError, storageFailure } from './failures.js';
 import { migrations, type Dialect } from './migrations/index.js';
 import type { MappingKind } from './mapping-kinds.js';
 import { everyFeedOwned, type FeedLocks } from './feed-locks.js';
+import { chunk, groupBy } from '../collections.js';
 
 export interface Job {
   id: number; kind: string; key: string; state: JobState; attempts: number; runAfter: string;
@@ -46,21 +47,6 @@ export const nowIso = () => new Date().toISOString();
 const INSERT_ROWS = 200;
 const IN_LIST = 500;
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = keyOf(item);
-    const group = out.get(k);
-    if (group) group.push(item); else out.set(k, [item]);
-  }
-  return out;
-}
 const later = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 export class Storage {
@@ -146,14 +132,14 @@ export class Storage {
     if (!changes.length) return [];
     return this.transaction(async (tx) => {
       const id = (kind: string, key: string) => `${kind}\u0000${key}`;
-      const events = new Set<string>(), latest = new Map<string, string>();
+      const eventsSeen = new Set<string>(), latest = new Map<string, string>();
       for (const [kind, group] of groupBy(changes, (c) => c.kind)) {
-        for (const keys of chunks([...new Set(group.map((c) => c.key))], IN_LIST)) {
-          const evs = group.filter((c) => c.sourceVersion.startsWith('event:')).map((c) => c.sourceVersion);
-          if (evs.length) {
+        const eventIds = [...new Set(group.filter((c) => c.sourceVersion.startsWith('event:')).map((c) => c.sourceVersion))];
+        for (const keys of chunk([...new Set(group.map((c) => c.key))], IN_LIST)) {
+          if (eventIds.length) {
             const seen = await tx.db.selectFrom('changes').select(['key', 'source_version']).where('system', '=', system).where('kind', '=', kind)
-              .where('key', 'in', keys).where('source_version', 'in', [...new Set(evs)]).execute();
-            for (const r of seen) events.add(`${id(kind, r.key)}\u0000${r.source_version}`);
+              .where('key', 'in', keys).where('source_version', 'in', eventIds).execute();
+            for (const r of seen) eventsSeen.add(`${id(kind, r.key)}\u0000${r.source_version}`);
           }
           // each record's latest polled version: the row with the highest id among its non-event rows
           const rows = await tx.db.selectFrom('changes').select(['key', 'source_version'])
@@ -167,8 +153,8 @@ export class Storage {
         const record = id(c.kind, c.key);
         if (c.sourceVersion.startsWith('event:')) {
           const seen = `${record}\u0000${c.sourceVersion}`;
-          if (events.has(seen)) return false;
-          events.add(seen);
+          if (eventsSeen.has(seen)) return false;
+          eventsSeen.add(seen);
           return true;
         }
         if (latest.get(record) === c.sourceVersion) return false;
@@ -177,7 +163,7 @@ export class Storage {
       });
       const at = nowIso();
       const rows = changes.filter((_, i) => fresh[i]).map((c) => ({ system, kind: c.kind, key: c.key, source_version: c.sourceVersion, received_at: at }));
-      for (const part of chunks(rows, INSERT_ROWS)) await tx.db.insertInto('changes').values(part).execute();
+      for (const part of chunk(rows, INSERT_ROWS)) await tx.db.insertInto('changes').values(part).execute();
       return fresh;
     });
   }
@@ -221,14 +207,14 @@ export class Storage {
       const now = nowIso();
       const rows = jobs.map((j) => ({ kind: j.kind, key: j.key, state: 'pending' as const, attempts: 0, run_after: j.delayMs ? later(j.delayMs) : now, locked_by: null,
         locked_until: null, last_error: null, failure_kind: null, failing_since: null, reason: j.reason, created_at: now, updated_at: now }));
-      for (const part of chunks(rows, INSERT_ROWS)) {
+      for (const part of chunk(rows, INSERT_ROWS)) {
         await tx.db.insertInto('jobs').values(part)
           .onConflict((oc) => oc.columns(['kind', 'key']).where(sql<boolean>`state = 'pending'`).doNothing()).execute();
       }
       // a record never has a waiting job and a failed one at once, so every record here now has a
       // waiting job, and its failed one (if any) is replaced by it
       for (const [kind, group] of groupBy(jobs, (j) => j.kind)) {
-        for (const keys of chunks([...new Set(group.map((j) => j.key))], IN_LIST)) {
+        for (const keys of chunk([...new Set(group.map((j) => j.key))], IN_LIST)) {
           await tx.db.deleteFrom('jobs').where('kind', '=', kind).where('key', 'in', keys).where('state', '=', 'failed').execute();
         }
       }
@@ -500,7 +486,7 @@ export class Storage {
       from_system: e.fromSystem ?? null, to_system: e.toSystem ?? null, setting: e.setting ?? null, result: e.result,
       detail: e.detail === undefined ? null : typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail),
     }));
-    for (const part of chunks(rows, INSERT_ROWS)) await this.db.insertInto('audit').values(part).execute();
+    for (const part of chunk(rows, INSERT_ROWS)) await this.db.insertInto('audit').values(part).execute();
   }
 
   async auditTrail(recordKey?: string, limit = 200): Promise<AuditRow[]> {

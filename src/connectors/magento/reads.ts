@@ -1,5 +1,6 @@
 // Reading from Magento: records by key, offset listings for first loads, and the change feeds as
 // keyset streams by (updated_at, entity_id) that the engine's change feed pages through.
+import { chunk } from '../../collections.js';
 import { z } from 'zod';
 import { compareKeys, readFeed, type ChangeStream, type StreamKey, type StreamPage } from '../../engine/change-feed.js';
 import type { Customer } from '../../model/customer.js';
@@ -28,12 +29,6 @@ export interface MagentoContext {
   /** waits between bulk status reads (injected: tests keep no real time) */
   sleep: (ms: number) => Promise<void>;
 }
-
-export const chunk = <T>(xs: T[], n: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-};
 
 /** Values (SKUs, ids) per `in` filter: the query string stays well under what proxies accept. */
 export const VALUES_PER_SEARCH = 100;

@@ -6,7 +6,8 @@ import type { FieldGroup, Product } from '../../model/product.js';
 import type { StockWriteResult, WriteResult } from '../types.js';
 import { MProduct, productBody } from './mappers.js';
 import { bulkWrite, type BulkOutcome } from './bulk.js';
-import { chunk, searchByValues, type MagentoContext } from './reads.js';
+import { chunk } from '../../collections.js';
+import { searchByValues, type MagentoContext } from './reads.js';
 
 /** A record Magento refused stays with its row; anything else (down, token) stops the whole call. */
 function rowError(err: unknown): DovetailError {

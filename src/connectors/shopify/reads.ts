@@ -1,5 +1,6 @@
 // Reading from Shopify: changes since a cursor (keyset streams by `updated_at` and id that the
 // engine's change feed pages through, change-feed.ts), records by key, and stock snapshots.
+import { chunk } from '../../collections.js';
 import { z } from 'zod';
 import { compareKeys, readFeed, shiftStamp, type ChangeStream, type StreamKey } from '../../engine/change-feed.js';
 import type { ChangePage, ChangeRef, RecordKind } from '../types.js';
@@ -33,11 +34,6 @@ export interface ShopifyContext {
 /** A value in Shopify's search syntax, quoted so SKUs with spaces, colons or quotes stay one term. */
 export const searchValue = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 export const skuQuery = (skus: string[]) => skus.map((s) => `sku:${searchValue(s)}`).join(' OR ');
-export const chunk = <T>(xs: T[], n: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-};
 
 // ---------- change feeds ----------
 

@@ -18,7 +18,8 @@ import {
   CustomerSet, InventoryActivate, InventoryAdjustQuantities, InventorySetQuantities, ProductByGroupKey, ProductCreate,
   ProductUpdate, VariantsBulkCreate, VariantsBulkUpdate,
 } from './operations.js';
-import { chunk, readStockAt, variantsBySku, type ShopifyContext, type StockCell } from './reads.js';
+import { chunk } from '../../collections.js';
+import { readStockAt, variantsBySku, type ShopifyContext, type StockCell } from './reads.js';
 
 /** Shopify caps every input array at 250 items. */
 export const MAX_INPUT_ROWS = 250;
