@@ -10,4 +10,6 @@ trap 'bash scripts/systems.sh stop >/dev/null 2>&1 || true' EXIT
 bash scripts/systems.sh start >/dev/null
 export TRYTON_URL="http://127.0.0.1:$TRYTON_PORT" TRYTON_DB_DIR="$ROOT/.run/tryton/db"
 node --import tsx bench/run.ts
+echo 'The engine alone, joined to the in-memory reference pair (its floor: the same connector calls in a plain loop):'
+node --expose-gc --import tsx bench/engine.ts | sed 's/^/  /'
 node --import tsx bench/shopify-first-load.ts
