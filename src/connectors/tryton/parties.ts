@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { permanent } from '../../errors.js';
 import { fullName, type Address, type Customer } from '../../model/customer.js';
 import { addresses, partyDetails, splitName } from './offline.js';
-import { ensureAddress, findPartyByEmail, type Company } from './writes.js';
+import { ensureAddresses, findPartyByEmail, type Company } from './writes.js';
 import type { TrytonClient } from './client.js';
 
 export async function findParty(client: TrytonClient, email: string): Promise<string | null> {
@@ -49,5 +49,5 @@ export async function updateParty(client: TrytonClient, company: Company, partyI
   else if (phone && !wantedPhone) await client.write('party.contact_mechanism', [phone.id], { active: false });
   else if (phone && wantedPhone && phone.value !== wantedPhone) await client.write('party.contact_mechanism', [phone.id], { value: wantedPhone });
 
-  for (const a of wanted.addresses) await ensureAddress(client, id, a, company);
+  await ensureAddresses(client, id, wanted.addresses, company);
 }

@@ -57,14 +57,31 @@ function addressValues(a: Address, country: number) {
 
 const AddressRecord = z.object({ id: z.number(), street: z.string().nullable(), city: z.string().nullable(), postal_code: z.string().nullable(), country: z.number().nullable() });
 
-/** The party's address equal to `a`, added to the party when it has none such. */
-export async function ensureAddress(client: TrytonClient, partyId: number, a: Address, company?: Company): Promise<number> {
-  const values = addressValues(a, await countryId(client, a.countryCode, company));
+/** What makes two addresses of a party the same place (the name on it may differ). */
+const placeOf = (a: { street: string | null; city: string | null; postal_code: string | null; country: number | null }) =>
+  JSON.stringify([a.street ?? '', a.city ?? '', a.postal_code ?? '', a.country]);
+
+/** Tryton's values for each address, one per place. */
+async function addressesValues(client: TrytonClient, addresses: Address[], company?: Company) {
+  const values = await Promise.all(addresses.map(async (a) => addressValues(a, await countryId(client, a.countryCode, company))));
+  return { values, places: [...new Map(values.map((v) => [placeOf(v), v])).values()] };
+}
+
+/**
+ * The party's address equal to each of `wanted`, in order: the party's addresses read once, and
+ * those it lacks added in one call.
+ */
+export async function ensureAddresses(client: TrytonClient, partyId: number, wanted: Address[], company?: Company): Promise<number[]> {
+  if (!wanted.length) return [];
+  const { values, places } = await addressesValues(client, wanted, company);
   const existing = z.array(AddressRecord).parse(await client.searchRead('party.address', [['party', '=', partyId]], ['street', 'city', 'postal_code', 'country']));
-  const same = existing.find((e) => (e.street ?? '') === values.street && (e.city ?? '') === values.city && (e.postal_code ?? '') === values.postal_code && e.country === values.country);
-  if (same) return same.id;
-  const [id] = await client.create('party.address', [{ party: partyId, ...values }]);
-  return id;
+  const ids = new Map(existing.map((e) => [placeOf(e), e.id]));
+  const missing = places.filter((v) => !ids.has(placeOf(v)));
+  if (missing.length) {
+    const made = await client.create('party.address', missing.map((v) => ({ party: partyId, ...v })));
+    missing.forEach((v, i) => ids.set(placeOf(v), made[i]!));
+  }
+  return values.map((v) => ids.get(placeOf(v))!);
 }
 
 export async function findPartyByEmail(client: TrytonClient, email: string): Promise<number | null> {
@@ -76,12 +93,14 @@ export async function findPartyByEmail(client: TrytonClient, email: string): Pro
 export async function upsertCustomer(client: TrytonClient, c: Customer, company?: Company): Promise<{ id: string; created: boolean }> {
   const found = await findPartyByEmail(client, c.email);
   if (found) {
-    for (const a of c.addresses) await ensureAddress(client, found, a, company);
+    await ensureAddresses(client, found, c.addresses, company);
     return { id: String(found), created: false };
   }
   const mechanisms = [{ type: 'email', value: c.email }, ...(c.phone ? [{ type: 'phone', value: c.phone }] : [])];
-  const [id] = await client.create('party.party', [{ name: fullName(c) || c.email, contact_mechanisms: [['create', mechanisms]] }]);
-  for (const a of c.addresses) await ensureAddress(client, id, a, company);
+  // the addresses made with the party, in the same call (without any, Tryton gives it its default one)
+  const { places } = await addressesValues(client, c.addresses, company);
+  const [id] = await client.create('party.party', [{ name: fullName(c) || c.email, contact_mechanisms: [['create', mechanisms]],
+    ...(places.length ? { addresses: [['create', places]] } : {}) }]);
   return { id: String(id), created: true };
 }
 
@@ -192,9 +211,7 @@ export async function importOrder(client: TrytonClient, company: Company, produc
     const party = Number(opts.customerId);
     const shipTo = order.shippingAddress ?? order.billingAddress;
     if (!shipTo) throw permanent(`order ${order.code} has no address to ship to`, { order: order.code });
-    const shipmentAddress = await ensureAddress(client, party, shipTo, company);
-    const sameAddress = !order.billingAddress || JSON.stringify(order.billingAddress) === JSON.stringify(shipTo);
-    const invoiceAddress = sameAddress ? shipmentAddress : await ensureAddress(client, party, order.billingAddress!, company);
+    const [shipmentAddress, invoiceAddress] = await ensureAddresses(client, party, [shipTo, order.billingAddress ?? shipTo], company);
     const lines: object[] = [];
     for (const l of order.lines) {
       const p = productIds.get(l.sku)!;
@@ -235,10 +252,12 @@ export async function importOrder(client: TrytonClient, company: Company, produc
       // a product line, so Tryton knows the revenue account when it invoices the sale
       await client.write('sale.sale', [id], { lines: [['create', [{ type: 'line', product: await serviceProduct(client, company, 'rounding'), quantity: 1, unit: company.unitId,
         unit_price: dec(minorToDecimal(diff)), description: SERVICE_PRODUCTS.rounding.name, taxes: [] }]]] });
+      sale.totalMinor += diff; // an untaxed line: the total moves by exactly its price
     }
     await client.button('sale.sale', 'quote', [id]);
     sale.state = 'quotation';
   }
+  // quoting and confirming leave the amounts as they are: the total known is the sale's total
   if (sale.state === 'quotation') await client.button('sale.sale', 'confirm', [id]);
-  return { id: String(id), created, totalMinor: await saleTotal(client, id) };
+  return { id: String(id), created, totalMinor: sale.totalMinor };
 }
