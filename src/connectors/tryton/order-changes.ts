@@ -62,12 +62,18 @@ async function loadWebSale(client: TrytonClient, orderCode: string): Promise<Web
     ['type', 'product', 'quantity', 'unit', 'unit_price', 'amount', 'description', 'taxes', 'moves_ignored']));
   const goods = rows.filter((l) => l.type === 'line' && l.product !== null);
   const ignoredIds = goods.flatMap((l) => l.moves_ignored);
-  const ignoredQty = new Map(ignoredIds.length ? z.array(MoveRow).parse(await client.read('stock.move', ignoredIds, ['product', 'quantity', 'origin'])).map((m) => [m.id, m.quantity]) : []);
-  const doneOut = z.array(MoveRow).parse(await client.searchRead('stock.move',
-    [['sale', '=', sale.id], ['to_location.type', '=', 'customer'], ['state', '=', 'done']], ['product', 'quantity', 'origin']));
-  const returnSaleIds = await client.search('sale.sale', [['origin', '=', saleRef(sale.id)], ['state', '!=', 'cancelled']], { order: [['id', 'ASC']] });
-  const doneBack = returnSaleIds.length ? z.array(MoveRow).parse(await client.searchRead('stock.move',
-    [['sale', 'in', returnSaleIds], ['from_location.type', '=', 'customer'], ['state', '=', 'done']], ['product', 'quantity', 'origin'])) : [];
+  // the reads below depend only on the sale and its lines: made at once, not one after another
+  const [ignoredQty, doneOut, { returnSaleIds, doneBack }] = await Promise.all([
+    (async () => new Map(ignoredIds.length ? z.array(MoveRow).parse(await client.read('stock.move', ignoredIds, ['product', 'quantity', 'origin'])).map((m) => [m.id, m.quantity]) : []))(),
+    (async () => z.array(MoveRow).parse(await client.searchRead('stock.move',
+      [['sale', '=', sale.id], ['to_location.type', '=', 'customer'], ['state', '=', 'done']], ['product', 'quantity', 'origin'])))(),
+    (async () => {
+      const ids = await client.search('sale.sale', [['origin', '=', saleRef(sale.id)], ['state', '!=', 'cancelled']], { order: [['id', 'ASC']] });
+      const back = ids.length ? z.array(MoveRow).parse(await client.searchRead('stock.move',
+        [['sale', 'in', ids], ['from_location.type', '=', 'customer'], ['state', '=', 'done']], ['product', 'quantity', 'origin'])) : [];
+      return { returnSaleIds: ids, doneBack: back };
+    })(),
+  ]);
   const codes = await productCodes(client, [...goods.map((l) => l.product!), ...doneBack.map((m) => m.product)]);
   const lines: SaleLine[] = [];
   for (const l of goods) {

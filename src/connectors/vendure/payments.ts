@@ -81,6 +81,9 @@ export async function refundPayment(client: VendureClient, code: string, amountM
   }
   let left = amountMinor - alreadyMinor;
   const ids = mine.map((r) => r.id);
+  // a refund stays Pending with a gateway that confirms later (the dummy handler): ours are
+  // settled below, those a crash left Pending as well as those made now (as refundOrder answers)
+  const pending = mine.filter((r) => r.state === 'pending').map((r) => r.id);
   for (const p of money.payments.filter((x) => x.state === 'captured')) {
     if (left <= 0) break;
     const refundable = p.amountMinor - p.refunds.filter((r) => r.state !== 'failed').reduce((n, r) => n + r.totalMinor, 0);
@@ -93,15 +96,13 @@ export async function refundPayment(client: VendureClient, code: string, amountM
       throw permanent(`Vendure refused the refund of ${take} on payment ${p.id} of order ${code}: ${r.refundOrder.errorCode ?? r.refundOrder.__typename} ${r.refundOrder.message ?? ''}`.trim(), { order: code, key });
     }
     ids.push(r.refundOrder.id);
+    if (toRefundState(r.refundOrder.state ?? '') === 'pending') pending.push(r.refundOrder.id);
     left -= take;
   }
   if (left > 0) throw new DovetailError('permanent', `order ${code}: ${left} of the refund for ${key} could not be drawn from any settled payment`);
-  // A refund stays Pending with a gateway that confirms later (the dummy handler): settle ours.
-  const again = await getPayments(client, code);
-  for (const r of again?.payments.flatMap((p) => p.refunds) ?? []) {
-    if (!ids.includes(r.id) || r.state !== 'pending') continue;
+  for (const id of pending) {
     await client.admin(`mutation DovetailSettleRefund($i: SettleRefundInput!) { settleRefund(input: $i) { __typename ... on Refund { id state } ... on ErrorResult { errorCode message } } }`,
-      { i: { id: r.id, transactionId: `dovetail:${key}#${r.id}` } }, z.object({ settleRefund: RefundAnswer }));
+      { i: { id, transactionId: `dovetail:${key}#${id}` } }, z.object({ settleRefund: RefundAnswer }));
   }
   return { refundIds: ids, amountMinor, created: alreadyMinor < amountMinor };
 }
