@@ -40,8 +40,8 @@ const issueAt = (err: ConfigError, path: string) => {
 test('a file with only the secrets gets every default', () => {
   const c = parse();
   assert.deepEqual(c.database, { driver: 'sqlite', path: 'dovetail.sqlite' });
-  assert.deepEqual(c.systems.inventory, { type: 'tryton', url: 'http://127.0.0.1:8000', database: 'tryton', username: 'admin', password: 'tryton-pw', warehouse: null });
-  assert.deepEqual(c.systems.store, { type: 'vendure', url: 'http://127.0.0.1:3000', channelToken: null, username: 'superadmin', password: 'vendure-pw', webhookSecret: 'whsec-0123456789abcdef' });
+  assert.deepEqual(c.systems.inventory, { type: 'tryton', url: 'http://127.0.0.1:8000', database: 'tryton', username: 'admin', password: 'tryton-pw', warehouse: null, callsAtOnce: 4 });
+  assert.deepEqual(c.systems.store, { type: 'vendure', url: 'http://127.0.0.1:3000', channelToken: null, username: 'superadmin', password: 'vendure-pw', webhookSecret: 'whsec-0123456789abcdef', callsAtOnce: 4 });
   assert.deepEqual(c.master, {
     productNames: 'inventory', productAttributes: 'inventory', productDescriptions: 'store', productImages: 'store',
     productCategories: 'store', productDimensions: 'inventory', prices: 'inventory', priceLevels: 'inventory',
@@ -110,6 +110,13 @@ test('numbers out of range are refused with the range', () => {
   assert.equal(issueAt(err, 'inventory.safetyStock').given, 1.5);
   assert.equal(issueAt(err, 'server.port').allowed, 'a whole number from 1 to 65535');
   assert.equal(err.issues.length, 6);
+});
+
+test("a system's callsAtOnce outside 1 to 32 is refused at its own path", () => {
+  const err = refused(MINIMAL.replace('password: ${TRYTON_PASSWORD}', 'password: ${TRYTON_PASSWORD}\n    callsAtOnce: 0')
+    .replace('webhookSecret: ${DOVETAIL_WEBHOOK_SECRET}', 'webhookSecret: ${DOVETAIL_WEBHOOK_SECRET}\n    callsAtOnce: 33'));
+  assert.equal(issueAt(err, 'systems.inventory.callsAtOnce').allowed, 'a whole number from 1 to 32');
+  assert.equal(issueAt(err, 'systems.store.callsAtOnce').allowed, 'a whole number from 1 to 32');
 });
 
 test('the limits themselves are accepted', () => {

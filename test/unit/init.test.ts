@@ -107,5 +107,5 @@ test('init offers the inventory systems of the registry, and a chosen Odoo gets 
   const text = renderYaml(answers);
   assert.match(text, /apiKey: \$\{ODOO_API_KEY\}/, 'the API key is an environment reference, never a value');
   const config = parseConfig(text, { ODOO_API_KEY: 'key', VENDURE_PASSWORD: 'p', DOVETAIL_WEBHOOK_SECRET: 'a-secret-of-16-chars-or-more' });
-  assert.deepEqual(config.systems.inventory, { type: 'odoo', url: 'http://127.0.0.1:8069', database: 'prod', username: 'admin', apiKey: 'key' });
+  assert.deepEqual(config.systems.inventory, { type: 'odoo', url: 'http://127.0.0.1:8069', database: 'prod', username: 'admin', apiKey: 'key', callsAtOnce: 4 });
 });

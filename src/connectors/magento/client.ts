@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import { DovetailError, httpStatusKind, retryAfterSeconds, transient } from '../../errors.js';
 import type { FetchLike } from '../fetch.js';
+import { callGate } from '../calls-at-once.js';
 
 export interface MagentoClientOptions {
   /** the shop's base address, e.g. https://shop.example.com */
@@ -12,6 +13,8 @@ export interface MagentoClientOptions {
   storeCode?: string;
   fetch?: FetchLike;
   timeoutMs?: number;
+  /** requests open at once (systems.store.callsAtOnce): Magento Cloud and its WAF rate-limit the REST API; the rest wait their turn */
+  callsAtOnce?: number;
 }
 
 /** One filter, one sort order and a page: all of searchCriteria the published schema declares. */
@@ -70,6 +73,7 @@ export class MagentoClient {
   private readonly token: string;
   private readonly fetchImpl: FetchLike;
   private readonly timeoutMs: number;
+  private readonly gate: ReturnType<typeof callGate>;
 
   constructor(opts: MagentoClientOptions) {
     this.base = opts.url.replace(/\/+$/, '');
@@ -77,6 +81,7 @@ export class MagentoClient {
     this.token = opts.accessToken;
     this.fetchImpl = opts.fetch ?? (fetch as unknown as FetchLike);
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.gate = callGate(opts.callsAtOnce);
   }
 
   get store(): string { return this.storeCode; }
@@ -91,17 +96,20 @@ export class MagentoClient {
     const url = `${this.base}/rest/${opts.scope === 'all' ? 'all' : this.storeCode}${opts.bulk ? '/async/bulk' : ''}/V1${path}${qs}`;
     const where = `${method} ${path}`;
     let res: Awaited<ReturnType<FetchLike>>;
+    let text: string;
     try {
-      res = await this.fetchImpl(url, {
-        method,
-        headers: { authorization: `Bearer ${this.token}`, accept: 'application/json', ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+      [res, text] = await this.gate(async () => {
+        const r = await this.fetchImpl(url, {
+          method,
+          headers: { authorization: `Bearer ${this.token}`, accept: 'application/json', ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }) },
+          ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        return [r, await r.text()] as const;
       });
     } catch (err) {
       throw transient(`${where} failed before an answer: ${(err as Error).message}`, { cause: err });
     }
-    const text = await res.text();
     const json = parseJson(text);
     if (res.status < 200 || res.status >= 300) throw failure(where, res.status, text, json, res.headers.get('retry-after'));
     if (json === NOT_JSON) {

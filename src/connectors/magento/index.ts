@@ -18,6 +18,7 @@ import * as money from './payments.js';
 import * as reads from './reads.js';
 import type { MagentoContext } from './reads.js';
 import { setAvailable, upsertProducts } from './writes.js';
+import { callsAtOnceSetting } from '../calls-at-once.js';
 
 /**
  * What Magento's Admin REST API lets Dovetail carry. Not offline orders or accounts (orders can be
@@ -35,6 +36,7 @@ export interface MagentoConnectorOptions {
   sourceCode?: string;
   /** the MSI stock salable quantities are read from (default 1) */
   stockId?: number;
+  callsAtOnce?: number;
   /** rows per listing call (default 200) */
   pageSize?: number;
   /** seconds a poll reads again behind its newest stamp (default 120) */
@@ -58,7 +60,7 @@ export class MagentoConnector implements StoreConnector {
   private view: { currency: string; weightUnit: WeightUnit } | undefined;
 
   constructor(opts: MagentoConnectorOptions) {
-    this.client = new MagentoClient({ url: opts.url, accessToken: opts.accessToken, storeCode: opts.storeCode, fetch: opts.fetch });
+    this.client = new MagentoClient({ url: opts.url, accessToken: opts.accessToken, storeCode: opts.storeCode, fetch: opts.fetch, callsAtOnce: opts.callsAtOnce });
     this.ctx = {
       client: this.client,
       storeView: async () => (this.view ??= await this.readStoreView()),
@@ -127,6 +129,8 @@ const MagentoConnection = z.object({
   sourceCode: z.string().min(1).optional(),
   /** the MSI stock salable quantities are read from (default 1, the default stock) */
   stockId: z.number().int().positive().optional(),
+  /** requests Dovetail keeps open to the system at once; the rest wait their turn */
+  callsAtOnce: callsAtOnceSetting,
 }).strict();
 
 export const magento = storeSystem({
@@ -147,7 +151,7 @@ export const magento = storeSystem({
   carriesInPart: {
     'rules.cancellationsIn': 'Magento cancels only everything of an order that is neither shipped nor invoiced, at once; cancelling some of the units still waiting while others stay to be shipped is refused and shown on the dashboard as a conflict to settle by hand',
   },
-  create: (c) => new MagentoConnector({ url: c.url, accessToken: c.accessToken, storeCode: c.storeCode, sourceCode: c.sourceCode, stockId: c.stockId }),
+  create: (c) => new MagentoConnector({ url: c.url, accessToken: c.accessToken, storeCode: c.storeCode, sourceCode: c.sourceCode, stockId: c.stockId, callsAtOnce: c.callsAtOnce }),
   setup: {
     questions: [
       { key: 'url', topic: 'Magento shop address', ask: 'What is the base address of your Magento shop (e.g. https://shop.example.com)?', default: 'https://shop.example.com',

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { DovetailError, httpStatusKind, retryAfterSeconds } from '../../errors.js';
 import { GENERIC, ODOO_VERSIONS, type OdooVersion } from './models.js';
+import { callGate } from '../calls-at-once.js';
 
 export type Transport = 'json2' | 'jsonrpc';
 
@@ -15,6 +16,8 @@ export interface OdooClientOptions {
   /** unset: JSON-2 from Odoo 19 on, /jsonrpc before */
   transport?: Transport;
   timeoutMs?: number;
+  /** requests open at once (systems.inventory.callsAtOnce); the rest wait their turn */
+  callsAtOnce?: number;
 }
 
 /**
@@ -122,10 +125,12 @@ export class OdooClient implements OdooCalls {
   private ready: Promise<{ version: OdooVersion; transport: Transport; uid: number | null }> | null = null;
   private state: { version: OdooVersion; transport: Transport; uid: number | null } | null = null;
   private requestId = 0;
+  private readonly gate: ReturnType<typeof callGate>;
 
   constructor(private readonly opts: OdooClientOptions) {
     this.base = opts.url.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.gate = callGate(opts.callsAtOnce);
   }
 
   /** The server's major version; read by connect(). */
@@ -163,8 +168,10 @@ export class OdooClient implements OdooCalls {
 
   private async post(url: string, what: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; text: string; retryAfter: string | null }> {
     try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
-      return { status: res.status, text: await res.text(), retryAfter: res.headers.get('retry-after') };
+      return await this.gate(async () => {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
+        return { status: res.status, text: await res.text(), retryAfter: res.headers.get('retry-after') };
+      });
     } catch (err) {
       throw networkFailure(what, err);
     }

@@ -14,6 +14,7 @@ import { importOrder, upsertCustomer, writeProductFields } from './writes.js';
 import { customerChanges, inventoryCustomer, offlineSale, saleChanges } from './offline.js';
 import * as money from './payments.js';
 import * as orderChanges from './order-changes.js';
+import { callsAtOnceSetting } from '../calls-at-once.js';
 
 export interface OdooConnectorOptions {
   url: string;
@@ -21,6 +22,7 @@ export interface OdooConnectorOptions {
   username?: string;
   apiKey: string;
   transport?: Transport;
+  callsAtOnce?: number;
   /** warehouse names or codes whose stock is published; empty: the company's first warehouse */
   locations: string[];
 }
@@ -134,6 +136,8 @@ const OdooConnection = z.object({
   transport: z.enum(['json2', 'jsonrpc']).optional(),
   /** stock.warehouse name or code; inventory.locations wins when set; unset: the first warehouse */
   warehouse: nonEmpty.optional(),
+  /** requests Dovetail keeps open to the system at once; the rest wait their turn */
+  callsAtOnce: callsAtOnceSetting,
 }).strict();
 
 export const odoo = inventorySystem({
@@ -148,7 +152,7 @@ export const odoo = inventorySystem({
     'master.priceLevels': 'Dovetail does not read or write Odoo pricelists yet, so level prices are not carried between Odoo and the store',
     'master.vendorsAndCosts=store': 'Dovetail does not write an Odoo product\'s cost (standard_price) or vendors (product.supplierinfo) yet, so the store\'s costs are not copied',
   },
-  create: (c, settings) => new OdooConnector({ url: c.url, database: c.database, username: c.username, apiKey: c.apiKey, transport: c.transport,
+  create: (c, settings) => new OdooConnector({ url: c.url, database: c.database, username: c.username, apiKey: c.apiKey, transport: c.transport, callsAtOnce: c.callsAtOnce,
     locations: settings.locations.length ? settings.locations : c.warehouse ? [c.warehouse] : [] }),
   setup: {
     questions: [

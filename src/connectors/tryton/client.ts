@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { DovetailError, httpFailure } from '../../errors.js';
 import { bytesInJsonAnswer, jsonBodyWithBytes, NoBytesInAnswer, type ImageFile } from '../image-files.js';
+import { CALLS_AT_ONCE, callGate } from '../calls-at-once.js';
 
 export interface TrytonOptions {
   url: string;
@@ -12,6 +13,8 @@ export interface TrytonOptions {
   password: string;
   /** Per-call timeout; Tryton writes are CPU bound (~50 ms), a big batch can take seconds. */
   timeoutMs?: number;
+  /** requests open at once (systems.inventory.callsAtOnce); the rest wait their turn */
+  callsAtOnce?: number;
 }
 
 export interface SearchOptions {
@@ -162,13 +165,15 @@ export class TrytonClient {
   private nextId = 0;
   private loggingIn: Promise<void> | null = null;
   private callCount = 0;
+  private readonly gate: ReturnType<typeof callGate>;
   private refusalsInARow = 0;
   /** After a refused login: no new attempt before `until`; calls until then fail with `refusal`'s words. */
   private loginPause: { until: number; refusal: DovetailError } | null = null;
 
   constructor(opts: TrytonOptions) {
-    this.opts = { timeoutMs: 60_000, ...opts };
+    this.opts = { timeoutMs: 60_000, callsAtOnce: CALLS_AT_ONCE, ...opts };
     this.endpoint = `${opts.url.replace(/\/+$/, '')}/${encodeURIComponent(opts.database)}/`;
+    this.gate = callGate(opts.callsAtOnce);
   }
 
   /** Number of RPC calls made so far (benchmarks read it). */
@@ -235,12 +240,11 @@ export class TrytonClient {
     let text: string;
     this.callCount++;
     try {
-      res = await fetch(this.endpoint, {
-        method: 'POST', headers,
-        body: JSON.stringify({ id: ++this.nextId, method, params }),
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      const body = JSON.stringify({ id: ++this.nextId, method, params });
+      [res, text] = await this.gate(async () => {
+        const r = await fetch(this.endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+        return [r, await r.text()] as const;
       });
-      text = await res.text();
     } catch (err) {
       throw networkFailure(method, this.endpoint, err);
     }
@@ -378,8 +382,9 @@ export class TrytonClient {
     this.callCount++;
     let res: Response;
     try {
-      res = await fetch(this.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization: authUsed ?? '' }, body,
-        signal: AbortSignal.timeout(Math.max(this.opts.timeoutMs, 10 * 60_000)) });
+      // the gate covers sending and the answer's head; a file's body is streamed by the caller after
+      res = await this.gate(() => fetch(this.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization: authUsed ?? '' }, body,
+        signal: AbortSignal.timeout(Math.max(this.opts.timeoutMs, 10 * 60_000)) }));
     } catch (err) {
       throw networkFailure(method, this.endpoint, err);
     }

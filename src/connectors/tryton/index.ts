@@ -25,6 +25,7 @@ import type { SalesTaxValue, ShippingMethodValue } from '../../model/reference-s
 import { incomingStock } from './incoming.js';
 import { costToMinor, supplierNames, writeCosts } from './costs.js';
 import * as parties from './parties.js';
+import { callsAtOnceSetting } from '../calls-at-once.js';
 
 export interface TrytonConnectorOptions extends TrytonOptions {
   /** warehouse codes or names whose stock is published; empty: the first warehouse */
@@ -337,6 +338,8 @@ const TrytonConnection = z.object({
   password: nonEmpty,
   /** warehouse code or name; null = the first warehouse */
   warehouse: nonEmpty.nullable().default(null),
+  /** requests Dovetail keeps open to the system at once; the rest wait their turn */
+  callsAtOnce: callsAtOnceSetting,
 }).strict();
 
 export const tryton = inventorySystem({
@@ -344,7 +347,7 @@ export const tryton = inventorySystem({
   displayName: 'Tryton',
   connection: TrytonConnection,
   capabilities: CAPABILITIES,
-  create: (c, settings) => new TrytonConnector({ url: c.url, database: c.database, username: c.username, password: c.password,
+  create: (c, settings) => new TrytonConnector({ url: c.url, database: c.database, username: c.username, password: c.password, callsAtOnce: c.callsAtOnce,
     locations: settings.locations.length ? settings.locations : c.warehouse ? [c.warehouse] : [] }),
   setup: {
     questions: [

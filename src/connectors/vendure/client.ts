@@ -2,11 +2,16 @@
 // (logged in again once when it expires). Every failure becomes a DovetailError with its kind.
 import { z } from 'zod';
 import { DovetailError, httpFailure, transient } from '../../errors.js';
+import { callGate } from '../calls-at-once.js';
 
 /** A file sent with an operation per the GraphQL multipart request spec: `variable` is the path of its `Upload` in the variables. */
 export interface VendureUpload { variable: string; file: Blob; fileName: string }
 
-export interface VendureOptions { url: string; username: string; password: string; channelToken?: string | null; timeoutMs?: number }
+export interface VendureOptions {
+  url: string; username: string; password: string; channelToken?: string | null; timeoutMs?: number;
+  /** requests open at once (systems.store.callsAtOnce); the rest wait their turn */
+  callsAtOnce?: number;
+}
 
 const GraphQlAnswer = z.object({
   data: z.record(z.string(), z.unknown()).nullable().optional(),
@@ -16,8 +21,11 @@ const GraphQlAnswer = z.object({
 export class VendureClient {
   private token: string | null = null;
   calls = 0;
+  private readonly gate: ReturnType<typeof callGate>;
 
-  constructor(private readonly opts: VendureOptions) {}
+  constructor(private readonly opts: VendureOptions) {
+    this.gate = callGate(opts.callsAtOnce);
+  }
 
   get url() { return this.opts.url.replace(/\/$/, ''); }
 
@@ -67,15 +75,18 @@ export class VendureClient {
     const endpoint = `${this.url}/${api}`;
     this.calls++;
     let res: Response;
+    let text: string;
     try {
-      res = await fetch(endpoint, { method: 'POST', headers, body: upload ? multipart(query, variables, upload) : JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(upload ? UPLOAD_TIMEOUT_MS : this.opts.timeoutMs ?? 30_000) });
+      [res, text] = await this.gate(async () => {
+        const r = await fetch(endpoint, { method: 'POST', headers, body: upload ? multipart(query, variables, upload) : JSON.stringify({ query, variables }),
+          signal: AbortSignal.timeout(upload ? UPLOAD_TIMEOUT_MS : this.opts.timeoutMs ?? 30_000) });
+        return [r, await r.text()] as const;
+      });
     } catch (err) {
       throw transient(`POST ${endpoint} (${operationName(query)}) did not answer: ${(err as Error).message}`, { cause: err });
     }
     const token = res.headers.get('vendure-auth-token');
     if (token && api === 'admin-api') this.token = token;
-    const text = await res.text();
     if (!res.ok) throw httpFailure('POST', endpoint, res.status, text, res.headers.get('retry-after'));
     let json: unknown;
     try { json = JSON.parse(text); } catch { throw transient(`POST ${endpoint} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`); }

@@ -23,6 +23,7 @@ import type { StoredImage } from '../../model/image.js';
 import type { ImageFile } from '../image-files.js';
 import * as images from './images.js';
 import { setIncoming } from './incoming.js';
+import { callsAtOnceSetting } from '../calls-at-once.js';
 
 export interface VendureConnectorOptions extends VendureOptions { webhookSecret: string }
 
@@ -196,6 +197,8 @@ const VendureConnection = z.object({
   password: nonEmpty,
   /** shared secret of the store's webhooks; signatures are checked with it before anything is queued */
   webhookSecret: z.string().min(16, { message: 'must be at least 16 characters, so it cannot be guessed' }),
+  /** requests Dovetail keeps open to the system at once; the rest wait their turn */
+  callsAtOnce: callsAtOnceSetting,
 }).strict();
 
 export const vendure = storeSystem({
@@ -203,7 +206,7 @@ export const vendure = storeSystem({
   displayName: 'Vendure',
   connection: VendureConnection,
   capabilities: CAPABILITIES,
-  create: (c) => new VendureConnector({ url: c.url, username: c.username, password: c.password, channelToken: c.channelToken, webhookSecret: c.webhookSecret }),
+  create: (c) => new VendureConnector({ url: c.url, username: c.username, password: c.password, channelToken: c.channelToken, webhookSecret: c.webhookSecret, callsAtOnce: c.callsAtOnce }),
   setup: {
     questions: [
       { key: 'url', topic: 'online store address', ask: 'What is the address of your online store (Vendure)?', default: 'http://127.0.0.1:3000',

@@ -97,3 +97,16 @@ test('a 404 is permanent, saying Magento does not know it; a socket failure is t
   const down = new MagentoClient({ url: 'https://shop.example.com', accessToken: 'tok', fetch: async () => { throw new Error('ECONNRESET'); } });
   assert.equal((await failureOf(down.request('GET', '/orders', z.unknown()))).kind, 'transient');
 });
+
+test('callsAtOnce bounds the requests open at once: the rest wait their turn and all are answered', async () => {
+  let open = 0, most = 0;
+  const c = new MagentoClient({ url: 'https://shop.example.com', accessToken: 'tok', callsAtOnce: 2, fetch: async () => {
+    open++; most = Math.max(most, open);
+    await new Promise((r) => setTimeout(r, 5));
+    open--;
+    return { status: 200, text: async () => '{"items":[]}', headers: { get: () => null } };
+  } });
+  const answers = await Promise.all(Array.from({ length: 9 }, () => c.request('GET', '/orders', z.object({ items: z.array(z.unknown()) }))));
+  assert.equal(answers.length, 9);
+  assert.equal(most, 2);
+});
