@@ -75,7 +75,7 @@ export function implications(key: string, config: Config): string | null {
     case 'rules.creditMemosIn':
       return `Accounting issues credit memos in ${r.creditMemosIn === 'store' ? 'the store' : 'the inventory system'}; customers see them ${r.creditMemosIn === 'store' ? 'in their account' : 'only when the other system shows them'}.`;
     case 'rules.liveInventory':
-      return r.liveInventory ? `The website shows stock within seconds of a change (${config.inventory.debounceMs / 1000} s grouping).` : 'The website keeps its own stock counts: someone must keep them right by hand, or the store will sell what is not there.';
+      return r.liveInventory ? `The website shows stock within seconds of a change (${config.inventory.debounceMs ? `${config.inventory.debounceMs / 1000} s grouping` : 'at the next poll'}).` : 'The website keeps its own stock counts: someone must keep them right by hand, or the store will sell what is not there.';
     case 'rules.deductAllocated':
       return r.deductAllocated ? 'The website may show fewer units than the shelf holds while phone orders wait to ship.' : 'A unit promised to a phone order can be sold again on the website: expect occasional back-orders and apologies.';
     case 'inventory.safetyStock':

@@ -270,10 +270,11 @@ export function coverage(config: Config): CoverageRow[] {
     r.quotesFrom === 'inventory' ? OFFLINE : {});
   // 7
   add('rules.liveInventory', r.liveInventory, true, r.liveInventory
-    ? `Stock counts are pushed to the store as they change in the inventory system (after a pause of ${seconds(inv.debounceMs)} to group bursts of changes).`
+    ? `Stock counts are pushed to the store as they change in the inventory system (${inv.debounceMs ? `after a pause of ${seconds(inv.debounceMs)} to group bursts of changes` : 'as soon as Dovetail reads the change'}).`
     : 'Stock counts are not pushed to the store; the store keeps its own counts.');
   add('inventory.debounceMs', inv.debounceMs, true, r.liveInventory
-    ? `After a stock change, Dovetail waits ${seconds(inv.debounceMs)} for more changes to the same product before updating the store.`
+    ? (inv.debounceMs ? `After a stock change, Dovetail waits ${seconds(inv.debounceMs)} for more changes to the same product before updating the store.`
+      : 'Dovetail updates the store as soon as it reads a stock change: the changes one poll reads go together, with no further wait.')
     : 'Has no effect while stock counts are not pushed (rules.liveInventory: false).');
   const locations = inv.locations;
   add('inventory.locations', locations, true, locations.length === 0

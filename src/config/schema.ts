@@ -127,8 +127,11 @@ export const RulesSettings = z.object({
 }).strict().prefault({});
 
 export const InventorySettings = z.object({
-  /** wait this long after the last stock change of a SKU before pushing it, to batch bursts */
-  debounceMs: z.number().int().min(0).default(2000),
+  /**
+   * wait this long after a stock change of a SKU before pushing it, to group bursts. 0 (the
+   * default): at once, since every poll already reads the changes since the last one as one batch
+   */
+  debounceMs: z.number().int().min(0).default(0),
   /** units held back from the store per SKU */
   safetyStock: z.number().int().min(0).default(0),
   /** warehouse codes or names whose stock is published; empty = the default warehouse */

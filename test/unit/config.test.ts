@@ -56,7 +56,7 @@ test('a file with only the secrets gets every default', () => {
     creditMemosIn: 'inventory', capture: 'atOrder', settleFrom: 'store', refundsIn: 'store',
     salespeople: { rules: [], default: null },
   });
-  assert.deepEqual(c.inventory, { debounceMs: 2000, safetyStock: 0, locations: [], incoming: 'none' });
+  assert.deepEqual(c.inventory, { debounceMs: 0, safetyStock: 0, locations: [], incoming: 'none' });
   assert.deepEqual(c.sync, { pollIntervalMs: 5000, referenceSetsEveryMs: 60_000, batchSize: 100, maxAttempts: 8, keepRetryingHours: 24, jobLeaseMs: 60_000, jobsAtOnce: 4 });
   assert.deepEqual(c.server, { host: '127.0.0.1', port: 8790, token: null });
 });
