@@ -17,7 +17,7 @@ export interface EngineContext {
 /** A handler settles each job it was given: resolved means done, an error means a failed attempt. */
 export type Outcomes = Map<number, Error | null>;
 
-export interface JobHandler {
+export interface JobHandler<Ahead = unknown> {
   kind: string;
   /** how many jobs of this kind one call may take (the connector writes them in one batch) */
   batch: number;
@@ -28,7 +28,13 @@ export interface JobHandler {
    * records share (a customer's party, a tax rate): two at once would both find none and both make one.
    */
   inFlight?: { recordOf: (key: string) => string };
-  handle(ctx: EngineContext, jobs: Job[]): Promise<Outcomes>;
+  /**
+   * Reads what the claimed batch's jobs need from the systems in one go, before they are worked
+   * (in flight, one call per record): one read for many records instead of one per record. Its
+   * answer goes to every call; when it fails, every job of the batch fails that attempt.
+   */
+  readAhead?(ctx: EngineContext, jobs: Job[]): Promise<Ahead>;
+  handle(ctx: EngineContext, jobs: Job[], ahead?: Ahead): Promise<Outcomes>;
 }
 
 /**

@@ -132,11 +132,15 @@ export class JobRunner {
   /**
    * The handler's outcomes for a claimed batch. A handler of jobs that may be in flight together
    * gets one call per record, several at once: each waits on its system's answers, not on the
-   * others'. The claim gave this worker every job of the batch, so a crash leaves them all to be
-   * resumed, as it does a batch worked one by one.
+   * others'. A handler that reads ahead reads once for the whole batch first. The claim gave this
+   * worker every job of the batch, so a crash leaves them all to be resumed, as it does a batch
+   * worked one by one.
    */
   private async handle(handler: JobHandler, jobs: Job[]): Promise<Outcomes> {
-    const call = (some: Job[]) => handler.handle(this.ctx, some).catch((err: unknown) => new Map(some.map((j) => [j.id, err as Error])));
+    const failAll = (some: Job[]) => (err: unknown) => new Map(some.map((j) => [j.id, err as Error]));
+    let ahead: unknown;
+    try { ahead = await handler.readAhead?.(this.ctx, jobs); } catch (err) { return failAll(jobs)(err); }
+    const call = (some: Job[]) => handler.handle(this.ctx, some, ahead).catch(failAll(some));
     if (!handler.inFlight || jobs.length < 2) return call(jobs);
     const { recordOf } = handler.inFlight;
     const byRecord = groupBy(jobs, (job) => recordOf(job.key));
