@@ -149,8 +149,12 @@ export interface InventoryPayments {
  * Feed: readChanges('sale'), keyed by store order code.
  */
 export interface InventoryOrderChanges {
-  /** The sale for this store order code as it is now, in the shape both sides are compared in; null: no such sale. */
-  getSaleLines(orderCode: string): Promise<OrderLinesState | null>;
+  /**
+   * The sales for these store order codes as they are now, in the shape both sides are compared
+   * in, by code; a code with no sale is absent. Read for all the codes together (a fixed number of
+   * calls, not a round per order): a batch of order changes and a reconcile page are many orders.
+   */
+  getSaleLines(orderCodes: string[]): Promise<Map<string, OrderLinesState>>;
   /**
    * Makes each given SKU give the customer `quantity` units — in getSaleLines' terms, so units
    * cancelled through the exception flow or returned are not counted (Tryton: one sale amendment): lower for a
@@ -316,8 +320,12 @@ export interface StorePayments {
  * changes come through readChanges('order'), keyed by order code, like new orders.
  */
 export interface StoreOrderChanges {
-  /** The placed order as it is now, in the shape both sides are compared in; null: unknown order. */
-  getOrderLines(orderCode: string): Promise<OrderLinesState | null>;
+  /**
+   * The placed orders as they are now, in the shape both sides are compared in, by code; an
+   * unknown code is absent. Read for all the codes together (one query or a page of them, not a
+   * round per order).
+   */
+  getOrderLines(orderCodes: string[]): Promise<Map<string, OrderLinesState>>;
   /**
    * Takes units off the order (Vendure: cancelOrder with lines): unshipped units for a
    * cancellation, shipped ones for a return shown on the order. `reason` is shown on the order's
@@ -484,6 +492,11 @@ export const FEED_CAPABILITY: { store: Partial<Record<RecordKind, StoreCapabilit
 export type StoreConnectorWith<C extends StoreCapability> = StoreConnector & UnionToIntersection<StoreCapabilities[C]>;
 export type InventoryConnectorWith<C extends InventoryCapability> = InventoryConnector & UnionToIntersection<InventoryCapabilities[C]>;
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/** One order's answer from a read made for many (getOrderLines, getSaleLines); null when it has none. */
+export async function oneOrder<T>(answers: Promise<Map<string, T>>, orderCode: string): Promise<T | null> {
+  return (await answers).get(orderCode) ?? null;
+}
 
 /**
  * The group `group` of a connector, or one config error saying which rule needs what the

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DovetailError } from '../../src/errors.js';
-import { capability, type RecordKind, type InventoryCapabilities, type InventoryCapability } from '../../src/connectors/types.js';
+import { capability, oneOrder, type RecordKind, type InventoryCapabilities, type InventoryCapability } from '../../src/connectors/types.js';
 import { Customer } from '../../src/model/customer.js';
 import { OfflineSale } from '../../src/model/offline-order.js';
 import { OrderLinesState } from '../../src/model/order-lines.js';
@@ -183,28 +183,35 @@ export function inventoryContract(subject: InventorySubject): void {
       test('setSaleQuantities: never below what shipped, a repeat changes nothing; recordReturn once per key; fed by order code', async () => {
         const orderCode = await shippedOrder();
         const changes = group('orderChanges');
-        const before = await changes.getSaleLines(orderCode);
+        const saleLines = (c: string) => oneOrder(changes.getSaleLines([c]), c);
+        const before = await saleLines(orderCode);
         assert.ok(before);
         OrderLinesState.parse(before);
         const lineOf = (s: typeof before, k: string) => s.lines.find((l) => l.sku === k);
         assert.deepEqual([lineOf(before, a)?.quantity, lineOf(before, a)?.shipped], [3, 2]);
         const unit = { unitNetMinor: UNIT_NET, taxRatePercent: 10 };
         await assert.rejects(changes.setSaleQuantities(orderCode, [{ sku: a, quantity: 1, ...unit }], 'contract: below shipped'), DovetailError);
-        assert.deepEqual(await changes.getSaleLines(orderCode), before, 'a refused change leaves the sale as it was');
+        assert.deepEqual(await saleLines(orderCode), before, 'a refused change leaves the sale as it was');
         await changes.setSaleQuantities(orderCode, [{ sku: a, quantity: 2, ...unit }], 'contract: the third A is cancelled');
-        const cancelled = await changes.getSaleLines(orderCode);
+        const cancelled = await saleLines(orderCode);
         assert.equal(lineOf(cancelled!, a)?.quantity, 2);
         await changes.setSaleQuantities(orderCode, [{ sku: a, quantity: 2, ...unit }], 'contract: again');
-        assert.deepEqual(await changes.getSaleLines(orderCode), cancelled, 'a repeat changes nothing');
+        assert.deepEqual(await saleLines(orderCode), cancelled, 'a repeat changes nothing');
 
         const first = await changes.recordReturn(orderCode, [{ sku: a, quantity: 1 }], { key: `ret-${run}`, note: 'contract: one back', creditNote: false });
         const again = await changes.recordReturn(orderCode, [{ sku: a, quantity: 1 }], { key: `ret-${run}`, note: 'contract: one back', creditNote: false });
         assert.equal(first.created, true);
         assert.deepEqual(again, { id: first.id, created: false });
         assert.ok((await feedKeys('sale')).has(orderCode), 'the sale feed is keyed by order code');
-        const returned = lineOf((await changes.getSaleLines(orderCode))!, a);
+        const returned = lineOf((await saleLines(orderCode))!, a);
         assert.deepEqual([returned?.quantity, returned?.returned], [1, 1]);
-        assert.equal(await changes.getSaleLines(code('NEVER')), null);
+        // many orders in one read: each answered as alone, an unknown code absent
+        const other = (await imported('BATCH', [{ sku: b, quantity: 1 }])).order.code;
+        const both = await changes.getSaleLines([orderCode, code('NEVER'), other]);
+        assert.deepEqual([...both.keys()].sort(), [orderCode, other].sort());
+        assert.deepEqual(both.get(orderCode), await saleLines(orderCode));
+        assert.deepEqual(both.get(other), await saleLines(other));
+        assert.deepEqual(await changes.getSaleLines([]), new Map());
       });
     });
 

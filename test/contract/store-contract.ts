@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DovetailError } from '../../src/errors.js';
-import { capability, type RecordKind, type StockWriteResult, type StoreCapabilities, type StoreCapability, type WriteResult } from '../../src/connectors/types.js';
+import { capability, oneOrder, type RecordKind, type StockWriteResult, type StoreCapabilities, type StoreCapability, type WriteResult } from '../../src/connectors/types.js';
 import { Customer, normaliseEmail } from '../../src/model/customer.js';
 import type { OfflineSale } from '../../src/model/offline-order.js';
 import { Order } from '../../src/model/order.js';
@@ -301,27 +301,34 @@ export function storeContract(subject: StoreSubject): void {
       const qty = (s: OrderLinesState, k: string) => s.lines.find((l) => l.sku === k)?.quantity ?? 0;
       const refuses = (what: 'orderEdits' | 'partialCancellation') => subject.refuses?.includes(what) ?? false;
       /** a refusal the operator can act on: permanent (never retried), marked a conflict, saying why */
+      const orderLines = (code: string) => oneOrder(group('orderChanges').getOrderLines([code]), code);
       const refusedClearly = (e: unknown) => e instanceof DovetailError && e.kind === 'permanent' && e.detail?.refusal === 'conflict' && e.message.length > 20;
       test('getOrderLines and raiseOrderQuantities (a repeat changes nothing), in canonical terms', async () => {
         const code = await placeOrder('changes', false);
         const changes = group('orderChanges');
-        const lines = await changes.getOrderLines(code);
+        const lines = await orderLines(code);
         assert.ok(lines);
         OrderLinesState.parse(lines);
         assert.equal(qty(lines, orderSkus[0]!), 2);
-        assert.equal(await changes.getOrderLines(`NEVER-${run}`), null);
+        // many orders in one read: each answered as alone, an unknown code absent
+        const other = await placeOrder('changes-too', false);
+        const both = await changes.getOrderLines([code, `NEVER-${run}`, other]);
+        assert.deepEqual([...both.keys()].sort(), [code, other].sort());
+        assert.deepEqual(both.get(code), lines);
+        assert.deepEqual(both.get(other), await orderLines(other));
+        assert.deepEqual(await changes.getOrderLines([]), new Map());
         if (refuses('orderEdits')) {
           // a store without an API for order edits says so where check and report read it
           assert.ok(subject.cannotCarry?.['rules.orderEditsIn'], 'the descriptor names order edits as not carried out, so check says so');
           await assert.rejects(changes.raiseOrderQuantities(code, [{ sku: orderSkus[1]!, quantity: 2 }], 'contract: one more'), refusedClearly);
-          assert.equal(qty((await changes.getOrderLines(code))!, orderSkus[1]!), 1, 'nothing changed');
+          assert.equal(qty((await orderLines(code))!, orderSkus[1]!), 1, 'nothing changed');
           return;
         }
         const raised = await changes.raiseOrderQuantities(code, [{ sku: orderSkus[1]!, quantity: 2 }], 'contract: one more');
         assert.ok(raised.totalAfterMinor > raised.totalBeforeMinor);
         const repeat = await changes.raiseOrderQuantities(code, [{ sku: orderSkus[1]!, quantity: 2 }], 'contract: one more');
         assert.equal(repeat.totalAfterMinor, repeat.totalBeforeMinor, 'already at that quantity');
-        assert.equal(qty((await changes.getOrderLines(code))!, orderSkus[1]!), 2);
+        assert.equal(qty((await orderLines(code))!, orderSkus[1]!), 2);
       });
       test('cancelOrderUnits: some units (or, where the store cancels only the whole rest, a clear refusal), then every unit left', async () => {
         const code = await placeOrder('cancel', false);
@@ -329,16 +336,16 @@ export function storeContract(subject: StoreSubject): void {
         const some = changes.cancelOrderUnits(code, [{ sku: orderSkus[0]!, quantity: 1 }], { kind: 'cancel', reason: 'contract: one fewer' });
         if (refuses('partialCancellation')) {
           await assert.rejects(some, refusedClearly);
-          assert.equal(qty((await changes.getOrderLines(code))!, orderSkus[0]!), 2, 'nothing changed');
+          assert.equal(qty((await orderLines(code))!, orderSkus[0]!), 2, 'nothing changed');
         } else {
           const cancelled = await some;
           assert.ok(cancelled.totalAfterMinor < cancelled.totalBeforeMinor);
-          assert.equal(qty((await changes.getOrderLines(code))!, orderSkus[0]!), 1);
+          assert.equal(qty((await orderLines(code))!, orderSkus[0]!), 1);
         }
-        const left = (await changes.getOrderLines(code))!.lines.filter((l) => l.quantity > 0).map((l) => ({ sku: l.sku, quantity: l.quantity }));
+        const left = (await orderLines(code))!.lines.filter((l) => l.quantity > 0).map((l) => ({ sku: l.sku, quantity: l.quantity }));
         const all = await changes.cancelOrderUnits(code, left, { kind: 'cancel', reason: 'contract: nothing wanted' });
         assert.ok(all.totalAfterMinor < all.totalBeforeMinor);
-        assert.deepEqual((await changes.getOrderLines(code))!.lines.filter((l) => l.quantity > 0), [], 'no unit left');
+        assert.deepEqual((await orderLines(code))!.lines.filter((l) => l.quantity > 0), [], 'no unit left');
       });
       test('releaseAuthorisation: gives up what is still authorised, once', async () => {
         const code = await placeOrder('release', false);

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DovetailProcess } from './helpers/dovetail-process.js';
 import type { TrytonClient } from '../../src/connectors/tryton/client.js';
-import { capability } from '../../src/connectors/types.js';
+import { capability, oneOrder } from '../../src/connectors/types.js';
 import { linesAgree } from '../../src/model/order-lines.js';
 import { openContext } from '../../src/engine/open.js';
 import { createLogger } from '../../src/log.js';
@@ -120,8 +120,8 @@ describe('the order lifecycle, Dovetail killed at every step', () => {
     // quantities: both sides read in the same shape agree (nothing kept, one kettle back, the lid never sent)
     const ctx = await openContext(settings.config, createLogger('silent'));
     try {
-      const store = await capability(ctx.store, 'orderChanges', 'this test').getOrderLines(order.code);
-      const inventory = await capability(ctx.inventory, 'orderChanges', 'this test').getSaleLines(order.code);
+      const store = await oneOrder(capability(ctx.store, 'orderChanges', 'this test').getOrderLines([order.code]), order.code);
+      const inventory = await oneOrder(capability(ctx.inventory, 'orderChanges', 'this test').getSaleLines([order.code]), order.code);
       assert.ok(store && inventory);
       assert.ok(linesAgree(store, inventory), `both systems agree: ${JSON.stringify({ store: store.lines, inventory: inventory.lines })}`);
       assert.deepEqual(store.lines.map((l) => [l.sku, l.quantity, l.returned]).sort(), [['KETTLE-1', 0, 1], ['LID-1', 0, 0]]);

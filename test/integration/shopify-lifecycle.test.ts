@@ -18,7 +18,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { ShopifyConnector } from '../../src/connectors/shopify/index.js';
 import type { TrytonClient } from '../../src/connectors/tryton/client.js';
-import { capability } from '../../src/connectors/types.js';
+import { capability, oneOrder } from '../../src/connectors/types.js';
 import { Engine } from '../../src/engine/engine.js';
 import { openContext } from '../../src/engine/open.js';
 import { createLogger } from '../../src/log.js';
@@ -217,8 +217,8 @@ describe('the order lifecycle on Shopify, Dovetail killed at every step', () => 
     assert.deepEqual([money.received, money.paidOut, money.count], [sum(succeeded('CAPTURE')), sum(succeeded('REFUND')), 2], 'Tryton received and paid out what Shopify moved, to the cent, once each');
     const ctx = await openContext(settings.config, createLogger('silent'));
     try {
-      const store = await capability(ctx.store, 'orderChanges', 'this test').getOrderLines(code);
-      const inventory = await read(() => capability(ctx.inventory, 'orderChanges', 'this test').getSaleLines(code));
+      const store = await oneOrder(capability(ctx.store, 'orderChanges', 'this test').getOrderLines([code]), code);
+      const inventory = await read(() => oneOrder(capability(ctx.inventory, 'orderChanges', 'this test').getSaleLines([code]), code));
       assert.ok(store && inventory);
       assert.ok(linesAgree(store, inventory), `both systems give the customer the same units: ${JSON.stringify({ store: store.lines, inventory: inventory.lines })}`);
       assert.deepEqual(store.lines.map((l) => [l.sku, l.quantity, l.returned]).sort(), [['KETTLE-1', 0, 1], ['LID-1', 0, 0]]);

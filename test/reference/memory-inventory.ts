@@ -227,13 +227,17 @@ export class MemoryInventory implements InventoryConnector {
 
   // ---- changes to web sales ---------------------------------------------------------------------
 
-  async getSaleLines(orderCode: string): Promise<OrderLinesState | null> {
+  async getSaleLines(orderCodes: string[]): Promise<Map<string, OrderLinesState>> {
     this.faults.check('getSaleLines');
-    const s = this.webSale(orderCode);
-    if (!s) return null;
-    return { orderCode, totalMinor: this.totalOf(s), state: s.state,
-      lines: s.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, shipped: l.shipped, returned: l.returned, unitGrossMinor: l.unitNetMinor + l.unitTaxMinor,
-        unitNetMinor: l.unitNetMinor, taxRatePercent: l.taxRatePercent })) };
+    const out = new Map<string, OrderLinesState>();
+    for (const orderCode of orderCodes) {
+      const s = this.webSale(orderCode);
+      if (!s) continue;
+      out.set(orderCode, { orderCode, totalMinor: this.totalOf(s), state: s.state,
+        lines: s.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, shipped: l.shipped, returned: l.returned, unitGrossMinor: l.unitNetMinor + l.unitTaxMinor,
+          unitNetMinor: l.unitNetMinor, taxRatePercent: l.taxRatePercent })) });
+    }
+    return out;
   }
 
   async setSaleQuantities(orderCode: string, lines: { sku: string; quantity: number; unitNetMinor: number; taxRatePercent: number }[], note: string): Promise<void> {

@@ -252,15 +252,19 @@ export class MemoryStore implements StoreConnector {
 
   // ---- changes to placed orders -----------------------------------------------------------------
 
-  async getOrderLines(orderCode: string): Promise<OrderLinesState | null> {
+  async getOrderLines(orderCodes: string[]): Promise<Map<string, OrderLinesState>> {
     this.faults.check('getOrderLines');
-    const o = this.orders.get(orderCode);
-    if (!o) return null;
-    return {
-      orderCode, totalMinor: this.totalOf(o), state: this.stateOf(o),
-      lines: o.lines.map((l) => ({ sku: l.sku, quantity: units(l), shipped: l.shipped, returned: l.returned,
-        unitGrossMinor: l.unitNetMinor + l.unitTaxMinor, unitNetMinor: l.unitNetMinor, taxRatePercent: l.taxRatePercent })),
-    };
+    const out = new Map<string, OrderLinesState>();
+    for (const orderCode of orderCodes) {
+      const o = this.orders.get(orderCode);
+      if (!o) continue;
+      out.set(orderCode, {
+        orderCode, totalMinor: this.totalOf(o), state: this.stateOf(o),
+        lines: o.lines.map((l) => ({ sku: l.sku, quantity: units(l), shipped: l.shipped, returned: l.returned,
+          unitGrossMinor: l.unitNetMinor + l.unitTaxMinor, unitNetMinor: l.unitNetMinor, taxRatePercent: l.taxRatePercent })),
+      });
+    }
+    return out;
   }
 
   async cancelOrderUnits(orderCode: string, lines: { sku: string; quantity: number }[], opts: { kind: 'cancel' | 'return'; reason: string }) {

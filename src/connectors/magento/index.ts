@@ -110,7 +110,7 @@ export class MagentoConnector implements StoreConnector {
   refundPayment(orderCode: string, amountMinor: number, key: string, note: string): Promise<RefundResult> { return money.refundPayment(this.ctx, orderCode, amountMinor, key, note); }
 
   // orderChanges
-  getOrderLines(orderCode: string): Promise<OrderLinesState | null> { return changes.getOrderLines(this.ctx, orderCode); }
+  getOrderLines(orderCodes: string[]): Promise<Map<string, OrderLinesState>> { return changes.getOrderLines(this.ctx, orderCodes); }
   cancelOrderUnits(orderCode: string, lines: { sku: string; quantity: number }[], opts: { kind: 'cancel' | 'return'; reason: string }) { return changes.cancelOrderUnits(this.ctx, orderCode, lines, opts); }
   async raiseOrderQuantities(orderCode: string): Promise<{ totalBeforeMinor: number; totalAfterMinor: number; state: string }> { return changes.raiseOrderQuantities(this.ctx, orderCode); }
   releaseAuthorisation(orderCode: string, note: string): Promise<{ releasedMinor: number }> { return changes.releaseAuthorisation(this.ctx, orderCode, note); }

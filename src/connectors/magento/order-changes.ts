@@ -5,9 +5,9 @@ import { z } from 'zod';
 import { DovetailError } from '../../errors.js';
 import type { OrderLinesState } from '../../model/order-lines.js';
 import { mustFindOrder } from './fulfilment.js';
-import { toMinor, topLevelItems, unitAmounts, type MOrder, type MOrderItem } from './mappers.js';
+import { MOrder, toMinor, topLevelItems, unitAmounts, type MOrderItem } from './mappers.js';
 import { getPayments } from './payments.js';
-import { findOrder, type MagentoContext } from './reads.js';
+import { searchByValues, type MagentoContext } from './reads.js';
 
 /** A change Magento cannot make: permanent, with `refusal: conflict` so the dashboard tells it from a failed call. */
 const cannot = (code: string, why: string) => new DovetailError('permanent', `order ${code}: ${why}`, { detail: { orderCode: code, refusal: 'conflict' } });
@@ -33,9 +33,20 @@ export function linesOf(order: MOrder): OrderLinesState {
   };
 }
 
-export async function getOrderLines(ctx: MagentoContext, code: string): Promise<OrderLinesState | null> {
-  const order = await findOrder(ctx, code);
-  return order ? linesOf(order) : null;
+/**
+ * The orders with these increment ids, by code: one `increment_id in (…)` search per
+ * VALUES_PER_SEARCH codes. Each listed order carries its items (the schema requires them), all
+ * that linesOf reads.
+ */
+export async function getOrderLines(ctx: MagentoContext, codes: string[]): Promise<Map<string, OrderLinesState>> {
+  const out = new Map<string, OrderLinesState>();
+  if (!codes.length) return out;
+  const wanted = new Set(codes);
+  for (const order of await searchByValues(ctx, '/orders', MOrder, 'increment_id', [...wanted])) {
+    // an increment id is unique per store, not per shop: the first found stands, as in findOrder
+    if (wanted.has(order.increment_id) && !out.has(order.increment_id)) out.set(order.increment_id, linesOf(order));
+  }
+  return out;
 }
 
 /** What Magento's cancel takes off an item: ordered − max(shipped, invoiced) − already cancelled. */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DovetailError } from '../../errors.js';
 import type { Customer } from '../../model/customer.js';
 import type { Order } from '../../model/order.js';
+import type { OrderLinesState } from '../../model/order-lines.js';
 import type { Product, ProductFields } from '../../model/product.js';
 import type { StockPosition } from '../../model/stock.js';
 import { HTTP_ADDRESS, inventorySystem, type ChangePage, type InventoryCapability, type InventoryConnector, type RecordKind } from '../types.js';
@@ -97,7 +98,11 @@ export class OdooConnector implements InventoryConnector {
   async getSaleMoney(orderCode: string) { return money.getSaleMoney(this.client, await this.ready(), orderCode); }
 
   // ---- changes to placed web orders: cancellations, returns, edits (see order-changes.ts)
-  async getSaleLines(orderCode: string) { return orderChanges.getSaleLines(this.client, await this.ready(), orderCode); }
+  async getSaleLines(orderCodes: string[]): Promise<Map<string, OrderLinesState>> {
+    // none asked: answered without connecting
+    if (!orderCodes.length) return new Map();
+    return orderChanges.getSaleLines(this.client, await this.ready(), orderCodes);
+  }
   async setSaleQuantities(orderCode: string, lines: { sku: string; quantity: number; unitNetMinor: number; taxRatePercent: number }[], note: string) {
     return orderChanges.setSaleQuantities(this.client, await this.ready(), orderCode, lines, note);
   }

@@ -2,6 +2,7 @@
 // lines edited, units returned through stock.return.picking), the feed of sales that changed, and
 // the two writes that carry the store's changes here.
 import { z } from 'zod';
+import { chunk } from '../../collections.js';
 import { DovetailError, permanent } from '../../errors.js';
 import type { OrderLinesState } from '../../model/order-lines.js';
 import type { ChangePage, ChangeRef } from '../types.js';
@@ -24,21 +25,31 @@ interface SkuLines {
 
 interface WebSale { id: number; name: string; state: string; totalMinor: number; bySku: Map<string, SkuLines> }
 
-async function loadWebSale(client: OdooCalls, setup: Setup, orderCode: string): Promise<WebSale | null> {
+/** Store order codes per sale.order search: keeps each request's `in` list and the reads after it bounded. */
+const CODES_PER_READ = 100;
+
+/**
+ * The web sales of these codes (one per code: the lowest id not cancelled, as a one-code search
+ * with `order id asc, limit 1` picks), their lines, moves and SKUs read for all of them at once.
+ */
+async function loadWebSales(client: OdooCalls, setup: Setup, orderCodes: string[]): Promise<Map<string, WebSale>> {
   const N = odooNames(client.version);
   const S = N.sale.fields, L = N.saleLine.fields, M = N.move.fields;
-  const [sale] = await searchRead(client, N.sale.model, [[S.reference, '=', orderCode], [S.state, '!=', 'cancel']],
-    { name: [S.name, z.string()], state: [S.state, z.string()], total: [S.total, z.number()], lines: [S.lines, z.array(z.number())] },
-    { limit: 1, order: `${S.id} asc` });
-  if (!sale) return null;
-  const lines = (await read(client, N.saleLine.model, sale.lines, { product: [L.product, Ref], quantity: [L.quantity, z.number()], delivered: [L.delivered, z.number()],
+  const found = await searchRead(client, N.sale.model, [[S.reference, 'in', orderCodes], [S.state, '!=', 'cancel']],
+    { reference: [S.reference, Text], name: [S.name, z.string()], state: [S.state, z.string()], total: [S.total, z.number()], lines: [S.lines, z.array(z.number())] },
+    { order: `${S.id} asc` });
+  const saleOf = new Map<string, (typeof found)[number]>();
+  for (const s of found) if (s.reference && !saleOf.has(s.reference)) saleOf.set(s.reference, s);
+  const saleOfLine = new Map([...saleOf.values()].flatMap((s) => s.lines.map((l) => [l, s.id] as const)));
+  const lines = (await read(client, N.saleLine.model, [...saleOfLine.keys()], { product: [L.product, Ref], quantity: [L.quantity, z.number()], delivered: [L.delivered, z.number()],
     subtotal: [L.subtotal, z.number()], total: [L.totalWithTax, z.number()], taxes: [L.taxes, z.array(z.number())], isDelivery: [L.isDelivery, z.boolean()], displayType: [L.displayType, Text] }))
     .filter((l) => l.product && !l.isDelivery && !l.displayType).sort((a, b) => a.id - b.id);
-  const returns = lines.length ? await searchRead(client, N.move.model, [[M.saleLine, 'in', lines.map((l) => l.id)], [M.returnOf, '!=', false], [M.state, '=', 'done']],
-    { product: [M.product, Ref], quantity: [M.quantity, z.number()] }) : [];
+  const lineIds = lines.map((l) => l.id);
+  const returns = lineIds.length ? await searchRead(client, N.move.model, [[M.saleLine, 'in', lineIds], [M.returnOf, '!=', false], [M.state, '=', 'done']],
+    { line: [M.saleLine, Ref], product: [M.product, Ref], quantity: [M.quantity, z.number()] }) : [];
   // the deliveries' own moves: a backorder cancelled (or a delivery validated with "No Backorder")
   // cancels the rest's move but leaves the line's ordered quantity, so what is still coming is read here
-  const outgoing = lines.length ? await searchRead(client, N.move.model, [[M.saleLine, 'in', lines.map((l) => l.id)], [M.returnOf, '=', false]],
+  const outgoing = lineIds.length ? await searchRead(client, N.move.model, [[M.saleLine, 'in', lineIds], [M.returnOf, '=', false]],
     { line: [M.saleLine, Ref], state: [M.state, z.string()], demand: [M.demand, z.number()] }) : [];
   const openOf = new Map<number, number>();
   for (const m of outgoing) {
@@ -46,53 +57,62 @@ async function loadWebSale(client: OdooCalls, setup: Setup, orderCode: string): 
     openOf.set(m.line.id, (openOf.get(m.line.id) ?? 0) + (m.state === 'done' || m.state === 'cancel' ? 0 : Math.round(m.demand)));
   }
   const skus = await skusOf(client, [...lines.map((l) => l.product!.id), ...returns.flatMap((m) => (m.product ? [m.product.id] : []))]);
-  const bySku = new Map<string, SkuLines>();
+  const bySale = new Map([...saleOf.values()].map((s) => [s.id, new Map<string, SkuLines>()]));
   for (const l of lines) {
     const sku = skus.get(l.product!.id);
     if (!sku || sku === SHIPPING_SKU) continue;
+    const bySku = bySale.get(saleOfLine.get(l.id)!)!;
     const entry = bySku.get(sku) ?? { sku, lines: [], returned: 0, open: null };
     const open = openOf.get(l.id);
     if (open !== undefined) entry.open = (entry.open ?? 0) + open;
     entry.lines.push({ id: l.id, ordered: Math.round(l.quantity), delivered: Math.round(l.delivered), subtotal: l.subtotal, total: l.total, taxIds: l.taxes });
     bySku.set(sku, entry);
   }
+  // a return move keeps its sale line, which names the sale; its units count on that sale's line of the SKU
   for (const m of returns) {
-    const entry = m.product && bySku.get(skus.get(m.product.id) ?? '');
+    const sale = m.line && saleOfLine.get(m.line.id);
+    const entry = sale && m.product && bySale.get(sale)?.get(skus.get(m.product.id) ?? '');
     if (entry) entry.returned += Math.round(m.quantity);
   }
-  return { id: sale.id, name: sale.name, state: sale.state, totalMinor: toMinor(sale.total, setup.currency.decimals), bySku };
+  return new Map([...saleOf].map(([code, s]) => [code,
+    { id: s.id, name: s.name, state: s.state, totalMinor: toMinor(s.total, setup.currency.decimals), bySku: bySale.get(s.id)! }]));
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /**
- * The sale in the shape both systems are compared in. Odoo keeps a line's ordered quantity when
- * units come back (a refunded return lowers qty_delivered instead), so the customer gets
- * ordered − returned, and what left the warehouse is qty_delivered + returned.
+ * The sales in the shape both systems are compared in, by store order code. Odoo keeps a line's
+ * ordered quantity when units come back (a refunded return lowers qty_delivered instead), so the
+ * customer gets ordered − returned, and what left the warehouse is qty_delivered + returned.
  */
-export async function getSaleLines(client: OdooCalls, setup: Setup, orderCode: string): Promise<OrderLinesState | null> {
-  const sale = await loadWebSale(client, setup, orderCode);
-  if (!sale) return null;
+export async function getSaleLines(client: OdooCalls, setup: Setup, orderCodes: string[]): Promise<Map<string, OrderLinesState>> {
   const N = odooNames(client.version);
-  const taxIds = [...new Set([...sale.bySku.values()].flatMap((s) => s.lines.flatMap((l) => l.taxIds)))];
-  const rates = new Map((await read(client, N.tax.model, taxIds, { amount: [N.tax.fields.amount, z.number()] })).map((t) => [t.id, t.amount]));
   const d = setup.currency.decimals;
-  return {
-    orderCode, totalMinor: sale.totalMinor, state: sale.state,
-    lines: [...sale.bySku.values()].map((s) => {
-      const ordered = sum(s.lines.map((l) => l.ordered));
-      const delivered = sum(s.lines.map((l) => l.delivered));
-      const per = (amount: number) => (ordered ? Math.round(toMinor(amount, d) / ordered) : 0);
-      // a confirmed sale gives what left (and stayed out) plus what is still on its way: units whose
-      // move was cancelled (the backorder cancelled) are no longer the customer's
-      const gets = s.open === null || sale.state !== 'sale' ? ordered - s.returned : Math.min(ordered - s.returned, delivered + s.open);
-      return {
-        sku: s.sku, quantity: Math.max(0, gets), shipped: delivered + s.returned, returned: s.returned,
-        unitNetMinor: per(sum(s.lines.map((l) => l.subtotal))), unitGrossMinor: per(sum(s.lines.map((l) => l.total))),
-        taxRatePercent: sum((s.lines[0]?.taxIds ?? []).map((id) => rates.get(id) ?? 0)),
-      };
-    }),
-  };
+  const out = new Map<string, OrderLinesState>();
+  for (const codes of chunk([...new Set(orderCodes)], CODES_PER_READ)) {
+    const sales = await loadWebSales(client, setup, codes);
+    const taxIds = [...new Set([...sales.values()].flatMap((sale) => [...sale.bySku.values()].flatMap((s) => s.lines.flatMap((l) => l.taxIds))))];
+    const rates = new Map((await read(client, N.tax.model, taxIds, { amount: [N.tax.fields.amount, z.number()] })).map((t) => [t.id, t.amount]));
+    for (const [orderCode, sale] of sales) {
+      out.set(orderCode, {
+        orderCode, totalMinor: sale.totalMinor, state: sale.state,
+        lines: [...sale.bySku.values()].map((s) => {
+          const ordered = sum(s.lines.map((l) => l.ordered));
+          const delivered = sum(s.lines.map((l) => l.delivered));
+          const per = (amount: number) => (ordered ? Math.round(toMinor(amount, d) / ordered) : 0);
+          // a confirmed sale gives what left (and stayed out) plus what is still on its way: units whose
+          // move was cancelled (the backorder cancelled) are no longer the customer's
+          const gets = s.open === null || sale.state !== 'sale' ? ordered - s.returned : Math.min(ordered - s.returned, delivered + s.open);
+          return {
+            sku: s.sku, quantity: Math.max(0, gets), shipped: delivered + s.returned, returned: s.returned,
+            unitNetMinor: per(sum(s.lines.map((l) => l.subtotal))), unitGrossMinor: per(sum(s.lines.map((l) => l.total))),
+            taxRatePercent: sum((s.lines[0]?.taxIds ?? []).map((id) => rates.get(id) ?? 0)),
+          };
+        }),
+      });
+    }
+  }
+  return out;
 }
 
 /**
@@ -102,7 +122,7 @@ export async function getSaleLines(client: OdooCalls, setup: Setup, orderCode: s
  */
 export async function setSaleQuantities(client: OdooCalls, setup: Setup, orderCode: string,
   wanted: { sku: string; quantity: number; unitNetMinor: number; taxRatePercent: number }[], note: string): Promise<void> {
-  const sale = await loadWebSale(client, setup, orderCode);
+  const sale = (await loadWebSales(client, setup, [orderCode])).get(orderCode);
   if (!sale) throw new DovetailError('transient', `order ${orderCode} has no sale in Odoo yet (waiting for the order import)`);
   if (sale.state !== 'sale') throw permanent(`the Odoo sale ${sale.name} of order ${orderCode} is ${sale.state}, not a confirmed order: its lines are not changed`, { order: orderCode });
   const N = odooNames(client.version);
@@ -195,7 +215,7 @@ export async function recordReturn(client: OdooCalls, setup: Setup, orderCode: s
     await action(client, N.picking.model, N.picking.methods.validate, [id]);
   }
   if (opts.creditNote) {
-    const state = await getSaleLines(client, setup, orderCode);
+    const state = (await getSaleLines(client, setup, [orderCode])).get(orderCode);
     const gross = sum(lines.map((l) => (state?.lines.find((x) => x.sku === l.sku)?.unitGrossMinor ?? 0) * l.quantity));
     await recordCreditNote(client, setup, orderCode, { amountMinor: gross, key: `return ${opts.key}`, description: opts.note });
   }

@@ -134,7 +134,7 @@ export class ShopifyConnector implements StoreConnector {
   refundPayment(orderCode: string, amountMinor: number, key: string, note: string): Promise<RefundResult> { return money.refundPayment(this.ctx, orderCode, amountMinor, key, note); }
 
   // orderChanges
-  getOrderLines(orderCode: string): Promise<OrderLinesState | null> { return changes.getOrderLines(this.ctx, orderCode); }
+  getOrderLines(orderCodes: string[]): Promise<Map<string, OrderLinesState>> { return changes.getOrderLines(this.ctx, orderCodes); }
   cancelOrderUnits(orderCode: string, lines: { sku: string; quantity: number }[], opts: { kind: 'cancel' | 'return'; reason: string }) { return changes.cancelOrderUnits(this.ctx, orderCode, lines, opts); }
   raiseOrderQuantities(orderCode: string, lines: { sku: string; quantity: number }[], note: string) { return changes.raiseOrderQuantities(this.ctx, orderCode, lines, note); }
   /** Shopify's void takes no reason; the engine's audit keeps `note`. */

@@ -3,20 +3,22 @@
 // cancelled when nothing is left and nothing shipped), shipped units taken back by a processed
 // return, and quantities raised by an order edit.
 import { z } from 'zod';
+import { chunk } from '../../collections.js';
 import { permanent } from '../../errors.js';
 import type { LineState, OrderLinesState } from '../../model/order-lines.js';
 import { userErrorFailure } from './client.js';
 import { bagToMinor, GqlLineItem, legacyIdOf, MoneyBag, toOrderLine } from './mappers.js';
 import {
-  OrderCancel, OrderEditAddVariant, OrderEditBegin, OrderEditCommit, OrderEditSetQuantity, OrderLinesState as OrderLinesQuery, ReturnCreate, ReturnProcess,
+  ORDER_LINES_BATCH, OrderCancel, OrderEditAddVariant, OrderEditBegin, OrderEditCommit, OrderEditSetQuantity, OrderLinesState as OrderLinesQuery, OrderLinesStates,
+  ReturnCreate, ReturnProcess,
 } from './operations.js';
-import { orderIdOf, variantsBySku, type ShopifyContext } from './reads.js';
+import { orderIdOf, orderIdsOf, variantsBySku, type ShopifyContext } from './reads.js';
 import { UserErrors } from './user-errors.js';
 
 const LinesNode = z.object({
   id: z.string(), legacyResourceId: z.string(), cancelledAt: z.string().nullable(), displayFinancialStatus: z.string().nullable(), taxesIncluded: z.boolean(),
   currentTotalPriceSet: MoneyBag,
-  lineItems: z.object({ nodes: z.array(GqlLineItem.extend({ variant: z.object({ id: z.string() }).nullable() })) }),
+  lineItems: z.object({ nodes: z.array(GqlLineItem) }),
   fulfillments: z.array(z.object({ id: z.string(), status: z.string(),
     fulfillmentLineItems: z.object({ nodes: z.array(z.object({ id: z.string(), quantity: z.number().int(), lineItem: z.object({ id: z.string() }) })) }) })),
   returns: z.object({ nodes: z.array(z.object({ id: z.string(), status: z.string(),
@@ -26,14 +28,37 @@ const LinesNode = z.object({
 });
 type LinesNode = z.infer<typeof LinesNode>;
 
-async function load(ctx: ShopifyContext, code: string): Promise<LinesNode | null> {
-  const id = await orderIdOf(ctx, code);
-  if (!id) return null;
+/** One order in OrderLinesState's full pages: what an edit or a return is worked out from. */
+async function loadOne(ctx: ShopifyContext, id: string): Promise<LinesNode | null> {
   return (await ctx.client.request(OrderLinesQuery, { id }, z.object({ order: LinesNode.nullable() }))).order;
 }
 
+const More = z.object({ pageInfo: z.object({ hasNextPage: z.boolean() }) });
+const BatchNode = LinesNode.extend({ lineItems: LinesNode.shape.lineItems.merge(More), returns: LinesNode.shape.returns.merge(More) });
+
+/**
+ * The orders by code, ORDER_LINES_BATCH a call; an order with more line items or returns than a
+ * batched read covers is read again on its own, so its state is the one a single read gives.
+ */
+async function loadMany(ctx: ShopifyContext, codes: string[]): Promise<Map<string, LinesNode>> {
+  const ids = await orderIdsOf(ctx, codes);
+  const byId = new Map<string, LinesNode>();
+  for (const part of chunk([...new Set(ids.values())], ORDER_LINES_BATCH)) {
+    const d = await ctx.client.request(OrderLinesStates, { ids: part }, z.object({ nodes: z.array(BatchNode.nullable()) }));
+    for (const o of d.nodes) {
+      if (!o) continue; // no such order
+      const whole = o.lineItems.pageInfo.hasNextPage || o.returns.pageInfo.hasNextPage ? await loadOne(ctx, o.id) : o;
+      if (whole) byId.set(o.id, whole);
+    }
+  }
+  const out = new Map<string, LinesNode>();
+  for (const [code, id] of ids) { const o = byId.get(id); if (o) out.set(code, o); }
+  return out;
+}
+
 async function mustLoad(ctx: ShopifyContext, code: string, what: string): Promise<LinesNode> {
-  const o = await load(ctx, code);
+  const id = await orderIdOf(ctx, code);
+  const o = id ? await loadOne(ctx, id) : null;
   if (!o) throw permanent(`Shopify has no order ${code} to ${what}`, { orderCode: code });
   return o;
 }
@@ -84,9 +109,10 @@ function toState(o: LinesNode): OrderLinesState {
   return { orderCode: o.legacyResourceId, lines, totalMinor: bagToMinor(o.currentTotalPriceSet), state: o.cancelledAt ? 'CANCELLED' : (o.displayFinancialStatus ?? 'PENDING') };
 }
 
-export async function getOrderLines(ctx: ShopifyContext, code: string): Promise<OrderLinesState | null> {
-  const o = await load(ctx, code);
-  return o ? toState(o) : null;
+export async function getOrderLines(ctx: ShopifyContext, codes: string[]): Promise<Map<string, OrderLinesState>> {
+  const out = new Map<string, OrderLinesState>();
+  for (const [code, o] of await loadMany(ctx, codes)) out.set(code, toState(o));
+  return out;
 }
 
 // ---- order edits ----

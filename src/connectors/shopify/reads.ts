@@ -12,7 +12,7 @@ import {
   GqlCustomer, GqlLineItem, GqlOrder, GqlVariant, PageInfo, legacyIdOf, orderGid, toCustomer, toOrder, toProduct,
 } from './mappers.js';
 import {
-  CustomerByEmail, CustomerEmailPage, CustomersUpdatedSince, InventoryAtLocation, OrderById, OrderIdByName, OrderIdPage,
+  CustomerByEmail, CustomerEmailPage, CustomersUpdatedSince, InventoryAtLocation, ORDER_NAMES_PAGE, OrderById, OrderIdByName, OrderIdPage, OrderIdsByName,
   OrderLineItemsPage, OrdersUpdatedSince, ProductsUpdatedSince, ProductVariantSkus, SkuPage, VariantsBySku,
 } from './operations.js';
 
@@ -186,6 +186,30 @@ export async function orderIdOf(ctx: ShopifyContext, code: string): Promise<stri
     orders: z.object({ nodes: z.array(z.object({ id: z.string(), legacyResourceId: z.string() })) }),
   }));
   return data.orders.nodes[0]?.id ?? null;
+}
+
+/**
+ * orderIdOf for many codes, names found by one search per ORDER_NAMES_PAGE; a code Shopify does
+ * not know is absent. Only well-formed order ids are taken as they are: a malformed one would
+ * fail a whole nodes(ids:) call.
+ */
+export async function orderIdsOf(ctx: ShopifyContext, codes: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const names: string[] = [];
+  for (const code of new Set(codes)) {
+    if (/^\d+$/.test(code)) out.set(code, orderGid(code));
+    else if (/^gid:\/\/shopify\/Order\/\d+$/.test(code)) out.set(code, code);
+    else names.push(code);
+  }
+  for (const part of chunk(names, ORDER_NAMES_PAGE)) {
+    const data = await ctx.client.request(OrderIdsByName, { query: part.map((n) => `name:${searchValue(n)}`).join(' OR ') }, z.object({
+      orders: z.object({ nodes: z.array(z.object({ id: z.string(), name: z.string() })) }),
+    }));
+    // Shopify's search is not an exact match: keep only the names asked for
+    const wanted = new Set(part);
+    for (const o of data.orders.nodes) if (wanted.has(o.name)) out.set(o.name, o.id);
+  }
+  return out;
 }
 
 export async function getOrder(ctx: ShopifyContext, code: string): Promise<Order | null> {

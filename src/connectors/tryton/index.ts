@@ -291,9 +291,9 @@ export class TrytonConnector implements InventoryConnector {
   }
 
   // ---- changes to placed web orders: cancellations, returns, edits (see order-changes.ts)
-  async getSaleLines(orderCode: string) {
+  async getSaleLines(orderCodes: string[]) {
     await this.companyInfo();
-    return orderChanges.getSaleLines(this.client, orderCode);
+    return orderChanges.getSaleLines(this.client, orderCodes);
   }
 
   async setSaleQuantities(orderCode: string, lines: { sku: string; quantity: number; unitNetMinor: number; taxRatePercent: number }[], note: string) {

@@ -44,55 +44,77 @@ interface WebSale {
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const saleRef = (id: number) => `sale.sale,${id}`;
 
+/** Store order codes per search: a domain of a few hundred values keeps each request modest. */
+const CODES_PER_SEARCH = 100;
+
 /**
- * The sale imported for `orderCode`: its `reference` is the store order code (writes.ts
- * importOrder). Tryton's return sales copy that reference, so the web sale is the one without
- * a sale as its origin.
+ * The sales imported for these store order codes, by code: a sale's `reference` is its store order
+ * code (writes.ts importOrder). Tryton's return sales copy that reference, so the web sale is the
+ * one without a sale as its origin. Read for all the codes together: one search of the sales,
+ * then one read per related model, however many orders.
  */
-async function findWebSale(client: TrytonClient, orderCode: string) {
-  const rows = z.array(SaleRow).parse(await client.searchRead('sale.sale', [['reference', '=', orderCode], ['state', '!=', 'cancelled']],
-    SALE_FIELDS, { order: [['id', 'ASC']] }));
-  return rows.find((s) => !s.origin?.startsWith('sale.sale,')) ?? null;
+async function loadWebSales(client: TrytonClient, orderCodes: string[]): Promise<Map<string, WebSale>> {
+  const out = new Map<string, WebSale>();
+  const unique = [...new Set(orderCodes)];
+  for (let i = 0; i < unique.length; i += CODES_PER_SEARCH) {
+    for (const [code, sale] of await loadSomeWebSales(client, unique.slice(i, i + CODES_PER_SEARCH))) out.set(code, sale);
+  }
+  return out;
 }
 
-async function loadWebSale(client: TrytonClient, orderCode: string): Promise<WebSale | null> {
-  const sale = await findWebSale(client, orderCode);
-  if (!sale) return null;
-  const rows = z.array(LineRow).parse(await client.read('sale.line', sale.lines,
+async function loadSomeWebSales(client: TrytonClient, orderCodes: string[]): Promise<Map<string, WebSale>> {
+  const found = z.array(SaleRow).parse(await client.searchRead('sale.sale', [['reference', 'in', orderCodes], ['state', '!=', 'cancelled']],
+    SALE_FIELDS, { order: [['id', 'ASC']] }));
+  const sales = new Map<string, z.infer<typeof SaleRow>>();
+  for (const s of found) if (s.reference && !s.origin?.startsWith('sale.sale,') && !sales.has(s.reference)) sales.set(s.reference, s);
+  if (!sales.size) return new Map();
+  const saleIds = [...sales.values()].map((s) => s.id);
+  const rows = z.array(LineRow).parse(await client.read('sale.line', [...sales.values()].flatMap((s) => s.lines),
     ['type', 'product', 'quantity', 'unit', 'unit_price', 'amount', 'description', 'taxes', 'moves_ignored']));
   const goods = rows.filter((l) => l.type === 'line' && l.product !== null);
   const ignoredIds = goods.flatMap((l) => l.moves_ignored);
-  // the reads below depend only on the sale and its lines: made at once, not one after another
-  const [ignoredQty, doneOut, { returnSaleIds, doneBack }] = await Promise.all([
+  // the reads below depend only on the sales and their lines: made at once, not one after another
+  const [ignoredQty, doneOut, { returnSales, doneBack }] = await Promise.all([
     (async () => new Map(ignoredIds.length ? z.array(MoveRow).parse(await client.read('stock.move', ignoredIds, ['product', 'quantity', 'origin'])).map((m) => [m.id, m.quantity]) : []))(),
     (async () => z.array(MoveRow).parse(await client.searchRead('stock.move',
-      [['sale', '=', sale.id], ['to_location.type', '=', 'customer'], ['state', '=', 'done']], ['product', 'quantity', 'origin'])))(),
+      [['sale', 'in', saleIds], ['to_location.type', '=', 'customer'], ['state', '=', 'done']], ['product', 'quantity', 'origin'])))(),
     (async () => {
-      const ids = await client.search('sale.sale', [['origin', '=', saleRef(sale.id)], ['state', '!=', 'cancelled']], { order: [['id', 'ASC']] });
-      const back = ids.length ? z.array(MoveRow).parse(await client.searchRead('stock.move',
-        [['sale', 'in', ids], ['from_location.type', '=', 'customer'], ['state', '=', 'done']], ['product', 'quantity', 'origin'])) : [];
-      return { returnSaleIds: ids, doneBack: back };
+      const returns = z.array(z.object({ id: z.number(), origin: z.string() })).parse(await client.searchRead('sale.sale',
+        [['origin', 'in', saleIds.map(saleRef)], ['state', '!=', 'cancelled']], ['origin'], { order: [['id', 'ASC']] }));
+      const back = returns.length ? z.array(MoveRow.extend({ sale: z.number() })).parse(await client.searchRead('stock.move',
+        [['sale', 'in', returns.map((r) => r.id)], ['from_location.type', '=', 'customer'], ['state', '=', 'done']], ['product', 'quantity', 'origin', 'sale'])) : [];
+      return { returnSales: returns, doneBack: back };
     })(),
   ]);
   const codes = await productCodes(client, [...goods.map((l) => l.product!), ...doneBack.map((m) => m.product)]);
-  const lines: SaleLine[] = [];
-  for (const l of goods) {
-    const sku = codes.get(l.product!);
-    if (!sku || SERVICE_SKUS.has(sku)) continue;
-    lines.push({
-      id: l.id, sku, product: l.product!, quantity: Math.round(l.quantity ?? 0), unit: l.unit ?? 0, unitPrice: l.unit_price,
-      amountMinor: decimalToMinor(decimalString(l.amount ?? 0)), description: l.description, taxes: l.taxes,
-      ignored: Math.round(sum(l.moves_ignored.map((id) => ignoredQty.get(id) ?? 0))),
-      done: Math.round(sum(doneOut.filter((m) => m.origin === `sale.line,${l.id}`).map((m) => m.quantity))),
-    });
+  const goodsById = new Map(goods.map((l) => [l.id, l]));
+  const originOf = new Map(returnSales.map((r) => [r.id, r.origin]));
+  const out = new Map<string, WebSale>();
+  for (const [code, sale] of sales) {
+    const lines: SaleLine[] = [];
+    for (const l of sale.lines.flatMap((id) => goodsById.get(id) ?? [])) {
+      const sku = codes.get(l.product!);
+      if (!sku || SERVICE_SKUS.has(sku)) continue;
+      lines.push({
+        id: l.id, sku, product: l.product!, quantity: Math.round(l.quantity ?? 0), unit: l.unit ?? 0, unitPrice: l.unit_price,
+        amountMinor: decimalToMinor(decimalString(l.amount ?? 0)), description: l.description, taxes: l.taxes,
+        ignored: Math.round(sum(l.moves_ignored.map((id) => ignoredQty.get(id) ?? 0))),
+        done: Math.round(sum(doneOut.filter((m) => m.origin === `sale.line,${l.id}`).map((m) => m.quantity))),
+      });
+    }
+    const returned = new Map<string, number>();
+    for (const m of doneBack) {
+      const sku = codes.get(m.product);
+      if (sku && originOf.get(m.sale) === saleRef(sale.id)) returned.set(sku, (returned.get(sku) ?? 0) + Math.round(m.quantity));
+    }
+    out.set(code, { id: sale.id, state: sale.state, totalMinor: decimalToMinor(decimalString(sale.total_amount)), lines, returned,
+      returnSaleIds: returnSales.filter((r) => r.origin === saleRef(sale.id)).map((r) => r.id) });
   }
-  const returned = new Map<string, number>();
-  for (const m of doneBack) {
-    const sku = codes.get(m.product);
-    if (sku) returned.set(sku, (returned.get(sku) ?? 0) + Math.round(m.quantity));
-  }
-  return { id: sale.id, state: sale.state, totalMinor: decimalToMinor(decimalString(sale.total_amount)), lines, returned, returnSaleIds };
+  return out;
 }
+
+/** The sale imported for one store order code (see loadWebSales). */
+const loadWebSale = async (client: TrytonClient, orderCode: string) => (await loadWebSales(client, [orderCode])).get(orderCode) ?? null;
 
 const bySku = (lines: SaleLine[]) => {
   const out = new Map<string, SaleLine[]>();
@@ -111,12 +133,14 @@ async function taxRates(client: TrytonClient, taxIds: number[]): Promise<Map<num
   return new Map(rows.map((t) => [t.id, t.type === 'percentage' && t.rate !== null ? Number(decimalString(t.rate)) * 100 : 0]));
 }
 
-export async function getSaleLines(client: TrytonClient, orderCode: string): Promise<OrderLinesState | null> {
-  const sale = await loadWebSale(client, orderCode);
-  if (!sale) return null;
-  const rates = await taxRates(client, sale.lines.flatMap((l) => l.taxes));
-  const skus = bySku(sale.lines);
-  const lines = [...skus].map(([sku, ls]) => {
+export async function getSaleLines(client: TrytonClient, orderCodes: string[]): Promise<Map<string, OrderLinesState>> {
+  const sales = await loadWebSales(client, orderCodes);
+  const rates = await taxRates(client, [...sales.values()].flatMap((s) => s.lines.flatMap((l) => l.taxes)));
+  return new Map([...sales].map(([orderCode, sale]) => [orderCode, saleLinesState(orderCode, sale, rates)]));
+}
+
+function saleLinesState(orderCode: string, sale: WebSale, rates: Map<number, number>): OrderLinesState {
+  const lines = [...bySku(sale.lines)].map(([sku, ls]) => {
     const returned = sale.returned.get(sku) ?? 0;
     const ordered = sum(ls.map((l) => l.quantity));
     // several lines of one SKU (a store line split to match its amount): their average price

@@ -136,7 +136,7 @@ export class VendureConnector implements StoreConnector {
   refundPayment(orderCode: string, amountMinor: number, key: string, note: string) { return money.refundPayment(this.client, orderCode, amountMinor, key, note); }
 
   // ---- changes to a placed order: cancellations, returns, edits (see order-changes.ts) ----
-  getOrderLines(orderCode: string) { return changes.getOrderLines(this.client, orderCode); }
+  getOrderLines(orderCodes: string[]) { return changes.getOrderLines(this.client, orderCodes); }
   cancelOrderUnits(orderCode: string, lines: { sku: string; quantity: number }[], opts: { kind: 'cancel' | 'return'; reason: string }) {
     return changes.cancelOrderUnits(this.client, orderCode, lines, opts);
   }

@@ -36,10 +36,20 @@ const OrderLinesNode = z.object({
 });
 type OrderLinesNode = z.infer<typeof OrderLinesNode>;
 
-async function loadOrder(client: VendureClient, code: string): Promise<OrderLinesNode | null> {
-  const r = await client.admin(`query DovetailOrderLines($o: OrderListOptions) { orders(options: $o) { items { ${ORDER_LINES_FIELDS} } } }`,
-    { o: { filter: { code: { eq: code } }, take: 1 } }, z.object({ orders: z.object({ items: z.array(OrderLinesNode) }) }));
-  return r.orders.items[0] ?? null;
+/** Orders per query: each carries its lines, fulfilments and cancellations, so a page stays a modest answer. */
+const ORDERS_PER_QUERY = 50;
+
+/** The orders with these codes, one query per ORDERS_PER_QUERY codes, by code. */
+async function loadOrders(client: VendureClient, codes: string[]): Promise<Map<string, OrderLinesNode>> {
+  const out = new Map<string, OrderLinesNode>();
+  const unique = [...new Set(codes)];
+  for (let i = 0; i < unique.length; i += ORDERS_PER_QUERY) {
+    const some = unique.slice(i, i + ORDERS_PER_QUERY);
+    const r = await client.admin(`query DovetailOrderLines($o: OrderListOptions) { orders(options: $o) { items { ${ORDER_LINES_FIELDS} } } }`,
+      { o: { filter: { code: { in: some } }, take: some.length } }, z.object({ orders: z.object({ items: z.array(OrderLinesNode) }) }));
+    for (const o of r.orders.items) out.set(o.code, o);
+  }
+  return out;
 }
 
 /** Per order line: units on fulfilments that are not Cancelled. */
@@ -86,13 +96,13 @@ function toState(o: OrderLinesNode): OrderLinesState {
   return { orderCode: o.code, lines, totalMinor: o.totalWithTax, state: o.state };
 }
 
-export async function getOrderLines(client: VendureClient, code: string): Promise<OrderLinesState | null> {
-  const o = await loadOrder(client, code);
-  return o ? toState(o) : null;
+export async function getOrderLines(client: VendureClient, codes: string[]): Promise<Map<string, OrderLinesState>> {
+  const orders = await loadOrders(client, codes);
+  return new Map([...orders].map(([code, o]) => [code, toState(o)]));
 }
 
 async function mustLoad(client: VendureClient, code: string, what: string): Promise<OrderLinesNode> {
-  const o = await loadOrder(client, code);
+  const o = (await loadOrders(client, [code])).get(code);
   if (!o) throw permanent(`Vendure has no order ${code} to ${what}`, { order: code });
   return o;
 }

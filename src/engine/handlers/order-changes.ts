@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { permanent, transient } from '../../errors.js';
 import { changesBetween, describeChange, linesAgree, linesAsPlaced, notYetIn, RULE_OF_CHANGE, type LineChange, type OrderLinesState } from '../../model/order-lines.js';
 import type { Order } from '../../model/order.js';
-import { capability, hasCapability } from '../../connectors/types.js';
+import { capability, hasCapability, oneOrder } from '../../connectors/types.js';
 import { cancelledUnitsMoney } from '../../rules/capture.js';
 import { cancellationRefund } from '../../rules/refunds.js';
 import { eachJob, perOrder, type EngineContext, type JobHandler } from '../context.js';
@@ -33,22 +33,50 @@ function allowedOn(ctx: EngineContext, side: Side, change: LineChange): boolean 
 
 const settingOf = (change: LineChange) => `rules.${RULE_OF_CHANGE[change.kind]}`;
 
-export const orderChanges: JobHandler = {
+const NEED = 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)';
+const storeOrders = (ctx: EngineContext) => capability(ctx.store, 'orderChanges', NEED);
+const inventorySales = (ctx: EngineContext) => capability(ctx.inventory, 'orderChanges', NEED);
+
+/**
+ * Both systems' view of a batch's orders, read together: two batched reads for the whole batch
+ * instead of two rounds per order. `read` holds the codes still to be answered from it; a job
+ * takes its code out, so a second job of the same order in the batch reads afresh.
+ */
+interface OrderViews { read: Set<string>; store: Map<string, OrderLinesState>; inventory: Map<string, OrderLinesState> }
+
+/** The batch's orders this flow compares: imported web orders (a phone sale's master is the inventory system). */
+async function webOrdersOf(ctx: EngineContext, codes: string[]): Promise<string[]> {
+  const inv = ctx.inventory.system;
+  const out: string[] = [];
+  for (const code of new Set(codes)) {
+    if ((await ctx.storage.mapping(inv, MAPPING.sale, code)) && !(await ctx.storage.mapping(inv, MAPPING.offlineOrder, code))) out.push(code);
+  }
+  return out;
+}
+
+export const orderChanges: JobHandler<OrderViews | undefined> = {
   kind: JOB.orderChanges,
-  batch: 1,
+  batch: 25,
   inFlight: perOrder,
-  handle: (ctx, jobs) => eachJob(jobs, async (job) => {
+  readAhead: async (ctx, jobs) => {
+    if (!hasCapability(ctx.store, 'orderChanges') || !hasCapability(ctx.inventory, 'orderChanges')) return undefined;
+    const codes = await webOrdersOf(ctx, jobs.map((j) => j.key));
+    if (!codes.length) return undefined;
+    const [store, inventory] = await Promise.all([storeOrders(ctx).getOrderLines(codes), inventorySales(ctx).getSaleLines(codes)]);
+    return { read: new Set(codes), store, inventory };
+  },
+  handle: (ctx, jobs, ahead) => eachJob(jobs, async (job) => {
     const code = job.key;
     const inv = ctx.inventory.system, storeName = ctx.store.system;
     // a pair that does not carry order changes (`dovetail check` says so) leaves orders as imported:
     // every order update passes through here, and each would otherwise fail the same way
     if (!hasCapability(ctx.store, 'orderChanges') || !hasCapability(ctx.inventory, 'orderChanges')) return;
-    if (!(await ctx.storage.mapping(inv, MAPPING.sale, code))) return; // not imported (yet): the import flow owns it
-    // a phone sale shown in the store: the inventory system is its master, the store a mirror of it
-    if (await ctx.storage.mapping(inv, MAPPING.offlineOrder, code)) return;
-    const readStore = () => capability(ctx.store, 'orderChanges', 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)').getOrderLines(code);
-    const readInventory = () => capability(ctx.inventory, 'orderChanges', 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)').getSaleLines(code);
-    let [store, inventory] = await Promise.all([readStore(), readInventory()]);
+    if (!(await webOrdersOf(ctx, [code])).length) return; // not imported (yet): the import flow owns it; or a phone sale
+    const readStore = () => oneOrder(storeOrders(ctx).getOrderLines([code]), code);
+    const readInventory = () => oneOrder(inventorySales(ctx).getSaleLines([code]), code);
+    let [store, inventory] = ahead?.read.delete(code)
+      ? [ahead.store.get(code) ?? null, ahead.inventory.get(code) ?? null]
+      : await Promise.all([readStore(), readInventory()]);
     if (!store) throw permanent(`order ${code} was not found in ${storeName} (deleted?)`, { order: code });
     if (!inventory) throw permanent(`the sale for order ${code} was not found in ${inv} (deleted?)`, { order: code });
 
@@ -103,12 +131,12 @@ export async function noteLinked(ctx: EngineContext, order: Order, inventoryTota
   if ((await ctx.storage.snapshots(SNAPSHOT, order.code)).size) return false;
   const placed = linesAsPlaced(order, order.totalMinor);
   const canRead = hasCapability(ctx.store, 'orderChanges') && hasCapability(ctx.inventory, 'orderChanges');
-  const sale = canRead ? await capability(ctx.inventory, 'orderChanges', 'changes to placed orders').getSaleLines(order.code) : null;
+  const sale = canRead ? await oneOrder(inventorySales(ctx).getSaleLines([order.code]), order.code) : null;
   if (!sale || linesAgree(placed, sale)) {
     await saveSeen(ctx, order.code, placed, linesAsPlaced(order, inventoryTotalMinor));
     return false;
   }
-  const storeNow = (await capability(ctx.store, 'orderChanges', 'changes to placed orders').getOrderLines(order.code)) ?? placed;
+  const storeNow = (await oneOrder(storeOrders(ctx).getOrderLines([order.code]), order.code)) ?? placed;
   const charged = new Map(storeNow.lines.map((l) => [l.sku, l]));
   const lines = sale.lines.map((l) => ({ ...(charged.get(l.sku) ?? l), quantity: l.quantity, shipped: l.shipped, returned: l.returned }));
   // the store's total before the units were taken off, which prices their refund like an ordinary cancellation
@@ -155,8 +183,8 @@ async function carry(ctx: EngineContext, code: string, side: Side, changes: Line
 
 async function carryToInventory(ctx: EngineContext, code: string, changes: LineChange[], note: string) {
   const inv = ctx.inventory;
-  const sale = capability(inv, 'orderChanges', 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)');
-  const now = await sale.getSaleLines(code);
+  const sale = inventorySales(ctx);
+  const now = await oneOrder(sale.getSaleLines([code]), code);
   if (!now) throw permanent(`the sale for order ${code} was not found in ${inv.system}`, { order: code });
   const current = new Map(now.lines.map((l) => [l.sku, l]));
   // cancellations and edits become target quantities (safe to repeat); returns become one return
@@ -179,7 +207,7 @@ async function carryToInventory(ctx: EngineContext, code: string, changes: LineC
 
 async function carryToStore(ctx: EngineContext, code: string, changes: LineChange[], note: string) {
   const store = ctx.store;
-  const order = capability(store, 'orderChanges', 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)');
+  const order = storeOrders(ctx);
   const cancels = changes.filter((c) => c.kind === 'cancel');
   if (cancels.length) {
     await order.cancelOrderUnits(code, cancels.map((c) => ({ sku: c.sku, quantity: c.quantity })), { kind: 'cancel', reason: note });
@@ -212,7 +240,7 @@ async function carryToStore(ctx: EngineContext, code: string, changes: LineChang
 async function releaseRest(ctx: EngineContext, code: string, cancelled: string): Promise<void> {
   const uncaptured = await shipmentsNotCaptured(ctx, code);
   if (uncaptured.length) throw transient(`order ${code}: the authorisation is released once shipments ${uncaptured.join(', ')} are captured`);
-  const r = await capability(ctx.store, 'orderChanges', 'changes to placed orders (rules.cancellationsIn, returnsIn, orderEditsIn)').releaseAuthorisation(code, `nothing left to ship after ${cancelled}`);
+  const r = await storeOrders(ctx).releaseAuthorisation(code, `nothing left to ship after ${cancelled}`);
   if (r.releasedMinor > 0) {
     await ctx.storage.audit({ recordKind: 'payment', recordKey: code, action: 'payment.released', toSystem: ctx.store.system, setting: `rules.capture=${ctx.config.rules.capture}`,
       result: 'ok', detail: { releasedMinor: r.releasedMinor, cancelled } });

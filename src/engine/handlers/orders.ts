@@ -67,7 +67,7 @@ export const importOrder: JobHandler = {
 };
 
 const saleExists = async (ctx: EngineContext, code: string) =>
-  hasCapability(ctx.inventory, 'orderChanges') && (await capability(ctx.inventory, 'orderChanges', 'changes to placed orders').getSaleLines(code)) !== null;
+  hasCapability(ctx.inventory, 'orderChanges') && (await capability(ctx.inventory, 'orderChanges', 'changes to placed orders').getSaleLines([code])).has(code);
 
 async function checkTotals(ctx: EngineContext, order: Order, inventoryTotal: number) {
   if (inventoryTotal === order.totalMinor) return;

@@ -1,5 +1,6 @@
 // `dovetail reconcile`: reads both systems page by page (sync.batchSize records a read), finds
 // drift with compare.ts, records it, and with `repair` queues the flow that makes the non-master agree.
+import pLimit from 'p-limit';
 import { capability, lacking } from '../../connectors/types.js';
 import { transient } from '../../errors.js';
 import { MASTER_KEY_OF_GROUP, FIELD_GROUPS, type FieldGroup } from '../../model/product.js';
@@ -174,8 +175,10 @@ async function compareRecentOrders(ctx: EngineContext, found: Difference[], prog
   const changesSetting = `rules.cancellationsIn=${r.cancellationsIn}, rules.returnsIn=${r.returnsIn}, rules.orderEditsIn=${r.orderEditsIn}`;
   let compared = 0;
   for await (const codes of recentWebOrders(ctx, 'dovetail reconcile orders')) {
+    // a page of orders in two batched reads, not two per order
+    const [inStores, sales] = await Promise.all([storeLines.getOrderLines(codes), saleLines.getSaleLines(codes)]);
     for (const code of codes) {
-      const [inStore, sale] = await Promise.all([storeLines.getOrderLines(code), saleLines.getSaleLines(code)]);
+      const inStore = inStores.get(code), sale = sales.get(code) ?? null;
       if (!inStore) continue;
       const imported = (await ctx.storage.mapping(ctx.inventory.system, MAPPING.sale, code)) !== null;
       if (!sale && !(await awaitsNoImport(ctx, code, imported))) continue;
@@ -194,13 +197,18 @@ async function compareRecentMoney(ctx: EngineContext, found: Difference[], progr
   const r = ctx.config.rules;
   const setting = `rules.capture=${r.capture}, rules.settleFrom=${r.settleFrom}, rules.refundsIn=${r.refundsIn}`;
   let compared = 0;
+  const limit = pLimit(ctx.config.sync.jobsAtOnce);
   for await (const codes of recentWebOrders(ctx, 'dovetail reconcile money')) {
-    for (const code of codes) {
+    // several orders' money read at once (each system's callsAtOnce still bounds its calls)
+    const pairs = await Promise.all(codes.map((code) => limit(async () => {
       // an order without its sale is the orders comparison's to report
-      if (!(await ctx.storage.mapping(ctx.inventory.system, MAPPING.sale, code))) continue;
+      if (!(await ctx.storage.mapping(ctx.inventory.system, MAPPING.sale, code))) return null;
       const [inStore, inInventory] = await Promise.all([storeMoney.getPayments(code), saleMoney.getSaleMoney(code)]);
-      if (!inStore || !inInventory) continue;
-      found.push(...compareMoney(code, inStore, inInventory, { refundsIn: r.refundsIn, setting }));
+      return inStore && inInventory ? { code, inStore, inInventory } : null;
+    })));
+    for (const p of pairs) {
+      if (!p) continue;
+      found.push(...compareMoney(p.code, p.inStore, p.inInventory, { refundsIn: r.refundsIn, setting }));
       compared++;
     }
     progress(compared);
@@ -214,11 +222,11 @@ async function compareRecentPhoneOrders(ctx: EngineContext, found: Difference[],
   const offline = capability(ctx.store, 'offlineOrders', 'dovetail reconcile phoneOrders');
   const setting = `rules.offlineOrdersToStore=${ctx.config.rules.offlineOrdersToStore}`;
   let compared = 0;
+  const limit = pLimit(ctx.config.sync.jobsAtOnce);
   for await (const page of mappingPages(ctx, MAPPING.offlineOrder, since)) {
-    for (const { key: code, externalId: saleId } of page) {
-      found.push(...comparePhoneOrder(code, saleId, await offline.findOfflineOrder(`${ctx.inventory.system}:${saleId}`), setting));
-      compared++;
-    }
+    const inStore = await Promise.all(page.map(({ externalId: saleId }) => limit(() => offline.findOfflineOrder(`${ctx.inventory.system}:${saleId}`))));
+    page.forEach(({ key: code, externalId: saleId }, i) => found.push(...comparePhoneOrder(code, saleId, inStore[i]!, setting)));
+    compared += page.length;
     progress(compared);
   }
   return compared;

@@ -20,6 +20,9 @@ function lineNode(shop: ShopState, l: LineItem) {
 }
 
 const page = <T>(nodes: T[]) => ({ nodes, pageInfo: { hasNextPage: false, endCursor: null } });
+/** A connection cut at the document's `first`, saying whether more follow, as Shopify pages it. */
+const firstOf = <T>(nodes: T[]) => ({ first }: { first?: number }) =>
+  ({ nodes: nodes.slice(0, first ?? nodes.length), pageInfo: { hasNextPage: nodes.length > (first ?? nodes.length), endCursor: null } });
 
 /** Every field any document of the connector selects on an order. */
 export function orderNode(shop: ShopState, o: Order): Json {
@@ -32,7 +35,7 @@ export function orderNode(shop: ShopState, o: Order): Json {
     shippingAddress: addressNode(o.shippingAddress), billingAddress: addressNode(o.billingAddress),
     totalPriceSet: money(shop.originalTotal(o)), totalTaxSet: money(shop.originalTax(o)), currentTotalPriceSet: money(shop.currentTotal(o)),
     totalCapturableSet: money(shop.capturable(o)), discountCodes: [],
-    lineItems: page(o.lines.map((l) => lineNode(shop, l))),
+    lineItems: firstOf(o.lines.map((l) => lineNode(shop, l))),
     shippingLines: { nodes: o.shipping ? [{ title: o.shipping.title, discountedPriceSet: money(o.shipping.priceMinor), taxLines: [{ ratePercentage: o.shipping.taxRatePercent, priceSet: money(shop.shippingTax(o)) }] }] : [] },
     transactions: o.transactions.map(transactionNode),
     refunds: o.refunds.map((r) => ({
@@ -44,8 +47,8 @@ export function orderNode(shop: ShopState, o: Order): Json {
       lineItems: { nodes: fo.lines.map((l) => ({ id: l.id, sku: o.lines.find((x) => x.id === l.lineItemId)?.sku ?? null, remainingQuantity: l.remainingQuantity, lineItem: { id: l.lineItemId } })) } })) },
     fulfillments: o.fulfillments.map((f) => ({ id: f.id, status: f.status, trackingInfo: f.trackingInfo,
       fulfillmentLineItems: { nodes: f.lines.map((l) => ({ id: l.id, quantity: l.quantity, lineItem: { id: l.lineItemId } })) } })),
-    returns: { nodes: o.returns.map((r) => ({ id: r.id, status: r.status,
-      returnLineItems: { nodes: r.lines.map((l) => ({ __typename: 'ReturnLineItem', id: l.id, quantity: l.quantity, fulfillmentLineItem: { id: l.fulfillmentLineItemId, lineItem: { id: l.lineItemId } } })) } })) },
+    returns: firstOf(o.returns.map((r) => ({ id: r.id, status: r.status,
+      returnLineItems: { nodes: r.lines.map((l) => ({ __typename: 'ReturnLineItem', id: l.id, quantity: l.quantity, fulfillmentLineItem: { id: l.fulfillmentLineItemId, lineItem: { id: l.lineItemId } } })) } }))),
     metafield: (args: { namespace?: string; key: string }) => o.metafields.get(`${args.namespace}.${args.key}`) ?? null,
   };
 }
@@ -55,6 +58,17 @@ export const ORDERS: Record<string, Handler> = {
   OrderPayments: (v, shop) => { const o = shop.orders.get(String(v.id)); return { order: o ? orderNode(shop, o) : null }; },
   OrderFulfillmentOrders: (v, shop) => { const o = shop.orders.get(String(v.id)); return { order: o ? orderNode(shop, o) : null }; },
   OrderLinesState: (v, shop) => { const o = shop.orders.get(String(v.id)); return { order: o ? orderNode(shop, o) : null }; },
+  // Relay's nodes: one answer per id, in order, null where nothing has that id
+  OrderLinesStates: (v, shop) => ({ nodes: (v.ids as string[]).map((id) => { const o = shop.orders.get(id); return o ? { __typename: 'Order', ...orderNode(shop, o) } : null; }) }),
+  // Shopify's search syntax (shopify.dev/docs/api/usage/search-syntax): `name:"…"` terms joined by
+  // the OR connective; any other shape is refused so a new query fails loudly
+  OrderIdsByName: (v, shop) => {
+    const q = String(v.query);
+    const term = /name:"((?:[^"\\]|\\.)*)"/g;
+    if (q.replace(term, '').split(' OR ').some((rest) => rest !== '')) throw new Error(`the double does not understand the search ${q}`);
+    const names = new Set([...q.matchAll(term)].map((m) => m[1]!.replace(/\\(.)/g, '$1')));
+    return { orders: { nodes: [...shop.orders.values()].filter((o) => names.has(o.name)).slice(0, Number(v.first)).map((o) => ({ id: o.id, name: o.name })) } };
+  },
   OrderIdByName: (v, shop) => {
     const name = /name:"((?:[^"\\]|\\.)*)"/.exec(String(v.query))?.[1];
     return { orders: { nodes: [...shop.orders.values()].filter((o) => o.name === name).map((o) => ({ id: o.id, legacyResourceId: o.legacyId })) } };

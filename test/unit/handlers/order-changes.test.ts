@@ -247,7 +247,7 @@ describe('rules.orderEditsIn', () => {
     await shop.settle();
     assert.equal(inSale(shop, code, 'LAMP'), 3);
     assert.equal(inSale(shop, code, 'BULB'), 4);
-    assert.equal((await shop.inv.getSaleLines(code))?.totalMinor, (await shop.store.getOrderLines(code))?.totalMinor, 'to the cent');
+    assert.equal((await shop.inv.getSaleLines([code])).get(code)?.totalMinor, (await shop.store.getOrderLines([code])).get(code)?.totalMinor, 'to the cent');
     assert.equal((await shop.actions(code)).filter((a) => a === 'order.editCopied').length, 2);
     assert.deepEqual(await fieldGroups(shop, code), []);
     await shop.close();

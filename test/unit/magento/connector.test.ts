@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DovetailError } from '../../../src/errors.js';
 import type { Product } from '../../../src/model/product.js';
-import { connector, filterOf, fixture, reply, search, type Route, type Seen } from './fake.js';
+import { connector, filterOf, fixture, reply, search, selected, type Route, type Seen } from './fake.js';
 
 const product = (sku: string): Product => ({ sku, groupKey: `G-${sku}`, fields: { names: { name: `Product ${sku}`, variantName: sku }, prices: { priceMinor: 1250, currency: 'EUR' }, availability: { enabled: true } } });
 const skusIn = (req: Seen) => filterOf(req.query)!.value.split(',');
@@ -168,7 +168,33 @@ test('cancelOrderUnits cancels the order when that is every unit left, and refus
 
 test('getOrderLines: ordered less cancelled and credited; shipped; credited after shipping counts as returned', async () => {
   const { conn } = orderWorld({ items: { 101: { qty_shipped: 2, qty_refunded: 1 } } });
-  const lines = (await conn.getOrderLines('000000041'))!;
+  const lines = (await conn.getOrderLines(['000000041'])).get('000000041')!;
   assert.deepEqual(lines.lines.find((l) => l.sku === 'MG-A'), { sku: 'MG-A', quantity: 1, shipped: 2, returned: 1, unitGrossMinor: 990, unitNetMinor: 900, taxRatePercent: 10 });
-  assert.equal(await conn.getOrderLines('NEVER'), null);
+  assert.equal((await conn.getOrderLines(['NEVER'])).has('NEVER'), false);
+});
+
+test('getOrderLines reads many orders in one order search per 100 codes, each answered as alone; none asked: no call', async () => {
+  const base = fixture('order.json') as { items: Record<string, unknown>[] };
+  const order = (id: number, items: Record<string, number>) => ({ ...base, entity_id: id, increment_id: `0000000${id}`, items: base.items.map((i) => ({ ...i, order_id: id, ...items })) });
+  const orders = [order(41, {}), order(42, { qty_shipped: 1 }), order(43, { qty_canceled: 1 })];
+  const { conn, fake } = connector({ 'GET /orders': (req) => search(selected(req.query, orders)) });
+  const codes = ['000000041', '000000042', '000000043'];
+  const alone = new Map<string, unknown>();
+  for (const code of codes) alone.set(code, (await conn.getOrderLines([code])).get(code));
+  const before = fake.calls('GET', '/orders').length;
+  const many = await conn.getOrderLines([...codes, 'NEVER']);
+  assert.equal(fake.calls('GET', '/orders').length - before, 1, 'one search for all of them');
+  assert.deepEqual([...many.keys()].sort(), codes);
+  for (const code of codes) assert.deepEqual(many.get(code), alone.get(code), code);
+  assert.equal(many.get('000000043')!.lines.find((l) => l.sku === 'MG-A')!.quantity, 1, 'not the same answer thrice');
+
+  const unknown = Array.from({ length: 247 }, (_, i) => `X${i}`);
+  const from = fake.calls('GET', '/orders').length;
+  assert.equal((await conn.getOrderLines([...codes, ...unknown])).size, 3);
+  const sent = fake.calls('GET', '/orders').slice(from).map((s) => filterOf(s.query)!);
+  assert.deepEqual(sent.map((f) => [f.field, f.conditionType, f.value.split(',').length]), [['increment_id', 'in', 100], ['increment_id', 'in', 100], ['increment_id', 'in', 50]]);
+
+  const none = fake.seen.length;
+  assert.equal((await conn.getOrderLines([])).size, 0);
+  assert.equal(fake.seen.length, none);
 });

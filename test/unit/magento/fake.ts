@@ -43,6 +43,18 @@ export function filterOf(q: Record<string, string>) {
   return q[`${f}[field]`] === undefined ? null : { field: q[`${f}[field]`]!, value: q[`${f}[value]`]!, conditionType: q[`${f}[conditionType]`]! };
 }
 
+/**
+ * The rows the request's filter selects: `eq`, or `in` over a comma-separated list (Adobe's "Search
+ * using REST endpoints": `in`, "the value can contain a comma-separated list of values"); no filter: all.
+ */
+export function selected<T extends Record<string, unknown>>(q: Record<string, string>, rows: T[]): T[] {
+  const f = filterOf(q);
+  if (!f) return rows;
+  if (f.conditionType !== 'in' && f.conditionType !== 'eq') throw new Error(`the fake filters by eq or in, not ${f.conditionType}`);
+  const values = f.conditionType === 'in' ? f.value.split(',') : [f.value];
+  return rows.filter((r) => values.includes(String(r[f.field])));
+}
+
 export const search = (items: unknown[]) => ({ items, total_count: items.length, search_criteria: { filter_groups: [] } });
 
 export function connector(routes: Record<string, Route>, opts: { pageSize?: number; now?: () => number; sleep?: (ms: number) => Promise<void>; bulkLooks?: number } = {}) {

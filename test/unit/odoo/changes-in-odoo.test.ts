@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OdooConnector } from '../../../src/connectors/odoo/index.js';
 import type { ChangePage, RecordKind } from '../../../src/connectors/types.js';
+import type { OrderLinesState } from '../../../src/model/order-lines.js';
 import { FakeOdoo } from '../../doubles/odoo/server.js';
 import { someCustomer, someOrder } from '../../contract/subject.js';
 
@@ -27,6 +28,7 @@ for (const version of ['17.0', '18.0', '19.0'] as const) {
     let fake: FakeOdoo;
     let odoo: OdooConnector;
     const feed = (kind: RecordKind) => feedKeys((k, c) => odoo.readChanges(k, c), kind);
+    const saleLines = async (code: string) => (await odoo.getSaleLines([code])).get(code);
     before(async () => {
       fake = await new FakeOdoo({ version }).start();
       fake.desk.salesTax(10);
@@ -47,13 +49,13 @@ for (const version of ['17.0', '18.0', '19.0'] as const) {
     test('a clerk cancels what did not ship, takes a unit back and adds a product: the sale reads so, and its feed names the order', async () => {
       const { saleId } = await placed('CHG-1', 3);
       const [delivery] = fake.desk.shipWhatIsThere(saleId);
-      const line = (s: Awaited<ReturnType<typeof odoo.getSaleLines>>, sku: string) => s?.lines.find((l) => l.sku === sku);
-      const shipped = line(await odoo.getSaleLines('CHG-1'), 'CHG-A');
+      const line = (s: OrderLinesState | undefined, sku: string) => s?.lines.find((l) => l.sku === sku);
+      const shipped = line(await saleLines('CHG-1'), 'CHG-A');
       assert.deepEqual([shipped?.quantity, shipped?.shipped, shipped?.returned], [3, 2, 0], 'two of three left: the stock had two');
       fake.desk.cancelUnshipped(saleId, 'CHG-A');
       fake.desk.returnUnits(delivery!, [{ sku: 'CHG-A', quantity: 1 }]);
       fake.desk.editLine(saleId, 'CHG-B', 1);
-      const now = await odoo.getSaleLines('CHG-1');
+      const now = await saleLines('CHG-1');
       assert.deepEqual([line(now, 'CHG-A')?.quantity, line(now, 'CHG-A')?.shipped, line(now, 'CHG-A')?.returned], [1, 2, 1]);
       assert.deepEqual([line(now, 'CHG-B')?.quantity, line(now, 'CHG-B')?.shipped, line(now, 'CHG-B')?.unitNetMinor, line(now, 'CHG-B')?.taxRatePercent], [1, 0, 1000, 21], "at the product's own tax (21 %), as the clerk's line got it");
       assert.ok((await feed('sale')).has('CHG-1'));
@@ -61,7 +63,7 @@ for (const version of ['17.0', '18.0', '19.0'] as const) {
 
     test('a clerk cancels the backorder after a partial delivery: the sale gives what shipped, and its feed names the order', async () => {
       const { saleId } = await placed('CHG-4', 4);
-      const line = async () => (await odoo.getSaleLines('CHG-4'))?.lines.find((l) => l.sku === 'CHG-A');
+      const line = async () => (await saleLines('CHG-4'))?.lines.find((l) => l.sku === 'CHG-A');
       fake.desk.setOnHand('CHG-A', 1);
       fake.desk.shipWhatIsThere(saleId);
       assert.deepEqual([(await line())?.quantity, (await line())?.shipped], [4, 1], 'the backorder still waits for three');
@@ -71,6 +73,34 @@ for (const version of ['17.0', '18.0', '19.0'] as const) {
       assert.deepEqual([(await line())?.quantity, (await line())?.shipped, (await line())?.returned], [1, 1, 0], 'the cancelled backorder is no longer the customer\'s');
       const after = await odoo.readChanges('sale', before.cursor);
       assert.ok(after.changes.some((c) => c.key === 'CHG-4'), 'the cancelled backorder is a change of the sale');
+    });
+
+    test('several orders read at once answer as each read alone, in as many calls as one order; an unknown code is absent, none is no call', async () => {
+      fake.desk.setOnHand('CHG-A', 5);
+      const { saleId: shippedId } = await placed('CHG-5', 2);
+      const [delivery] = fake.desk.shipWhatIsThere(shippedId);
+      fake.desk.returnUnits(delivery!, [{ sku: 'CHG-A', quantity: 1 }]);
+      await placed('CHG-6', 1);
+      const { saleId: editedId } = await placed('CHG-7', 1);
+      fake.desk.editLine(editedId, 'CHG-B', 2);
+      const codes = ['CHG-5', 'CHG-6', 'CHG-7'];
+      const alone = new Map<string, OrderLinesState | undefined>();
+      for (const code of codes) alone.set(code, await saleLines(code));
+      const callsFor = async (list: string[]) => {
+        const before = fake.calls.length;
+        const answer = await odoo.getSaleLines(list);
+        return { answer, calls: fake.calls.slice(before) };
+      };
+      const one = await callsFor(['CHG-5']);
+      const many = await callsFor([...codes, 'NEVER']);
+      for (const code of codes) assert.deepEqual(many.answer.get(code), alone.get(code), code);
+      assert.equal(alone.get('CHG-5')?.lines.find((l) => l.sku === 'CHG-A')?.returned, 1, 'the return counted on its own sale');
+      assert.equal(many.answer.has('NEVER'), false);
+      assert.deepEqual(many.calls.map((c) => `${c.model}.${c.method}`), one.calls.map((c) => `${c.model}.${c.method}`), 'the same calls for three orders as for one');
+      assert.equal(many.calls.filter((c) => c.model === 'sale.order').length, 1);
+      assert.ok(many.calls.length <= 6, many.calls.map((c) => `${c.model}.${c.method}`).join());
+      const none = await callsFor([]);
+      assert.deepEqual([none.answer.size, none.calls.length], [0, 0]);
     });
 
     test('a proposal an operator posts is processing and in the payment feed; what Dovetail recorded is not', async () => {

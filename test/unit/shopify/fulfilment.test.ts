@@ -27,7 +27,7 @@ test('a partial shipment becomes one fulfilment of those units, with tracking, s
     assert.deepEqual([f.id, f.notifyCustomer, f.trackingInfo], [made.id, false, [{ number: 'TRK-1', company: 'DHL', url: null }]]);
     assert.deepEqual(f.lines.map((l) => l.quantity), [2]);
     assert.equal(order.fulfillmentOrders[0]!.status, 'IN_PROGRESS');
-    const lines = await connector.getOrderLines(code);
+    const lines = (await connector.getOrderLines([code])).get(code);
     assert.deepEqual(lines!.lines.map((l) => [l.sku, l.quantity, l.shipped]), [['MUG', 3, 2], ['BOWL', 1, 0]]);
 
     const again = await connector.recordShipment(code, shipment('tryton:shipment:7', [{ sku: 'MUG', quantity: 2 }], 'TRK-1'), { notifyCustomer: false });

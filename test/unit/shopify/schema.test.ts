@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { parse, validate } from 'graphql';
 import { API_VERSION } from '../../../src/connectors/shopify/client.js';
-import { OPERATIONS } from '../../../src/connectors/shopify/operations.js';
+import { OPERATIONS, ORDER_LINES_BATCH, OrderLinesStates } from '../../../src/connectors/shopify/operations.js';
 import { adminSchema, requestedCost, schemaFile } from './admin-schema.js';
 
 test('the published Admin schema of the pinned version is present', () => {
@@ -37,6 +37,10 @@ test('each declared cost is the one the documented rules give, and fits one call
     assert.equal(op.cost, cost, `${op.name}: declared ${op.cost}, computed ${cost}`);
     assert.ok(cost <= 1000, `${op.name} costs ${cost}`);
   }
+});
+
+test('a full OrderLinesStates call fits one call even if Shopify counts every id of nodes(ids:) like a connection node', () => {
+  assert.ok(2 + ORDER_LINES_BATCH * OrderLinesStates.cost! <= 1000, `${ORDER_LINES_BATCH} orders × ${OrderLinesStates.cost}`);
 });
 
 test('the required @idempotent directive is on inventoryAdjustQuantities and refundCreate', () => {
