@@ -6,6 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TrytonClient } from '../../src/connectors/tryton/client.js';
 import type { Engine } from '../../src/engine/engine.js';
+import { carryCustomerEdit } from '../../src/engine/handlers/customer-details.js';
+import { apiCallsOf } from '../../src/engine/metrics.js';
 import { adminGql, freshTrytonDatabase, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { engineFor, settingsFor, trytonAdmin } from './helpers/dovetail.js';
 import { phoneCustomer, registeredShopper, settle } from './helpers/offline.js';
@@ -99,5 +101,18 @@ describe('master.customers: later edits of a customer\'s details, Tryton ↔ Ven
     const audit = await engine.ctx.storage.auditTrail('grace.murray@example.com');
     assert.ok(audit.some((a) => a.action === 'customer.updated' && a.setting === 'master.customers=store'));
     assert.ok(audit.some((a) => a.action === 'customer.reverted' && a.setting === 'master.customers=store, ownership.onConflict=revert'));
+
+    // a change whose side shows what both showed when they last agreed (Dovetail's own write coming
+    // back, or a change undone) is nothing new: the other system is not read. The party's change
+    // that the put-back made is compared once in full (it may still be on its way from the feed).
+    await carryCustomerEdit(engine.ctx, 'grace.murray@example.com', 'inventory');
+    const calls = () => ({ tryton: apiCallsOf(engine.ctx.inventory), vendure: apiCallsOf(engine.ctx.store) });
+    const before = calls();
+    await carryCustomerEdit(engine.ctx, 'grace.murray@example.com', 'store');
+    assert.equal(calls().tryton, before.tryton, 'the store shows what both agreed on: Tryton is not read');
+    const between = calls();
+    await carryCustomerEdit(engine.ctx, 'grace.murray@example.com', 'inventory');
+    assert.equal(calls().vendure, between.vendure, 'the party shows what both agreed on: Vendure is not read');
+    assert.ok(calls().tryton! > between.tryton!, 'the side that changed is read');
   });
 });

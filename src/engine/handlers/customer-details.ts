@@ -2,7 +2,8 @@
 // go from the master to the other system, and an edit made by the other is reverted or flagged
 // per ownership.onConflict. Once linked, a customer is known by the party id and the store's id
 // (mappings both ways), never again by email, so an email changed on either side keeps the link.
-import { detailsAsSeen, type Customer } from '../../model/customer.js';
+import { createHash } from 'node:crypto';
+import { customerDetails, detailsAsSeen, type Customer } from '../../model/customer.js';
 import { decideCustomerChange, type Side } from '../../rules/ownership.js';
 import { capability, lacking } from '../../connectors/types.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
@@ -23,11 +24,20 @@ async function linkedParty(ctx: EngineContext, storeId: string, email: string): 
 }
 
 /**
+ * What each side showed of a linked customer when Dovetail last saw both agree, by party id: a
+ * digest of its details per side. A change whose side still shows that is nothing new (most
+ * often Dovetail's own write coming back) and needs no read of the other side.
+ */
+const SNAPSHOT = 'customerDetails';
+const digestOf = (c: Customer) => createHash('sha1').update(JSON.stringify(customerDetails(c))).digest('hex');
+
+/**
  * The customer with `email` changed in `changedIn`: finds the pair of records (by the link when
  * there is one, else by email) and carries, reverts or flags the change. A customer only one
- * system knows is left alone: making records is the other rules' work.
+ * system knows is left alone: making records is the other rules' work. `storeId`: the store's id
+ * for the email when the caller has just looked it up.
  */
-export async function carryCustomerEdit(ctx: EngineContext, email: string, changedIn: Side): Promise<void> {
+export async function carryCustomerEdit(ctx: EngineContext, email: string, changedIn: Side, known: { storeId?: string | null } = {}): Promise<void> {
   if (customerEditsLacking(ctx)) return;
   const store = capability(ctx.store, 'customerEdits', NEED);
   const inventory = capability(ctx.inventory, 'customerEdits', NEED);
@@ -37,22 +47,33 @@ export async function carryCustomerEdit(ctx: EngineContext, email: string, chang
     partyId = await inventory.findParty(email);
     storeId = partyId && ((await ctx.storage.mapping(ctx.store.system, MAPPING.customerOfParty, partyId)) ?? await store.findCustomerId(email));
   } else {
-    storeId = await store.findCustomerId(email);
+    storeId = known.storeId !== undefined ? known.storeId : await store.findCustomerId(email);
     partyId = storeId && ((await linkedParty(ctx, storeId, email)) ?? await inventory.findParty(email));
   }
   if (!partyId || !storeId) return;
   await ctx.storage.putMapping(ctx.store.system, MAPPING.customerOfParty, partyId, storeId);
   await ctx.storage.putMapping(ctx.inventory.system, MAPPING.partyOfCustomer, storeId, partyId);
 
-  const [inParty, inStore] = await Promise.all([inventory.getParty(partyId), store.getCustomerById(storeId)]);
-  if (!inParty || !inStore) return;
-  const sides: Record<Side, Customer> = { inventory: inParty, store: inStore };
+  // the side that changed first: when it shows what it showed last time both agreed, nothing changed there
+  const read = (side: Side) => (side === 'inventory' ? inventory.getParty(partyId) : store.getCustomerById(storeId));
+  const changed = await read(changedIn);
+  if (!changed) return;
+  const agreed = await ctx.storage.snapshots(SNAPSHOT, partyId);
+  if (agreed.get(changedIn) === digestOf(changed)) return;
+  const otherSide = await read(other(changedIn));
+  if (!otherSide) return;
+  const sides = { [changedIn]: changed, [other(changedIn)]: otherSide } as Record<Side, Customer>;
   const master = ctx.config.master.customers;
   const { master: masterDetails, seen } = detailsAsSeen(sides[master], sides[other(master)]);
   const decision = decideCustomerChange({ changedIn, value: changedIn === master ? masterDetails : seen, lastSynced: changedIn === master ? seen : masterDetails, config: ctx.config });
   const setting = `master.customers=${master}`;
   const audit = { recordKind: 'customer', recordKey: normalised(email), detail: { party: partyId, storeCustomer: storeId } };
-  if (decision.action === 'ignore') return;
+  if (decision.action === 'ignore') {
+    await ctx.storage.transaction(async (tx) => {
+      for (const side of ['store', 'inventory'] as const) await tx.putSnapshot(SNAPSHOT, partyId, side, digestOf(sides[side]));
+    });
+    return;
+  }
   if (decision.action === 'flag') {
     const flagged = await ctx.storage.flagConflict({ recordKind: 'customer', recordKey: audit.recordKey, fieldGroup: CONFLICT_GROUP,
       masterSystem: systemOf(ctx, master), masterValue: JSON.stringify(masterDetails), otherValue: JSON.stringify(seen) });
@@ -65,6 +86,9 @@ export async function carryCustomerEdit(ctx: EngineContext, email: string, chang
   if (target === 'store') await store.updateCustomerDetails(storeId, sides[master]);
   else await inventory.updateParty(partyId, sides[master]);
   await ctx.storage.transaction(async (tx) => {
+    // the master's side is as read; the other's is known once its own change comes back and is compared
+    await tx.putSnapshot(SNAPSHOT, partyId, master, digestOf(sides[master]));
+    await tx.forgetSnapshot(SNAPSHOT, partyId, target);
     await tx.resolveConflicts('customer', audit.recordKey, CONFLICT_GROUP);
     await tx.audit({ ...audit, action: decision.action === 'propagate' ? 'customer.updated' : 'customer.reverted', fromSystem: systemOf(ctx, master), toSystem: systemOf(ctx, target),
       setting: decision.action === 'propagate' ? setting : `${setting}, ownership.onConflict=revert`, result: 'ok', detail: { ...audit.detail, details: masterDetails, ...('why' in decision ? { why: decision.why } : {}) } });

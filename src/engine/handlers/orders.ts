@@ -89,23 +89,20 @@ export async function ensureCustomer(ctx: EngineContext, customer: Customer, why
   return party.id;
 }
 
-/** A store customer already linked to a party by its store id: after an email change, its new email must not make a second party. */
-async function knownByStoreId(ctx: EngineContext, email: string): Promise<boolean> {
-  if (customerEditsLacking(ctx)) return false;
-  const storeId = await capability(ctx.store, 'customerEdits', 'later edits of customer details (master.customers)').findCustomerId(email);
-  return storeId !== null && (await ctx.storage.mapping(ctx.inventory.system, MAPPING.partyOfCustomer, storeId)) !== null;
-}
-
 export const customerToInventory: JobHandler = {
   kind: JOB.customer,
   batch: 1,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
-    if (ctx.config.master.customers === 'store' && !(await knownByStoreId(ctx, job.key))) {
+    // the store's id for the email, looked up once for both steps below
+    const storeId = customerEditsLacking(ctx) ? undefined : await capability(ctx.store, 'customerEdits', 'later edits of customer details (master.customers)').findCustomerId(job.key);
+    // a store customer already linked to a party by its store id: after an email change, its new email must not make a second party
+    const linked = !!storeId && (await ctx.storage.mapping(ctx.inventory.system, MAPPING.partyOfCustomer, storeId)) !== null;
+    if (ctx.config.master.customers === 'store' && !linked) {
       const customer = await ctx.store.getCustomer(job.key);
       if (!customer) return;
       await ensureCustomer(ctx, customer, 'customer registered in the store');
     }
     // the account's later edits, whichever system is the master of customer details
-    await carryCustomerEdit(ctx, job.key, 'store');
+    await carryCustomerEdit(ctx, job.key, 'store', { storeId });
   }),
 };
