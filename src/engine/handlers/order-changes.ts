@@ -112,37 +112,46 @@ export const orderChanges: JobHandler<OrderViews | undefined> = {
 };
 
 /**
- * Notes both sides as they are right after an import — the order as placed — so later changes are
- * judged from there without reading either system again. A baseline noted before is kept.
+ * Links an imported order to its sale and notes the baseline later changes are judged from, in
+ * one transaction: a crash between the two would leave an order known as imported with no
+ * baseline, and a change the store made meanwhile would then be taken as the baseline instead of
+ * being carried. A baseline noted before is kept. True when the store changed the order since
+ * the sale was written (see linkedBaseline): the caller hands it to the changes flow.
  */
-export async function noteImported(ctx: EngineContext, order: Order, inventoryTotalMinor: number): Promise<void> {
-  if ((await ctx.storage.snapshots(SNAPSHOT, order.code)).size) return;
-  await saveSeen(ctx, order.code, linesAsPlaced(order, order.totalMinor), linesAsPlaced(order, inventoryTotalMinor));
+export async function linkSale(ctx: EngineContext, order: Order, sale: { id: string; created: boolean; totalMinor: number }): Promise<boolean> {
+  const noted = (await ctx.storage.snapshots(SNAPSHOT, order.code)).size > 0;
+  // a sale just made shows the order as placed: both sides are known without reading either again
+  const baseline = noted ? null : sale.created
+    ? { store: linesAsPlaced(order, order.totalMinor), inventory: linesAsPlaced(order, sale.totalMinor), changedSince: false }
+    : await linkedBaseline(ctx, order, sale.totalMinor);
+  await ctx.storage.transaction(async (tx) => {
+    await tx.putMapping(ctx.inventory.system, MAPPING.sale, order.code, sale.id);
+    failpoint('order.saleLinking'); // a crash here takes the mapping with it
+    if (!baseline) return;
+    await tx.putSnapshot(SNAPSHOT, order.code, 'store', baseline.store);
+    await tx.putSnapshot(SNAPSHOT, order.code, 'inventory', baseline.inventory);
+  });
+  return baseline?.changedSince ?? false;
 }
 
 /**
- * Notes the baseline for a sale the import found rather than made: the retry after a crash between
- * writing the sale and noting it. The sale still shows the order as placed, but the store may have
- * changed it before the retry (units cancelled, or the whole order), and that change has not been
- * carried yet. So the sale's units are what both sides agreed on, priced as the store charged
- * them. True when the store changed since: the caller hands the order to the changes flow.
+ * The baseline for a sale the import found rather than made: the retry after a crash between
+ * writing the sale and linking it. The sale still shows the order as placed, but the store may
+ * have changed it before the retry (units cancelled, or the whole order), and that change has not
+ * been carried yet. So the sale's units are what both sides agreed on, priced as the store
+ * charged them.
  */
-export async function noteLinked(ctx: EngineContext, order: Order, inventoryTotalMinor: number): Promise<boolean> {
-  if ((await ctx.storage.snapshots(SNAPSHOT, order.code)).size) return false;
+async function linkedBaseline(ctx: EngineContext, order: Order, inventoryTotalMinor: number): Promise<{ store: OrderLinesState; inventory: OrderLinesState; changedSince: boolean }> {
   const placed = linesAsPlaced(order, order.totalMinor);
   const canRead = hasCapability(ctx.store, 'orderChanges') && hasCapability(ctx.inventory, 'orderChanges');
   const sale = canRead ? await oneOrder(inventorySales(ctx).getSaleLines([order.code]), order.code) : null;
-  if (!sale || linesAgree(placed, sale)) {
-    await saveSeen(ctx, order.code, placed, linesAsPlaced(order, inventoryTotalMinor));
-    return false;
-  }
+  if (!sale || linesAgree(placed, sale)) return { store: placed, inventory: linesAsPlaced(order, inventoryTotalMinor), changedSince: false };
   const storeNow = (await oneOrder(storeOrders(ctx).getOrderLines([order.code]), order.code)) ?? placed;
   const charged = new Map(storeNow.lines.map((l) => [l.sku, l]));
   const lines = sale.lines.map((l) => ({ ...(charged.get(l.sku) ?? l), quantity: l.quantity, shipped: l.shipped, returned: l.returned }));
   // the store's total before the units were taken off, which prices their refund like an ordinary cancellation
   const takenOff = lines.reduce((n, l) => n + Math.max(0, l.quantity - (charged.get(l.sku)?.quantity ?? 0)) * l.unitGrossMinor, 0);
-  await saveSeen(ctx, order.code, { ...storeNow, lines, totalMinor: storeNow.totalMinor + takenOff }, sale);
-  return true;
+  return { store: { ...storeNow, lines, totalMinor: storeNow.totalMinor + takenOff }, inventory: sale, changedSince: true };
 }
 
 async function saveSeen(ctx: EngineContext, code: string, store: OrderLinesState, inventory: OrderLinesState) {

@@ -7,7 +7,7 @@ import type { Order } from '../../model/order.js';
 import { assignSalesperson, salespersonOrderOf } from '../../rules/salesperson.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
-import { noteImported, noteLinked } from './order-changes.js';
+import { linkSale } from './order-changes.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
 import { capability, hasCapability } from '../../connectors/types.js';
@@ -44,7 +44,8 @@ export const importOrder: JobHandler = {
     const assignment = assignSalesperson(ctx.config.rules.salespeople, salespersonOrderOf(order));
     const sale = await ctx.inventory.importOrder(order, { customerId, salesperson: assignment.salesperson ?? undefined });
     failpoint('order.saleWritten');
-    await ctx.storage.putMapping(inv, MAPPING.sale, code, sale.id);
+    // the sale's mapping with the baseline of both sides: the baseline later cancellations, returns and edits are judged from
+    const changedSince = await linkSale(ctx, order, sale);
     await ctx.storage.audit({
       recordKind: 'order', recordKey: code, action: sale.created ? 'order.imported' : 'order.linked', fromSystem: ctx.store.system, toSystem: inv,
       setting: 'web orders start in the store', result: 'ok',
@@ -53,8 +54,6 @@ export const importOrder: JobHandler = {
     if (assignment.salesperson) {
       await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: 'order.salesperson', toSystem: inv, setting: 'rules.salespeople', result: 'ok', detail: assignment });
     }
-    // both systems' lines as imported: the baseline later cancellations, returns and edits are judged from
-    const changedSince = sale.created ? (await noteImported(ctx, order, sale.totalMinor), false) : await noteLinked(ctx, order, sale.totalMinor);
     if (changedSince) {
       // the store changed the order between the sale's writing and this retry: totals differ by that change, which its own flow carries
       await ctx.storage.enqueue({ kind: JOB.orderChanges, key: code, reason: `order ${code} changed in ${ctx.store.system} before its sale was linked` });

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { accept } from '../../../src/engine/intake.js';
 import { customer, importedOrder, openShop, stocked } from './harness.js';
+import { dyingAt } from '../../helpers/dying-at.js';
 
 const PRODUCTS = [{ sku: 'LAMP', priceMinor: 3000, onHand: 20 }, { sku: 'BULB', priceMinor: 300, onHand: 50 }];
 
@@ -51,6 +52,20 @@ describe('web orders', () => {
     const actions = await shop.actions(code);
     assert.deepEqual(actions.filter((a) => a.startsWith('order.') || a.startsWith('payment.refund')), ['order.linked', 'order.cancelCopied', 'payment.refundedCancelled']);
     assert.deepEqual(await shop.conflicts(code), [], 'no edit refused, no totals flagged: the difference was the cancellation');
+    await shop.close();
+  });
+
+  test('a crash while the sale is being linked, then units cancelled in the store: the link and the baseline are one write, so the cancellation is carried, not taken as the baseline', async () => {
+    const shop = await openShop({ rules: { cancellationsIn: 'store', capture: 'atOrder' } });
+    await stocked(shop, PRODUCTS);
+    const code = shop.store.placeOrder({ customer: customer('ada@example.com'), lines: [{ sku: 'LAMP', quantity: 2 }, { sku: 'BULB', quantity: 1 }], pay: 'capture' });
+    // the crash, then the cancellation before anything else runs (the job waits for its retry)
+    await dyingAt('order.saleLinking', () => shop.engine.tick());
+    shop.store.cancelUnits(code, 'LAMP', 1);
+    await shop.later();
+    assert.deepEqual(shop.inv.saleOf(code).lines.map((l) => [l.sku, l.quantity]), [['LAMP', 1], ['BULB', 1]], 'the cancellation reached the sale');
+    assert.deepEqual(shop.store.order(code).payments.flatMap((p) => p.refunds).map((r) => r.totalMinor), [3300], 'the cancelled lamp refunded once');
+    assert.deepEqual(await shop.conflicts(code), [], 'nothing left for a person');
     await shop.close();
   });
 
