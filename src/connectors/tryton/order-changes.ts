@@ -2,6 +2,7 @@
 // the customer now (amendments, moves cancelled through the shipment exception, return sales), the
 // feed of sales that changed, and the two writes that carry the store's changes here.
 import { z } from 'zod';
+import { chunk } from '../../collections.js';
 import { DovetailError, permanent, transient } from '../../errors.js';
 import { decimalToMinor, minorToDecimal } from '../../model/money.js';
 import type { OrderLinesState } from '../../model/order-lines.js';
@@ -55,9 +56,8 @@ const CODES_PER_SEARCH = 100;
  */
 async function loadWebSales(client: TrytonClient, orderCodes: string[]): Promise<Map<string, WebSale>> {
   const out = new Map<string, WebSale>();
-  const unique = [...new Set(orderCodes)];
-  for (let i = 0; i < unique.length; i += CODES_PER_SEARCH) {
-    for (const [code, sale] of await loadSomeWebSales(client, unique.slice(i, i + CODES_PER_SEARCH))) out.set(code, sale);
+  for (const some of chunk([...new Set(orderCodes)], CODES_PER_SEARCH)) {
+    for (const [code, sale] of await loadSomeWebSales(client, some)) out.set(code, sale);
   }
   return out;
 }

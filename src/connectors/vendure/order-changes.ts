@@ -7,6 +7,7 @@
 //       writes its returns that way, and store staff are asked to), at most what shipped, and
 //   (b) units taken off beyond the unshipped ones: shipped − quantity, when positive.
 import { z } from 'zod';
+import { chunk } from '../../collections.js';
 import { DovetailError, permanent } from '../../errors.js';
 import type { LineState, OrderLinesState } from '../../model/order-lines.js';
 import type { VendureClient } from './client.js';
@@ -42,9 +43,7 @@ const ORDERS_PER_QUERY = 50;
 /** The orders with these codes, one query per ORDERS_PER_QUERY codes, by code. */
 async function loadOrders(client: VendureClient, codes: string[]): Promise<Map<string, OrderLinesNode>> {
   const out = new Map<string, OrderLinesNode>();
-  const unique = [...new Set(codes)];
-  for (let i = 0; i < unique.length; i += ORDERS_PER_QUERY) {
-    const some = unique.slice(i, i + ORDERS_PER_QUERY);
+  for (const some of chunk([...new Set(codes)], ORDERS_PER_QUERY)) {
     const r = await client.admin(`query DovetailOrderLines($o: OrderListOptions) { orders(options: $o) { items { ${ORDER_LINES_FIELDS} } } }`,
       { o: { filter: { code: { in: some } }, take: some.length } }, z.object({ orders: z.object({ items: z.array(OrderLinesNode) }) }));
     for (const o of r.orders.items) out.set(o.code, o);
