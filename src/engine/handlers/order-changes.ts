@@ -22,6 +22,7 @@ import { eachJob, perOrder, type EngineContext, type JobHandler } from '../conte
 import { failpoint } from '../failpoints.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
+import type { Storage } from '../../store/storage.js';
 
 type Side = 'store' | 'inventory';
 const SNAPSHOT = 'orderLines';
@@ -89,7 +90,7 @@ export const orderChanges: JobHandler<OrderViews | undefined> = {
         await ctx.storage.flagConflict({ recordKind: 'order', recordKey: code, fieldGroup: 'lines', masterSystem: storeName,
           masterValue: summary(store), otherValue: summary(inventory) });
       }
-      await saveSeen(ctx, code, store, inventory);
+      await saveSeen(ctx.storage, code, store, inventory);
       return;
     }
 
@@ -107,7 +108,7 @@ export const orderChanges: JobHandler<OrderViews | undefined> = {
     const accepted = (sku: string) => ctx.config.rules.cancellationsIn === 'store' || cancelledInInventory.has(sku);
     await settleCancelledUnits(ctx, code, seenStore, store, accepted);
     await releaseOnceShipped(ctx, code, store);
-    await saveSeen(ctx, code, store, inventory);
+    await saveSeen(ctx.storage, code, store, inventory);
   }),
 };
 
@@ -127,9 +128,7 @@ export async function linkSale(ctx: EngineContext, order: Order, sale: { id: str
   await ctx.storage.transaction(async (tx) => {
     await tx.putMapping(ctx.inventory.system, MAPPING.sale, order.code, sale.id);
     failpoint('order.saleLinking'); // a crash here takes the mapping with it
-    if (!baseline) return;
-    await tx.putSnapshot(SNAPSHOT, order.code, 'store', baseline.store);
-    await tx.putSnapshot(SNAPSHOT, order.code, 'inventory', baseline.inventory);
+    if (baseline) await saveSeen(tx, order.code, baseline.store, baseline.inventory);
   });
   return baseline?.changedSince ?? false;
 }
@@ -154,8 +153,9 @@ async function linkedBaseline(ctx: EngineContext, order: Order, inventoryTotalMi
   return { store: { ...storeNow, lines, totalMinor: storeNow.totalMinor + takenOff }, inventory: sale, changedSince: true };
 }
 
-async function saveSeen(ctx: EngineContext, code: string, store: OrderLinesState, inventory: OrderLinesState) {
-  await ctx.storage.transaction(async (tx) => {
+/** Both sides' lines as last seen, together (inside the caller's transaction when `storage` is one). */
+async function saveSeen(storage: Storage, code: string, store: OrderLinesState, inventory: OrderLinesState) {
+  await storage.transaction(async (tx) => {
     await tx.putSnapshot(SNAPSHOT, code, 'store', store);
     await tx.putSnapshot(SNAPSHOT, code, 'inventory', inventory);
   });
