@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { TrytonClient } from '../../src/connectors/tryton/client.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { carryCustomerEdit } from '../../src/engine/handlers/customer-details.js';
+import { ensureCustomer } from '../../src/engine/handlers/orders.js';
 import { apiCallsOf } from '../../src/engine/metrics.js';
 import { adminGql, freshTrytonDatabase, startVendure, type GqlClient, type TrytonDatabase, type VendureInstance } from './helpers/systems.js';
 import { engineFor, settingsFor, trytonAdmin } from './helpers/dovetail.js';
@@ -114,5 +115,33 @@ describe('master.customers: later edits of a customer\'s details, Tryton ↔ Ven
     await carryCustomerEdit(engine.ctx, 'grace.murray@example.com', 'inventory');
     assert.equal(calls().vendure, between.vendure, 'the party shows what both agreed on: Vendure is not read');
     assert.ok(calls().tryton! > between.tryton!, 'the side that changed is read');
+  });
+
+  test('a party Dovetail makes from a store customer is known to agree: neither side\'s first change event reads the other', async () => {
+    const engine = await engineWith({ master: { customers: 'store' } });
+    const storeId = await registeredShopper(admin, 'hedy@example.com', 'Hedy', 'Lamarr');
+    await editInStore(admin, storeId, { phoneNumber: '+1 555 0199' });
+    await admin(`mutation($id: ID!, $i: CreateAddressInput!) { createCustomerAddress(customerId: $id, input: $i) { id } }`,
+      { id: storeId, i: { fullName: 'Hedy Lamarr', streetLine1: '4 Kolingasse', city: 'Springfield', postalCode: '12345', countryCode: 'US' } });
+    const customer = await engine.ctx.store.getCustomer('hedy@example.com');
+    assert.ok(customer);
+    const partyId = Number(await ensureCustomer(engine.ctx, customer, 'test'));
+    const made = await party(t, partyId);
+    assert.equal(made.name, 'Hedy Lamarr');
+    assert.deepEqual(made.mechanisms, ['email:hedy@example.com', 'phone:+1 555 0199']);
+    assert.deepEqual(made.streets, ['4 Kolingasse']);
+
+    const calls = () => ({ tryton: apiCallsOf(engine.ctx.inventory)!, vendure: apiCallsOf(engine.ctx.store)! });
+    const before = calls();
+    await carryCustomerEdit(engine.ctx, 'hedy@example.com', 'store');
+    assert.equal(calls().tryton, before.tryton, 'the account\'s event for the customer the party was made from: Tryton is not read');
+    const between = calls();
+    await carryCustomerEdit(engine.ctx, 'hedy@example.com', 'inventory');
+    assert.equal(calls().vendure, between.vendure, 'the new party\'s own event: Vendure is not read');
+
+    // and a real edit after it is still carried
+    await editInStore(admin, storeId, { lastName: 'Kiesler' });
+    await carryCustomerEdit(engine.ctx, 'hedy@example.com', 'store');
+    assert.equal((await party(t, partyId)).name, 'Hedy Kiesler');
   });
 });

@@ -8,6 +8,7 @@ import { decideCustomerChange, type Side } from '../../rules/ownership.js';
 import { capability, lacking } from '../../connectors/types.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
 import type { EngineContext } from '../context.js';
+import type { Storage } from '../../store/storage.js';
 
 const NEED = 'later edits of customer details (master.customers)';
 /** the conflicts list's field group for a customer's details */
@@ -30,6 +31,20 @@ async function linkedParty(ctx: EngineContext, storeId: string, email: string): 
  */
 const SNAPSHOT = 'customerDetails';
 const digestOf = (c: Customer) => createHash('sha1').update(JSON.stringify(customerDetails(c))).digest('hex');
+
+/**
+ * A party Dovetail has just made from the store's `customer`: both sides hold those details, so
+ * they are noted as agreed, and the store's and the party's own change events for this creation
+ * are recognised without reading the other side. Where the party shows them differently (a
+ * system that reshapes an address), its first change is compared in full, as before.
+ */
+export async function noteMadeFromStore(ctx: EngineContext, storage: Storage, partyId: string, customer: Customer): Promise<void> {
+  if (customerEditsLacking(ctx)) return;
+  const digest = digestOf(customer);
+  await storage.transaction(async (tx) => {
+    for (const side of ['store', 'inventory'] as const) await tx.putSnapshot(SNAPSHOT, partyId, side, digest);
+  });
+}
 
 /**
  * The customer with `email` changed in `changedIn`: finds the pair of records (by the link when

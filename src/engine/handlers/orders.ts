@@ -11,7 +11,7 @@ import { linkSale } from './order-changes.js';
 import { JOB } from '../job-kinds.js';
 import { MAPPING } from '../../store/mapping-kinds.js';
 import { capability, hasCapability } from '../../connectors/types.js';
-import { carryCustomerEdit, customerEditsLacking } from './customer-details.js';
+import { carryCustomerEdit, customerEditsLacking, noteMadeFromStore } from './customer-details.js';
 
 export const importOrder: JobHandler = {
   kind: JOB.order,
@@ -82,9 +82,13 @@ export async function ensureCustomer(ctx: EngineContext, customer: Customer, why
   const known = await ctx.storage.mapping(ctx.inventory.system, MAPPING.party, email);
   if (known) return known;
   const party = await ctx.inventory.upsertCustomer({ ...customer, email });
-  await ctx.storage.putMapping(ctx.inventory.system, MAPPING.party, email, party.id);
-  await ctx.storage.audit({ recordKind: 'customer', recordKey: email, action: party.created ? 'customer.created' : 'customer.linked',
-    fromSystem: ctx.store.system, toSystem: ctx.inventory.system, setting: `master.customers=${ctx.config.master.customers}`, result: 'ok', detail: { party: party.id, for: why } });
+  await ctx.storage.transaction(async (tx) => {
+    await tx.putMapping(ctx.inventory.system, MAPPING.party, email, party.id);
+    // a party found by email may differ from the store's customer: only one made from it agrees
+    if (party.created) await noteMadeFromStore(ctx, tx, party.id, { ...customer, email });
+    await tx.audit({ recordKind: 'customer', recordKey: email, action: party.created ? 'customer.created' : 'customer.linked',
+      fromSystem: ctx.store.system, toSystem: ctx.inventory.system, setting: `master.customers=${ctx.config.master.customers}`, result: 'ok', detail: { party: party.id, for: why } });
+  });
   return party.id;
 }
 
