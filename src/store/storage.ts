@@ -248,21 +248,18 @@ export class Storage {
    */
   async claim(kinds: string[], limit: number, worker: string, leaseMs: number): Promise<Job[]> {
     if (this.dialect === 'postgres') return this.claimShared(kinds, limit, worker, leaseMs);
-    return this.transaction(async (tx) => {
-      const now = nowIso();
-      const candidates = await tx.db.selectFrom('jobs').selectAll()
-        .where(sql<boolean>`state = 'pending'`).where('run_after', '<=', now).where('kind', 'in', kinds)
-        .where(({ not, exists, selectFrom }) => not(exists(
-          selectFrom('jobs as r').select('r.id').whereRef('r.key', '=', 'jobs.key').whereRef('r.kind', '=', 'jobs.kind')
-            .where('r.state', '=', 'running'))))
-        .orderBy('run_after').orderBy('id').limit(limit).execute();
-      if (!candidates.length) return [];
-      const ids = candidates.map((c) => c.id);
-      await tx.db.updateTable('jobs')
-        .set({ state: 'running', locked_by: worker, locked_until: later(leaseMs), updated_at: now, attempts: sql`attempts + 1` })
-        .where('id', 'in', ids).execute();
-      return candidates.map((c) => toJob({ ...c, state: 'running', attempts: c.attempts + 1 }));
-    });
+    // One UPDATE … RETURNING: SQLite runs a statement under its write lock, so it needs no
+    // transaction of its own (a select then an update took four statements per claim).
+    const now = nowIso();
+    const rows = await this.db.updateTable('jobs')
+      .set({ state: 'running', locked_by: worker, locked_until: later(leaseMs), updated_at: now, attempts: sql`attempts + 1` })
+      .where('id', 'in', ({ selectFrom }) => selectFrom('jobs as c').select('c.id')
+        .where(sql<boolean>`c.state = 'pending'`).where('c.run_after', '<=', now).where('c.kind', 'in', kinds)
+        .where(({ not, exists, selectFrom: inner }) => not(exists(
+          inner('jobs as r').select('r.id').whereRef('r.key', '=', 'c.key').whereRef('r.kind', '=', 'c.kind').where('r.state', '=', 'running'))))
+        .orderBy('c.run_after').orderBy('c.id').limit(limit))
+      .returningAll().execute();
+    return rows.sort((a, b) => a.run_after.localeCompare(b.run_after) || a.id - b.id).map(toJob);
   }
 
   /**
@@ -422,6 +419,17 @@ export class Storage {
     return r?.external_id ?? null;
   }
 
+  /** The mappings of many keys at once, by key; a key without one is absent. */
+  async mappings(system: string, kind: MappingKind, keys: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunk([...new Set(keys)], IN_LIST)) {
+      const rows = await this.db.selectFrom('mappings').select(['key', 'external_id'])
+        .where('system', '=', system).where('kind', '=', kind).where('key', 'in', part).execute();
+      for (const r of rows) out.set(r.key, r.external_id);
+    }
+    return out;
+  }
+
   async keysForExternalIds(system: string, kind: MappingKind, externalIds: string[]): Promise<Map<string, string>> {
     if (!externalIds.length) return new Map();
     const rows = await this.db.selectFrom('mappings').select(['key', 'external_id'])
@@ -450,9 +458,16 @@ export class Storage {
   }
 
   async putSnapshot(kind: string, key: string, group: string, value: unknown): Promise<void> {
-    const value_json = JSON.stringify(value);
-    await this.db.insertInto('snapshots').values({ kind, key, field_group: group, value_json, updated_at: nowIso() })
-      .onConflict((oc) => oc.columns(['kind', 'key', 'field_group']).doUpdateSet({ value_json, updated_at: nowIso() }))
+    await this.putSnapshots(kind, key, { [group]: value });
+  }
+
+  /** Several field groups of one record's snapshot in one statement: written together or not at all. */
+  async putSnapshots(kind: string, key: string, byGroup: Record<string, unknown>): Promise<void> {
+    const updated_at = nowIso();
+    const rows = Object.entries(byGroup).map(([field_group, value]) => ({ kind, key, field_group, value_json: JSON.stringify(value), updated_at }));
+    if (!rows.length) return;
+    await this.db.insertInto('snapshots').values(rows)
+      .onConflict((oc) => oc.columns(['kind', 'key', 'field_group']).doUpdateSet((eb) => ({ value_json: eb.ref('excluded.value_json'), updated_at: eb.ref('excluded.updated_at') })))
       .execute();
   }
 

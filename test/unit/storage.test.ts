@@ -105,6 +105,17 @@ for (const backend of BACKENDS) {
     await s.putSnapshot('product', 'SKU', 'names', { name: 'A' });
     await s.putSnapshot('product', 'SKU', 'names', { name: 'B' });
     assert.deepEqual((await s.snapshots('product', 'SKU')).get('names'), { name: 'B' });
+    await s.putSnapshots('order', 'ORDER1', { store: { n: 1 }, inventory: { n: 1 } });
+    await s.putSnapshots('order', 'ORDER1', { store: { n: 2 }, inventory: { n: 3 } });
+    assert.deepEqual([...await s.snapshots('order', 'ORDER1')].sort(), [['inventory', { n: 3 }], ['store', { n: 2 }]]);
+    // many keys at once, past one `in (…)` list's worth, an unknown key absent
+    const many = Array.from({ length: 1_200 }, (_, i) => `WEB-${i}`);
+    await s.transaction(async (tx) => { for (const key of many) await tx.putMapping('tryton', 'sale', key, `sale-${key}`); });
+    const found = await s.mappings('tryton', 'sale', [...many, 'WEB-none', 'ORDER1']);
+    assert.equal(found.size, 1_201);
+    assert.equal(found.get('WEB-1199'), 'sale-WEB-1199');
+    assert.equal(found.get('ORDER1'), '42');
+    assert.equal(found.has('WEB-none'), false);
     await s.setCursor('tryton', 'product', 'c1');
     await s.setCursor('tryton', 'product', 'c2');
     assert.equal(await s.cursor('tryton', 'product'), 'c2');

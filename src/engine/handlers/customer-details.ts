@@ -41,9 +41,7 @@ const digestOf = (c: Customer) => createHash('sha1').update(JSON.stringify(custo
 export async function noteMadeFromStore(ctx: EngineContext, storage: Storage, partyId: string, customer: Customer): Promise<void> {
   if (customerEditsLacking(ctx)) return;
   const digest = digestOf(customer);
-  await storage.transaction(async (tx) => {
-    for (const side of ['store', 'inventory'] as const) await tx.putSnapshot(SNAPSHOT, partyId, side, digest);
-  });
+  await storage.putSnapshots(SNAPSHOT, partyId, { store: digest, inventory: digest });
 }
 
 /**
@@ -84,9 +82,7 @@ export async function carryCustomerEdit(ctx: EngineContext, email: string, chang
   const setting = `master.customers=${master}`;
   const audit = { recordKind: 'customer', recordKey: normalised(email), detail: { party: partyId, storeCustomer: storeId } };
   if (decision.action === 'ignore') {
-    await ctx.storage.transaction(async (tx) => {
-      for (const side of ['store', 'inventory'] as const) await tx.putSnapshot(SNAPSHOT, partyId, side, digestOf(sides[side]));
-    });
+    await ctx.storage.putSnapshots(SNAPSHOT, partyId, { store: digestOf(sides.store), inventory: digestOf(sides.inventory) });
     return;
   }
   if (decision.action === 'flag') {

@@ -48,11 +48,8 @@ interface OrderViews { read: Set<string>; store: Map<string, OrderLinesState>; i
 /** The batch's orders this flow compares: imported web orders (a phone sale's master is the inventory system). */
 async function webOrdersOf(ctx: EngineContext, codes: string[]): Promise<string[]> {
   const inv = ctx.inventory.system;
-  const out: string[] = [];
-  for (const code of new Set(codes)) {
-    if ((await ctx.storage.mapping(inv, MAPPING.sale, code)) && !(await ctx.storage.mapping(inv, MAPPING.offlineOrder, code))) out.push(code);
-  }
-  return out;
+  const [sales, phoneOrders] = await Promise.all([ctx.storage.mappings(inv, MAPPING.sale, codes), ctx.storage.mappings(inv, MAPPING.offlineOrder, codes)]);
+  return [...new Set(codes)].filter((code) => sales.has(code) && !phoneOrders.has(code));
 }
 
 export const orderChanges: JobHandler<OrderViews | undefined> = {
@@ -72,10 +69,12 @@ export const orderChanges: JobHandler<OrderViews | undefined> = {
     // a pair that does not carry order changes (`dovetail check` says so) leaves orders as imported:
     // every order update passes through here, and each would otherwise fail the same way
     if (!hasCapability(ctx.store, 'orderChanges') || !hasCapability(ctx.inventory, 'orderChanges')) return;
-    if (!(await webOrdersOf(ctx, [code])).length) return; // not imported (yet): the import flow owns it; or a phone sale
+    // the read-ahead holds only imported web orders; an order not in it is checked here
+    const readAhead = ahead?.read.delete(code) ?? false;
+    if (!readAhead && !(await webOrdersOf(ctx, [code])).length) return; // not imported (yet): the import flow owns it; or a phone sale
     const readStore = () => oneOrder(storeOrders(ctx).getOrderLines([code]), code);
     const readInventory = () => oneOrder(inventorySales(ctx).getSaleLines([code]), code);
-    let [store, inventory] = ahead?.read.delete(code)
+    let [store, inventory] = readAhead && ahead
       ? [ahead.store.get(code) ?? null, ahead.inventory.get(code) ?? null]
       : await Promise.all([readStore(), readInventory()]);
     if (!store) throw permanent(`order ${code} was not found in ${storeName} (deleted?)`, { order: code });
@@ -155,10 +154,7 @@ async function linkedBaseline(ctx: EngineContext, order: Order, inventoryTotalMi
 
 /** Both sides' lines as last seen, together (inside the caller's transaction when `storage` is one). */
 async function saveSeen(storage: Storage, code: string, store: OrderLinesState, inventory: OrderLinesState) {
-  await storage.transaction(async (tx) => {
-    await tx.putSnapshot(SNAPSHOT, code, 'store', store);
-    await tx.putSnapshot(SNAPSHOT, code, 'inventory', inventory);
-  });
+  await storage.putSnapshots(SNAPSHOT, code, { store, inventory });
 }
 
 const summary = (s: OrderLinesState) => s.lines.map((l) => `${l.sku}×${l.quantity}${l.returned ? ` (${l.returned} returned)` : ''}`).join(', ') || 'no lines';
