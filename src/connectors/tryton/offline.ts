@@ -59,13 +59,17 @@ export async function addresses(client: TrytonClient, ids: number[], partyName: 
     await client.read('country.country', countryIds, ['code'])).map((c) => [c.id, c.code ?? '']) : []);
   const out = new Map<number, Address>();
   for (const r of rows) {
-    const [street1, ...rest] = (r.street ?? '').split('\n');
-    const countryCode = r.country === null ? '' : (codes.get(r.country) ?? '');
-    // an address without a street or country cannot be placed in the store: left out
-    if (!street1 || countryCode.length !== 2) continue;
-    out.set(r.id, { fullName: r.party_name || partyName, street1, street2: rest.join(', ') || undefined, city: r.city ?? '', postalCode: r.postal_code ?? '', countryCode });
+    const address = addressOf(r, r.country === null ? '' : (codes.get(r.country) ?? ''), partyName);
+    if (address) out.set(r.id, address);
   }
   return out;
+}
+
+/** A party address as the model's, or null: one without a street or country cannot be placed in the store. */
+export function addressOf(r: { party_name?: string | null; street: string | null; city: string | null; postal_code: string | null }, countryCode: string, partyName: string): Address | null {
+  const [street1, ...rest] = (r.street ?? '').split('\n');
+  if (!street1 || countryCode.length !== 2) return null;
+  return { fullName: r.party_name || partyName, street1, street2: rest.join(', ') || undefined, city: r.city ?? '', postalCode: r.postal_code ?? '', countryCode };
 }
 
 /** "Ada Lovelace" -> Ada / Lovelace; a single word is the last name (the store requires one). */

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { permanent } from '../../errors.js';
 import { fullName, type Address, type Customer } from '../../model/customer.js';
-import { addresses, partyDetails, splitName } from './offline.js';
+import { addressOf, partyDetails, splitName } from './offline.js';
 import { ensureAddresses, findPartyByEmail, type Company } from './writes.js';
 import type { TrytonClient } from './client.js';
 
@@ -17,12 +17,28 @@ const partyIdOf = (partyId: string) => {
   return Number(partyId);
 };
 
+/**
+ * The party with its addresses and contact mechanisms in one call: Tryton reads dotted names
+ * through relations ("addresses.country.code"), active records only, as a search would. This is
+ * what recognising the echo of Dovetail's own customer writes costs, once per party change.
+ */
+const PartyRead = z.object({
+  name: z.string(),
+  'addresses.': z.array(z.object({ id: z.number(), party_name: z.string().nullable().optional(), street: z.string().nullable(), city: z.string().nullable(),
+    postal_code: z.string().nullable(), 'country.': z.object({ code: z.string().nullable() }).nullable() })),
+  'contact_mechanisms.': z.array(z.object({ id: z.number(), type: z.string(), value: z.string() })),
+});
+
 export async function getParty(client: TrytonClient, partyId: string): Promise<Customer | null> {
   const id = partyIdOf(partyId);
-  if (!(await client.search('party.party', [['id', '=', id]], { limit: 1 })).length) return null;
-  const { party, email, phone } = await partyDetails(client, id);
-  const all = await addresses(client, party.addresses, party.name);
-  return { email, ...splitName(party.name), phone, addresses: party.addresses.map((a) => all.get(a)).filter((a): a is Address => !!a) };
+  const [party] = z.array(PartyRead).parse(await client.searchRead('party.party', [['id', '=', id]], ['name', 'addresses.party_name', 'addresses.street',
+    'addresses.city', 'addresses.postal_code', 'addresses.country.code', 'contact_mechanisms.type', 'contact_mechanisms.value'], { limit: 1 }));
+  if (!party) return null;
+  // the first of each kind by id, as partyDetails reads them
+  const mechanisms = party['contact_mechanisms.'].filter((m) => ['email', 'phone', 'mobile'].includes(m.type)).sort((a, b) => a.id - b.id);
+  const addresses = party['addresses.'].map((a) => addressOf(a, a['country.']?.code ?? '', party.name)).filter((a): a is Address => !!a);
+  return { email: (mechanisms.find((m) => m.type === 'email')?.value ?? '').trim().toLowerCase(), ...splitName(party.name),
+    phone: mechanisms.find((m) => m.type !== 'email')?.value, addresses };
 }
 
 const Mechanism = z.object({ id: z.number(), type: z.string(), value: z.string() });
