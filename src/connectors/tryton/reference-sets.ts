@@ -5,7 +5,7 @@ import { DovetailError, permanent } from '../../errors.js';
 import { decimalToMinor, minorToDecimal } from '../../model/money.js';
 import { parseTaxKey, type KeyedSet, type SalesTaxValue, type ShippingMethodValue } from '../../model/reference-sets.js';
 import { dec, decimalString, type TrytonClient } from './client.js';
-import type { Company } from './writes.js';
+import { carrierMade, type Company } from './writes.js';
 
 const TaxRecord = z.object({ id: z.number(), name: z.string(), rate: z.unknown() });
 
@@ -83,5 +83,6 @@ export async function putShippingMethod(client: TrytonClient, company: Company, 
   const [found] = await client.search('party.party', [['name', '=', value.name]], { limit: 1, order: [['id', 'ASC']] });
   const party = found ?? (await client.create('party.party', [{ name: value.name }]))[0];
   const [id] = await client.create('carrier', [{ party, carrier_product: product, carrier_cost_method: 'product' }]);
+  carrierMade(company, code, id);
   return { id: String(id), created: true };
 }

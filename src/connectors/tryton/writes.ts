@@ -71,10 +71,11 @@ async function addressesValues(client: TrytonClient, addresses: Address[], compa
  * The party's address equal to each of `wanted`, in order: the party's addresses read once, and
  * those it lacks added in one call.
  */
-export async function ensureAddresses(client: TrytonClient, partyId: number, wanted: Address[], company?: Company): Promise<number[]> {
+export async function ensureAddresses(client: TrytonClient, partyId: number, wanted: Address[], company?: Company,
+  read?: z.infer<typeof AddressRecord>[]): Promise<number[]> {
   if (!wanted.length) return [];
   const { values, places } = await addressesValues(client, wanted, company);
-  const existing = z.array(AddressRecord).parse(await client.searchRead('party.address', [['party', '=', partyId]], ['street', 'city', 'postal_code', 'country']));
+  const existing = read ?? z.array(AddressRecord).parse(await client.searchRead('party.address', [['party', '=', partyId]], ['street', 'city', 'postal_code', 'country']));
   const ids = new Map(existing.map((e) => [placeOf(e), e.id]));
   const missing = places.filter((v) => !ids.has(placeOf(v)));
   if (missing.length) {
@@ -171,13 +172,31 @@ async function makeAgent(client: TrytonClient, company: Company, name: string): 
  * The carrier of the store's shipping method (master.shippingMethods: its carrier product's code
  * is the method code), so the sale's shipments carry it; null when Tryton has none for it.
  */
+/**
+ * A shipping method without a Tryton carrier is asked about again after this long, not on every
+ * order (a shop that ships with a method Tryton does not have would pay a search per sale), so a
+ * carrier added in Tryton is used within minutes.
+ */
+const CARRIER_MISS_MS = 10 * 60_000;
+const carriersMissed = new WeakMap<Company, Map<string, number>>();
+
+/** A carrier Dovetail has just made for a shipping method (shippingMethods): the next sale uses it. */
+export function carrierMade(company: Company, code: string, id: number): void {
+  company.made.set(`carrier:${code}`, Promise.resolve(id));
+  carriersMissed.get(company)?.delete(code);
+}
+
 async function carrierFor(client: TrytonClient, company: Company, order: Order): Promise<number | null> {
   const code = order.shipping.find((s) => s.methodCode)?.methodCode;
   if (!code) return null;
   const known = company.made.get(`carrier:${code}`);
   if (known) return known;
+  const missed = carriersMissed.get(company) ?? new Map<string, number>();
+  carriersMissed.set(company, missed);
+  if (Date.now() - (missed.get(code) ?? -Infinity) < CARRIER_MISS_MS) return null;
   const [found] = await client.search('carrier', [['carrier_product.code', '=', code]], { limit: 1, order: [['id', 'ASC']] });
   if (found) company.made.set(`carrier:${code}`, Promise.resolve(found));
+  else missed.set(code, Date.now());
   return found ?? null;
 }
 
@@ -185,10 +204,17 @@ async function carrierFor(client: TrytonClient, company: Company, order: Order):
  * The price list of a web sale, as Tryton would give it: the party's own sale price list, else the
  * level named like one of the store customer groups it ordered as (master.priceLevels).
  */
-async function saleListOf(client: TrytonClient, company: Company, party: number, groups: string[] | undefined): Promise<{ price_list?: number }> {
-  const [own] = z.array(z.object({ sale_price_list: z.number().nullable().optional() })).parse(await client.read('party.party', [party], ['sale_price_list']));
-  const list = own?.sale_price_list ?? await priceListOfGroups(client, company.id, groups ?? []);
+async function saleListOf(client: TrytonClient, company: Company, own: number | null | undefined, groups: string[] | undefined): Promise<{ price_list?: number }> {
+  const list = own ?? await priceListOfGroups(client, company.id, groups ?? []);
   return list ? { price_list: list } : {};
+}
+
+/** What a web sale needs of its party, in one read: its addresses (dotted names through the relation) and its own price list. */
+async function partyForSale(client: TrytonClient, company: Company, party: number) {
+  const [row] = z.array(z.object({ 'addresses.': z.array(AddressRecord), sale_price_list: z.number().nullable().optional() })).parse(await client.read('party.party', [party],
+    ['addresses.street', 'addresses.city', 'addresses.postal_code', 'addresses.country', ...(company.modules.salePriceList ? ['sale_price_list'] : [])]));
+  if (!row) throw permanent(`Tryton has no party ${party} any more`, { party });
+  return { addresses: row['addresses.'], priceList: row.sale_price_list };
 }
 
 async function saleTotal(client: TrytonClient, saleId: number): Promise<number> {
@@ -211,7 +237,8 @@ export async function importOrder(client: TrytonClient, company: Company, produc
     const party = Number(opts.customerId);
     const shipTo = order.shippingAddress ?? order.billingAddress;
     if (!shipTo) throw permanent(`order ${order.code} has no address to ship to`, { order: order.code });
-    const [shipmentAddress, invoiceAddress] = await ensureAddresses(client, party, [shipTo, order.billingAddress ?? shipTo], company);
+    const known = await partyForSale(client, company, party);
+    const [shipmentAddress, invoiceAddress] = await ensureAddresses(client, party, [shipTo, order.billingAddress ?? shipTo], company, known.addresses);
     const lines: object[] = [];
     for (const l of order.lines) {
       const p = productIds.get(l.sku)!;
@@ -238,7 +265,7 @@ export async function importOrder(client: TrytonClient, company: Company, produc
       // the store charged shipping on its own line above: Tryton must not add the carrier's price again
       ...(carrier ? { carrier, shipment_cost_method: null } : {}),
       // a customer priced by a level (master.priceLevels) is so in Tryton too; the lines keep what the store charged
-      ...(company.modules.salePriceList ? await saleListOf(client, company, party, order.customer.groups) : {}),
+      ...(company.modules.salePriceList ? await saleListOf(client, company, known.priceList, order.customer.groups) : {}),
       lines: [['create', lines]],
     }]);
     sale = { id: String(id), state: 'draft', totalMinor: await saleTotal(client, id) };
