@@ -117,8 +117,11 @@ export const orderChanges: JobHandler<OrderViews | undefined> = {
  * baseline, and a change the store made meanwhile would then be taken as the baseline instead of
  * being carried. A baseline noted before is kept. True when the store changed the order since
  * the sale was written (see linkedBaseline): the caller hands it to the changes flow.
+ * `alsoRecord` writes what follows from the link (its audit row, follow-up jobs) in the same
+ * transaction: a crash cannot leave the order linked with them missing.
  */
-export async function linkSale(ctx: EngineContext, order: Order, sale: { id: string; created: boolean; totalMinor: number }): Promise<boolean> {
+export async function linkSale(ctx: EngineContext, order: Order, sale: { id: string; created: boolean; totalMinor: number },
+  alsoRecord: (tx: Storage, changedSince: boolean) => Promise<void> = async () => undefined): Promise<boolean> {
   const noted = (await ctx.storage.snapshots(SNAPSHOT, order.code)).size > 0;
   // a sale just made shows the order as placed: both sides are known without reading either again
   const baseline = noted ? null : sale.created
@@ -128,6 +131,7 @@ export async function linkSale(ctx: EngineContext, order: Order, sale: { id: str
     await tx.putMapping(ctx.inventory.system, MAPPING.sale, order.code, sale.id);
     failpoint('order.saleLinking'); // a crash here takes the mapping with it
     if (baseline) await saveSeen(tx, order.code, baseline.store, baseline.inventory);
+    await alsoRecord(tx, baseline?.changedSince ?? false);
   });
   return baseline?.changedSince ?? false;
 }

@@ -4,6 +4,7 @@
 import { permanent } from '../../errors.js';
 import { normaliseEmail, type Customer } from '../../model/customer.js';
 import type { Order } from '../../model/order.js';
+import type { Storage } from '../../store/storage.js';
 import { assignSalesperson, salespersonOrderOf } from '../../rules/salesperson.js';
 import { eachJob, type EngineContext, type JobHandler } from '../context.js';
 import { failpoint } from '../failpoints.js';
@@ -44,35 +45,37 @@ export const importOrder: JobHandler = {
     const assignment = assignSalesperson(ctx.config.rules.salespeople, salespersonOrderOf(order));
     const sale = await ctx.inventory.importOrder(order, { customerId, salesperson: assignment.salesperson ?? undefined });
     failpoint('order.saleWritten');
-    // the sale's mapping with the baseline of both sides: the baseline later cancellations, returns and edits are judged from
-    const changedSince = await linkSale(ctx, order, sale);
-    await ctx.storage.audit({
-      recordKind: 'order', recordKey: code, action: sale.created ? 'order.imported' : 'order.linked', fromSystem: ctx.store.system, toSystem: inv,
-      setting: 'web orders start in the store', result: 'ok',
-      detail: { sale: sale.id, storeTotal: order.totalMinor, inventoryTotal: sale.totalMinor, lines: order.lines.length, salesperson: assignment.salesperson, salespersonWhy: assignment.why },
+    // the sale's mapping with the baseline of both sides (the baseline later cancellations,
+    // returns and edits are judged from), its audit row and its follow-ups, in one transaction
+    await linkSale(ctx, order, sale, async (tx, changedSince) => {
+      await tx.audit({
+        recordKind: 'order', recordKey: code, action: sale.created ? 'order.imported' : 'order.linked', fromSystem: ctx.store.system, toSystem: inv,
+        setting: 'web orders start in the store', result: 'ok',
+        detail: { sale: sale.id, storeTotal: order.totalMinor, inventoryTotal: sale.totalMinor, lines: order.lines.length, salesperson: assignment.salesperson, salespersonWhy: assignment.why },
+      });
+      if (assignment.salesperson) {
+        await tx.audit({ recordKind: 'order', recordKey: code, action: 'order.salesperson', toSystem: inv, setting: 'rules.salespeople', result: 'ok', detail: assignment });
+      }
+      if (changedSince) {
+        // the store changed the order between the sale's writing and this retry: totals differ by that change, which its own flow carries
+        await tx.enqueue({ kind: JOB.orderChanges, key: code, reason: `order ${code} changed in ${ctx.store.system} before its sale was linked` });
+      } else {
+        await checkTotals(ctx, tx, order, sale.totalMinor);
+      }
+      // The sale now holds stock in the inventory system: refresh what the store may sell.
+      for (const sku of skus) await tx.enqueue({ kind: JOB.stock, key: sku, reason: `order ${code} imported`, delayMs: ctx.config.inventory.debounceMs });
     });
-    if (assignment.salesperson) {
-      await ctx.storage.audit({ recordKind: 'order', recordKey: code, action: 'order.salesperson', toSystem: inv, setting: 'rules.salespeople', result: 'ok', detail: assignment });
-    }
-    if (changedSince) {
-      // the store changed the order between the sale's writing and this retry: totals differ by that change, which its own flow carries
-      await ctx.storage.enqueue({ kind: JOB.orderChanges, key: code, reason: `order ${code} changed in ${ctx.store.system} before its sale was linked` });
-    } else {
-      await checkTotals(ctx, order, sale.totalMinor);
-    }
-    // The sale now holds stock in the inventory system: refresh what the store may sell.
-    for (const sku of skus) await ctx.storage.enqueue({ kind: JOB.stock, key: sku, reason: `order ${code} imported`, delayMs: ctx.config.inventory.debounceMs });
   }),
 };
 
 const saleExists = async (ctx: EngineContext, code: string) =>
   hasCapability(ctx.inventory, 'orderChanges') && (await capability(ctx.inventory, 'orderChanges', 'changes to placed orders').getSaleLines([code])).has(code);
 
-async function checkTotals(ctx: EngineContext, order: Order, inventoryTotal: number) {
+async function checkTotals(ctx: EngineContext, storage: Storage, order: Order, inventoryTotal: number) {
   if (inventoryTotal === order.totalMinor) return;
-  await ctx.storage.flagConflict({ recordKind: 'order', recordKey: order.code, fieldGroup: 'total', masterSystem: ctx.store.system,
+  await storage.flagConflict({ recordKind: 'order', recordKey: order.code, fieldGroup: 'total', masterSystem: ctx.store.system,
     masterValue: String(order.totalMinor), otherValue: String(inventoryTotal) });
-  await ctx.storage.audit({ recordKind: 'order', recordKey: order.code, action: 'order.totalMismatch', fromSystem: ctx.store.system, toSystem: ctx.inventory.system,
+  await storage.audit({ recordKind: 'order', recordKey: order.code, action: 'order.totalMismatch', fromSystem: ctx.store.system, toSystem: ctx.inventory.system,
     result: 'flagged', detail: { storeTotal: order.totalMinor, inventoryTotal } });
 }
 
