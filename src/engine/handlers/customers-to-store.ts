@@ -12,7 +12,7 @@ import { MAPPING } from '../../store/mapping-kinds.js';
 
 export const customerToStore: JobHandler = {
   kind: JOB.customerToStore,
-  batch: 1,
+  batch: 10,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     await offerAccount(ctx, job.key);
     // the party's later edits, whichever system is the master of customer details

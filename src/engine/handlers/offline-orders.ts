@@ -15,7 +15,8 @@ import { stockToStore } from './stock.js';
 
 export const offlineOrderToStore: JobHandler = {
   kind: JOB.offlineOrder,
-  batch: 1,
+  // most are web sales known by their mapping, skipped without a call
+  batch: 5,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const { rules } = ctx.config;
     const inv = ctx.inventory.system;

@@ -16,7 +16,10 @@ import { carryCustomerEdit, customerEditsLacking, noteMadeFromStore } from './cu
 
 export const importOrder: JobHandler = {
   kind: JOB.order,
-  batch: 1,
+  // worked one after another (Tryton on SQLite refuses overlapping writes); claimed a few at a
+  // time so the claim and its completion are not two commits per order, and few enough that
+  // the other flows wait seconds at most behind a burst of orders
+  batch: 5,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     const code = job.key;
     const inv = ctx.inventory.system;
@@ -97,7 +100,7 @@ export async function ensureCustomer(ctx: EngineContext, customer: Customer, why
 
 export const customerToInventory: JobHandler = {
   kind: JOB.customer,
-  batch: 1,
+  batch: 10,
   handle: (ctx, jobs) => eachJob(jobs, async (job) => {
     // the store's id for the email, looked up once for both steps below
     const storeId = customerEditsLacking(ctx) ? undefined : await capability(ctx.store, 'customerEdits', 'later edits of customer details (master.customers)').findCustomerId(job.key);
