@@ -48,9 +48,9 @@ export async function noteMadeFromStore(ctx: EngineContext, storage: Storage, pa
  * The customer with `email` changed in `changedIn`: finds the pair of records (by the link when
  * there is one, else by email) and carries, reverts or flags the change. A customer only one
  * system knows is left alone: making records is the other rules' work. `storeId`: the store's id
- * for the email when the caller has just looked it up.
+ * for the email when the caller has just looked it up; `storeCustomer`: that customer, just read.
  */
-export async function carryCustomerEdit(ctx: EngineContext, email: string, changedIn: Side, known: { storeId?: string | null } = {}): Promise<void> {
+export async function carryCustomerEdit(ctx: EngineContext, email: string, changedIn: Side, known: { storeId?: string | null; storeCustomer?: Customer } = {}): Promise<void> {
   if (customerEditsLacking(ctx)) return;
   const store = capability(ctx.store, 'customerEdits', NEED);
   const inventory = capability(ctx.inventory, 'customerEdits', NEED);
@@ -69,7 +69,7 @@ export async function carryCustomerEdit(ctx: EngineContext, email: string, chang
 
   // the side that changed first: when it shows what it showed last time both agreed, nothing changed there
   const read = (side: Side) => (side === 'inventory' ? inventory.getParty(partyId) : store.getCustomerById(storeId));
-  const changed = await read(changedIn);
+  const changed = changedIn === 'store' && known.storeCustomer ? known.storeCustomer : await read(changedIn);
   if (!changed) return;
   const agreed = await ctx.storage.snapshots(SNAPSHOT, partyId);
   if (agreed.get(changedIn) === digestOf(changed)) return;

@@ -106,12 +106,13 @@ export const customerToInventory: JobHandler = {
     const storeId = customerEditsLacking(ctx) ? undefined : await capability(ctx.store, 'customerEdits', 'later edits of customer details (master.customers)').findCustomerId(job.key);
     // a store customer already linked to a party by its store id: after an email change, its new email must not make a second party
     const linked = !!storeId && (await ctx.storage.mapping(ctx.inventory.system, MAPPING.partyOfCustomer, storeId)) !== null;
+    let storeCustomer: Customer | undefined;
     if (ctx.config.master.customers === 'store' && !linked) {
-      const customer = await ctx.store.getCustomer(job.key);
-      if (!customer) return;
-      await ensureCustomer(ctx, customer, 'customer registered in the store');
+      storeCustomer = (await ctx.store.getCustomer(job.key)) ?? undefined;
+      if (!storeCustomer) return;
+      await ensureCustomer(ctx, storeCustomer, 'customer registered in the store');
     }
     // the account's later edits, whichever system is the master of customer details
-    await carryCustomerEdit(ctx, job.key, 'store', { storeId });
+    await carryCustomerEdit(ctx, job.key, 'store', { storeId, storeCustomer });
   }),
 };
