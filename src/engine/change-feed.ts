@@ -127,9 +127,9 @@ function advance(s: StreamState, page: StreamPage<unknown>, now: number): void {
 }
 
 /**
- * One page of a feed made of several streams. A round starts by reading one page of every stream;
- * streams with more are then read one page per call until each reached its end, so a round reads
- * each window once. `toChanges` gets the rows this call read, by stream.
+ * One page of a feed made of several streams. A round starts by reading one page of every stream,
+ * all at once; streams with more are then read one page per call until each reached its end, so a
+ * round reads each window once. `toChanges` gets the rows this call read, by stream.
  */
 export async function readFeed<S extends Record<string, unknown>>(
   raw: string | null, streams: { [K in keyof S]: ChangeStream<S[K]> },
@@ -144,13 +144,18 @@ export async function readFeed<S extends Record<string, unknown>>(
   const state = (n: string): StreamState => (cursor.streams[n] ??= { top: known ? { at: known.at, id: null } : null });
   const midScan = names.filter((n) => state(n).scan);
   const rows = Object.fromEntries(names.map((n) => [n, []])) as unknown as { [K in keyof S]: S[K][] };
-  for (const name of midScan.length ? midScan.slice(0, 1) : names) {
+  // a round's first pages are read at once: each waits on the system's answer, not on the others'
+  // (the client's own limit on calls at once still holds); a failed read saves no cursor
+  const toRead = midScan.length ? midScan.slice(0, 1) : names;
+  const pages = await Promise.all(toRead.map((name) => {
     const s = state(name);
     s.scan ??= startScan(s, now, opts.overlapMs);
-    const page = await streams[name].readPage(s.scan.after, opts.pageSize);
-    rows[name] = page.rows;
-    advance(s, page, now);
-  }
+    return streams[name].readPage(s.scan.after, opts.pageSize);
+  }));
+  toRead.forEach((name, i) => {
+    rows[name] = pages[i]!.rows;
+    advance(state(name), pages[i]!, now);
+  });
   const changes = await toChanges(rows);
   return { changes, cursor: JSON.stringify(cursor), more: names.some((n) => state(n).scan) };
 }
