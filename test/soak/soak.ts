@@ -322,5 +322,7 @@ export function summary(r: SoakReport): string {
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const details = [...r.findings.lost, ...r.findings.doubled, ...r.findings.doubleMoney, ...r.findings.drift, ...r.reconcileDrift].map((d) => `  ! ${d}`);
-  return [...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`), ...details].join('\n');
+  // the verdict in words, last: a log read later says it without the exit code
+  const verdict = passed(r) ? 'verdict: PASS, nothing lost, doubled, moved twice or left apart' : 'verdict: FAIL, see the counts above and the lines marked !';
+  return [...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`), ...details, verdict].join('\n');
 }
