@@ -169,10 +169,6 @@ async function makeAgent(client: TrytonClient, company: Company, name: string): 
 }
 
 /**
- * The carrier of the store's shipping method (master.shippingMethods: its carrier product's code
- * is the method code), so the sale's shipments carry it; null when Tryton has none for it.
- */
-/**
  * A shipping method without a Tryton carrier is asked about again after this long, not on every
  * order (a shop that ships with a method Tryton does not have would pay a search per sale), so a
  * carrier added in Tryton is used within minutes.
@@ -186,13 +182,17 @@ export function carrierMade(company: Company, code: string, id: number): void {
   carriersMissed.get(company)?.delete(code);
 }
 
+/**
+ * The carrier of the store's shipping method (master.shippingMethods: its carrier product's code
+ * is the method code), so the sale's shipments carry it; null when Tryton has none for it.
+ */
 async function carrierFor(client: TrytonClient, company: Company, order: Order): Promise<number | null> {
   const code = order.shipping.find((s) => s.methodCode)?.methodCode;
   if (!code) return null;
   const known = company.made.get(`carrier:${code}`);
   if (known) return known;
-  const missed = carriersMissed.get(company) ?? new Map<string, number>();
-  carriersMissed.set(company, missed);
+  let missed = carriersMissed.get(company);
+  if (!missed) carriersMissed.set(company, (missed = new Map()));
   if (Date.now() - (missed.get(code) ?? -Infinity) < CARRIER_MISS_MS) return null;
   const [found] = await client.search('carrier', [['carrier_product.code', '=', code]], { limit: 1, order: [['id', 'ASC']] });
   if (found) company.made.set(`carrier:${code}`, Promise.resolve(found));

@@ -121,7 +121,7 @@ export const orderChanges: JobHandler<OrderViews | undefined> = {
  * transaction: a crash cannot leave the order linked with them missing.
  */
 export async function linkSale(ctx: EngineContext, order: Order, sale: { id: string; created: boolean; totalMinor: number },
-  alsoRecord: (tx: Storage, changedSince: boolean) => Promise<void> = async () => undefined): Promise<boolean> {
+  alsoRecord: (tx: Storage, changedSince: boolean) => Promise<void>): Promise<boolean> {
   const noted = (await ctx.storage.snapshots(SNAPSHOT, order.code)).size > 0;
   // a sale just made shows the order as placed: both sides are known without reading either again
   const baseline = noted ? null : sale.created
@@ -156,7 +156,7 @@ async function linkedBaseline(ctx: EngineContext, order: Order, inventoryTotalMi
   return { store: { ...storeNow, lines, totalMinor: storeNow.totalMinor + takenOff }, inventory: sale, changedSince: true };
 }
 
-/** Both sides' lines as last seen, together (inside the caller's transaction when `storage` is one). */
+/** Both sides' lines as last seen, in one statement (inside the caller's transaction when `storage` is one). */
 async function saveSeen(storage: Storage, code: string, store: OrderLinesState, inventory: OrderLinesState) {
   await storage.putSnapshots(SNAPSHOT, code, { store, inventory });
 }
